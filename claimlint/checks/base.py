@@ -1,0 +1,162 @@
+"""The Check base class and the context every check receives.
+
+A check is a small class: metadata on the class, a docstring in the fixed shape (see
+``DOC_SECTIONS``), and ``check(item, ctx)`` for its scope:
+
+* ``Scope.LINE``  – called once per service line: ``check(line, ctx)``; ``ctx.claim`` is set.
+* ``Scope.CLAIM`` – called once per claim: ``check(claim, ctx)``.
+* ``Scope.BATCH`` – ``check(claim, ctx)`` per claim and ``finish(ctx)`` at the end of a run,
+  for rules across claims. State lives in ``ctx.state(self)``, never on the instance.
+* ``Scope.SOURCE`` – emitted by readers (CL001, CL002, CL1xx); the class holds metadata and
+  documentation, and readers build findings with ``Check.make``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from claimlint.findings import Finding, Location, Scope, Severity
+from claimlint.model import Claim, ServiceLine, SourceRef
+
+DOC_SECTIONS = ("What it checks", "Why it matters", "Bad example", "Good example", "References")
+
+
+@dataclass(slots=True)
+class Context:
+    """What a check may read besides the claim: configuration, profile, history, today.
+
+    The engine is a pure function of (claim, configuration, history): ``today`` is fixed per
+    run so "future date" checks are reproducible, and nothing else leaks in.
+    """
+
+    file: str = "<stdin>"
+    claim: Claim | None = None
+    today: dt.date = field(default_factory=dt.date.today)
+    options: dict[str, Any] = field(default_factory=dict)
+    profiles: Any = None
+    history: Any = None
+    _state: dict[str, Any] = field(default_factory=dict)
+
+    def state(self, check: Check, factory: Any = dict) -> Any:
+        """Per-run mutable state for batch checks, keyed by check code."""
+        try:
+            return self._state[check.code]
+        except KeyError:
+            value = self._state[check.code] = factory()
+            return value
+
+
+class Check:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.ERROR
+    scope: ClassVar[Scope] = Scope.LINE
+    tags: ClassVar[tuple[str, ...]] = ()
+    #: applies only to these source formats (e.g. ("x12",)); empty = all formats
+    formats: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, item: Any, ctx: Context) -> Iterable[Finding]:  # pragma: no cover - abstract
+        return ()
+
+    def finish(self, ctx: Context) -> Iterable[Finding]:
+        return ()
+
+    # -- building findings -------------------------------------------------------------------
+
+    @classmethod
+    def make(
+        cls,
+        message: str,
+        *,
+        ref: SourceRef | None = None,
+        file: str | None = None,
+        claim_id: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        evidence: dict[str, Any] | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        return Finding(
+            code=cls.code,
+            name=cls.name,
+            severity=severity or cls.severity,
+            message=message,
+            location=Location.from_ref(
+                ref, file=file, claim_id=claim_id, line=line, field=field
+            ),
+            evidence=evidence,
+        )
+
+    def on_line(
+        self,
+        ctx: Context,
+        line: ServiceLine,
+        message: str,
+        *,
+        field: str | None = None,
+        ref: SourceRef | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> Finding:
+        """A finding on a service line of ``ctx.claim``, located at ``field`` when given."""
+        claim = ctx.claim
+        where = ref or (line.where(field) if field else line.ref)
+        return self.make(
+            message,
+            ref=where,
+            claim_id=claim.claim_id if claim else None,
+            line=line.line_number,
+            field=where.field if where is not None and where.field else field,
+            evidence=evidence,
+        )
+
+    def on_claim(
+        self,
+        claim: Claim,
+        message: str,
+        *,
+        field: str | None = None,
+        ref: SourceRef | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> Finding:
+        where = ref or (claim.where(field) if field else claim.ref)
+        return self.make(
+            message,
+            ref=where,
+            claim_id=claim.claim_id,
+            field=where.field if where is not None and where.field else field,
+            evidence=evidence,
+        )
+
+    # -- documentation ---------------------------------------------------------------------
+
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        """The docstring split into its fixed sections (missing ones absent)."""
+        return parse_doc(cls.__doc__ or "")
+
+
+def parse_doc(doc: str) -> dict[str, str]:
+    import inspect
+
+    text = inspect.cleandoc(doc)
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        head = stripped.rstrip(":")
+        if stripped.endswith(":") and head in DOC_SECTIONS:
+            current = head
+            sections[current] = []
+            continue
+        if current is not None:
+            sections[current].append(raw)
+    return {k: "\n".join(v).strip() for k, v in sections.items() if "\n".join(v).strip()}
+
+
+def iter_line_teeth(line: ServiceLine) -> Iterator[tuple[int, Any]]:
+    """(index, ToothEntry) pairs of a line."""
+    return iter(enumerate(line.teeth))

@@ -1,0 +1,62 @@
+"""Checks emitted by readers: the file and the record could not be read."""
+
+from __future__ import annotations
+
+from claimlint.checks.base import Check
+from claimlint.findings import Scope, Severity
+
+
+class UnreadableFile(Check):
+    """
+    What it checks:
+        That an input file can be opened, decoded and parsed at all (JSON syntax, X12 envelope,
+        CSV dialect, XML well-formedness).
+
+    Why it matters:
+        A file that cannot be parsed is rejected whole by a clearinghouse: none of its claims
+        reach the payer. Reported once per file with the position of the first problem.
+
+    Bad example:
+        A JSON export cut off mid-way: ``{"claims": [{"claim_id": "A1", "lines": [``
+
+    Good example:
+        A complete document: ``{"claims": [{"claim_id": "A1", "lines": []}]}``
+
+    References:
+        DESIGN.md §2 (readers), §3 (CL001).
+    """
+
+    code = "CL001"
+    name = "unreadable-file"
+    summary = "File cannot be read or parsed"
+    severity = Severity.ERROR
+    scope = Scope.SOURCE
+
+
+class SchemaViolation(Check):
+    """
+    What it checks:
+        That each claim record matches the input contract (schemas/claim-batch.schema.json for
+        JSON, the XSD for XML, the column mapping for CSV): required fields present, values of
+        the right type, no unknown fields.
+
+    Why it matters:
+        A record the program cannot understand cannot be checked or submitted; one bad record
+        is reported by itself, located by JSON Pointer, row or XPath, and the rest of the batch
+        is still linted.
+
+    Bad example:
+        ``{"claim_id": "A1", "lines": [{"line_number": 1, "code": "D2150", "charge": "ten"}]}``
+
+    Good example:
+        ``{"claim_id": "A1", "lines": [{"line_number": 1, "code": "D2150", "charge": 10}]}``
+
+    References:
+        DESIGN.md §2, §3 (CL002); schemas/claim-batch.schema.json.
+    """
+
+    code = "CL002"
+    name = "schema-violation"
+    summary = "Record does not match the input schema"
+    severity = Severity.ERROR
+    scope = Scope.SOURCE

@@ -1,0 +1,134 @@
+"""What readers produce, and how a reader is chosen for a file.
+
+A reader is a function ``read(source: Source, options: ReadOptions) -> Iterator[ReadItem]``
+that streams, in file order:
+
+* ``BatchMeta`` (at most once, before any claim) – inline history and payer data of a batch;
+* ``Claim`` – a claim that parsed into the canonical model;
+* ``Unparsable`` – a claim the reader saw but could not build, with the findings that say why
+  (CL002 schema, CL1xx structure); it is counted, never dropped;
+* ``Finding`` – anything about the file or its envelope (CL001, CL1xx) and located findings on
+  claims that did parse (e.g. X12 element problems).
+
+Readers never judge claims beyond what parsing needs; checks do that.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from claimlint.findings import Finding
+from claimlint.model import Claim, PriorProcedure
+
+
+@dataclass(slots=True)
+class Unparsable:
+    """A claim that was read but could not be built; its findings say why."""
+
+    claim_id: str | None
+    findings: list[Finding]
+
+
+@dataclass(slots=True)
+class BatchMeta:
+    history: list[PriorProcedure] = field(default_factory=list)
+    payers: dict[str, Any] = field(default_factory=dict)
+
+
+ReadItem = Claim | Unparsable | Finding | BatchMeta
+
+
+@dataclass(slots=True)
+class ReadOptions:
+    """Reader settings from the command line or configuration."""
+
+    tooth_system: str | None = None  # "universal" or "iso" when the export declares it
+    csv_mapping: str | None = None  # name of a built-in CSV mapping or a TOML file path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Source:
+    """A file to read: a path, or stdin (``name`` is what findings print)."""
+
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+
+    def open(self) -> BinaryIO:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.path is not None
+        return self.path.open("rb")
+
+    def read_bytes(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path.read_bytes()
+
+    def head(self, size: int = 4096) -> bytes:
+        if self.data is not None:
+            return self.data[:size]
+        assert self.path is not None
+        with self.path.open("rb") as fh:
+            return fh.read(size)
+
+    @classmethod
+    def stdin(cls) -> Source:
+        return cls(name="<stdin>", data=sys.stdin.buffer.read())
+
+
+ReaderFn = Callable[[Source, ReadOptions], Iterator[ReadItem]]
+
+# format name -> "module:function"; a reader lands by adding a row here.
+READERS: dict[str, str] = {
+    "json": "claimlint.readers.json:read_json",
+    "jsonl": "claimlint.readers.json:read_jsonl",
+}
+
+# file suffix -> format name
+SUFFIXES: dict[str, str] = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+
+
+def available_formats() -> list[str]:
+    return sorted(READERS)
+
+
+def sniff(source: Source) -> str | None:
+    """Pick a format from the file name, else from the first bytes."""
+    if source.path is not None:
+        fmt = SUFFIXES.get(source.path.suffix.lower())
+        if fmt in READERS:
+            return fmt
+    head = source.head(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"ISA") and "x12" in READERS:
+        return "x12"
+    if head.startswith(b"<") and "xml" in READERS:
+        return "xml"
+    if head.startswith(b"["):
+        return "json"
+    if head.startswith(b"{"):
+        first, _, rest = head.partition(b"\n")
+        return "jsonl" if first.rstrip().endswith(b"}") and rest.strip().startswith(b"{") else "json"
+    if "csv" in READERS and source.path is not None and source.path.suffix.lower() in (
+        ".csv", ".tsv", ".txt"
+    ):
+        return "csv"
+    return None
+
+
+def get_reader(fmt: str) -> ReaderFn:
+    import importlib
+
+    module, _, func = READERS[fmt].partition(":")
+    return getattr(importlib.import_module(module), func)

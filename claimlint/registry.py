@@ -1,0 +1,106 @@
+"""Finding checks: the ``claimlint.checks`` entry-point group, built-ins included.
+
+Like flake8's plugin finder: deterministic order (by entry-point name, then code), a plugin that
+fails to load is reported with its name and the error, and a duplicate code or name is refused.
+An entry point may name a Check subclass, a module (its Check classes are taken), or a callable
+returning Check classes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import entry_points
+
+from claimlint.checks.base import DOC_SECTIONS, Check
+
+GROUP = "claimlint.checks"
+
+
+class RegistryError(Exception):
+    """A plugin could not be loaded or conflicts with another one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    checks: tuple[type[Check], ...]
+
+    def by_code(self) -> dict[str, type[Check]]:
+        return {c.code: c for c in self.checks}
+
+    def get(self, key: str) -> type[Check] | None:
+        key_u = key.strip().upper()
+        for c in self.checks:
+            if c.code == key_u or c.name == key.strip().lower():
+                return c
+        return None
+
+
+def _expand(obj: object, origin: str) -> list[type[Check]]:
+    from claimlint.checks import checks_in
+
+    if inspect.isclass(obj) and issubclass(obj, Check):
+        return [obj]
+    if inspect.ismodule(obj):
+        provider = getattr(obj, "CHECKS", None)
+        if callable(provider):
+            return list(provider())
+        return list(checks_in(obj).values())
+    if callable(obj):
+        return list(obj())
+    if isinstance(obj, Iterable):
+        return [c for c in obj if inspect.isclass(c) and issubclass(c, Check)]
+    raise RegistryError(f"plugin {origin!r} does not provide Check classes")
+
+
+def validate_check(check: type[Check], origin: str) -> None:
+    for attr in ("code", "name", "summary", "severity", "scope"):
+        if not getattr(check, attr, None):
+            raise RegistryError(f"check {check.__qualname__} from {origin!r} has no {attr}")
+
+
+@lru_cache(maxsize=1)
+def load_registry() -> Registry:
+    eps = sorted(entry_points(group=GROUP), key=lambda ep: (ep.name != "builtin", ep.name))
+    sources: list[tuple[str, object]] = []
+    if not any(ep.value.split(":")[0] == "claimlint.checks" for ep in eps):
+        # running from a source checkout that is not installed: built-ins still load
+        sources.append(("builtin", importlib.import_module("claimlint.checks")))
+    for ep in eps:
+        try:
+            sources.append((ep.name, ep.load()))
+        except Exception as exc:  # a broken plugin must not look like a claimlint crash
+            raise RegistryError(
+                f"plugin {ep.name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc}"
+            ) from exc
+    codes: dict[str, str] = {}
+    names: dict[str, str] = {}
+    checks: list[type[Check]] = []
+    for origin, obj in sources:
+        for check in _expand(obj, origin):
+            validate_check(check, origin)
+            if check.code in codes:
+                if codes[check.code] == origin and check in checks:
+                    continue
+                raise RegistryError(
+                    f"check code {check.code} from plugin {origin!r} is already defined by "
+                    f"{codes[check.code]!r}; codes are never reused"
+                )
+            if check.name in names:
+                raise RegistryError(
+                    f"check name {check.name!r} from plugin {origin!r} is already used by "
+                    f"{names[check.name]!r}"
+                )
+            codes[check.code] = origin
+            names[check.name] = origin
+            checks.append(check)
+    checks.sort(key=lambda c: c.code)
+    return Registry(tuple(checks))
+
+
+def missing_doc_sections(check: type[Check]) -> list[str]:
+    sections = check.doc_sections()
+    return [s for s in DOC_SECTIONS if s not in sections]
