@@ -121,8 +121,7 @@ def make_line(rng: random.Random) -> Line:
     return Line(code, charge, tooth, _surfaces(rng, pool, rng.randint(lo, hi)))
 
 
-def _apply_defect(rng: random.Random, claim: GenClaim) -> None:
-    kind = DEFECTS[claim.index % len(DEFECTS)]
+def _apply_defect(rng: random.Random, claim: GenClaim, kind: str) -> None:
     restorative = [ln for ln in claim.lines if ln.surfaces]
     if kind != "unbalanced-total" and not restorative:
         tooth = rng.choice(POSTERIOR)
@@ -165,7 +164,7 @@ def claims(count: int, seed: int = 1, defect_pct: float = 3.0) -> Iterator[GenCl
         )
         claim.total = sum(ln.charge for ln in claim.lines)
         if every and i % every == every // 2:
-            _apply_defect(rng, claim)
+            _apply_defect(rng, claim, DEFECTS[(i // every) % len(DEFECTS)])
         yield claim
 
 
