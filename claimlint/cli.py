@@ -6,6 +6,7 @@ internal error.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -79,6 +80,13 @@ def load_settings(config_path: str | None) -> Config:
 )
 @click.option("--today", default=None, hidden=True, help="Fix 'today' (YYYY-MM-DD) for tests.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Processes to lint with; large files are split (default 1; 0 = one per CPU).",
+)
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -92,6 +100,7 @@ def check(
     tooth_numbering: str | None,
     today: str | None,
     statistics: bool,
+    jobs: int | None,
 ) -> None:
     """Lint claim files (837D, JSON, JSONL, CSV, XML), directories, or - for stdin."""
     import datetime as dt
@@ -116,6 +125,8 @@ def check(
             config.today = dt.date.fromisoformat(today)
         except ValueError:
             fail(f"--today must be YYYY-MM-DD, not {today!r}")
+    if jobs is not None:
+        config.jobs = jobs or os.cpu_count() or 1
     fmt = fmt or config.format
     if fmt not in available():
         fail(f"unknown format {fmt!r}; choose from {', '.join(available())}")

@@ -155,6 +155,10 @@ class Engine:
         return Context(file=file, today=self.today, profiles=self.profiles, history=self.history)
 
     def lint_paths(self, paths: Iterable[str]) -> Report:
+        if self.config.jobs > 1:
+            from claimlint.parallel import lint_paths_parallel
+
+            return lint_paths_parallel(self, paths, self.config.jobs)
         report = Report()
         ctx = self.new_context("<batch>")
         for item in iter_sources(paths):

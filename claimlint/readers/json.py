@@ -450,7 +450,7 @@ def read_jsonl(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     system = options.tooth_system or "universal"
     name = source.name
     with source.open() as fh:
-        for lineno, raw_line in enumerate(fh, start=1):
+        for lineno, raw_line in enumerate(fh, start=source.first_line):
             if not raw_line.strip():
                 continue
             ref = SourceRef(file=name, line=lineno, column=1, pointer="", field=None)
