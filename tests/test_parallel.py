@@ -4,6 +4,7 @@ rests on (splitting files at record boundaries, reading a part) keep positions e
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sys
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from claimlint.readers.json import read_jsonl
 from claimlint.registry import Registry
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import generate  # noqa: E402
+import generate
 
 sys.path.pop(0)
 
@@ -217,7 +218,7 @@ def test_x12_parts_begin_at_transaction_sets(tmp_path):
     parts = parallel.split_x12(path, 4096)
     assert len(parts) > 4
     assert parts[0].start == 0 and parts[-1].end is None
-    for prev, part in zip(parts, parts[1:], strict=False):
+    for prev, part in itertools.pairwise(parts):
         assert prev.end == part.start
         assert data[part.start : part.start + 3] == b"ST*"
         assert part.first_segment == data[: part.start].count(b"~") + 1
