@@ -11,8 +11,9 @@ counter), and with what batch-scope checks remember to find duplicates across cl
 
 A ``dict`` is validated exactly like a claim record of a JSON batch (CL002 when it does not
 match the schema); a :class:`~claimlint.model.Claim` is linted as it is. Findings are the same
-as ``lint_paths`` gives for the same claims (same rules, severities, messages and fingerprints),
-located at ``<stream>`` (or ``name``) and the claim's index in the stream (``/3``).
+as ``lint_paths`` gives for the same claims (same rules, severities, messages and fingerprints):
+the stream is read like a JSONL file called ``name`` (default ``<stream>``) in which item *i*
+(from 0) is line *i + 1*.
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ def lint_stream(
         if isinstance(item, Claim):
             claim: Claim | Unparsable = item
         else:
-            pointer = f"/{index}"
-            claim = _claim_item(item, SourceRef(file=name, pointer=pointer, field=pointer), system)
+            ref = SourceRef(file=name, line=index + 1, column=1, pointer="", field=None)
+            claim = _claim_item(item, ref, system)
         if isinstance(claim, Unparsable):
             found = claim.findings
         else:
