@@ -112,8 +112,8 @@ class SurfaceCountMismatch(Check):
                 listed = "no surfaces are listed"
                 fix = "add the restored surfaces"
             else:
-                plural = "surface is" if count == 1 else "surfaces are"
-                listed = f"{count} {plural} ({sf.normalise(entry.surfaces)}) listed"
+                noun, verb = ("surface", "is") if count == 1 else ("surfaces", "are")
+                listed = f"{count} {noun} ({sf.normalise(entry.surfaces)}) {verb} listed"
                 fix = (
                     f"bill {suggested}"
                     if suggested
@@ -172,11 +172,16 @@ class CompositeRegionMismatch(Check):
             yield self.on_line(
                 ctx,
                 line,
-                f"{info.code} is an {info.region} {info.material} code but tooth "
+                f"{info.code} is {_article(info.region)} {info.region} {info.material} code "
+                f"but tooth "
                 f"{tooth.tooth} is {tooth.region}; {fix}.",
                 field="code",
                 evidence={"suggested": sibling} if sibling else None,
             )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 class IncisalAngleCheck(Check):

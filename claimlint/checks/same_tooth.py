@@ -274,10 +274,12 @@ class ContiguousRestorations(Check):
             for a, b in combinations(direct, 2):
                 if a.line is b.line or not sf.contiguous(a.entry.surfaces, b.entry.surfaces):
                     continue
-                merged = sf.union(
-                    [s for s in a.entry.surfaces if s in sf.VALID],
-                    [s for s in b.entry.surfaces if s in sf.VALID],
-                )
+                first = sf.normalise(s for s in a.entry.surfaces if s in sf.VALID)
+                second = sf.normalise(s for s in b.entry.surfaces if s in sf.VALID)
+                merged = sf.union(first, second)
+                if merged in (first, second):
+                    continue  # one line repeats surfaces of the other: CL401's duplicate
+
                 code = None
                 if a.code is not None and b.code is not None and a.code.series == b.code.series:
                     code = suggest_code(a.code.family, len(merged), info.region)
@@ -285,8 +287,8 @@ class ContiguousRestorations(Check):
                 yield self.on_line(
                     ctx,
                     b.line,
-                    f"Restorations {sf.normalise(a.entry.surfaces)} (line "
-                    f"{a.line.line_number}) and {sf.normalise(b.entry.surfaces)} (line "
+                    f"Restorations {''.join(a.entry.surfaces)} (line "
+                    f"{a.line.line_number}) and {''.join(b.entry.surfaces)} (line "
                     f"{b.line.line_number}) on tooth {tooth} touch; the payer will likely "
                     f"process them as one {len(merged)}-surface restoration ({merged}{as_code})."
                     " Bill one line if it was one restoration, or document why they are "
