@@ -49,7 +49,7 @@ class DateOfService(Check):
             return
         claim_date = claim.date_of_service
         if claim_date is not None:
-            yield from self._judge(ctx, claim, None, claim_date, "the claim")
+            yield from self._judge(ctx, claim, None, claim_date, "The claim's")
         undated = [ln for ln in claim.lines if ln.date_of_service is None]
         if claim_date is None and (not claim.lines or len(undated) == len(claim.lines)):
             yield self.on_claim(
@@ -61,7 +61,9 @@ class DateOfService(Check):
             return
         for line in claim.lines:
             if line.date_of_service is not None:
-                yield from self._judge(ctx, claim, line, line.date_of_service, "this line")
+                yield from self._judge(
+                    ctx, claim, line, line.date_of_service, f"Line {line.line_number}'s"
+                )
             elif claim_date is None:
                 yield self.on_line(
                     ctx,
@@ -84,12 +86,12 @@ class DateOfService(Check):
             if value <= ctx.today:
                 return
             message = (
-                f"The date of service on {where} is in the future (after {ctx.today.isoformat()});"
+                f"{where} date of service is in the future (after {ctx.today.isoformat()});"
                 " bill the work once it is completed, with the completion date."
             )
         else:
             message = (
-                f"The date of service on {where} is not a valid date; write it as YYYY-MM-DD "
+                f"{where} date of service is not a valid date; write it as YYYY-MM-DD "
                 "(or CCYYMMDD in X12)."
             )
         if line is None:
@@ -98,7 +100,7 @@ class DateOfService(Check):
             yield self.on_line(
                 ctx,
                 line,
-                f"Line {line.line_number}: {message}",
+                message,
                 field="date_of_service",
                 evidence=evidence,
             )
