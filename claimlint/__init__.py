@@ -21,14 +21,14 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 
-def lint_paths(paths, config=None):
+def lint_paths(paths: Iterable[str], config: Config | None = None) -> Report:
     """Lint files or directories; see claimlint.api.lint_paths."""
     from claimlint.api import lint_paths as _lint_paths
 
     return _lint_paths(paths, config)
 
 
-def lint_batch(batch, config=None, *, name="<batch>"):
+def lint_batch(batch: Any, config: Config | None = None, *, name: str = "<batch>") -> Report:
     """Lint a batch held in memory; see claimlint.api.lint_batch."""
     from claimlint.api import lint_batch as _lint_batch
 
