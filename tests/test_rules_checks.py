@@ -58,6 +58,10 @@ def test_cl112_line_date_overrides_claim_date() -> None:
     assert f.location.line == 1 and "no date of service" in f.message
 
 
+def test_cl112_claim_without_lines_needs_no_date() -> None:
+    assert run(dates.DateOfService, claim(date_of_service=None)) == []
+
+
 def test_cl112_missing_everywhere_is_one_claim_finding() -> None:
     f = one(dates.DateOfService, claim(line(1, "D1110"), line(2, "D1206"), date_of_service=None))
     assert f.location.line is None and f.location.claim_id == "T1"
