@@ -90,6 +90,8 @@ ReaderFn = Callable[[Source, ReadOptions], Iterator[ReadItem]]
 READERS: dict[str, str] = {
     "json": "claimlint.readers.json:read_json",
     "jsonl": "claimlint.readers.json:read_jsonl",
+    "csv": "claimlint.readers.csv:read_csv",
+    "xml": "claimlint.readers.xml:read_xml",
 }
 
 # file suffix -> format name
@@ -97,6 +99,9 @@ SUFFIXES: dict[str, str] = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".xml": "xml",
 }
 
 
@@ -119,9 +124,13 @@ def sniff(source: Source) -> str | None:
         return "json"
     if head.startswith(b"{"):
         first, _, rest = head.partition(b"\n")
-        return "jsonl" if first.rstrip().endswith(b"}") and rest.strip().startswith(b"{") else "json"
-    if "csv" in READERS and source.path is not None and source.path.suffix.lower() in (
-        ".csv", ".tsv", ".txt"
+        return (
+            "jsonl" if first.rstrip().endswith(b"}") and rest.strip().startswith(b"{") else "json"
+        )
+    if (
+        "csv" in READERS
+        and source.path is not None
+        and source.path.suffix.lower() in (".csv", ".tsv", ".txt")
     ):
         return "csv"
     return None
