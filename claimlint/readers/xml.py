@@ -150,8 +150,7 @@ class _XmlReader:
                     if tag == "history":
                         if seen_claims_el or history_done:
                             yield SchemaViolation.make(
-                                "<history> must come once, before <claims>; this one was "
-                                "ignored.",
+                                "<history> must come once, before <claims>; this one was ignored.",
                                 ref=self._ref("/batch/history", elem.sourceline),
                             )
                         else:
@@ -349,7 +348,9 @@ class _XmlReader:
             if tag in _INTS:
                 data[tag] = int(_text(child) or 0)
             elif tag == "teeth":
-                data[tag] = [{"tooth": _text(t) or "", "surfaces": t.get("surfaces")} for t in child]
+                data[tag] = [
+                    {"tooth": _text(t) or "", "surfaces": t.get("surfaces")} for t in child
+                ]
             elif tag == "oral_cavity":
                 data[tag] = [_text(a) or "" for a in child]
             elif tag == "note":
