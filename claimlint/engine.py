@@ -156,9 +156,13 @@ class Engine:
         return Context(file=file, today=self.today, profiles=self.profiles, history=self.history)
 
     def lint_paths(self, paths: Iterable[str]) -> Report:
+        return self.lint_sources(iter_sources(paths))
+
+    def lint_sources(self, sources: Iterable[Source | Finding]) -> Report:
+        """Lint each source in turn; batch checks finish at the end; every claim counted."""
         report = Report()
         ctx = self.new_context("<batch>")
-        for item in iter_sources(paths):
+        for item in sources:
             if isinstance(item, Finding):
                 report.summary.files += 1
                 report.files.append(item.location.file)
