@@ -271,3 +271,215 @@ def convert(
         out.write(',"payers":' + _dump(payers))
     out.write("}\n")
     return result
+
+
+# -- writing CSV and XML (used to produce the demo and equivalence fixtures) -----------------
+
+CSV_COLUMNS = (
+    "claim_id",
+    "payer_id",
+    "plan_id",
+    "billing_npi",
+    "billing_tax_id",
+    "billing_postal_code",
+    "rendering_npi",
+    "subscriber_id",
+    "subscriber_first_name",
+    "subscriber_last_name",
+    "subscriber_birth_date",
+    "patient_id",
+    "patient_first_name",
+    "patient_last_name",
+    "patient_birth_date",
+    "patient_is_subscriber",
+    "date_of_service",
+    "total_charge",
+    "place_of_service",
+    "frequency_code",
+    "original_claim_number",
+    "predetermination",
+    "claim_note",
+    "attachment_type",
+    "attachment_transmission",
+    "attachment_control_number",
+    "missing_teeth",
+    "line_number",
+    "code",
+    "charge",
+    "tooth",
+    "surfaces",
+    "quantity",
+    "line_date_of_service",
+    "placement",
+    "prior_placement_date",
+    "oral_cavity",
+    "note",
+)
+
+
+def _text(value: Any) -> str:
+    value = _value(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def claims_to_csv(claims: Iterable[Claim], out: TextIO) -> None:
+    """One row per service line with the default headers (docs/readme-csv-xml.md).
+
+    Claim-level values are repeated on every row; notes, attachments and missing teeth are
+    spread over the rows of the claim. Claims without lines, lines with several teeth and coded
+    notes cannot be written as CSV (``ValueError``).
+    """
+    import csv
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for claim in claims:
+        if not claim.lines:
+            raise ValueError(f"claim {claim.claim_id} has no lines; CSV needs one row per line")
+        if len(claim.notes) > len(claim.lines) or len(claim.attachments) > len(claim.lines):
+            raise ValueError(f"claim {claim.claim_id} has more notes/attachments than lines")
+        if any(n.code for n in claim.notes):
+            raise ValueError(f"claim {claim.claim_id} has coded notes, which CSV cannot carry")
+        bp, rp = claim.billing_provider, claim.rendering_provider
+        sub, pat = claim.subscriber, claim.patient
+        base = {
+            "claim_id": claim.claim_id,
+            "payer_id": claim.payer_id,
+            "plan_id": claim.plan_id,
+            "billing_npi": bp.npi if bp else None,
+            "billing_tax_id": bp.tax_id if bp else None,
+            "billing_postal_code": bp.postal_code if bp else None,
+            "rendering_npi": rp.npi if rp else None,
+            "subscriber_id": sub.member_id if sub else None,
+            "subscriber_first_name": sub.first_name if sub else None,
+            "subscriber_last_name": sub.last_name if sub else None,
+            "subscriber_birth_date": sub.birth_date if sub else None,
+            "patient_id": pat.member_id if pat else None,
+            "patient_first_name": pat.first_name if pat else None,
+            "patient_last_name": pat.last_name if pat else None,
+            "patient_birth_date": pat.birth_date if pat else None,
+            "patient_is_subscriber": claim.patient_is_subscriber,
+            "date_of_service": claim.date_of_service,
+            "total_charge": claim.total_charge,
+            "place_of_service": claim.place_of_service,
+            "frequency_code": claim.frequency_code,
+            "original_claim_number": claim.original_claim_number,
+            "predetermination": True if claim.predetermination else None,
+        }
+        for i, line in enumerate(claim.lines):
+            if len(line.teeth) > 1:
+                raise ValueError(
+                    f"claim {claim.claim_id} line {line.line_number} has several teeth; "
+                    "CSV has one tooth per row"
+                )
+            row = dict(base)
+            if i < len(claim.notes):
+                row["claim_note"] = claim.notes[i].text
+            if i < len(claim.attachments):
+                att = claim.attachments[i]
+                row["attachment_type"] = att.type
+                row["attachment_transmission"] = att.transmission
+                row["attachment_control_number"] = att.control_number
+            if i == 0 and claim.missing_teeth:
+                row["missing_teeth"] = " ".join(m.tooth for m in claim.missing_teeth)
+            entry = line.teeth[0] if line.teeth else None
+            row.update(
+                {
+                    "line_number": line.line_number,
+                    "code": line.code,
+                    "charge": line.charge,
+                    "tooth": entry.tooth if entry else None,
+                    "surfaces": "".join(entry.surfaces) if entry else None,
+                    "quantity": line.quantity,
+                    "line_date_of_service": line.date_of_service,
+                    "placement": line.placement,
+                    "prior_placement_date": line.prior_placement_date,
+                    "oral_cavity": " ".join(line.oral_cavity) or None,
+                    "note": line.note,
+                }
+            )
+            writer.writerow([_text(row.get(c)) for c in CSV_COLUMNS])
+
+
+def claims_to_xml(
+    claims: Iterable[Claim], out: Any, history: Iterable[PriorProcedure] = ()
+) -> None:
+    """A ``<batch>`` document per schemas/claim-batch.xsd, written to a binary stream."""
+    from lxml import etree
+
+    def add(parent: Any, tag: str, value: Any) -> Any:
+        text = _text(value)
+        if text == "" and value is None:
+            return None
+        el = etree.SubElement(parent, tag)
+        el.text = text
+        return el
+
+    with etree.xmlfile(out, encoding="UTF-8") as xf:
+        xf.write_declaration()
+        with xf.element("batch", version="1", tooth_numbering="universal"):
+            priors = list(history)
+            if priors:
+                hist = etree.Element("history")
+                for p in priors:
+                    proc = etree.SubElement(hist, "procedure")
+                    for key, value in prior_to_json(p).items():
+                        add(proc, key, value)
+                xf.write(hist, pretty_print=True)
+            with xf.element("claims"):
+                for claim in claims:
+                    xf.write(_claim_xml(claim, add), pretty_print=True)
+
+
+def _claim_xml(claim: Claim, add: Any) -> Any:
+    from lxml import etree
+
+    data = claim_to_json(claim)
+    el = etree.Element("claim")
+    for key, value in data.items():
+        if key in ("billing_provider", "rendering_provider", "subscriber", "patient"):
+            sub = etree.SubElement(el, key)
+            for k, v in value.items():
+                add(sub, k, v)
+        elif key == "notes":
+            notes = etree.SubElement(el, key)
+            for n in value:
+                note = add(notes, "note", n if isinstance(n, str) else n["text"])
+                if not isinstance(n, str) and n.get("code"):
+                    note.set("code", n["code"])
+        elif key == "attachments":
+            atts = etree.SubElement(el, key)
+            for a in value:
+                att = etree.SubElement(atts, "attachment")
+                for k, v in a.items():
+                    add(att, k, v)
+        elif key == "missing_teeth":
+            mt = etree.SubElement(el, key)
+            for m in value:
+                tooth = add(mt, "tooth", m if isinstance(m, str) else m["tooth"])
+                if not isinstance(m, str):
+                    tooth.set("status", m["status"])
+        elif key == "lines":
+            lines = etree.SubElement(el, key)
+            for ln in value:
+                line = etree.SubElement(lines, "line")
+                for k, v in ln.items():
+                    if k == "teeth":
+                        teeth = etree.SubElement(line, "teeth")
+                        for t in v:
+                            tooth = add(teeth, "tooth", t["tooth"])
+                            if t.get("surfaces"):
+                                tooth.set("surfaces", t["surfaces"])
+                    elif k == "oral_cavity":
+                        oc = etree.SubElement(line, "oral_cavity")
+                        for area in v:
+                            add(oc, "area", area)
+                    else:
+                        add(line, k, v)
+        else:
+            add(el, key, value)
+    return el

@@ -818,7 +818,7 @@ def _binary_problem(head: bytes) -> str | None:
     sample = head[:4096]
     if not sample:
         return None
-    if b"\x00" in sample[:1024]:
+    if sample.count(b"\x00") > max(4, len(sample) // 100):
         return "The file contains binary data (NUL bytes) at its start; it is not CSV text."
     control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
     if control > max(8, len(sample) // 20):
