@@ -258,3 +258,21 @@ def test_fixture_exports_read_cleanly():
         options = ReadOptions(csv_mapping=path.stem if path.stem in builtin_names() else None)
         items = list(read_csv(Source(name=str(path), path=Path(path)), options))
         assert claims(items) and findings(items) == [], path
+
+
+def test_fast_ref_equals_model_construct():
+    from claimlint.model import SourceRef
+    from claimlint.readers.csv import _fast_ref
+
+    data = {
+        "file": "f",
+        "field": "code",
+        "pointer": "row 2",
+        "line": 2,
+        "column": 3,
+        "segment_index": None,
+        "segment_id": None,
+    }
+    fast = _fast_ref(dict(data))
+    assert fast == SourceRef.model_construct(**data) == SourceRef(**data)
+    assert fast.at("tooth").field == "tooth" and fast.model_dump() == data
