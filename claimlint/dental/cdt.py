@@ -503,3 +503,27 @@ def sibling_for_region(code: CdtCode, region: str) -> str | None:
     if code.region in ("any", region):
         return code.code
     return suggest_code(code.series, code.min_surfaces, region)
+
+
+_INLAY_FAMILY_BY_MATERIAL: dict[str, str] = {
+    c.material: c.family for c in CODES.values() if c.kind == "inlay" and c.material
+}
+
+
+def one_surface_alternative(code: CdtCode) -> str | None:
+    """For a one-surface onlay (which does not exist): the one-surface inlay of its material."""
+    if code.material is None:
+        return None
+    family = _INLAY_FAMILY_BY_MATERIAL.get(code.material)
+    return suggest_code(family, 1) if family else None
+
+
+def codes_in_family(*families: str) -> frozenset[str]:
+    """Every code of the given families (``codes_in_family("pin")`` → {"D2951"})."""
+    return frozenset(c.code for c in CODES.values() if c.family in families)
+
+
+INCLUDED_IN: dict[str, frozenset[str]] = {
+    "pin": frozenset({"buildup"}),  # D2950 includes any pins (DOMAIN §1.2, §5.7)
+}
+"""Add-on family → families whose codes already include it on the same tooth and date."""
