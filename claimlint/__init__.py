@@ -1,16 +1,62 @@
-"""claimlint: a pre-submission linter for US dental insurance claims."""
+"""claimlint: a pre-submission linter for US dental insurance claims.
+
+The small public API::
+
+    from claimlint import lint_paths, lint_batch, lint_stream
+    report = lint_paths(["claims/"])
+    for finding in report.findings:
+        print(finding.code, finding.location.claim_id, finding.message)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from claimlint.findings import Finding, Location, Report, Severity
+
+if TYPE_CHECKING:
+    from claimlint.config import Config
+    from claimlint.model import Claim
 
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str):  # lazy: `import claimlint` stays cheap for the command line
-    if name == "lint_stream":
-        from claimlint.stream import lint_stream
+def lint_paths(paths: Iterable[str], config: Config | None = None) -> Report:
+    """Lint files or directories; see claimlint.api.lint_paths."""
+    from claimlint.api import lint_paths as _lint_paths
 
-        return lint_stream
-    raise AttributeError(f"module 'claimlint' has no attribute {name!r}")
+    return _lint_paths(paths, config)
 
 
-__all__ = ["Finding", "Location", "Report", "Severity", "__version__", "lint_stream"]
+def lint_batch(batch: Any, config: Config | None = None, *, name: str = "<batch>") -> Report:
+    """Lint a batch held in memory; see claimlint.api.lint_batch."""
+    from claimlint.api import lint_batch as _lint_batch
+
+    return _lint_batch(batch, config, name=name)
+
+
+def lint_stream(
+    claims: Iterable[Claim | dict[str, Any]],
+    config: Config | None = None,
+    *,
+    history: Any = None,
+    profiles: Any = None,
+    name: str = "<stream>",
+) -> Iterator[Finding]:
+    """Yield findings claim by claim from any iterable; see claimlint.stream.lint_stream."""
+    from claimlint.stream import lint_stream as _lint_stream
+
+    return _lint_stream(claims, config, history=history, profiles=profiles, name=name)
+
+
+__all__ = [
+    "Finding",
+    "Location",
+    "Report",
+    "Severity",
+    "__version__",
+    "lint_batch",
+    "lint_paths",
+    "lint_stream",
+]

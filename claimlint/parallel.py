@@ -271,15 +271,14 @@ class _Slot:
     tasks: list[Task] = field(default_factory=list)
 
 
-def lint_paths_parallel(engine: Engine, paths: Iterable[str], jobs: int) -> Report:
-    from claimlint.engine import iter_sources
-
+def lint_sources_parallel(engine: Engine, sources: Iterable[Source | Finding], jobs: int) -> Report:
+    """``Engine.lint_sources`` over ``jobs`` processes."""
     report = Report()
     ctx = engine.new_context("<batch>")
     batch = engine.checks.batch
     part_max = MAX_PART if not batch else MAX_PART // 8
     slots: list[_Slot] = []
-    for item in iter_sources(paths):
+    for item in sources:
         if isinstance(item, Finding):
             slots.append(_Slot(item))
             continue
@@ -314,6 +313,8 @@ def _begin(engine: Engine, slot: _Slot, report: Report, ctx: Context) -> bool:
         return False
     report.files.append(slot.item.name)
     ctx.file = slot.item.name
+    if slot.fmt == "json":
+        engine._json_sources[slot.item.name] = slot.item  # finalize locates pointers in it
     if slot.fmt is None:
         engine._add(
             report,

@@ -131,3 +131,14 @@ def test_batch_history_is_read_and_bad_history_rows_are_located():
     assert len(meta[0].history) == 1 and meta[0].history[0].tooth == "30"
     pointers = sorted(p.location.pointer for p in problems)
     assert pointers == ["/history/1/date", "/history/2/code"]
+
+
+def test_findings_in_a_pretty_printed_batch_get_physical_lines(tmp_path):
+    path = tmp_path / "pretty.json"
+    path.write_text(
+        '{\n  "claims": [\n    {"claim_id": "A"},\n    {\n      "claim_id": "B",\n'
+        '      "lines": [{"line_number": 1, "code": "D2150", "charge": "ten"}]\n    }\n  ]\n}\n'
+    )
+    [finding] = Engine(Config(today=TODAY)).lint_paths([str(path)]).findings
+    assert finding.location.pointer == "/claims/1/lines/0/charge"
+    assert (finding.location.physical_line, finding.location.column) == (6, 63)
