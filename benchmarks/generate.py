@@ -41,6 +41,8 @@ ANTERIOR = [str(t) for t in (*range(6, 12), *range(22, 28))]
 PERMANENT = [str(t) for t in range(2, 32) if t not in (16, 17)]
 POSTERIOR_SURFACES = "MODBL"
 ANTERIOR_SURFACES = "MDIFL"
+#: 1-3 surface anterior composites without the incisal edge (an incisal angle is D2335)
+ANTERIOR_FACES = "MDFL"
 
 #: code -> (tooth pool, surface pool, surface count range, typical fee); pool None = no tooth
 CODES: dict[str, tuple[list[str] | None, str, tuple[int, int], int]] = {
@@ -52,9 +54,9 @@ CODES: dict[str, tuple[list[str] | None, str, tuple[int, int], int]] = {
     "D2150": (POSTERIOR, POSTERIOR_SURFACES, (2, 2), 180),
     "D2160": (POSTERIOR, POSTERIOR_SURFACES, (3, 3), 215),
     "D2161": (POSTERIOR, POSTERIOR_SURFACES, (4, 5), 260),
-    "D2330": (ANTERIOR, ANTERIOR_SURFACES, (1, 1), 160),
-    "D2331": (ANTERIOR, ANTERIOR_SURFACES, (2, 2), 195),
-    "D2332": (ANTERIOR, ANTERIOR_SURFACES, (3, 3), 235),
+    "D2330": (ANTERIOR, ANTERIOR_FACES, (1, 1), 160),
+    "D2331": (ANTERIOR, ANTERIOR_FACES, (2, 2), 195),
+    "D2332": (ANTERIOR, ANTERIOR_FACES, (3, 3), 235),
     "D2335": (ANTERIOR, ANTERIOR_SURFACES, (4, 5), 290),
     "D2391": (POSTERIOR, POSTERIOR_SURFACES, (1, 1), 175),
     "D2392": (POSTERIOR, POSTERIOR_SURFACES, (2, 2), 250),
@@ -109,13 +111,17 @@ def _surfaces(rng: random.Random, pool: str, count: int) -> str:
     return "".join(sorted(picked, key=_ORDER.__getitem__))
 
 
-def make_line(rng: random.Random) -> Line:
+def make_line(rng: random.Random, used: set[str]) -> Line:
+    """One service line; ``used`` holds the teeth already on the claim (one line per tooth)."""
     code = rng.choices(_CODE_LIST, cum_weights=_CUM)[0]
     teeth, pool, (lo, hi), fee = CODES[code]
     charge = fee + rng.randrange(0, 40)
     if teeth is None:
         return Line(code, charge)
     tooth = rng.choice(teeth)
+    while tooth in used:
+        tooth = rng.choice(teeth)
+    used.add(tooth)
     if not pool:
         return Line(code, charge, tooth, "", "I")
     return Line(code, charge, tooth, _surfaces(rng, pool, rng.randint(lo, hi)))
@@ -124,7 +130,8 @@ def make_line(rng: random.Random) -> Line:
 def _apply_defect(rng: random.Random, claim: GenClaim, kind: str) -> None:
     restorative = [ln for ln in claim.lines if ln.surfaces]
     if kind != "unbalanced-total" and not restorative:
-        tooth = rng.choice(POSTERIOR)
+        used = {ln.tooth for ln in claim.lines if ln.tooth}
+        tooth = next(t for t in POSTERIOR if t not in used)
         line = Line("D2150", 180, tooth, _surfaces(rng, POSTERIOR_SURFACES, 2))
         claim.lines.append(line)
         restorative = [line]
@@ -154,13 +161,14 @@ def claims(count: int, seed: int = 1, defect_pct: float = 3.0) -> Iterator[GenCl
     every = int(100 / defect_pct) if defect_pct > 0 else 0
     for i in range(count):
         n = rng.choices(LINE_COUNTS, LINE_WEIGHTS)[0]
+        used: set[str] = set()
         claim = GenClaim(
             index=i,
             claim_id=f"PCN{i + 1:08d}",
             member_id=f"SYN{rng.randrange(10**8):08d}",
             patient_is_subscriber=rng.random() < 0.7,
             date=start + dt.timedelta(days=rng.randrange(330)),
-            lines=[make_line(rng) for _ in range(n)],
+            lines=[make_line(rng, used) for _ in range(n)],
         )
         claim.total = sum(ln.charge for ln in claim.lines)
         if every and i % every == every // 2:
