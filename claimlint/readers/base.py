@@ -90,6 +90,7 @@ ReaderFn = Callable[[Source, ReadOptions], Iterator[ReadItem]]
 READERS: dict[str, str] = {
     "json": "claimlint.readers.json:read_json",
     "jsonl": "claimlint.readers.json:read_jsonl",
+    "x12": "claimlint.readers.x12:read_x12",
 }
 
 # file suffix -> format name
@@ -97,6 +98,9 @@ SUFFIXES: dict[str, str] = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".837": "x12",
+    ".x12": "x12",
+    ".edi": "x12",
 }
 
 
@@ -119,9 +123,13 @@ def sniff(source: Source) -> str | None:
         return "json"
     if head.startswith(b"{"):
         first, _, rest = head.partition(b"\n")
-        return "jsonl" if first.rstrip().endswith(b"}") and rest.strip().startswith(b"{") else "json"
-    if "csv" in READERS and source.path is not None and source.path.suffix.lower() in (
-        ".csv", ".tsv", ".txt"
+        return (
+            "jsonl" if first.rstrip().endswith(b"}") and rest.strip().startswith(b"{") else "json"
+        )
+    if (
+        "csv" in READERS
+        and source.path is not None
+        and source.path.suffix.lower() in (".csv", ".tsv", ".txt")
     ):
         return "csv"
     return None
