@@ -34,7 +34,9 @@ class IsaMalformed(_X12Source):
         padded to their fixed widths).
 
     Good example:
-        ``ISA*00*          *00*          *ZZ*CLAIMLINTDEMO  *ZZ*RECEIVER01     *250115*1200*^*00501*000000001*0*T*:~``
+        The 106-character header of DOMAIN.md §4.5:
+        ``ISA*00*          *00*          *ZZ*CLAIMLINTDEMO  *ZZ*RECEIVER01     *250115*``
+        ``1200*^*00501*000000001*0*T*:~`` (one line in the file).
 
     References:
         DOMAIN.md §4.1, §8 (CL101).

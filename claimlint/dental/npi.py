@@ -38,6 +38,6 @@ def normalize_npi(value: str | None) -> str | None:
 
 
 def npi_valid(value: str | None) -> bool:
-    """True when ``value`` is a 10-digit NPI (optionally 80840-prefixed) with a valid check digit."""
+    """True for a 10-digit NPI (optionally 80840-prefixed) with a valid check digit."""
     npi = normalize_npi(value)
     return npi is not None and luhn_ok(PREFIX + npi)
