@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from claimlint.model import SourceRef
@@ -13,7 +13,7 @@ from claimlint.model import SourceRef
 REPORT_VERSION = "1.0"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -27,9 +27,7 @@ class Severity(str, Enum):
         try:
             return cls(value.strip().lower())
         except ValueError:
-            raise ValueError(
-                f"unknown severity {value!r}; use error, warning or info"
-            ) from None
+            raise ValueError(f"unknown severity {value!r}; use error, warning or info") from None
 
     def __str__(self) -> str:
         return self.value
@@ -38,7 +36,7 @@ class Severity(str, Enum):
 _RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     """What a check looks at. ``source`` checks are emitted by readers (CL001, CL002, CL1xx)."""
 
     SOURCE = "source"
@@ -113,7 +111,7 @@ class Location:
             if self.column is not None:
                 pos += f", col {self.column}"
             parts.append(pos)
-        if self.pointer and self.segment_index is None:
+        if self.pointer and self.segment_index is None and self.pointer != self.field:
             parts.append(self.pointer)
         return "; ".join(parts)
 
@@ -160,15 +158,23 @@ _DEFAULT_KEY = b"claimlint-fingerprint-v1"
 
 
 def fingerprint(
-    code: str, file: str, claim_id: str | None, line: int | None, field: str | None,
-    *, key: bytes = _DEFAULT_KEY, occurrence: int = 0,
+    code: str,
+    file: str,
+    claim_id: str | None,
+    line: int | None,
+    field: str | None,
+    *,
+    key: bytes = _DEFAULT_KEY,
+    occurrence: int = 0,
 ) -> str:
     """A stable, keyed hash of what the finding is about; never of line numbers or values.
 
     ``file`` should be the path as given relative to the project (callers pass the basename
     when they want moves between folders not to matter).
     """
-    material = f"{code}\x1f{file}\x1f{claim_id or ''}\x1f{line or 0}\x1f{field or ''}\x1f{occurrence}"
+    material = (
+        f"{code}\x1f{file}\x1f{claim_id or ''}\x1f{line or 0}\x1f{field or ''}\x1f{occurrence}"
+    )
     return hmac.new(key, material.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
