@@ -64,6 +64,8 @@ class ClaimTotalMismatch(Check):
         charges = [line.charge for line in claim.lines if line.charge is not None]
         line_sum = sum(charges, Decimal(0))
         if total is None:
+            if not claim.lines:
+                return  # nothing billed yet: no total to balance
             yield self.on_claim(
                 claim,
                 f"The claim has no total charge; enter the sum of the line charges "
@@ -366,8 +368,6 @@ class DateOfService(Check):
                     f"Line {line.line_number} has no date of service; add a claim-level or "
                     "line date (DTP*472).",
                 )
-        if not claim.lines and claim_date is None:
-            yield self.on_claim(claim, "The claim has no date of service.", field="date_of_service")
 
     def _judge(
         self, claim: Claim, line: ServiceLine | None, value: object, today: dt.date

@@ -129,6 +129,7 @@ def tokenize(
     delims: Delimiters | None = None
     term = ""
     seen_isa = False
+    fresh = False
 
     def advance(text: str) -> None:
         nonlocal line, col
@@ -223,6 +224,7 @@ def tokenize(
             delims = header.delimiters
             term = delims.segment
             seen_isa = True
+            fresh = True  # the next segment is the ISA just read: never re-sync on it
             yield delims
 
         # split mode
@@ -249,7 +251,9 @@ def tokenize(
                 advance(piece_body)
                 col += 1
                 continue
-            if body.startswith("ISA") and (
+            if fresh:
+                fresh = False
+            elif body.startswith("ISA") and (
                 len(body) != ISA_LENGTH - 1
                 or body[3] != element
                 or body[ISA_LENGTH - 2] != delims.component
