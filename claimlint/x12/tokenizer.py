@@ -113,6 +113,16 @@ def read_isa_header(text: str) -> _Header:
     return _Header(Delimiters(element, component, repetition, segment), problems, False)
 
 
+def _bad_characters(body: str, delims: Delimiters) -> list[str]:
+    """Characters of a segment that are neither printable ASCII nor a declared delimiter."""
+    allowed = {delims.element, delims.component, delims.repetition}
+    return [
+        f"0x{ord(c):02X}"
+        for c in body
+        if c not in allowed and not (c.isascii() and c.isprintable())
+    ]
+
+
 def tokenize(
     fh: BinaryIO, *, chunk_size: int = CHUNK_SIZE, encoding: str = "latin-1"
 ) -> Iterator[Seg | Problem | Delimiters]:
@@ -264,6 +274,18 @@ def tokenize(
                 resync = True
                 break
             ordinal += 1
+            if not (body.isascii() and body.isprintable()):
+                bad = _bad_characters(body, delims)
+                if bad:
+                    yield Problem(
+                        "characters",
+                        f"segment contains {len(bad)} control or non-ASCII character(s) that "
+                        "X12 does not allow (wrong encoding or damaged file)",
+                        ordinal,
+                        line,
+                        col + 1,
+                        {"segment_id": body.split(element, 1)[0][:3], "characters": bad[:10]},
+                    )
             yield Seg(body.split(element), ordinal, line, col + 1)
             if "\n" in piece_body:
                 advance(piece_body)
