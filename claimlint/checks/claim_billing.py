@@ -6,7 +6,6 @@ the reader's ``refs`` place each finding on the element (``CLM02``, ``SV302`` �
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -309,90 +308,6 @@ class CdtProcedureCode(Check):
                 "four digits).",
                 field="code",
             )
-
-
-class DateOfService(Check):
-    """
-    What it checks:
-        Every service has a valid date of service (claim-level DTP*472 or one on each line),
-        not in the future; a predetermination (CLM19 PB) carries no service date.
-
-    Why it matters:
-        A claim without a valid, past service date is rejected; a pre-treatment estimate with
-        a date is processed as a claim for work not yet done.
-
-    Bad example:
-        ``DTP*472*D8*20251341~`` (no 41st of the 13th month), or a date after today.
-
-    Good example:
-        ``DTP*472*D8*20250602~``
-
-    References:
-        DOMAIN.md §4.3, §8 (CL112).
-    """
-
-    code = "CL112"
-    name = "date-of-service"
-    summary = "Missing, invalid or future date of service"
-    severity = Severity.ERROR
-    scope = Scope.CLAIM
-
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
-        if claim.predetermination:
-            if claim.date_of_service is not None:
-                yield self.on_claim(
-                    claim,
-                    "A predetermination must not carry a service date; remove it or send an "
-                    "actual claim.",
-                    field="date_of_service",
-                )
-            for line in claim.lines:
-                if line.date_of_service is not None:
-                    yield self._on_line(
-                        claim,
-                        line,
-                        f"Line {line.line_number}: a predetermination must not carry a service "
-                        "date.",
-                    )
-            return
-        claim_date = claim.date_of_service
-        if claim_date is not None:
-            yield from self._judge(claim, None, claim_date, ctx.today)
-        for line in claim.lines:
-            if line.date_of_service is not None:
-                yield from self._judge(claim, line, line.date_of_service, ctx.today)
-            elif claim_date is None:
-                yield self._on_line(
-                    claim,
-                    line,
-                    f"Line {line.line_number} has no date of service; add a claim-level or "
-                    "line date (DTP*472).",
-                )
-
-    def _judge(
-        self, claim: Claim, line: ServiceLine | None, value: object, today: dt.date
-    ) -> Iterator[Finding]:
-        where = f"Line {line.line_number}: date" if line else "Date"
-        if not isinstance(value, dt.date):
-            message = f"{where} of service '{value}' is not a valid date (CCYYMMDD)."
-        elif value > today:
-            message = f"{where} of service {value.isoformat()} is in the future."
-        else:
-            return
-        if line is None:
-            yield self.on_claim(claim, message, field="date_of_service")
-        else:
-            yield self._on_line(claim, line, message)
-
-    def _on_line(self, claim: Claim, line: ServiceLine, message: str) -> Finding:
-        where = line.where("date_of_service")
-        return self.make(
-            message,
-            ref=where,
-            claim_id=claim.claim_id,
-            line=line.line_number,
-            field=where.field or "date_of_service",
-        )
 
 
 class ClaimNoteLimits(Check):
