@@ -91,6 +91,12 @@ def test_new_wave_batch(shared):
     assert "1234567893" not in bad_npis
     assert {"1234567890", "9876543210", "1239876543", "1239876546"} <= bad_npis
     assert len(hits(report, "CL110")) == 5
+    no_tooth = hits(report, "CL201")
+    assert {(f.location.claim_id, f.location.line) for f in no_tooth} == {
+        ("CLM0002", 2),
+        ("CLM0003", 2),
+        ("CLM0005", 2),
+    }
     assert {f.location.claim_id for f in hits(report, "CL119")} == {
         f"CLM000{i}" for i in range(1, 6)
     }
@@ -105,5 +111,7 @@ def test_new_wave_single(shared):
     assert len(hits(report, "CL119")) == 1
     order = hits(report, "CL118")
     assert [(f.location.line, f.location.segment_id) for f in order] == [(1, "TOO"), (2, "TOO")]
+    (buccal,) = hits(report, "CL207")
+    assert (buccal.location.line, buccal.location.field) == (1, "TOO03")
     npi = hits(report, "CL109")
     assert [f.message.split("NPI ")[1].split()[0] for f in npi] == ["1239876546"]
