@@ -248,3 +248,10 @@ def test_txt_file_starting_with_isa_is_sniffed_as_x12(tmp_path: Path):
 )
 def test_npi_luhn_with_80840_prefix(npi, ok):
     assert npi_valid(npi) is ok
+
+
+def test_iso_qualifier_is_converted_and_the_original_kept():
+    text = BASE.replace("TOO*JP*3*O", "TOO*JO*16*O")
+    (claim,) = claims(read(text))
+    entry = claim.lines[1].teeth[0]
+    assert (entry.tooth, entry.original, entry.system, entry.qualifier) == ("3", "16", "iso", "JO")

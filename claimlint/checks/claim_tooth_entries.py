@@ -1,11 +1,12 @@
 """Rules on the tooth entries of a service line that come from the X12 TOO segment
-(CL203 numbering qualifier, CL210 several teeth need a count of 1)."""
+(CL203 numbering qualifier, CL204 numbering system, CL210 several teeth need a count of 1)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from claimlint.checks.base import Check, Context
+from claimlint.dental.teeth import is_valid_iso, is_valid_universal
 from claimlint.findings import Finding, Scope, Severity
 from claimlint.model import ServiceLine
 
@@ -93,3 +94,63 @@ class SeveralTeethNeedCountOne(Check):
                 "count of 1 (or bill one line per tooth).",
                 field="quantity",
             )
+
+
+class ToothNumberingSystem(Check):
+    """
+    What it checks:
+        Tooth numbers are read in a declared numbering system. A value given in ISO 3950
+        (declared by the batch, the ``--tooth-numbering iso`` option or X12 TOO01 ``JO``) must
+        exist in ISO (no positions ending in 0 or 9, primary positions 1–5) and is converted
+        to Universal; a value whose system is not declared and that is valid in both systems
+        (``21``, ``51``) is ambiguous.
+
+    Why it matters:
+        The two systems reuse the same strings: ``21`` is a lower-left premolar in Universal
+        but an upper-left central incisor in ISO. Guessing sends the wrong tooth to the payer
+        and every tooth-based edit (surfaces, frequency, alternate benefit) goes wrong.
+
+    Bad example:
+        ``"tooth_numbering": "iso"`` with tooth ``19``, or ``TOO*JO*30*O~``.
+
+    Good example:
+        ``"tooth_numbering": "iso"`` with tooth ``46`` (read as Universal 30), or
+        ``TOO*JP*30*O~``.
+
+    References:
+        DOMAIN.md §2.4, §8 (CL204).
+    """
+
+    code = "CL204"
+    name = "tooth-numbering-system"
+    summary = "Tooth number ambiguous or impossible in its numbering system"
+    severity = Severity.ERROR
+    scope = Scope.LINE
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        for entry in line.teeth:
+            if entry.system == "iso":
+                written = entry.original or entry.tooth
+                if written and not is_valid_iso(written):
+                    yield self.on_line(
+                        ctx,
+                        line,
+                        f"Tooth '{written}' is not a valid ISO 3950 tooth number (quadrant 1–8, "
+                        "position 1–8, primary 1–5); correct it or declare Universal numbering.",
+                        field="tooth",
+                        ref=entry.ref,
+                    )
+            elif (
+                entry.system is None
+                and entry.tooth
+                and is_valid_iso(entry.tooth)
+                and is_valid_universal(entry.tooth)
+            ):
+                yield self.on_line(
+                    ctx,
+                    line,
+                    f"Tooth '{entry.tooth}' is ambiguous between Universal and ISO 3950; "
+                    "declare the numbering system (X12 TOO01 JP, or tooth_numbering).",
+                    field="tooth",
+                    ref=entry.ref,
+                )

@@ -42,6 +42,7 @@ from claimlint.checks.x12_envelope import (
     SegmentOutOfOrder,
     TooManyElements,
 )
+from claimlint.dental.teeth import iso_to_universal
 from claimlint.findings import Finding, Severity
 from claimlint.model import (
     Attachment,
@@ -1421,12 +1422,21 @@ class _X12Reader:
             if surfaces_ref is not None:
                 line.refs["surfaces"] = surfaces_ref
             line.refs["tooth_qualifier"] = self.ref("TOO01", 1)
+        system: str | None = None
+        original: str | None = None
+        if qualifier == codes.TOOTH_QUALIFIER:
+            system = "universal"
+        elif qualifier == codes.ISO_TOOTH_QUALIFIER and tooth:
+            # ISO 3950 declared: convert to Universal, keep what was written (CL203, CL204)
+            system = "iso"
+            original = tooth
+            tooth = iso_to_universal(tooth)
         line.teeth.append(
             _Tooth(
                 tooth=tooth,
                 surfaces=surfaces,
-                system="universal" if qualifier == codes.TOOTH_QUALIFIER else None,
-                original=None,
+                system=system,
+                original=original,
                 qualifier=qualifier,
                 ref=tooth_ref,
                 surfaces_ref=surfaces_ref,

@@ -35,6 +35,8 @@ RELEASE_OF_INFORMATION = frozenset({"I", "Y"})
 
 #: TOO01 code list qualifier for Universal tooth numbers
 TOOTH_QUALIFIER = "JP"
+#: TOO01 for ISO 3950 numbering (used on forms; not accepted in US 837D, DOMAIN §9.4)
+ISO_TOOTH_QUALIFIER = "JO"
 
 #: Maximum number of elements of each segment (5010 segment definitions). A segment with more
 #: data elements than this is a syntax error translators reject (CL120).
