@@ -15,7 +15,7 @@ from claimlint import __version__
 from claimlint.config import Config, ConfigError, load_config
 from claimlint.findings import Report, Severity
 from claimlint.formatters import FormatOptions, available, get_formatter
-from claimlint.registry import RegistryError, load_registry
+from claimlint.registry import Registry, RegistryError, load_registry
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -162,7 +162,7 @@ def exit_code(report: Report, config: Config, exit_zero: bool, *, internal_error
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 def rules(fmt: str) -> None:
     """List every rule: code, name, severity, scope and summary."""
     try:
@@ -185,6 +185,9 @@ def rules(fmt: str) -> None:
         ]
         click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         return
+    if fmt == "markdown":
+        click.echo(rules_markdown(registry))
+        return
     width = max((len(c.name) for c in registry.checks), default=10)
     click.echo(f"{'CODE':<6}  {'NAME':<{width}}  {'SEVERITY':<8}  {'SCOPE':<6}  SUMMARY")
     for c in registry.checks:
@@ -192,6 +195,16 @@ def rules(fmt: str) -> None:
             f"{c.code:<6}  {c.name:<{width}}  {c.severity.value:<8}  {c.scope.value:<6}  "
             f"{c.summary}"
         )
+
+
+def rules_markdown(registry: Registry) -> str:
+    """The rule table as the README shows it (generated, so it never drifts)."""
+    rows = ["| Code | Name | Severity | Scope | What it finds |", "|---|---|---|---|---|"]
+    for c in registry.checks:
+        rows.append(
+            f"| {c.code} | `{c.name}` | {c.severity.value} | {c.scope.value} | {c.summary} |"
+        )
+    return "\n".join(rows)
 
 
 @main.command()
