@@ -27,9 +27,7 @@ class Severity(str, Enum):
         try:
             return cls(value.strip().lower())
         except ValueError:
-            raise ValueError(
-                f"unknown severity {value!r}; use error, warning or info"
-            ) from None
+            raise ValueError(f"unknown severity {value!r}; use error, warning or info") from None
 
     def __str__(self) -> str:
         return self.value
@@ -160,15 +158,23 @@ _DEFAULT_KEY = b"claimlint-fingerprint-v1"
 
 
 def fingerprint(
-    code: str, file: str, claim_id: str | None, line: int | None, field: str | None,
-    *, key: bytes = _DEFAULT_KEY, occurrence: int = 0,
+    code: str,
+    file: str,
+    claim_id: str | None,
+    line: int | None,
+    field: str | None,
+    *,
+    key: bytes = _DEFAULT_KEY,
+    occurrence: int = 0,
 ) -> str:
     """A stable, keyed hash of what the finding is about; never of line numbers or values.
 
     ``file`` should be the path as given relative to the project (callers pass the basename
     when they want moves between folders not to matter).
     """
-    material = f"{code}\x1f{file}\x1f{claim_id or ''}\x1f{line or 0}\x1f{field or ''}\x1f{occurrence}"
+    material = (
+        f"{code}\x1f{file}\x1f{claim_id or ''}\x1f{line or 0}\x1f{field or ''}\x1f{occurrence}"
+    )
     return hmac.new(key, material.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 

@@ -537,3 +537,93 @@ def _date(value: Any, source: str, key: str) -> dt.date | None:
 
 def _money(value: Any) -> Decimal | None:
     return None if value is None else to_money(value)
+
+
+# -- frequency evaluation (shared by CL403/CL404/CL501 and the estimate) ---------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` shifted by whole months (end of month clamps: 2025-03-31 - 1 month = 02-28)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True, slots=True)
+class FrequencyHit:
+    """A frequency rule that a service would break, with the prior service that breaks it."""
+
+    rule: FrequencyRule
+    prior: Any  # PriorProcedure
+    surfaces: tuple[str, ...]  # the overlapping surfaces (per-surface rules)
+    window_start: dt.date
+    count: int
+
+    def where(self) -> str:
+        """``30-O`` / ``30`` (tooth and overlapping surfaces), as billing staff write it."""
+        tooth = self.prior.tooth or "?"
+        return f"{tooth}-{''.join(self.surfaces)}" if self.surfaces else tooth
+
+    def window(self) -> str:
+        if self.rule.months is not None:
+            return f"{self.rule.months}-month window"
+        period = "calendar year" if self.rule.period == "calendar-year" else "benefit year"
+        return f"limit of {self.rule.count} per {period} (since {self.window_start})"
+
+
+def frequency_hits(
+    profile: Profile,
+    history: Any,
+    member_id: str | None,
+    code: str,
+    tooth: str | None,
+    surfaces: Iterable[str],
+    day: dt.date | None,
+    extra: Iterable[Any] = (),
+) -> list[FrequencyHit]:
+    """Frequency rules of ``profile`` that a service on ``day`` would break, given history.
+
+    ``history`` is a :class:`claimlint.history.History` (or None); ``extra`` adds prior
+    procedures known from the claim itself (e.g. a crown's prior placement date). Priors on
+    the same day are not counted here (that is a duplicate, CL412).
+    """
+    from claimlint.history import counts, norm_tooth
+
+    if not tooth or day is None:
+        return []
+    wanted = set(surfaces)
+    extra = [p for p in extra if norm_tooth(p.tooth) == norm_tooth(tooth)]
+    hits: list[FrequencyHit] = []
+    for rule in profile.frequency_rules(code):
+        if rule.months is not None:
+            since = add_months(day, -rule.months) + dt.timedelta(days=1)
+        else:
+            since = profile.benefit_year_start(day, rule.period or "benefit-year")
+        priors = (
+            list(history.lookup(member_id, tooth, before=day, since=since))
+            if (history is not None and member_id)
+            else []
+        )
+        priors += [p for p in extra if since <= p.date < day]
+        relevant: list[tuple[Any, tuple[str, ...]]] = []
+        for prior in priors:
+            if not counts(prior) or prior.code not in rule.codes:
+                continue
+            if rule.per == "surface" and prior.surfaces and wanted:
+                overlap = tuple(s for s in prior.surfaces if s in wanted)
+                if not overlap:
+                    continue
+            else:
+                overlap = ()
+            relevant.append((prior, overlap))
+        limit = 1 if rule.months is not None else (rule.count or 1)
+        if len(relevant) >= limit:
+            prior, overlap = relevant[-1]
+            hits.append(FrequencyHit(rule, prior, overlap, since, len(relevant)))
+    return hits

@@ -85,9 +85,7 @@ class Check:
             name=cls.name,
             severity=severity or cls.severity,
             message=message,
-            location=Location.from_ref(
-                ref, file=file, claim_id=claim_id, line=line, field=field
-            ),
+            location=Location.from_ref(ref, file=file, claim_id=claim_id, line=line, field=field),
             evidence=evidence,
         )
 

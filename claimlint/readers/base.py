@@ -119,9 +119,13 @@ def sniff(source: Source) -> str | None:
         return "json"
     if head.startswith(b"{"):
         first, _, rest = head.partition(b"\n")
-        return "jsonl" if first.rstrip().endswith(b"}") and rest.strip().startswith(b"{") else "json"
-    if "csv" in READERS and source.path is not None and source.path.suffix.lower() in (
-        ".csv", ".tsv", ".txt"
+        return (
+            "jsonl" if first.rstrip().endswith(b"}") and rest.strip().startswith(b"{") else "json"
+        )
+    if (
+        "csv" in READERS
+        and source.path is not None
+        and source.path.suffix.lower() in (".csv", ".tsv", ".txt")
     ):
         return "csv"
     return None
