@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from claimlint.model import SourceRef
@@ -13,7 +13,7 @@ from claimlint.model import SourceRef
 REPORT_VERSION = "1.0"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -36,7 +36,7 @@ class Severity(str, Enum):
 _RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     """What a check looks at. ``source`` checks are emitted by readers (CL001, CL002, CL1xx)."""
 
     SOURCE = "source"
@@ -111,7 +111,7 @@ class Location:
             if self.column is not None:
                 pos += f", col {self.column}"
             parts.append(pos)
-        if self.pointer and self.segment_index is None:
+        if self.pointer and self.segment_index is None and self.pointer != self.field:
             parts.append(self.pointer)
         return "; ".join(parts)
 

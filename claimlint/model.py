@@ -46,6 +46,18 @@ class SourceRef(BaseModel):
         return SourceRef.model_construct(**data)
 
 
+def derive_ref(ref: SourceRef, field: str) -> SourceRef:
+    """The position of a field under a pointer-addressed node (JSON Pointer, XPath).
+
+    Readers of formats whose field names are the canonical ones (JSON, XML) do not fill
+    ``refs``; the field's pointer is the node's pointer plus the field path.
+    """
+    if ref.pointer is None or ref.segment_index is not None or ref.pointer[:1] not in ("", "/"):
+        return ref
+    pointer = f"{ref.pointer}/{field.replace('.', '/')}"
+    return ref.at(field=pointer, pointer=pointer)
+
+
 def _lenient_date(value: Any) -> Any:
     """Dates as ``date`` when they parse (ISO or CCYYMMDD); otherwise the raw string.
 
@@ -245,7 +257,7 @@ class ServiceLine(BaseModel):
 
     def where(self, field: str) -> SourceRef:
         """The source position of a canonical field of this line (falls back to the line)."""
-        return self.refs.get(field) or self.ref
+        return self.refs.get(field) or derive_ref(self.ref, field)
 
 
 class Claim(BaseModel):
@@ -293,7 +305,7 @@ class Claim(BaseModel):
         return value if isinstance(value, dt.date) else None
 
     def where(self, field: str) -> SourceRef:
-        return self.refs.get(field) or self.ref
+        return self.refs.get(field) or derive_ref(self.ref, field)
 
 
 class PriorProcedure(BaseModel):

@@ -152,7 +152,14 @@ def parse_doc(doc: str) -> dict[str, str]:
             continue
         if current is not None:
             sections[current].append(raw)
-    return {k: "\n".join(v).strip() for k, v in sections.items() if "\n".join(v).strip()}
+    import textwrap
+
+    out = {}
+    for key, lines in sections.items():
+        body = textwrap.dedent("\n".join(lines)).strip()
+        if body:
+            out[key] = body
+    return out
 
 
 def iter_line_teeth(line: ServiceLine) -> Iterator[tuple[int, Any]]:

@@ -25,7 +25,7 @@ def _finding_line(f: Finding, options: FormatOptions) -> str:
         label = f"{_COLOR[f.severity]}{label}{_RESET}"
     pos = f.location.describe()
     field = f.location.field
-    tail = ", ".join(p for p in (field, pos) if p)
+    tail = ", ".join(dict.fromkeys(p for p in (field, pos) if p))
     text = f"    {where:<8} {label:<7} {f.code}  {f.message}"
     if tail:
         text += f"  [{tail}]"

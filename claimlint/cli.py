@@ -1,0 +1,217 @@
+"""The command line. Argument handling only: the work is in engine, readers and formatters.
+
+Exit codes (like ruff): 0 nothing at or above --fail-on; 1 there is; 2 usage, configuration or
+internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from claimlint import __version__
+from claimlint.config import Config, ConfigError, load_config
+from claimlint.findings import Report, Severity
+from claimlint.formatters import FormatOptions, available, get_formatter
+from claimlint.registry import RegistryError, load_registry
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def fail(message: str) -> None:
+    click.echo(f"claimlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="claimlint")
+def main() -> None:
+    """claimlint: find what will get a dental claim denied, pended or downgraded, before you
+    submit it."""
+
+
+def load_settings(config_path: str | None) -> Config:
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        fail(str(exc))
+        raise  # unreachable
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    help=f"Output format on stdout: {', '.join(available())} (default text).",
+)
+@click.option("--select", multiple=True, help="Rule codes, prefixes or names to run (CL3, CL301).")
+@click.option("--extend-select", multiple=True, help="Add to the selected rules.")
+@click.option("--ignore", multiple=True, help="Rule codes, prefixes or names to skip.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default=None,
+    help="Lowest severity that makes the exit code 1 (default error).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--show-values",
+    is_flag=True,
+    help="Include raw values (may contain PHI) in the output. Off by default.",
+)
+@click.option("--config", "config_path", default=None, help="Configuration file to use.")
+@click.option(
+    "--tooth-numbering",
+    type=click.Choice(["universal", "iso"]),
+    default=None,
+    help="Numbering system of the input's teeth when the file does not say.",
+)
+@click.option("--today", default=None, hidden=True, help="Fix 'today' (YYYY-MM-DD) for tests.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+def check(
+    paths: tuple[str, ...],
+    fmt: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    exit_zero: bool,
+    show_values: bool,
+    config_path: str | None,
+    tooth_numbering: str | None,
+    today: str | None,
+    statistics: bool,
+) -> None:
+    """Lint claim files (837D, JSON, JSONL, CSV, XML), directories, or - for stdin."""
+    import datetime as dt
+
+    from claimlint.engine import Engine, unknown_selectors
+
+    config = load_settings(config_path)
+    if select:
+        config.select = _codes(select)
+    if extend_select:
+        config.extend_select += _codes(extend_select)
+    if ignore:
+        config.ignore += _codes(ignore)
+    if fail_on:
+        config.fail_on = Severity.parse(fail_on)
+    if show_values:
+        config.show_values = True
+    if tooth_numbering:
+        config.tooth_numbering = tooth_numbering
+    if today:
+        try:
+            config.today = dt.date.fromisoformat(today)
+        except ValueError:
+            fail(f"--today must be YYYY-MM-DD, not {today!r}")
+    fmt = fmt or config.format
+    if fmt not in available():
+        fail(f"unknown format {fmt!r}; choose from {', '.join(available())}")
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        fail(str(exc))
+        raise
+    bad = unknown_selectors(registry, config)
+    if bad:
+        fail(f"unknown rule selector {bad[0]!r} (see 'claimlint rules')")
+    engine = Engine(config, registry=registry)
+    report = engine.lint_paths(paths)
+    options = FormatOptions(
+        show_values=config.show_values,
+        rules=registry.by_code(),
+        tool_version=__version__,
+        color=sys.stdout.isatty(),
+        statistics=statistics,
+    )
+    get_formatter(fmt)(report, sys.stdout, options)
+    sys.stdout.flush()
+    for message in engine.errors:
+        click.echo(f"claimlint: {message}", err=True)
+    sys.exit(exit_code(report, config, exit_zero, internal_errors=bool(engine.errors)))
+
+
+def exit_code(report: Report, config: Config, exit_zero: bool, *, internal_errors: bool) -> int:
+    if internal_errors:
+        return EXIT_ERROR
+    if exit_zero:
+        return EXIT_OK
+    worst = report.max_severity()
+    return EXIT_FINDINGS if worst is not None and worst.rank >= config.fail_on.rank else EXIT_OK
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules(fmt: str) -> None:
+    """List every rule: code, name, severity, scope and summary."""
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        fail(str(exc))
+        raise
+    if fmt == "json":
+        import orjson
+
+        data = [
+            {
+                "code": c.code,
+                "name": c.name,
+                "severity": c.severity.value,
+                "scope": c.scope.value,
+                "summary": c.summary,
+            }
+            for c in registry.checks
+        ]
+        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    width = max((len(c.name) for c in registry.checks), default=10)
+    click.echo(f"{'CODE':<6}  {'NAME':<{width}}  {'SEVERITY':<8}  {'SCOPE':<6}  SUMMARY")
+    for c in registry.checks:
+        click.echo(
+            f"{c.code:<6}  {c.name:<{width}}  {c.severity.value:<8}  {c.scope.value:<6}  "
+            f"{c.summary}"
+        )
+
+
+@main.command()
+@click.argument("code")
+def rule(code: str) -> None:
+    """Show one rule's documentation (by code or name)."""
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        fail(str(exc))
+        raise
+    check_cls = registry.get(code)
+    if check_cls is None:
+        fail(f"no rule {code!r} (see 'claimlint rules')")
+        return
+    click.echo(
+        f"{check_cls.code} {check_cls.name} ({check_cls.severity.value}, "
+        f"{check_cls.scope.value} scope)"
+    )
+    click.echo(f"\n{check_cls.summary}\n")
+    for title, body in check_cls.doc_sections().items():
+        click.echo(f"{title}:")
+        for line in body.splitlines():
+            click.echo(f"    {line}" if line.strip() else "")
+        click.echo("")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+
+__all__ = ["Path", "main"]

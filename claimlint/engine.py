@@ -1,0 +1,285 @@
+"""The engine: selection, scope dispatch, accounting.
+
+``lint_claim`` is a pure function of (claim, context, checks): the same claim, configuration and
+history always give the same findings, whichever process or machine runs it — which is what
+lets ``--jobs`` and, later, Spark run it unchanged. Everything else here is bookkeeping: which
+checks are selected, reading files, counting every claim read, fingerprints, severities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from claimlint.checks.base import Check, Context
+from claimlint.checks.source import UnreadableFile
+from claimlint.config import Config
+from claimlint.findings import Finding, Report, Scope, fingerprint
+from claimlint.model import Claim
+from claimlint.readers.base import (
+    SUFFIXES,
+    BatchMeta,
+    ReadOptions,
+    Source,
+    Unparsable,
+    get_reader,
+    sniff,
+)
+from claimlint.registry import Registry, load_registry
+
+
+class InternalError(Exception):
+    """A check or reader failed in a way that is a claimlint bug (exit code 2)."""
+
+
+def _matches(selector: str, check: type[Check]) -> bool:
+    sel = selector.strip()
+    if sel.upper() == "ALL":
+        return True
+    return check.code.startswith(sel.upper()) or check.name == sel.lower()
+
+
+def select_checks(registry: Registry, config: Config) -> list[type[Check]]:
+    """ruff's vocabulary: select (default ALL), extend-select, ignore; prefixes or names."""
+    chosen = [c for c in registry.checks if any(_matches(s, c) for s in config.select)]
+    extra = [
+        c
+        for c in registry.checks
+        if c not in chosen and any(_matches(s, c) for s in config.extend_select)
+    ]
+    chosen += extra
+    return [c for c in chosen if not any(_matches(s, c) for s in config.ignore)]
+
+
+def unknown_selectors(registry: Registry, config: Config) -> list[str]:
+    out = []
+    for sel in (*config.select, *config.extend_select, *config.ignore):
+        if not any(_matches(sel, c) for c in registry.checks):
+            out.append(sel)
+    return out
+
+
+@dataclass(slots=True)
+class CheckSet:
+    line: list[Check] = field(default_factory=list)
+    claim: list[Check] = field(default_factory=list)
+    batch: list[Check] = field(default_factory=list)
+    selected_codes: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(cls, classes: Sequence[type[Check]]) -> CheckSet:
+        out = cls(selected_codes=frozenset(c.code for c in classes))
+        for c in classes:
+            if c.scope is Scope.LINE:
+                out.line.append(c())
+            elif c.scope is Scope.CLAIM:
+                out.claim.append(c())
+            elif c.scope is Scope.BATCH:
+                out.batch.append(c())
+        return out
+
+
+def lint_claim(claim: Claim, ctx: Context, checks: CheckSet) -> list[Finding]:
+    """All findings of the selected line, claim and batch checks for one claim."""
+    ctx.claim = claim
+    found: list[Finding] = []
+    for line in claim.lines:
+        for check in checks.line:
+            found.extend(check.check(line, ctx))
+    for check in checks.claim:
+        found.extend(check.check(claim, ctx))
+    for check in checks.batch:
+        found.extend(check.check(claim, ctx))
+    return found
+
+
+def iter_sources(paths: Iterable[str]) -> Iterator[Source | Finding]:
+    """Files to lint: files as given, directories walked (known suffixes), ``-`` for stdin."""
+    for raw in paths:
+        if raw == "-":
+            yield Source.stdin()
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    child = Path(root) / name
+                    if child.suffix.lower() in SUFFIXES and not name.startswith("."):
+                        yield Source(name=str(child), path=child)
+        elif path.is_file():
+            yield Source(name=raw, path=path)
+        else:
+            yield UnreadableFile.make(f"Cannot open {raw}: no such file or directory.", file=raw)
+
+
+class Engine:
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        registry: Registry | None = None,
+        profiles: object = None,
+        history: object = None,
+    ) -> None:
+        self.config = config or Config()
+        self.registry = registry or load_registry()
+        self.classes = select_checks(self.registry, self.config)
+        self.checks = CheckSet.build(self.classes)
+        self.today = self.config.today or dt.date.today()
+        self.profiles = profiles
+        self.history = history
+        self.read_options = ReadOptions(
+            tooth_system=self.config.tooth_numbering, csv_mapping=self.config.csv_mapping
+        )
+        self.errors: list[str] = []
+        self._json_sources: dict[str, Source] = {}
+
+    # -- per finding ------------------------------------------------------------------------
+
+    def _keep(self, finding: Finding) -> bool:
+        return finding.code in self.checks.selected_codes
+
+    def _adjust(self, finding: Finding) -> Finding:
+        override = self.config.severity.get(finding.code)
+        if override is not None:
+            finding.severity = override
+        return finding
+
+    # -- running ----------------------------------------------------------------------------
+
+    def new_context(self, file: str) -> Context:
+        return Context(file=file, today=self.today, profiles=self.profiles, history=self.history)
+
+    def lint_paths(self, paths: Iterable[str]) -> Report:
+        return self.lint_sources(iter_sources(paths))
+
+    def lint_sources(self, sources: Iterable[Source | Finding]) -> Report:
+        """Lint each source in turn; batch checks finish at the end; every claim counted."""
+        report = Report()
+        ctx = self.new_context("<batch>")
+        for item in sources:
+            if isinstance(item, Finding):
+                report.summary.files += 1
+                report.files.append(item.location.file)
+                self._add(report, item)
+                continue
+            self.lint_source(item, report, ctx)
+        for check in self.checks.batch:
+            for finding in check.finish(ctx):
+                self._add(report, finding)
+        self.finalize(report)
+        return report
+
+    def lint_source(self, source: Source, report: Report, ctx: Context) -> None:
+        report.summary.files += 1
+        report.files.append(source.name)
+        ctx.file = source.name
+        fmt = sniff(source)
+        if fmt is None:
+            self._add(
+                report,
+                UnreadableFile.make(
+                    f"Cannot tell what kind of file {source.name} is; expected an 837D, "
+                    "JSON, JSONL, CSV or XML claim file.",
+                    file=source.name,
+                ),
+            )
+            return
+        if fmt == "json":
+            self._json_sources[source.name] = source
+        reader = get_reader(fmt)
+        summary = report.summary
+        try:
+            for item in reader(source, self.read_options):
+                if isinstance(item, Claim):
+                    summary.claims_read += 1
+                    summary.claims_linted += 1
+                    try:
+                        found = lint_claim(item, ctx, self.checks)
+                    except Exception as exc:  # a check bug must not lose the other claims
+                        self.errors.append(
+                            f"internal error while checking claim {item.claim_id} in "
+                            f"{source.name}: {type(exc).__name__}: {exc}"
+                        )
+                        continue
+                    for finding in found:
+                        self._add(report, finding)
+                elif isinstance(item, Unparsable):
+                    summary.claims_read += 1
+                    summary.claims_unparsable += 1
+                    for finding in item.findings:
+                        self._add(report, finding)
+                elif isinstance(item, Finding):
+                    self._add(report, item)
+                elif isinstance(item, BatchMeta):
+                    self.on_batch_meta(item, ctx)
+        except OSError as exc:
+            self._add(
+                report,
+                UnreadableFile.make(
+                    f"Cannot read {source.name}: {exc.strerror or exc}.", file=source.name
+                ),
+            )
+        except Exception as exc:
+            self.errors.append(
+                f"internal error while reading {source.name}: {type(exc).__name__}: {exc}"
+            )
+
+    def on_batch_meta(self, meta: BatchMeta, ctx: Context) -> None:
+        """Inline history and payer data of a batch; the payer issue extends this."""
+        if meta.history:
+            ctx.options.setdefault("inline_history", []).extend(meta.history)
+
+    def _add(self, report: Report, finding: Finding) -> None:
+        if self._keep(finding):
+            report.add(self._adjust(finding))
+
+    def _locate_json(self, report: Report) -> None:
+        """Give findings in JSON batches the physical line and column of their pointer."""
+        from claimlint.readers.jsonpos import pointer_positions
+
+        pending: dict[str, list[Finding]] = {}
+        for f in report.findings:
+            loc = f.location
+            if loc.physical_line is None and loc.pointer and loc.file in self._json_sources:
+                pending.setdefault(loc.file, []).append(f)
+        for name, findings in pending.items():
+            source = self._json_sources[name]
+            if source.path is not None and source.path.stat().st_size > 64 * 1024 * 1024:
+                continue  # too big to rescan; the pointer still locates the finding
+            try:
+                text = source.read_bytes().decode("utf-8", errors="replace")
+            except OSError:
+                continue
+            positions = pointer_positions(text, {f.location.pointer for f in findings})
+            for f in findings:
+                pos = positions.get(f.location.pointer)
+                if pos:
+                    f.location.physical_line, f.location.column = pos
+
+    def finalize(self, report: Report) -> None:
+        """Positions for JSON pointers; fingerprints (stable, no line numbers); counts."""
+        self._locate_json(report)
+        seen: Counter[tuple] = Counter()
+        for f in report.findings:
+            loc = f.location
+            key = (f.code, loc.file, loc.claim_id, loc.line, loc.field)
+            occurrence = seen[key]
+            seen[key] += 1
+            f.fingerprint = fingerprint(
+                f.code, loc.file, loc.claim_id, loc.line, loc.field, occurrence=occurrence
+            )
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for f in report.findings:
+            counts[f.severity.value] += 1
+        report.summary.by_severity = counts
+
+
+def lint_paths(paths: Iterable[str], config: Config | None = None) -> Report:
+    """Lint files or directories; the library entry point."""
+    return Engine(config).lint_paths(paths)
