@@ -76,7 +76,7 @@ _MATERIAL_RANGES: tuple[tuple[str, str], ...] = (
     ("D2740", "ceramic"),
     ("D2750-D2753", "porcelain-fused-to-metal"),
     ("D2780-D2794", "metal"),
-    ("D2710-D2722", "resin"),
+    ("D2710-D2722", "composite"),  # resin-based indirect crowns
 )
 MATERIAL: dict[str, str] = {
     code: material for spec, material in _MATERIAL_RANGES for code in _codes(spec)
