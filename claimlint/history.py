@@ -472,3 +472,18 @@ def _problem_from_finding(file: str, finding: Any) -> ImportProblem:
     if where and row is None:
         message = f"{where}: {message}"
     return ImportProblem(file, row, message)
+
+
+def for_context(ctx: Any) -> History | None:
+    """The history a check should use: ``ctx.history`` plus the batch's inline history.
+
+    The engine keeps a batch's ``"history"`` records in ``ctx.options["inline_history"]``
+    (a list); they are indexed once here and cached on the context.
+    """
+    inline = ctx.options.get("inline_history") or []
+    cached = ctx.options.get("_inline_history_index")
+    if cached is None or cached[0] != len(inline) or cached[1] is not ctx.history:
+        store = InMemoryHistory(inline) if inline else None
+        cached = (len(inline), ctx.history, combine(ctx.history, store))
+        ctx.options["_inline_history_index"] = cached
+    return cached[2]

@@ -627,3 +627,15 @@ def frequency_hits(
             prior, overlap = relevant[-1]
             hits.append(FrequencyHit(rule, prior, overlap, since, len(relevant)))
     return hits
+
+
+def for_context(ctx: Any, claim: Any = None) -> Profile | None:
+    """The profile of ``claim`` (default ``ctx.claim``) from ``ctx.profiles``, or None.
+
+    Payer rules skip silently when this is None; CL413 reports the payer once per run.
+    """
+    profiles = getattr(ctx, "profiles", None)
+    claim = claim if claim is not None else getattr(ctx, "claim", None)
+    if not profiles or claim is None:
+        return None
+    return profiles.for_claim(claim)
