@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from claimlint.dental import cdt, teeth
+from claimlint.dental.teeth import ToothInfo
+
 # -- codes -----------------------------------------------------------------------------------
 
 
@@ -23,11 +26,12 @@ def _codes(*items: str) -> frozenset[str]:
             out.add(lo)
             continue
         start, end = int(lo[1:]), int(hi[1:])
-        out.update(c for c in KNOWN if start <= int(c[1:]) <= end)
+        out.update(c for c in _LISTED if start <= int(c[1:]) <= end)
     return frozenset(out)
 
 
 #: restorative and related codes claimlint knows (DOMAIN §1); used to validate profile mappings
+#: codes named by the families below; the CDT table (claimlint.dental.cdt) is the main list
 _KNOWN_TEXT = """
     D2140 D2150 D2160 D2161 D2330 D2331 D2332 D2335 D2390 D2391 D2392 D2393 D2394
     D2510 D2520 D2530 D2542 D2543 D2544 D2610 D2620 D2630 D2642 D2643 D2644
@@ -37,7 +41,10 @@ _KNOWN_TEXT = """
     D6205 D6210 D6211 D6212 D6214 D6240 D6241 D6242 D6243 D6245 D6250 D6251 D6252
     D6740 D6750 D6751 D6752 D6753 D6790 D6791 D6792 D6794
     """
-KNOWN: frozenset[str] = frozenset(_KNOWN_TEXT.split())
+_LISTED: frozenset[str] = frozenset(_KNOWN_TEXT.split())
+#: every code a profile may name in a mapping or rule: the CDT table plus the few codes the
+#: families list that the table does not carry yet (D2949, D2952, D6205, D6250-D6252)
+KNOWN: frozenset[str] = frozenset(cdt.CODES) | _LISTED
 
 FAMILIES: dict[str, frozenset[str]] = {}
 FAMILIES["amalgam"] = _codes("D2140-D2161")
@@ -131,6 +138,10 @@ def material(code: str) -> str | None:
 
 
 def service_class(code: str) -> str | None:
+    """The CDT table's class for the code, else by code range (``_CLASS_RANGES``)."""
+    info = cdt.lookup(code)
+    if info is not None:
+        return info.service_class
     if not is_code(code):
         return None
     number = int(code[1:])
@@ -149,63 +160,45 @@ def needs_radiograph(code: str) -> bool:
     return any(code in FAMILIES[f] for f in RADIOGRAPH_FAMILIES)
 
 
-# -- teeth (Universal notation; supernumerary 51-82 / AS-TS count as their base tooth) --------
-
-_PERMANENT_MOLARS = frozenset({1, 2, 3, 14, 15, 16, 17, 18, 19, 30, 31, 32})
-_SECOND_MOLARS = frozenset({2, 15, 18, 31})
-_PERMANENT_PREMOLARS = frozenset({4, 5, 12, 13, 20, 21, 28, 29})
-_PRIMARY_MOLARS = frozenset("ABIJKLST")
+# -- teeth (delegates to claimlint.dental.teeth; supernumerary teeth count as their base) ---
 
 
-def _base(tooth: str) -> tuple[str, int | str] | None:
-    """("permanent", 1..32) or ("primary", "A".."T"); None when not a tooth."""
-    t = tooth.strip().upper().lstrip("#")
-    if t.isdigit():
-        n = int(t)
-        if 51 <= n <= 82:
-            n -= 50
-        return ("permanent", n) if 1 <= n <= 32 else None
-    if len(t) == 2 and t[1] == "S":
-        t = t[0]
-    if len(t) == 1 and "A" <= t <= "T":
-        return ("primary", t)
-    return None
+def _info(tooth: str | None) -> ToothInfo | None:
+    return teeth.tooth_info(tooth) if tooth else None
 
 
 def tooth_class(tooth: str | None) -> str | None:
     """``molar``, ``premolar`` or ``anterior`` (primary molars are ``molar``); None if unknown."""
-    base = _base(tooth) if tooth else None
-    if base is None:
+    info = _info(tooth)
+    if info is None:
         return None
-    dentition, n = base
-    if dentition == "primary":
-        return "molar" if n in _PRIMARY_MOLARS else "anterior"
-    if n in _PERMANENT_MOLARS:
-        return "molar"
-    return "premolar" if n in _PERMANENT_PREMOLARS else "anterior"
+    return info.tooth_class if info.tooth_class in ("molar", "premolar") else "anterior"
 
 
 def is_posterior(tooth: str | None) -> bool:
-    return tooth_class(tooth) in ("molar", "premolar")
+    info = _info(tooth)
+    return info is not None and info.is_posterior
 
 
 def is_molar(tooth: str | None) -> bool:
-    return tooth_class(tooth) == "molar"
+    info = _info(tooth)
+    return info is not None and info.tooth_class == "molar"
 
 
 def is_second_molar(tooth: str | None) -> bool:
-    base = _base(tooth) if tooth else None
-    return base is not None and base[0] == "permanent" and base[1] in _SECOND_MOLARS
+    """Permanent second molars (2, 15, 18, 31): position 7 from the midline."""
+    info = _info(tooth)
+    return info is not None and info.dentition == "permanent" and info.position == 7
 
 
 def is_primary(tooth: str | None) -> bool:
-    base = _base(tooth) if tooth else None
-    return base is not None and base[0] == "primary"
+    info = _info(tooth)
+    return info is not None and info.dentition == "primary"
 
 
 def region(tooth: str | None) -> str | None:
-    cls = tooth_class(tooth)
-    return None if cls is None else ("anterior" if cls == "anterior" else "posterior")
+    info = _info(tooth)
+    return info.region if info is not None else None
 
 
 def same_tooth(a: str | None, b: str | None) -> bool:
