@@ -411,3 +411,55 @@ def prior_from_line(claim: Claim, line: ServiceLine) -> PriorProcedure | None:
         payer_id=claim.payer_id,
         claim_id=None,
     )
+
+
+def estimate_paths(
+    paths: Iterable[str],
+    profiles: ProfileSet,
+    *,
+    default: Profile | None = None,
+    history: Any = None,
+    options: Any = None,
+) -> BatchEstimate:
+    """Read claim files (any reader; inline history and payers included) and estimate them.
+
+    Unreadable files and claims are listed in ``problems``; they never stop the others.
+    """
+    from claimlint.engine import iter_sources
+    from claimlint.findings import Finding
+    from claimlint.history import InMemoryHistory, combine
+    from claimlint.profiles import ProfileError
+    from claimlint.readers.base import BatchMeta, ReadOptions, Unparsable, get_reader, sniff
+
+    pairs: list[tuple[str, Claim]] = []
+    problems: list[str] = []
+    inline: list[PriorProcedure] = []
+    for source in iter_sources(paths):
+        if isinstance(source, Finding):
+            problems.append(source.message)
+            continue
+        fmt_name = sniff(source)
+        if fmt_name is None:
+            problems.append(f"{source.name}: not a claim file claimlint can read")
+            continue
+        try:
+            for item in get_reader(fmt_name)(source, options or ReadOptions()):
+                if isinstance(item, Claim):
+                    pairs.append((source.name, item))
+                elif isinstance(item, BatchMeta):
+                    inline.extend(item.history)
+                    if item.payers:
+                        profiles = profiles.with_batch_payers(item.payers, source=source.name)
+                elif isinstance(item, Unparsable):
+                    problems.append(
+                        f"{source.name}: claim {item.claim_id or '?'} could not be read "
+                        f"({item.findings[0].message if item.findings else 'invalid'})"
+                    )
+                elif isinstance(item, Finding) and item.severity.value == "error":
+                    problems.append(f"{source.name}: {item.code} {item.message}")
+        except (OSError, ProfileError) as exc:
+            problems.append(f"{source.name}: {exc}")
+    store = combine(history, InMemoryHistory(inline)) if inline else history
+    batch = estimate_claims(pairs, profiles, default=default, history=store)
+    batch.problems = problems + batch.problems
+    return batch

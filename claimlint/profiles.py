@@ -367,7 +367,7 @@ def _schema_message(error: Any) -> str:
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         return f"unknown key {extra[0]!r}" if extra else error.message
-    if error.validator == "propertyNames":
+    if "propertyNames" in error.schema_path:
         return f"{error.instance!r} is not a CDT code (D followed by four digits)"
     if error.validator == "enum":
         allowed = ", ".join(map(str, error.validator_value))
@@ -385,7 +385,7 @@ def validate(data: Any, *, source: str, prefix: str = "") -> None:
     if errors:
         error = errors[0]
         parts = list(error.absolute_path)
-        if error.validator == "propertyNames":
+        if "propertyNames" in error.schema_path:  # a bad key: name it in the path
             parts.append(error.instance)
         raise ProfileError(source, key_path(parts, prefix), _schema_message(error))
 
