@@ -51,7 +51,11 @@ def test_domain_7_3_to_the_cent():
     assert (first.code, first.paid_as) == ("D2392", "D2150")
     assert (first.basis, first.deductible) == (D("120"), D("50"))
     assert (first.plan_pays, first.patient_owes, first.write_off) == (D("56.00"), D("124"), D("70"))
-    assert (second.plan_pays, second.patient_owes, second.write_off) == (D("80.00"), D("20"), D("45"))
+    assert (second.plan_pays, second.patient_owes, second.write_off) == (
+        D("80.00"),
+        D("20"),
+        D("45"),
+    )
     totals = claim.totals
     assert (totals.plan_pays, totals.patient_owes, totals.write_off) == (
         D("136.00"),
@@ -116,7 +120,9 @@ def test_missing_fees_make_the_estimate_incomplete_not_wrong():
 
 def test_cli_estimate_json_and_text():
     runner = CliRunner()
-    result = runner.invoke(main, ["estimate", str(EXAMPLE), "--profile", str(GOLD), "--format", "json"])
+    result = runner.invoke(
+        main, ["estimate", str(EXAMPLE), "--profile", str(GOLD), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["totals"] == {

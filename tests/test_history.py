@@ -23,8 +23,13 @@ from claimlint.model import PriorProcedure
 D = dt.date
 
 
-def rec(code="D2392", date=D(2025, 6, 2), tooth="30", surfaces="MO", member="SYN1", **kw):
-    return PriorProcedure(member_id=member, code=code, date=date, tooth=tooth, surfaces=surfaces, **kw)
+JUNE_2 = D(2025, 6, 2)
+
+
+def rec(code="D2392", date=JUNE_2, tooth="30", surfaces="MO", member="SYN1", **kw):
+    return PriorProcedure(
+        member_id=member, code=code, date=date, tooth=tooth, surfaces=surfaces, **kw
+    )
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 @pytest.mark.parametrize(
     ("name", "text", "key", "words"),
     [
-        ("a.toml", 'foo = 1\n', "(top level)", "unknown key 'foo'"),
+        ("a.toml", "foo = 1\n", "(top level)", "unknown key 'foo'"),
         ("b.toml", "[fee_schedule]\nD2392 = -5\n", "fee_schedule.D2392", "negative"),
         (
             "c.toml",
@@ -114,7 +114,7 @@ def test_overlap_is_allowed_across_tooth_and_surface_rules(tmp_path):
 
 
 def test_config_mapping_to_a_missing_profile_is_an_error():
-    with pytest.raises(ProfileError, match="payers.SYNX"):
+    with pytest.raises(ProfileError, match=r"payers\.SYNX"):
         load_profiles([PROFILES], payers={"SYNX": "no-such-profile"})
 
 
