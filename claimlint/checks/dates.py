@@ -50,8 +50,10 @@ class DateOfService(Check):
         claim_date = claim.date_of_service
         if claim_date is not None:
             yield from self._judge(ctx, claim, None, claim_date, "The claim's")
+        if not claim.lines:
+            return  # nothing was performed to date; an empty claim is other rules' concern
         undated = [ln for ln in claim.lines if ln.date_of_service is None]
-        if claim_date is None and (not claim.lines or len(undated) == len(claim.lines)):
+        if claim_date is None and len(undated) == len(claim.lines):
             yield self.on_claim(
                 claim,
                 "The claim has no date of service, on the claim or on any line; add the date "

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from claimlint.dental.cdt import CdtCode, lookup
-from claimlint.model import Claim, ServiceLine, SourceRef, ToothEntry
+from claimlint.model import Claim, ServiceLine, SourceRef, ToothEntry, derive_ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ def entry_ref(entry: ToothEntry, field: str) -> SourceRef | None:
     """The source position of one tooth entry's tooth or surfaces, when the reader gave one."""
     if field == "surfaces" and entry.surfaces_ref is not None:
         return entry.surfaces_ref
-    return entry.ref
+    return derive_ref(entry.ref, field) if entry.ref is not None else None
 
 
 def by_tooth_and_date(claim: Claim) -> dict[tuple[str, dt.date | None], list[ToothLine]]:
