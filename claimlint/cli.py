@@ -136,7 +136,14 @@ def check(
     bad = unknown_selectors(registry, config)
     if bad:
         fail(f"unknown rule selector {bad[0]!r} (see 'claimlint rules')")
-    engine = Engine(config, registry=registry)
+    from claimlint.history import HistoryError
+    from claimlint.profiles import ProfileError
+
+    try:
+        engine = Engine(config, registry=registry)
+    except (ProfileError, HistoryError) as exc:
+        fail(str(exc))
+        raise
     report = engine.lint_paths(paths)
     options = FormatOptions(
         show_values=config.show_values,
@@ -230,6 +237,104 @@ def rule(code: str) -> None:
         for line in body.splitlines():
             click.echo(f"    {line}" if line.strip() else "")
         click.echo("")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--profile",
+    "profile_paths",
+    multiple=True,
+    help="Payer profile file or folder (repeatable); adds to the configuration's profiles.",
+)
+@click.option("--history", "history_path", default=None, help="History database (SQLite).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--config", "config_path", default=None, help="Configuration file to use.")
+def estimate(
+    paths: tuple[str, ...],
+    profile_paths: tuple[str, ...],
+    history_path: str | None,
+    fmt: str,
+    config_path: str | None,
+) -> None:
+    """Estimate plan payment, patient share and write-off per line, claim and batch.
+
+    A single --profile also applies to claims whose payer no profile names.
+    """
+    import orjson
+
+    from claimlint.estimate import estimate_paths, render_text
+    from claimlint.history import HistoryError, SQLiteHistory
+    from claimlint.profiles import ProfileError, load_profiles
+
+    config = load_settings(config_path)
+    try:
+        profiles = load_profiles([*config.profiles, *profile_paths], payers=config.payers)
+        default = None
+        if len(profile_paths) == 1:
+            from claimlint.profiles import load_profile
+
+            default = profiles.get(load_profile(profile_paths[0]).name)
+        store_path = history_path or config.history
+        history = SQLiteHistory(store_path) if store_path else None
+    except (ProfileError, HistoryError) as exc:
+        fail(str(exc))
+        raise
+    if not profiles:
+        fail("no payer profile: pass --profile FILE or set 'profiles' in claimlint.toml")
+    batch = estimate_paths(paths, profiles, default=default, history=history)
+    if fmt == "json":
+        click.echo(orjson.dumps(batch.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        for text in render_text(batch):
+            click.echo(text)
+
+
+@main.group()
+def history() -> None:
+    """Patient history (prior procedures) for the frequency and duplicate rules."""
+
+
+@history.command("import")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--history",
+    "history_path",
+    default=None,
+    help="SQLite file to fill (created when missing; default: the configuration's 'history').",
+)
+@click.option("--config", "config_path", default=None, help="Configuration file to use.")
+def history_import(
+    files: tuple[str, ...], history_path: str | None, config_path: str | None
+) -> None:
+    """Import prior procedures from CSV (member_id, code, date, tooth, surfaces, status) and
+    from claim files (JSON, JSONL, 837D: each service line becomes a history row).
+
+    Broken rows are reported with file and row; the others are imported. Exit 1 when some
+    rows could not be imported.
+    """
+    from claimlint.history import HistoryError, SQLiteHistory, import_files
+
+    target = history_path or load_settings(config_path).history
+    if not target:
+        fail("say where the history goes: --history history.sqlite")
+        return
+    try:
+        store = SQLiteHistory(target, create=True)
+    except HistoryError as exc:
+        fail(str(exc))
+        raise
+    try:
+        result = import_files(files, store)
+    finally:
+        store.close()
+    for problem in result.problems:
+        click.echo(f"claimlint: {problem}", err=True)
+    click.echo(
+        f"{result.inserted} procedure(s) imported into {target} from {len(files)} file(s); "
+        f"{result.duplicates} already present; {len(result.problems)} problem(s)."
+    )
+    sys.exit(EXIT_FINDINGS if result.problems else EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

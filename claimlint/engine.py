@@ -131,6 +131,14 @@ class Engine:
         self.classes = select_checks(self.registry, self.config)
         self.checks = CheckSet.build(self.classes)
         self.today = self.config.today or dt.date.today()
+        if profiles is None and (self.config.profiles or self.config.payers):
+            from claimlint.profiles import load_profiles
+
+            profiles = load_profiles(self.config.profiles, payers=self.config.payers)
+        if history is None and self.config.history:
+            from claimlint.history import SQLiteHistory
+
+            history = SQLiteHistory(self.config.history)
         self.profiles = profiles
         self.history = history
         self.read_options = ReadOptions(
@@ -234,6 +242,15 @@ class Engine:
         """Inline history and payer data of a batch; the payer issue extends this."""
         if meta.history:
             ctx.options.setdefault("inline_history", []).extend(meta.history)
+        if meta.payers:
+            from claimlint.profiles import ProfileError, ProfileSet
+
+            try:
+                ctx.profiles = (ctx.profiles or ProfileSet()).with_batch_payers(
+                    meta.payers, source=ctx.file
+                )
+            except ProfileError as exc:
+                self.errors.append(str(exc))
 
     def _add(self, report: Report, finding: Finding) -> None:
         if self._keep(finding):
