@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from claimlint.checks.base import Check, Context
-from claimlint.checks.source import UnreadableFile
+from claimlint.checks.source import SchemaViolation, UnreadableFile
 from claimlint.config import Config
 from claimlint.findings import Finding, Report, Scope, fingerprint
-from claimlint.model import Claim
+from claimlint.model import Claim, SourceRef
 from claimlint.readers.base import (
     SUFFIXES,
     BatchMeta,
@@ -225,7 +225,7 @@ class Engine:
                 elif isinstance(item, Finding):
                     self._add(report, item)
                 elif isinstance(item, BatchMeta):
-                    self.on_batch_meta(item, ctx)
+                    self.on_batch_meta(item, ctx, report)
         except OSError as exc:
             self._add(
                 report,
@@ -238,7 +238,7 @@ class Engine:
                 f"internal error while reading {source.name}: {type(exc).__name__}: {exc}"
             )
 
-    def on_batch_meta(self, meta: BatchMeta, ctx: Context) -> None:
+    def on_batch_meta(self, meta: BatchMeta, ctx: Context, report: Report) -> None:
         """Inline history and payer data of a batch; the payer issue extends this."""
         if meta.history:
             ctx.options.setdefault("inline_history", []).extend(meta.history)
@@ -250,7 +250,13 @@ class Engine:
                     meta.payers, source=ctx.file
                 )
             except ProfileError as exc:
-                self.errors.append(str(exc))
+                self._add(
+                    report,
+                    SchemaViolation.make(
+                        f"The batch's inline payer profiles were not used: {exc}",
+                        ref=SourceRef(file=ctx.file, pointer="/payers", field="/payers"),
+                    ),
+                )
 
     def _add(self, report: Report, finding: Finding) -> None:
         if self._keep(finding):

@@ -153,3 +153,20 @@ def test_iso_numbering_converts_and_impossible_iso_tooth_is_cl002():
     assert items[0].lines[0].tooth == "30" and items[0].lines[0].teeth[0].original == "46"
     assert isinstance(items[1], Unparsable)
     assert items[1].findings[0].code == "CL002" and "'19'" in items[1].findings[0].message
+
+
+def test_broken_inline_profile_is_a_located_cl002_not_a_crash(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(
+        json.dumps(
+            {
+                "claims": [{"claim_id": "A1", "payer_id": "X"}],
+                "payers": {"X": {"bogus_key": 1}},
+            }
+        )
+    )
+    engine = Engine(Config(today=TODAY))
+    report = engine.lint_paths([str(path)])
+    [finding] = [f for f in report.findings if f.code == "CL002"]
+    assert finding.location.pointer == "/payers" and "bogus_key" in finding.message
+    assert engine.errors == [] and report.summary.claims_linted == 1
