@@ -213,6 +213,9 @@ class Report:
     notes: list[str] = field(default_factory=list)
     #: what suppressions did (claimlint.suppress); None until they have been applied
     suppressions: dict[str, Any] | None = None
+    #: findings taken out by suppressions, as (kind, finding); kind: "per-file-ignores",
+    #: "ignore" or "baseline". Not printed; kept so that --write-baseline can carry them over.
+    suppressed: list[tuple[str, Finding]] = field(default_factory=list)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
