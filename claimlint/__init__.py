@@ -1,7 +1,38 @@
-"""claimlint: a pre-submission linter for US dental insurance claims."""
+"""claimlint: a pre-submission linter for US dental insurance claims.
+
+The small public API::
+
+    from claimlint import lint_paths, lint_batch
+    report = lint_paths(["claims/"])
+    for finding in report.findings:
+        print(finding.code, finding.location.claim_id, finding.message)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from claimlint.findings import Finding, Location, Report, Severity
 
+if TYPE_CHECKING:
+    from claimlint.config import Config
+
 __version__ = "0.1.0"
 
-__all__ = ["Finding", "Location", "Report", "Severity", "__version__"]
+
+def lint_paths(paths: Iterable[str], config: Config | None = None) -> Report:
+    """Lint files or directories; see claimlint.api.lint_paths."""
+    from claimlint.api import lint_paths as _lint_paths
+
+    return _lint_paths(paths, config)
+
+
+def lint_batch(batch: Any, config: Config | None = None, *, name: str = "<batch>") -> Report:
+    """Lint a batch held in memory; see claimlint.api.lint_batch."""
+    from claimlint.api import lint_batch as _lint_batch
+
+    return _lint_batch(batch, config, name=name)
+
+
+__all__ = ["Finding", "Location", "Report", "Severity", "__version__", "lint_batch", "lint_paths"]

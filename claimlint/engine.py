@@ -137,6 +137,7 @@ class Engine:
             tooth_system=self.config.tooth_numbering, csv_mapping=self.config.csv_mapping
         )
         self.errors: list[str] = []
+        self._json_sources: dict[str, Source] = {}
 
     # -- per finding ------------------------------------------------------------------------
 
@@ -155,9 +156,13 @@ class Engine:
         return Context(file=file, today=self.today, profiles=self.profiles, history=self.history)
 
     def lint_paths(self, paths: Iterable[str]) -> Report:
+        return self.lint_sources(iter_sources(paths))
+
+    def lint_sources(self, sources: Iterable[Source | Finding]) -> Report:
+        """Lint each source in turn; batch checks finish at the end; every claim counted."""
         report = Report()
         ctx = self.new_context("<batch>")
-        for item in iter_sources(paths):
+        for item in sources:
             if isinstance(item, Finding):
                 report.summary.files += 1
                 report.files.append(item.location.file)
@@ -185,6 +190,8 @@ class Engine:
                 ),
             )
             return
+        if fmt == "json":
+            self._json_sources[source.name] = source
         reader = get_reader(fmt)
         summary = report.summary
         try:
@@ -232,8 +239,32 @@ class Engine:
         if self._keep(finding):
             report.add(self._adjust(finding))
 
+    def _locate_json(self, report: Report) -> None:
+        """Give findings in JSON batches the physical line and column of their pointer."""
+        from claimlint.readers.jsonpos import pointer_positions
+
+        pending: dict[str, list[Finding]] = {}
+        for f in report.findings:
+            loc = f.location
+            if loc.physical_line is None and loc.pointer and loc.file in self._json_sources:
+                pending.setdefault(loc.file, []).append(f)
+        for name, findings in pending.items():
+            source = self._json_sources[name]
+            if source.path is not None and source.path.stat().st_size > 64 * 1024 * 1024:
+                continue  # too big to rescan; the pointer still locates the finding
+            try:
+                text = source.read_bytes().decode("utf-8", errors="replace")
+            except OSError:
+                continue
+            positions = pointer_positions(text, {f.location.pointer for f in findings})
+            for f in findings:
+                pos = positions.get(f.location.pointer)
+                if pos:
+                    f.location.physical_line, f.location.column = pos
+
     def finalize(self, report: Report) -> None:
-        """Fingerprints (stable, no line numbers), then severity counts from what is kept."""
+        """Positions for JSON pointers; fingerprints (stable, no line numbers); counts."""
+        self._locate_json(report)
         seen: Counter[tuple] = Counter()
         for f in report.findings:
             loc = f.location

@@ -376,7 +376,7 @@ def _history(raw: Any, source: Source) -> tuple[list[PriorProcedure], list[Findi
             problems.append(
                 SchemaViolation.make(
                     f"History entry {i} has an invalid date; it was not used.",
-                    ref=ref.at(field=f"/history/{i}/date"),
+                    ref=ref.at(field=f"/history/{i}/date", pointer=f"/history/{i}/date"),
                 )
             )
             continue

@@ -1,0 +1,144 @@
+"""The JSON/JSONL reader: schema/model agreement, located CL002/CL001, nothing lost."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from conftest import ROOT, TODAY
+from pydantic import ValidationError
+
+from claimlint.config import Config
+from claimlint.engine import Engine
+from claimlint.model import Claim
+from claimlint.readers.base import ReadOptions, Source, Unparsable
+from claimlint.readers.json import ClaimIn, read_json, read_jsonl
+
+SCHEMA = json.loads((ROOT / "schemas" / "claim-batch.schema.json").read_text())
+CASES = json.loads((ROOT / "tests" / "schema_cases" / "claims.json").read_text())
+CLAIM_SCHEMA = {**SCHEMA, "$ref": "#/$defs/claim"}
+for key in ("required", "properties", "additionalProperties", "type"):
+    CLAIM_SCHEMA.pop(key, None)
+
+
+def schema_accepts(claim: dict) -> bool:
+    return jsonschema.Draft202012Validator(CLAIM_SCHEMA).is_valid(claim)
+
+
+def model_accepts(claim: dict) -> bool:
+    try:
+        ClaimIn.model_validate(claim)
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", sorted(CASES["valid"]))
+def test_schema_and_model_accept_the_same_valid_claims(name):
+    claim = CASES["valid"][name]
+    assert schema_accepts(claim) and model_accepts(claim)
+
+
+@pytest.mark.parametrize("name", sorted(CASES["invalid"]))
+def test_schema_and_model_reject_the_same_invalid_claims(name):
+    claim = CASES["invalid"][name]
+    assert not schema_accepts(claim) and not model_accepts(claim)
+
+
+def test_schema_is_valid_2020_12():
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+def _items(data: bytes, reader=read_json):
+    return list(reader(Source(name="batch.json", data=data), ReadOptions()))
+
+
+def test_valid_claim_becomes_canonical_with_pointer_locations():
+    data = json.dumps({"claims": [CASES["valid"]["full"]]}).encode()
+    [claim] = [i for i in _items(data) if isinstance(i, Claim)]
+    line = claim.lines[0]
+    assert (line.tooth, line.surfaces, str(line.charge)) == ("30", ("M", "O"), "250")
+    assert line.where("surfaces").pointer == "/claims/0/lines/0/surfaces"
+    assert claim.where("billing_provider.npi").pointer == "/claims/0/billing_provider/npi"
+    assert claim.patient is None and claim.subscriber.member_id == "SYN1"
+
+
+def test_teeth_written_with_hash_and_spaced_surfaces_are_normalised():
+    claim = dict(CASES["valid"]["minimal"])
+    claim["lines"] = [{"line_number": 1, "code": "d2160", "tooth": "#30", "surfaces": "m o d"}]
+    [item] = _items(json.dumps({"claims": [claim]}).encode())
+    assert item.lines[0].code == "D2160"
+    assert item.lines[0].tooth == "30" and item.lines[0].surfaces == ("M", "O", "D")
+
+
+def test_broken_claim_is_one_located_cl002_and_the_rest_is_read():
+    bad = CASES["invalid"]["charge_not_a_number"]
+    good = CASES["valid"]["minimal"]
+    items = _items(json.dumps({"claims": [good, bad, good]}).encode())
+    assert [type(i).__name__ for i in items] == ["Claim", "Unparsable", "Claim"]
+    [finding] = items[1].findings
+    assert finding.code == "CL002" and finding.location.claim_id == "C1"
+    assert finding.location.pointer == "/claims/1/lines/0/charge"
+
+
+def test_schema_message_never_echoes_patient_values():
+    bad = {"claim_id": "C9", "patient": {"first_name": 12345, "last_name": "SECRETNAME"}}
+    [item] = _items(json.dumps({"claims": [bad]}).encode())
+    assert isinstance(item, Unparsable)
+    assert "SECRETNAME" not in item.findings[0].message
+    assert "12345" not in item.findings[0].message
+
+
+def test_invalid_json_is_one_cl001_with_line_and_column():
+    [finding] = _items(b'{"claims": [\n  {"claim_id": "A",,}\n]}')
+    assert finding.code == "CL001" and finding.location.physical_line == 2
+
+
+def test_jsonl_bad_line_is_counted_and_located_by_line():
+    data = b'{"claim_id": "A"}\nnot json\n\n{"claim_id": "B", "lines": "x"}\n{"claim_id": "C"}\n'
+    items = _items(data, read_jsonl)
+    assert [type(i).__name__ for i in items] == ["Claim", "Unparsable", "Unparsable", "Claim"]
+    assert items[1].findings[0].location.physical_line == 2
+    assert items[2].findings[0].location.physical_line == 4
+    assert items[2].findings[0].location.pointer == "/lines"
+
+
+def test_report_accounts_for_every_claim(tmp_path):
+    path = tmp_path / "b.jsonl"
+    path.write_text('{"claim_id": "A"}\n[1]\n{"claim_id": "B", "lines": 3}\n{"claim_id": "C"}\n')
+    report = Engine(Config(today=TODAY)).lint_paths([str(path)])
+    s = report.summary
+    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (4, 2, 2)
+    assert s.claims_read == s.claims_linted + s.claims_unparsable
+    assert sum(s.by_severity.values()) == len(report.findings)
+
+
+def test_batch_history_is_read_and_bad_history_rows_are_located():
+    data = json.dumps(
+        {
+            "claims": [],
+            "history": [
+                {"member_id": "SYN1", "code": "D2391", "date": "2025-01-02", "tooth": "30"},
+                {"member_id": "SYN1", "code": "D2391", "date": "not a date"},
+                {"member_id": "SYN1"},
+            ],
+        }
+    ).encode()
+    items = _items(data)
+    meta = [i for i in items if type(i).__name__ == "BatchMeta"]
+    problems = [i for i in items if getattr(i, "code", None) == "CL002"]
+    assert len(meta[0].history) == 1 and meta[0].history[0].tooth == "30"
+    pointers = sorted(p.location.pointer for p in problems)
+    assert pointers == ["/history/1/date", "/history/2/code"]
+
+
+def test_findings_in_a_pretty_printed_batch_get_physical_lines(tmp_path):
+    path = tmp_path / "pretty.json"
+    path.write_text(
+        '{\n  "claims": [\n    {"claim_id": "A"},\n    {\n      "claim_id": "B",\n'
+        '      "lines": [{"line_number": 1, "code": "D2150", "charge": "ten"}]\n    }\n  ]\n}\n'
+    )
+    [finding] = Engine(Config(today=TODAY)).lint_paths([str(path)]).findings
+    assert finding.location.pointer == "/claims/1/lines/0/charge"
+    assert (finding.location.physical_line, finding.location.column) == (6, 63)
