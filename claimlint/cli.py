@@ -160,8 +160,8 @@ def check(
         fail(f"unknown rule selector {bad[0]!r} (see 'claimlint rules')")
     engine = Engine(config, registry=registry)
     try:
-        with progress.track(paths, show=progress.enabled(quiet=quiet)) as files:
-            report = engine.lint_paths(files)
+        with progress.track(paths, show=progress.enabled(quiet=quiet)) as sources:
+            report = engine.lint_sources(sources)
         apply_suppressions(report, config, selected_codes=engine.checks.selected_codes)
         if baseline_out:
             write_baseline(report, baseline_out)

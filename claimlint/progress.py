@@ -4,9 +4,9 @@ Shown only when it helps a person watching: stderr is a terminal, not under pre-
 (``PRE_COMMIT=1``, which captures output) and not with ``--quiet``. It never writes to stdout,
 so it cannot corrupt a machine-readable report, and it disappears when the run ends.
 
-The engine needs no hook: :func:`track` expands directories up front (to know the total) and
-hands the engine a lazy iterable of file names; the engine pulls the next name only after it has
-finished the previous file, which is when the bar advances.
+The engine needs no hook: :func:`track` lists the sources up front (to know the total) and
+hands ``Engine.lint_sources`` a lazy iterable; the engine pulls the next source only after it
+has finished the previous one, which is when the bar advances.
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TextIO
+
+from claimlint.engine import iter_sources
+from claimlint.findings import Finding
+from claimlint.readers.base import Source
 
 
 def enabled(
@@ -31,28 +35,17 @@ def enabled(
         return False
 
 
-def expand(paths: Sequence[str]) -> list[str]:
-    """The file names the engine will lint, in its order (directories walked the same way)."""
-    from claimlint.engine import iter_sources
-    from claimlint.findings import Finding
-
-    out: list[str] = []
-    for raw in paths:
-        if raw == "-":
-            out.append(raw)
-            continue
-        for item in iter_sources([raw]):
-            out.append(item.location.file if isinstance(item, Finding) else item.name)
-    return out
+def _name(item: Source | Finding) -> str:
+    return item.location.file if isinstance(item, Finding) else item.name
 
 
 @contextmanager
 def track(
     paths: Sequence[str], *, show: bool, stream: TextIO | None = None
-) -> Iterator[Iterable[str]]:
-    """``with track(paths, show=...) as files: engine.lint_paths(files)``."""
+) -> Iterator[Iterable[Source | Finding]]:
+    """``with track(paths, show=...) as sources: engine.lint_sources(sources)``."""
     if not show:
-        yield paths
+        yield iter_sources(paths)
         return
     from rich.console import Console
     from rich.progress import (
@@ -64,7 +57,7 @@ def track(
         TimeElapsedColumn,
     )
 
-    files = expand(paths)
+    files = list(iter_sources(paths))
     console = Console(file=stream or sys.stderr, stderr=stream is None)
     progress = Progress(
         SpinnerColumn(),
@@ -77,10 +70,10 @@ def track(
         transient=True,
     )
 
-    def feed() -> Iterator[str]:
-        for name in files:
-            progress.update(task, description=name)
-            yield name
+    def feed() -> Iterator[Source | Finding]:
+        for item in files:
+            progress.update(task, description=_name(item))
+            yield item
             progress.advance(task)
 
     with progress:
