@@ -23,7 +23,6 @@ from claimlint.formatters import FormatOptions
 from claimlint.formatters._common import position, relative_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/claimlint/claimlint"
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
@@ -117,7 +116,6 @@ def build(report: Report, options: FormatOptions) -> dict[str, Any]:
     index = {c: i for i, c in enumerate(codes)}
     driver: dict[str, Any] = {
         "name": "claimlint",
-        "informationUri": INFORMATION_URI,
         "rules": rules,
     }
     if options.tool_version:
