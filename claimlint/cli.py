@@ -164,7 +164,7 @@ def check(
             report = engine.lint_sources(sources)
         apply_suppressions(report, config, selected_codes=engine.checks.selected_codes)
         if baseline_out:
-            write_baseline(report, baseline_out)
+            write_baseline(report, baseline_out, selected_codes=engine.checks.selected_codes)
     except (ConfigError, OutputError) as exc:
         fail(str(exc))
         raise

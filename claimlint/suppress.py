@@ -243,17 +243,47 @@ def dump_baseline(entries: Iterable[BaselineEntry]) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
 
 
-def write_baseline(report: Report, path: str | Path) -> str:
+def _linted_files(report: Report) -> list[str]:
+    files = [*report.files, *(f.location.file for f in report.findings)]
+    files += [f.location.file for _, f in report.suppressed]
+    return list(dict.fromkeys(files))
+
+
+def write_baseline(
+    report: Report, path: str | Path, *, selected_codes: Collection[str] | None = None
+) -> str:
     """Write every current finding (and every finding the old baseline still matches) to
-    ``path``, atomically, then take them out of the report: they are now known. Findings removed
-    by ignores are not written (the ignore already covers them); stale entries are dropped.
-    Returns a note for stderr."""
+    ``path``, atomically, then take them out of the report: they are now known.
+
+    Findings removed by ignores are not written (the ignore already covers them); stale entries
+    are dropped. Entries of an existing baseline at ``path`` for files that were not part of
+    this run, or rules that were not selected, are kept: writing a baseline from a partial run
+    (some files, ``--select``) does not forget the rest. Returns a note for stderr.
+    """
     from claimlint.output import atomic_write
 
+    kept: list[BaselineEntry] = []
+    target = Path(path)
+    if target.exists():
+        try:
+            old = load_baseline(target)
+        except ConfigError:
+            old = []  # not a baseline we can read: replaced
+        linted = {file_key(f) for f in _linted_files(report)}
+        kept = [
+            e
+            for e in old
+            if (e.file is not None and e.file not in linted)
+            or (selected_codes is not None and e.code not in selected_codes)
+        ]
     carried = [f for kind, f in report.suppressed if kind == BASELINE]
-    entries = baseline_entries([*report.findings, *carried])
+    fresh = baseline_entries([*report.findings, *carried])
+    merged = {e.fingerprint: e for e in kept}
+    merged.update({e.fingerprint: e for e in fresh})
+    entries = sorted(merged.values(), key=lambda e: (e.code, e.fingerprint))
     data = dump_baseline(entries).decode()
     atomic_write(path, lambda fh: fh.write(data))
+
     newly = len(report.findings)
     for f in report.findings:
         report.suppressed.append((BASELINE, f))
@@ -268,10 +298,16 @@ def write_baseline(report: Report, path: str | Path) -> str:
         sup[BASELINE]["stale"] = []
     sup["written_baseline"] = {"path": str(path), "entries": len(entries)}
     report.suppressions = sup
-    note = f"wrote baseline {path} with {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+    n = len(entries)
+    note = f"wrote baseline {path} with {n} entr{'y' if n == 1 else 'ies'}"
+    extras = []
+    if kept:
+        extras.append(f"kept {len(kept)} for files or rules outside this run")
     if stale:
-        note += f" (dropped {stale} stale)"
-    report.notes = [n for n in report.notes if not n.startswith(f"baseline {path}:")]
+        extras.append(f"dropped {stale} stale")
+    if extras:
+        note += f" ({'; '.join(extras)})"
+    report.notes = [x for x in report.notes if "no longer match a finding" not in x]
     report.notes.append(note)
     return note
 
@@ -315,7 +351,7 @@ def apply_suppressions(
     account = _empty_account()
     notes: list[str] = []
 
-    linted = list(dict.fromkeys([*report.files, *(f.location.file for f in report.findings)]))
+    linted = _linted_files(report)
 
     # per-file-ignores: (pattern, selector) -> hits; applicable when the glob matched a file
     pfi = [(pat, sel) for pat, sels in config.per_file_ignores.items() for sel in sels]

@@ -187,10 +187,11 @@ def test_baseline_round_trip_stale_and_partial_runs(tmp_path: Path) -> None:
     assert [e["fingerprint"] for e in stale] == [b.fingerprint]
     assert any("1 entry no longer match" in n for n in notes)
 
-    # rewriting keeps still-matching entries and drops the stale one
+    # rewriting keeps still-matching entries and those of files outside the run (c), and
+    # drops the stale one (b)
     note = write_baseline(partial, base)
-    assert "1 entry" in note and "dropped 1 stale" in note
-    assert [e.fingerprint for e in load_baseline(base)] == [a.fingerprint]
+    assert "with 2 entries (kept 1 for files or rules outside this run; dropped 1 stale)" in note
+    assert {e.fingerprint for e in load_baseline(base)} == {a.fingerprint, c.fingerprint}
 
 
 def test_missing_and_broken_baselines(tmp_path: Path) -> None:
@@ -215,3 +216,20 @@ def test_apply_is_idempotent_and_shows_in_json_report() -> None:
     assert data["suppressions"]["suppressed"]["total"] == 1
     assert data["summary"]["findings"] == 1
     assert "suppressions" not in Report().to_dict()
+
+
+def test_writing_a_baseline_from_a_partial_run_keeps_the_rest(tmp_path: Path) -> None:
+    base = tmp_path / "baseline.json"
+    a = _finding("CL301", "a.json", "P1")
+    b = _finding("CL402", "a.json", "P1")
+    c = _finding("CL301", "b.json", "P2")
+    full = _report(a, b, c)
+    apply_suppressions(full, Config())
+    write_baseline(full, base)
+    # pre-commit style run over a.json only, with only CL3 selected, where a got fixed
+    partial = _report(files=["a.json"])
+    config = Config(baseline=str(base))
+    apply_suppressions(partial, config, selected_codes={"CL301"})
+    note = write_baseline(partial, base, selected_codes={"CL301"})
+    assert "kept 2 for files or rules outside this run" in note
+    assert {e.fingerprint for e in load_baseline(base)} == {b.fingerprint, c.fingerprint}
