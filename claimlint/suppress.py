@@ -307,7 +307,11 @@ def write_baseline(
         extras.append(f"dropped {stale} stale")
     if extras:
         note += f" ({'; '.join(extras)})"
-    report.notes = [x for x in report.notes if "no longer match a finding" not in x]
+    report.notes = [
+        x
+        for x in report.notes
+        if "no longer match a finding" not in x and "does not exist yet" not in x
+    ]
     report.notes.append(note)
     return note
 
