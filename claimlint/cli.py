@@ -17,7 +17,7 @@ from claimlint.findings import Report, Severity
 from claimlint.formatters import FormatOptions, available
 from claimlint.formatters._common import statistics_text
 from claimlint.output import write_outputs
-from claimlint.registry import RegistryError, load_registry
+from claimlint.registry import Registry, RegistryError, load_registry
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: stdout formats that print --statistics themselves; for the others it goes to stderr
@@ -90,6 +90,12 @@ def load_settings(config_path: str | None) -> Config:
     default=None,
     help="Numbering system of the input's teeth when the file does not say.",
 )
+@click.option(
+    "--csv-mapping",
+    default=None,
+    help="CSV column mapping: a built-in name (generic-pms, ledger-export, iso-chart-export) "
+    "or a TOML mapping file.",
+)
 @click.option("--today", default=None, hidden=True, help="Fix 'today' (YYYY-MM-DD) for tests.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option(
@@ -112,6 +118,7 @@ def check(
     show_values: bool,
     config_path: str | None,
     tooth_numbering: str | None,
+    csv_mapping: str | None,
     today: str | None,
     statistics: bool,
     baseline_out: str | None,
@@ -135,6 +142,8 @@ def check(
         config.show_values = True
     if tooth_numbering:
         config.tooth_numbering = tooth_numbering
+    if csv_mapping:
+        config.csv_mapping = csv_mapping
     if today:
         try:
             config.today = dt.date.fromisoformat(today)
@@ -200,7 +209,7 @@ def exit_code(report: Report, config: Config, exit_zero: bool, *, internal_error
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 def rules(fmt: str) -> None:
     """List every rule: code, name, severity, scope and summary."""
     try:
@@ -223,6 +232,9 @@ def rules(fmt: str) -> None:
         ]
         click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         return
+    if fmt == "markdown":
+        click.echo(rules_markdown(registry))
+        return
     width = max((len(c.name) for c in registry.checks), default=10)
     click.echo(f"{'CODE':<6}  {'NAME':<{width}}  {'SEVERITY':<8}  {'SCOPE':<6}  SUMMARY")
     for c in registry.checks:
@@ -230,6 +242,16 @@ def rules(fmt: str) -> None:
             f"{c.code:<6}  {c.name:<{width}}  {c.severity.value:<8}  {c.scope.value:<6}  "
             f"{c.summary}"
         )
+
+
+def rules_markdown(registry: Registry) -> str:
+    """The rule table as the README shows it (generated, so it never drifts)."""
+    rows = ["| Code | Name | Severity | Scope | What it finds |", "|---|---|---|---|---|"]
+    for c in registry.checks:
+        rows.append(
+            f"| {c.code} | `{c.name}` | {c.severity.value} | {c.scope.value} | {c.summary} |"
+        )
+    return "\n".join(rows)
 
 
 @main.command()
@@ -262,3 +284,75 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 __all__ = ["Path", "main"]
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--to",
+    "to",
+    type=click.Choice(["json", "jsonl"]),
+    default="json",
+    show_default=True,
+    help="Output: a JSON batch, or one claim object per line.",
+)
+@click.option("-o", "--output", "output", default=None, help="Write to FILE instead of stdout.")
+@click.option("--config", "config_path", default=None, help="Configuration file to use.")
+@click.option(
+    "--tooth-numbering",
+    type=click.Choice(["universal", "iso"]),
+    default=None,
+    help="Numbering system of the input's teeth when the file does not say.",
+)
+@click.option(
+    "--csv-mapping",
+    default=None,
+    help="CSV column mapping: a built-in name or a TOML mapping file.",
+)
+def convert(
+    paths: tuple[str, ...],
+    to: str,
+    output: str | None,
+    config_path: str | None,
+    tooth_numbering: str | None,
+    csv_mapping: str | None,
+) -> None:
+    """Write what claimlint read from PATH... (837D, JSON, JSONL, CSV, XML) as canonical JSON.
+
+    \b
+    This is an explicit data export: the output contains PATIENT DATA (names, member ids,
+    birth dates) exactly as the input did. Store and share it like the input.
+    Problems found while reading (unreadable files, bad rows) go to stderr without values;
+    the exit code is 1 when a file or claim could not be converted.
+    """
+    from claimlint.convert import convert as run_convert
+    from claimlint.readers.base import ReadOptions
+
+    config = load_settings(config_path)
+    options = ReadOptions(
+        tooth_system=tooth_numbering or config.tooth_numbering,
+        csv_mapping=csv_mapping or config.csv_mapping,
+    )
+    if output:
+        with open(output, "w", encoding="utf-8") as out:
+            result = run_convert(paths, to=to, out=out, options=options)
+    else:
+        result = run_convert(paths, to=to, out=sys.stdout, options=options)
+        sys.stdout.flush()
+    for finding in result.findings:
+        loc = finding.location
+        where = loc.describe()
+        click.echo(
+            f"{loc.file}:{' ' + where + ':' if where else ''} {finding.code} "
+            f"[{finding.severity.value}] {finding.message}",
+            err=True,
+        )
+    for notice in result.notices:
+        click.echo(f"claimlint: {notice}", err=True)
+    click.echo(
+        f"claimlint: {result.claims_written} claim(s) written, "
+        f"{result.claims_unparsable} could not be read",
+        err=True,
+    )
+    failed = result.claims_unparsable or any(f.severity is Severity.ERROR for f in result.findings)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)

@@ -250,7 +250,7 @@ class Engine:
                 pending.setdefault(loc.file, []).append(f)
         for name, findings in pending.items():
             source = self._json_sources[name]
-            if source.path is not None and source.path.stat().st_size > 64 * 1024 * 1024:
+            if source.path is not None and source.path.stat().st_size > 16 * 1024 * 1024:
                 continue  # too big to rescan; the pointer still locates the finding
             try:
                 text = source.read_bytes().decode("utf-8", errors="replace")

@@ -26,6 +26,9 @@ GOOD = {"claims": [{"claim_id": "PCN2", "lines": [{"line_number": 1, "code": "D2
                                                    "charge": 10}]}]}  # fmt: skip
 
 
+SELECT = 'select = ["CL0"]\n'
+
+
 def test_parse_and_resolve() -> None:
     assert parse_output("sarif=out/r.sarif") == OutputSpec("sarif", "out/r.sarif")
     for bad in ("sarif", "=x", "sarif=", "nope=x"):
@@ -72,6 +75,8 @@ def claims(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     (tmp_path / "bad.json").write_text(json.dumps(BAD))
     (tmp_path / "good.json").write_text(json.dumps(GOOD))
+    # only the reader rules: these tests are about outputs and suppressions, not the catalogue
+    (tmp_path / "claimlint.toml").write_text(SELECT)
     return tmp_path
 
 
@@ -111,7 +116,7 @@ def test_cli_write_baseline_then_use_it(claims: Path) -> None:
     first = runner.invoke(main, ["check", "bad.json", "--write-baseline", "base.json"])
     assert first.exit_code == 0, first.output
     assert "wrote baseline base.json with 1 entry" in first.stderr
-    (claims / "claimlint.toml").write_text('baseline = "base.json"\n')
+    (claims / "claimlint.toml").write_text(SELECT + 'baseline = "base.json"\n')
     again = runner.invoke(main, ["check", "bad.json", "good.json", "--format", "json"])
     assert again.exit_code == 0
     report = json.loads(again.stdout)
@@ -128,11 +133,11 @@ def test_cli_write_baseline_then_use_it(claims: Path) -> None:
 
 
 def test_cli_ignore_entry_needs_reason(claims: Path) -> None:
-    (claims / "claimlint.toml").write_text('[[ignore]]\ncode = "CL002"\n')
+    (claims / "claimlint.toml").write_text(SELECT + '[[ignore]]\ncode = "CL002"\n')
     result = CliRunner().invoke(main, ["check", "bad.json"])
     assert result.exit_code == 2 and "needs a 'reason'" in result.stderr
     (claims / "claimlint.toml").write_text(
-        '[[ignore]]\ncode = "CL002"\npath = "bad.*"\nreason = "export fixed upstream"\n'
+        SELECT + '[[ignore]]\ncode = "CL002"\npath = "bad.*"\nreason = "export fixed upstream"\n'
     )
     assert CliRunner().invoke(main, ["check", "bad.json"]).exit_code == 0
 

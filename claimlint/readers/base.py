@@ -90,6 +90,8 @@ ReaderFn = Callable[[Source, ReadOptions], Iterator[ReadItem]]
 READERS: dict[str, str] = {
     "json": "claimlint.readers.json:read_json",
     "jsonl": "claimlint.readers.json:read_jsonl",
+    "csv": "claimlint.readers.csv:read_csv",
+    "xml": "claimlint.readers.xml:read_xml",
 }
 
 # file suffix -> format name
@@ -97,6 +99,9 @@ SUFFIXES: dict[str, str] = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".xml": "xml",
 }
 
 

@@ -1,0 +1,295 @@
+"""Procedure code checks: known codes and code ↔ tooth/surface consistency
+(CL115, CL301, CL302, CL303, CL304)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from claimlint.checks.base import Check, Context
+from claimlint.dental import surfaces as sf
+from claimlint.dental.cdt import (
+    INCISAL_ANGLE_CANDIDATES,
+    INCISAL_ANGLE_CODES,
+    is_cdt_shaped,
+    lookup,
+    one_surface_alternative,
+    sibling_for_region,
+    suggest_code,
+)
+from claimlint.dental.lines import entry_ref
+from claimlint.dental.teeth import TEETH
+from claimlint.findings import Finding, Scope, Severity
+from claimlint.model import ServiceLine
+
+
+class UnknownProcedureCode(Check):
+    """
+    What it checks:
+        A procedure code shaped like a CDT code (``D`` and four digits) is one claimlint knows:
+        the restorative codes in scope plus common diagnostic, preventive, periodontal and
+        extraction codes. Malformed codes are reported by CL111 instead.
+
+    Why it matters:
+        A mistyped or retired code (``D2155`` for ``D2150``/``D2160``) is denied as an invalid
+        procedure, and none of the tooth and surface rules can check the line. Because the
+        table covers the codes in claimlint's scope rather than the whole CDT, a valid code
+        outside it is also reported: confirm it and ignore CL115 for that code.
+
+    Bad example:
+        ``{"code": "D2155", "tooth": "30", "surfaces": "MO"}``
+
+    Good example:
+        ``{"code": "D2150", "tooth": "30", "surfaces": "MO"}``
+
+    References:
+        DOMAIN.md §1, §8 (CL111 for the code's shape); claimlint/dental/cdt.py.
+    """
+
+    code = "CL115"
+    name = "unknown-procedure-code"
+    summary = "CDT-shaped procedure code that claimlint does not know"
+    severity = Severity.WARNING
+    scope = Scope.LINE
+    tags = ("codes",)
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        if lookup(line.code) is not None or not is_cdt_shaped(line.code):
+            return
+        yield self.on_line(
+            ctx,
+            line,
+            f"Procedure code {line.code} on line {line.line_number} is not a CDT code claimlint "
+            "knows; check it for a typo or a retired code before submitting.",
+            field="code",
+        )
+
+
+class SurfaceCountMismatch(Check):
+    """
+    What it checks:
+        For surface-counted codes (amalgam D2140–D2161, composites D2330–D2335 and
+        D2391–D2394, inlays and onlays D2510–D2664), the number of distinct surfaces listed
+        matches the code: 1, 2, 3, or 4-or-more (inlays: 1, 2, 3-or-more; onlays: 2, 3,
+        4-or-more). D2335 also fits fewer surfaces when the incisal angle is involved (see
+        CL303). The message names the code that matches the surfaces.
+
+    Why it matters:
+        The surface count is what the payer pays for. A mismatch is either an under-billed
+        restoration or one the payer will recode (and often flag for audit); a missing surface
+        list on a surface code is rejected.
+
+    Bad example:
+        ``{"code": "D2150", "tooth": "30", "surfaces": "MOD"}`` — D2150 is a 2-surface code.
+
+    Good example:
+        ``{"code": "D2160", "tooth": "30", "surfaces": "MOD"}``
+
+    References:
+        DOMAIN.md §1.1, §1.3, §3.4, §8 (CL301).
+    """
+
+    code = "CL301"
+    name = "surface-count-mismatch"
+    summary = "Number of surfaces does not match the code"
+    severity = Severity.ERROR
+    scope = Scope.LINE
+    tags = ("codes", "surfaces")
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        info = lookup(line.code)
+        if info is None or not info.surface_counted or not line.teeth:
+            return
+        for entry in line.teeth:
+            count = sf.distinct_count(entry.surfaces)
+            if info.surface_count_fits(count):
+                continue
+            if info.kind == "onlay" and count == 1:
+                continue  # CL304 reports one-surface onlays
+            where = TEETH.get(entry.tooth) if entry.tooth else None
+            region = where.region if where else (None if info.region == "any" else info.region)
+            suggested = suggest_code(info.family, count, region) if count else None
+            if count == 0:
+                listed = "no surfaces are listed"
+                fix = "add the restored surfaces"
+            else:
+                noun, verb = ("surface", "is") if count == 1 else ("surfaces", "are")
+                listed = f"{count} {noun} ({sf.normalise(entry.surfaces)}) {verb} listed"
+                fix = (
+                    f"bill {suggested}"
+                    if suggested
+                    else "correct the surfaces or choose the code that matches them"
+                )
+            yield self.on_line(
+                ctx,
+                line,
+                f"{info.code} is a {info.count_text()} code but {listed}; {fix}.",
+                field="surfaces",
+                ref=entry_ref(entry, "surfaces"),
+                evidence={"suggested": suggested} if suggested else None,
+            )
+
+
+class CompositeRegionMismatch(Check):
+    """
+    What it checks:
+        Composite codes are used on the right kind of tooth: D2330–D2335 and D2390 on
+        anterior teeth (incisors, canines; primary C–H and M–R), D2391–D2394 on posterior
+        teeth (premolars, molars). The message names the same-count code for the tooth's
+        region (D2392 on tooth 8 → D2331).
+
+    Why it matters:
+        Anterior and posterior composites are separate codes with different fees and benefit
+        rules (posterior composites are often paid at the amalgam rate); a code for the wrong
+        region is denied as inconsistent with the tooth.
+
+    Bad example:
+        ``{"code": "D2392", "tooth": "8", "surfaces": "MI"}``
+
+    Good example:
+        ``{"code": "D2331", "tooth": "8", "surfaces": "MI"}``
+
+    References:
+        DOMAIN.md §1.1, §2.2, §8 (CL302).
+    """
+
+    code = "CL302"
+    name = "composite-region-mismatch"
+    summary = "Anterior/posterior composite code on the other kind of tooth"
+    severity = Severity.ERROR
+    scope = Scope.LINE
+    tags = ("codes", "teeth")
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        info = lookup(line.code)
+        if info is None or info.region == "any":
+            return
+        for entry in line.teeth:
+            tooth = TEETH.get(entry.tooth) if entry.tooth else None
+            if tooth is None or tooth.region == info.region:
+                continue
+            sibling = sibling_for_region(info, tooth.region)
+            fix = f"use {sibling}" if sibling else f"use a {tooth.region} restoration code"
+            yield self.on_line(
+                ctx,
+                line,
+                f"{info.code} is {_article(info.region)} {info.region} {info.material} code "
+                f"but tooth "
+                f"{tooth.tooth} is {tooth.region}; {fix}.",
+                field="code",
+                evidence={"suggested": sibling} if sibling else None,
+            )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+class IncisalAngleCheck(Check):
+    """
+    What it checks:
+        Heuristics for the incisal-angle rule of anterior composites: D2335 billed with fewer
+        than four surfaces and no incisal surface (I) is probably miscoded; D2331 or D2332
+        with the incisal surface plus a mesial or distal surface may involve the incisal angle
+        and then qualifies as D2335. Surface letters cannot prove angle involvement, so this
+        asks for a check of the chart, not a change.
+
+    Why it matters:
+        D2335 pays more than D2331/D2332; payers audit it against the chart note and recode
+        it when the incisal angle is not documented. The reverse (a Class IV restoration
+        billed as D2331) under-bills the work.
+
+    Bad example:
+        ``{"code": "D2335", "tooth": "8", "surfaces": "MF"}`` (no incisal surface).
+
+    Good example:
+        ``{"code": "D2335", "tooth": "8", "surfaces": "MIF"}`` with a note describing the
+        fractured mesio-incisal angle; or ``D2331`` ``MF``.
+
+    References:
+        DOMAIN.md §1.1 (incisal angle), §3.4, §8 (CL303).
+    """
+
+    code = "CL303"
+    name = "incisal-angle-check"
+    summary = "Check incisal-angle involvement for anterior composites"
+    severity = Severity.WARNING
+    scope = Scope.LINE
+    tags = ("codes", "surfaces")
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        code = line.code
+        if code not in INCISAL_ANGLE_CODES and code not in INCISAL_ANGLE_CANDIDATES:
+            return
+        for entry in line.teeth:
+            tooth = TEETH.get(entry.tooth) if entry.tooth else None
+            if tooth is not None and tooth.region != "anterior":
+                continue  # CL302 reports the region
+            letters = set(entry.surfaces)
+            surfs = sf.normalise(entry.surfaces)
+            count = len(letters)
+            if code in INCISAL_ANGLE_CODES:
+                if count == 0 or count >= 4 or "I" in letters:
+                    continue
+                alt = suggest_code("composite-anterior", count)
+                message = (
+                    f"Check incisal-angle involvement: {code} with surfaces {surfs} and no "
+                    "incisal surface; D2335 needs four or more surfaces or an involved incisal "
+                    f"angle — otherwise bill {alt}."
+                )
+            else:
+                if "I" not in letters or not letters & {"M", "D"}:
+                    continue
+                message = (
+                    f"Check incisal-angle involvement: surfaces {surfs} with code {code}; if "
+                    "the incisal angle is restored, D2335 applies — document it in the note."
+                )
+            yield self.on_line(
+                ctx, line, message, field="surfaces", ref=entry_ref(entry, "surfaces")
+            )
+
+
+class OneSurfaceOnlay(Check):
+    """
+    What it checks:
+        Onlay codes (D2542–D2544, D2642–D2644, D2662–D2664) are not billed with a single
+        surface: onlays cover a cusp, so every onlay series starts at two surfaces.
+
+    Why it matters:
+        There is no one-surface onlay code; such a line is denied. It is usually an inlay
+        (D2510, D2610, D2650) or a surface list that lost letters.
+
+    Bad example:
+        ``{"code": "D2542", "tooth": "30", "surfaces": "O", "placement": "I"}``
+
+    Good example:
+        ``{"code": "D2542", "tooth": "30", "surfaces": "MO", "placement": "I"}``, or
+        ``D2510`` with ``O`` for a one-surface metal inlay.
+
+    References:
+        DOMAIN.md §1.3, §8 (CL304).
+    """
+
+    code = "CL304"
+    name = "one-surface-onlay"
+    summary = "Onlay billed with one surface"
+    severity = Severity.ERROR
+    scope = Scope.LINE
+    tags = ("codes", "surfaces")
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        info = lookup(line.code)
+        if info is None or info.kind != "onlay":
+            return
+        for entry in line.teeth:
+            if sf.distinct_count(entry.surfaces) != 1:
+                continue
+            alt = one_surface_alternative(info)
+            yield self.on_line(
+                ctx,
+                line,
+                f"Onlays start at two surfaces; {info.code} with one surface "
+                f"({sf.normalise(entry.surfaces)}) is invalid — list all surfaces covered, or "
+                f"bill a one-surface inlay ({alt}) if that is what was placed.",
+                field="surfaces",
+                ref=entry_ref(entry, "surfaces"),
+            )

@@ -1,0 +1,130 @@
+"""Date-of-service checks (CL112)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from claimlint.checks.base import Check, Context
+from claimlint.findings import Finding, Scope, Severity
+from claimlint.model import Claim, ServiceLine
+
+
+class DateOfService(Check):
+    """
+    What it checks:
+        Every service line of a claim has a date of service, on the line or on the claim (a
+        line date overrides the claim date), that is a real calendar date (YYYY-MM-DD or
+        CCYYMMDD) and is not after today. A predetermination (pre-treatment estimate) is the
+        opposite case: the work has not been done yet, so it must carry no service date at all.
+
+    Why it matters:
+        X12 837D requires a service date (DTP*472) on the claim or on every line, and payers
+        reject claims with impossible or future dates outright. A predetermination that carries
+        a service date is read as a claim for completed work and is processed (and denied) as
+        such instead of being estimated.
+
+    Bad example:
+        A claim with no ``date_of_service`` and a line without one; a line dated
+        ``2025-02-30``; a line dated next month; a predetermination with ``date_of_service``.
+
+    Good example:
+        ``"date_of_service": "2025-06-02"`` on the claim (lines inherit it); a predetermination
+        with no dates.
+
+    References:
+        DOMAIN.md §4.3, §4.4, §6.1, §8 (CL112).
+    """
+
+    code = "CL112"
+    name = "date-of-service"
+    summary = "Missing, invalid or future date of service; or a dated predetermination"
+    severity = Severity.ERROR
+    scope = Scope.CLAIM
+    tags = ("dates",)
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        if claim.predetermination:
+            yield from self._predetermination(claim, ctx)
+            return
+        claim_date = claim.date_of_service
+        if claim_date is not None:
+            yield from self._judge(ctx, claim, None, claim_date, "The claim's")
+        if not claim.lines:
+            return  # nothing was performed to date; an empty claim is other rules' concern
+        undated = [ln for ln in claim.lines if ln.date_of_service is None]
+        if claim_date is None and len(undated) == len(claim.lines):
+            yield self.on_claim(
+                claim,
+                "The claim has no date of service, on the claim or on any line; add the date "
+                "the work was completed.",
+                field="date_of_service",
+            )
+            return
+        for line in claim.lines:
+            if line.date_of_service is not None:
+                yield from self._judge(
+                    ctx, claim, line, line.date_of_service, f"Line {line.line_number}'s"
+                )
+            elif claim_date is None:
+                yield self.on_line(
+                    ctx,
+                    line,
+                    f"Line {line.line_number} ({line.code}) has no date of service and the "
+                    "claim has none to inherit; add the date the work was completed.",
+                    field="date_of_service",
+                )
+
+    def _judge(
+        self,
+        ctx: Context,
+        claim: Claim,
+        line: ServiceLine | None,
+        value: dt.date | str,
+        where: str,
+    ) -> Iterator[Finding]:
+        evidence = {"date_of_service": str(value)}
+        if isinstance(value, dt.date):
+            if value <= ctx.today:
+                return
+            message = (
+                f"{where} date of service is in the future (after {ctx.today.isoformat()});"
+                " bill the work once it is completed, with the completion date."
+            )
+        else:
+            message = (
+                f"{where} date of service is not a valid date; write it as YYYY-MM-DD "
+                "(or CCYYMMDD in X12)."
+            )
+        if line is None:
+            yield self.on_claim(claim, message, field="date_of_service", evidence=evidence)
+        else:
+            yield self.on_line(
+                ctx,
+                line,
+                message,
+                field="date_of_service",
+                evidence=evidence,
+            )
+
+    def _predetermination(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        message = (
+            "A predetermination must not carry a date of service (the work is not done yet); "
+            "remove the date, or send it as a claim if the work was completed."
+        )
+        if claim.date_of_service is not None:
+            yield self.on_claim(
+                claim,
+                message,
+                field="date_of_service",
+                evidence={"date_of_service": str(claim.date_of_service)},
+            )
+        for line in claim.lines:
+            if line.date_of_service is not None:
+                yield self.on_line(
+                    ctx,
+                    line,
+                    f"Line {line.line_number}: {message}",
+                    field="date_of_service",
+                    evidence={"date_of_service": str(line.date_of_service)},
+                )

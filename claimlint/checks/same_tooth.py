@@ -1,0 +1,299 @@
+"""Same-tooth, same-date combinations across the lines of a claim (DOMAIN.md §5.7):
+CL305 pin retention, CL306 protective restoration, CL401 surface billed twice, CL402 touching
+restorations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import combinations
+
+from claimlint.checks.base import Check, Context
+from claimlint.dental import surfaces as sf
+from claimlint.dental.cdt import INCLUDED_IN, codes_in_family, suggest_code
+from claimlint.dental.lines import ToothLine, by_tooth_and_date, entry_ref
+from claimlint.dental.teeth import TEETH
+from claimlint.findings import Finding, Scope, Severity
+from claimlint.model import Claim
+
+PIN_CODES = codes_in_family("pin")
+PROTECTIVE_CODES = codes_in_family("protective")
+
+
+def _lines(tls: list[ToothLine]) -> str:
+    numbers = sorted({tl.line.line_number for tl in tls})
+    return ", ".join(str(n) for n in numbers)
+
+
+class PinRetention(Check):
+    """
+    What it checks:
+        Pin retention (D2951, an add-on billed per tooth) is billed only together with a
+        restoration on the same tooth and date of service, once per tooth (quantity 1, one
+        line), and never with a core buildup (D2950) on that tooth and date, which already
+        includes any pins.
+
+    Why it matters:
+        An add-on code without its base procedure is denied; a second D2951 or a quantity of 2
+        ("per pin") is denied as a duplicate; D2951 with D2950 is denied as included in the
+        buildup, and repeated patterns invite an audit.
+
+    Bad example:
+        ``D2951`` on tooth 3 with no restoration on tooth 3 that day; ``D2951`` with quantity
+        2; ``D2951`` and ``D2950`` on tooth 19 the same day.
+
+    Good example:
+        ``D2161`` ``MODB`` on tooth 3 and ``D2951`` quantity 1 on tooth 3, same date.
+
+    References:
+        DOMAIN.md §1.2, §5.7, §8 (CL305).
+    """
+
+    code = "CL305"
+    name = "pin-retention"
+    summary = "D2951 without a restoration, billed twice, or with D2950"
+    severity = Severity.ERROR
+    scope = Scope.CLAIM
+    tags = ("codes", "same-tooth")
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        if not any(ln.code in PIN_CODES for ln in claim.lines):
+            return
+        for (tooth, _date), group in by_tooth_and_date(claim).items():
+            pins = [tl for tl in group if tl.line.code in PIN_CODES]
+            if not pins:
+                continue
+            first = pins[0]
+            included = [
+                tl
+                for tl in group
+                if tl.code is not None
+                and first.code is not None
+                and tl.code.family in INCLUDED_IN.get(first.code.family, ())
+            ]
+            restorations = [tl for tl in group if tl.code is not None and tl.code.definitive]
+            for tl in pins:
+                line = tl.line
+                if included:
+                    yield self.on_line(
+                        ctx,
+                        line,
+                        f"Pin retention ({line.code}) on tooth {tooth} is included in "
+                        f"{included[0].line.code} (line {included[0].line.line_number}) on the "
+                        f"same date; remove the {line.code} line.",
+                        field="code",
+                    )
+                elif not restorations:
+                    yield self.on_line(
+                        ctx,
+                        line,
+                        f"Pin retention ({line.code}) on tooth {tooth} has no qualifying "
+                        "restoration on the same tooth and date; it is an add-on — add the "
+                        "restoration line or remove the pin line.",
+                        field="code",
+                    )
+                if line.quantity > 1:
+                    yield self.on_line(
+                        ctx,
+                        line,
+                        f"Pin retention ({line.code}) on tooth {tooth} is billed per tooth, not "
+                        f"per pin; quantity {line.quantity} will be denied — bill quantity 1.",
+                        field="quantity",
+                    )
+            for tl in pins[1:]:
+                yield self.on_line(
+                    ctx,
+                    tl.line,
+                    f"Pin retention on tooth {tooth} is billed more than once on the same date "
+                    f"(lines {_lines(pins)}); bill one {tl.line.code} per tooth.",
+                    field="code",
+                )
+
+
+class ProtectiveRestorationBundled(Check):
+    """
+    What it checks:
+        A protective (interim) restoration, D2940, is not billed on the same tooth and date
+        as a definitive restoration (filling, inlay, onlay, crown or bridge retainer).
+
+    Why it matters:
+        D2940 is for a tooth that is being protected until later treatment; on the same day as
+        the final restoration payers bundle it into that restoration and deny it, and the
+        patient may be billed for a denied line.
+
+    Bad example:
+        ``D2940`` on tooth 14 and ``D2393`` ``MOD`` on tooth 14, same date.
+
+    Good example:
+        ``D2940`` on tooth 14 at an emergency visit; the definitive restoration on a later
+        date, on its own claim or line.
+
+    References:
+        DOMAIN.md §1.2, §5.7, §8 (CL306).
+    """
+
+    code = "CL306"
+    name = "protective-restoration-bundled"
+    summary = "D2940 with a definitive restoration on the same tooth and date"
+    severity = Severity.WARNING
+    scope = Scope.CLAIM
+    tags = ("codes", "same-tooth")
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        if len(claim.lines) < 2 or not any(ln.code in PROTECTIVE_CODES for ln in claim.lines):
+            return
+        for (tooth, _date), group in by_tooth_and_date(claim).items():
+            final = [tl for tl in group if tl.code is not None and tl.code.definitive]
+            if not final:
+                continue
+            for tl in group:
+                if tl.line.code not in PROTECTIVE_CODES:
+                    continue
+                other = final[0].line
+                yield self.on_line(
+                    ctx,
+                    tl.line,
+                    f"Protective restoration ({tl.line.code}) on tooth {tooth} will be bundled "
+                    f"with {other.code} (line {other.line_number}) on the same date; remove "
+                    f"{tl.line.code}, or bill it only when no definitive restoration is placed "
+                    "that day.",
+                    field="code",
+                )
+
+
+def _surface_lines(group: list[ToothLine]) -> list[ToothLine]:
+    return [
+        tl
+        for tl in group
+        if tl.code is not None and tl.code.surfaces_reported and tl.entry.surfaces
+    ]
+
+
+class SurfaceBilledTwice(Check):
+    """
+    What it checks:
+        On one claim, no surface of a tooth is billed on two lines for the same date of
+        service (e.g. D2392 MO and D2391 O on tooth 30: the occlusal surface appears twice).
+
+    Why it matters:
+        Carriers pay a surface once per tooth per date; the second line is denied as a
+        duplicate or the two are recoded as one restoration. If the work really was one
+        continuous restoration, one line with all its surfaces is correct.
+
+    Bad example:
+        Line 1 ``D2392`` ``MO`` on 30 and line 2 ``D2391`` ``O`` on 30, same date.
+
+    Good example:
+        One line ``D2392`` ``MO`` on 30; or ``D2391`` ``O`` and ``D2391`` ``B`` for two
+        separate restorations.
+
+    References:
+        DOMAIN.md §3.3, §5.7, §8 (CL401).
+    """
+
+    code = "CL401"
+    name = "surface-billed-twice"
+    summary = "Same surface on two lines, same tooth and date"
+    severity = Severity.ERROR
+    scope = Scope.CLAIM
+    tags = ("surfaces", "same-tooth", "payer")
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        if len(claim.lines) < 2:
+            return
+        for (tooth, _date), group in by_tooth_and_date(claim).items():
+            if len(group) < 2:
+                continue
+            for a, b in combinations(_surface_lines(group), 2):
+                if a.line is b.line:
+                    continue
+                common = sf.normalise(
+                    s for s in set(a.entry.surfaces) & set(b.entry.surfaces) if s in sf.VALID
+                )
+                if not common:
+                    continue
+                label = f"Surface {common}" if len(common) == 1 else f"Surfaces {common}"
+                verb = "is" if len(common) == 1 else "are"
+                yield self.on_line(
+                    ctx,
+                    b.line,
+                    f"{label} on tooth {tooth} {verb} billed on line {a.line.line_number} "
+                    f"({a.line.code}) and again on line {b.line.line_number} ({b.line.code}) "
+                    "for the same date; the payer pays a surface once per tooth — combine "
+                    "them into one restoration line or correct the surfaces.",
+                    field="surfaces",
+                    ref=entry_ref(b.entry, "surfaces"),
+                )
+
+
+class ContiguousRestorations(Check):
+    """
+    What it checks:
+        On a posterior tooth (premolar or molar), two direct restorations billed for the same
+        date whose surfaces touch — they share a surface, or a surface of one meets a surface
+        of the other (MO + DO, MO + OL, DO + B) — are reported with the single restoration
+        and code the payer will pay instead. Surfaces that do not touch (M + D, B + L) are
+        separate restorations and pass. Anterior teeth are not combined.
+
+    Why it matters:
+        Payers such as Regence process touching restorations on one back tooth as one
+        restoration covering the union of the surfaces (MO + DO → one MOD, D2160), paying
+        less than two lines and flagging the claim. Billing what was done as one line, or
+        documenting why the restorations are separate, avoids the recode.
+
+    Bad example:
+        ``D2150`` ``MO`` and ``D2150`` ``DO`` on tooth 19, same date.
+
+    Good example:
+        ``D2160`` ``MOD`` on tooth 19; or ``D2140`` ``M`` and ``D2140`` ``D`` (not touching).
+
+    References:
+        DOMAIN.md §3.3, §5.7 (Regence, NJDA), §8 (CL402); claimlint/dental/surfaces.py.
+    """
+
+    code = "CL402"
+    name = "contiguous-restorations"
+    summary = "Touching restorations on one posterior tooth will be combined"
+    severity = Severity.WARNING
+    scope = Scope.CLAIM
+    tags = ("surfaces", "same-tooth", "payer")
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        if len(claim.lines) < 2:
+            return
+        for (tooth, _date), group in by_tooth_and_date(claim).items():
+            if len(group) < 2:
+                continue
+            info = TEETH.get(tooth)
+            if info is None or info.region != "posterior":
+                continue
+            direct = [
+                tl
+                for tl in _surface_lines(group)
+                if tl.code is not None and tl.code.kind == "direct"
+            ]
+            for a, b in combinations(direct, 2):
+                if a.line is b.line or not sf.contiguous(a.entry.surfaces, b.entry.surfaces):
+                    continue
+                first = sf.normalise(s for s in a.entry.surfaces if s in sf.VALID)
+                second = sf.normalise(s for s in b.entry.surfaces if s in sf.VALID)
+                merged = sf.union(first, second)
+                if merged in (first, second):
+                    continue  # one line repeats surfaces of the other: CL401's duplicate
+
+                code = None
+                if a.code is not None and b.code is not None and a.code.series == b.code.series:
+                    code = suggest_code(a.code.family, len(merged), info.region)
+                as_code = f", {code}" if code else ""
+                yield self.on_line(
+                    ctx,
+                    b.line,
+                    f"Restorations {''.join(a.entry.surfaces)} (line "
+                    f"{a.line.line_number}) and {''.join(b.entry.surfaces)} (line "
+                    f"{b.line.line_number}) on tooth {tooth} touch; the payer will likely "
+                    f"process them as one {len(merged)}-surface restoration ({merged}{as_code})."
+                    " Bill one line if it was one restoration, or document why they are "
+                    "separate.",
+                    field="surfaces",
+                    ref=entry_ref(b.entry, "surfaces"),
+                    evidence={"union": merged, "code": code} if code else {"union": merged},
+                )

@@ -1,0 +1,145 @@
+"""Tooth number checks (CL201, CL202, CL211)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from claimlint.checks.base import Check, Context
+from claimlint.dental.cdt import lookup
+from claimlint.dental.lines import entry_ref
+from claimlint.dental.teeth import TEETH
+from claimlint.findings import Finding, Scope, Severity
+from claimlint.model import ServiceLine
+
+
+class ToothNumberRequired(Check):
+    """
+    What it checks:
+        A line whose CDT code is performed on a single tooth (fillings, inlays, onlays, crowns,
+        bridge units, pins, buildups, sealants, extractions) names the tooth.
+
+    Why it matters:
+        Without a tooth number the payer cannot apply frequency, missing-tooth or alternate
+        benefit rules and rejects the line; Medicaid programs state that every tooth-specific
+        procedure requires the tooth number.
+
+    Bad example:
+        ``{"code": "D2391", "surfaces": "O"}`` (no tooth).
+
+    Good example:
+        ``{"code": "D2391", "tooth": "30", "surfaces": "O"}``
+
+    References:
+        DOMAIN.md §1.6, §2.3, §6.1, §8 (CL201).
+    """
+
+    code = "CL201"
+    name = "tooth-number-required"
+    summary = "Tooth-specific procedure without a tooth number"
+    severity = Severity.ERROR
+    scope = Scope.LINE
+    tags = ("teeth",)
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        info = lookup(line.code)
+        if info is None or not info.tooth_required:
+            return
+        # a tooth the reader could not convert (original kept) is CL204's finding, not ours
+        if any(t.tooth or t.original for t in line.teeth):
+            return
+        yield self.on_line(
+            ctx,
+            line,
+            f"{line.code} on line {line.line_number} requires a tooth number; add the tooth "
+            "(Universal 1–32 or A–T).",
+            field="tooth",
+        )
+
+
+class InvalidToothNumber(Check):
+    """
+    What it checks:
+        Each tooth on a line is a valid ADA Universal designation: permanent 1–32, primary
+        A–T, supernumerary 51–82 or AS–TS, written without leading zeros.
+
+    Why it matters:
+        An unknown tooth number fails the payer's front-end edits (X12 TOO02) and the line is
+        rejected; values such as ``0``, ``33`` or ``03`` usually come from a typo or from ISO
+        numbering sent as Universal.
+
+    Bad example:
+        ``{"code": "D2140", "tooth": "33", "surfaces": "O"}``
+
+    Good example:
+        ``{"code": "D2140", "tooth": "3", "surfaces": "O"}``
+
+    References:
+        DOMAIN.md §2.1, §2.3, §8 (CL202).
+    """
+
+    code = "CL202"
+    name = "invalid-tooth-number"
+    summary = "Tooth is not a valid Universal tooth number or letter"
+    severity = Severity.ERROR
+    scope = Scope.LINE
+    tags = ("teeth",)
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        for entry in line.teeth:
+            tooth = entry.tooth
+            if tooth is None or tooth in TEETH:
+                continue
+            yield self.on_line(
+                ctx,
+                line,
+                f"Tooth '{tooth}' on line {line.line_number} is not a valid Universal tooth "
+                "number or letter; use 1–32 or A–T (supernumerary 51–82 or AS–TS), without "
+                "leading zeros.",
+                field="tooth",
+                ref=entry_ref(entry, "tooth"),
+            )
+
+
+class SupernumeraryTooth(Check):
+    """
+    What it checks:
+        Flags lines on a supernumerary (extra) tooth: Universal 51–82 or AS–TS.
+
+    Why it matters:
+        Supernumerary numbering is valid on the ADA form and in X12, but some payers and
+        Medicaid programs do not accept it or need a narrative; checking before submission
+        avoids a rejected line.
+
+    Bad example:
+        ``{"code": "D7140", "tooth": "51"}`` sent to a payer that does not accept
+        supernumerary numbers, with no narrative.
+
+    Good example:
+        The same line after confirming the payer accepts tooth 51, or with a narrative that
+        describes the extra tooth.
+
+    References:
+        DOMAIN.md §2.1, §2.3, §8 (CL211).
+    """
+
+    code = "CL211"
+    name = "supernumerary-tooth"
+    summary = "Line on a supernumerary tooth"
+    severity = Severity.INFO
+    scope = Scope.LINE
+    tags = ("teeth",)
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        for entry in line.teeth:
+            info = TEETH.get(entry.tooth) if entry.tooth else None
+            if info is None or not info.supernumerary:
+                continue
+            yield self.on_line(
+                ctx,
+                line,
+                f"Supernumerary tooth {info.tooth} (next to tooth {info.base}) on line "
+                f"{line.line_number}: confirm the payer accepts supernumerary numbering, or "
+                "add a narrative.",
+                field="tooth",
+                ref=entry_ref(entry, "tooth"),
+            )

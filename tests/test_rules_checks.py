@@ -1,0 +1,402 @@
+"""Behaviour of the rules branch's checks, each beyond its fixture."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from claimlint.checks import codes, dates, same_tooth
+from claimlint.checks import surfaces as surface_checks
+from claimlint.checks import teeth as tooth_checks
+from claimlint.checks.base import Check, Context
+from claimlint.findings import Finding, Scope, Severity
+from claimlint.model import Claim, ServiceLine, SourceRef, ToothEntry
+
+TODAY = dt.date(2026, 1, 15)
+REF = SourceRef(file="test.json", pointer="/claims/0", field="/claims/0")
+
+
+def line(n: int, code: str, tooth: str | None = None, surfaces: Any = "", **kw: Any) -> ServiceLine:
+    teeth = (ToothEntry(tooth=tooth, surfaces=surfaces),) if tooth or surfaces else ()
+    return ServiceLine(line_number=n, code=code, teeth=teeth, ref=REF, **kw)
+
+
+def claim(*lines: ServiceLine, **kw: Any) -> Claim:
+    kw.setdefault("date_of_service", dt.date(2025, 6, 2))
+    return Claim(claim_id="T1", lines=lines, ref=REF, **kw)
+
+
+def run(check: type[Check], c: Claim) -> list[Finding]:
+    ctx = Context(file="test.json", claim=c, today=TODAY)
+    inst = check()
+    if check.scope is Scope.LINE:
+        return [f for ln in c.lines for f in inst.check(ln, ctx)]
+    return list(inst.check(c, ctx))
+
+
+def one(check: type[Check], c: Claim) -> Finding:
+    found = run(check, c)
+    assert len(found) == 1, [f.message for f in found]
+    assert found[0].code == check.code
+    return found[0]
+
+
+# -- CL112 ----------------------------------------------------------------------------------
+
+
+def test_cl112_line_date_overrides_claim_date() -> None:
+    c = claim(line(1, "D1110", date_of_service=dt.date(2025, 3, 1)), date_of_service=None)
+    assert run(dates.DateOfService, c) == []
+    c = claim(
+        line(1, "D1110"),
+        line(2, "D1120", date_of_service=dt.date(2025, 3, 1)),
+        date_of_service=None,
+    )
+    f = one(dates.DateOfService, c)
+    assert f.location.line == 1 and "no date of service" in f.message
+
+
+def test_cl112_claim_without_lines_needs_no_date() -> None:
+    assert run(dates.DateOfService, claim(date_of_service=None)) == []
+
+
+def test_cl112_missing_everywhere_is_one_claim_finding() -> None:
+    f = one(dates.DateOfService, claim(line(1, "D1110"), line(2, "D1206"), date_of_service=None))
+    assert f.location.line is None and f.location.claim_id == "T1"
+
+
+def test_cl112_invalid_and_future() -> None:
+    f = one(dates.DateOfService, claim(line(1, "D1110"), date_of_service="2025-02-30"))
+    assert "not a valid date" in f.message and f.evidence == {"date_of_service": "2025-02-30"}
+    assert "2025-02-30" not in f.message
+    f = one(dates.DateOfService, claim(line(1, "D1110", date_of_service=dt.date(2026, 1, 16))))
+    assert "future" in f.message and f.location.line == 1
+    # today itself is fine
+    assert run(dates.DateOfService, claim(line(1, "D1110"), date_of_service=TODAY)) == []
+
+
+def test_cl112_predetermination() -> None:
+    pred = claim(line(1, "D2740", "8", placement="I"), date_of_service=None, predetermination=True)
+    assert run(dates.DateOfService, pred) == []
+    dated = claim(
+        line(1, "D2740", "8", date_of_service=dt.date(2025, 1, 2)),
+        date_of_service=dt.date(2025, 1, 2),
+        predetermination=True,
+    )
+    found = run(dates.DateOfService, dated)
+    assert len(found) == 2 and all("predetermination" in f.message.lower() for f in found)
+
+
+# -- CL115 ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "fires"),
+    [("D2155", True), ("D2150", False), ("2150", False), ("D21500", False), ("X2150", False)],
+)
+def test_cl115_only_cdt_shaped_unknown_codes(code: str, fires: bool) -> None:
+    found = run(codes.UnknownProcedureCode, claim(line(1, code, "30", "MO")))
+    assert bool(found) is fires
+    if fires:
+        assert found[0].severity is Severity.WARNING and code in found[0].message
+
+
+# -- CL201 / CL202 / CL211 ------------------------------------------------------------------
+
+
+def test_cl201_only_tooth_codes() -> None:
+    f = one(tooth_checks.ToothNumberRequired, claim(line(1, "D2951")))
+    assert "D2951" in f.message and f.location.field.endswith("tooth")
+    assert run(tooth_checks.ToothNumberRequired, claim(line(1, "D1110"), line(2, "D4341"))) == []
+    # an ISO value the reader could not convert is CL204's, not a missing tooth
+    iso = ServiceLine(
+        line_number=1,
+        code="D2140",
+        ref=REF,
+        teeth=(ToothEntry(tooth=None, original="19", surfaces="O"),),
+    )
+    assert run(tooth_checks.ToothNumberRequired, claim(iso)) == []
+
+
+@pytest.mark.parametrize(
+    ("tooth", "fires"),
+    [
+        ("0", True),
+        ("33", True),
+        ("03", True),
+        ("U", True),
+        ("30", False),
+        ("K", False),
+        ("AS", False),
+    ],
+)
+def test_cl202(tooth: str, fires: bool) -> None:
+    assert bool(run(tooth_checks.InvalidToothNumber, claim(line(1, "D2140", tooth, "O")))) is fires
+
+
+def test_cl211_supernumerary_is_info() -> None:
+    f = one(tooth_checks.SupernumeraryTooth, claim(line(1, "D7140", "KS")))
+    assert f.severity is Severity.INFO and "KS" in f.message and "tooth K" in f.message
+    assert run(tooth_checks.SupernumeraryTooth, claim(line(1, "D7140", "K"))) == []
+
+
+# -- CL205 – CL209 ------------------------------------------------------------------------
+
+
+def test_cl205_hint_depends_on_region() -> None:
+    f = one(surface_checks.InvalidSurfaceCode, claim(line(1, "D2330", "8", "V")))
+    assert "as F" in f.message
+    f = one(surface_checks.InvalidSurfaceCode, claim(line(1, "D2391", "30", "V")))
+    assert "as B" in f.message
+    f = one(surface_checks.InvalidSurfaceCode, claim(line(1, "D2391", "30", ["MO"])))
+    assert "'MO'" in f.message and "one letter per surface" in f.message
+
+
+def test_cl206_duplicates() -> None:
+    f = one(surface_checks.DuplicateSurface, claim(line(1, "D2150", "30", "MOO")))
+    assert "'O'" in f.message
+    assert run(surface_checks.DuplicateSurface, claim(line(1, "D2160", "30", "MOD"))) == []
+
+
+@pytest.mark.parametrize(
+    ("tooth", "surfaces", "bad"),
+    [
+        ("8", "O", "O"),
+        ("8", "B", "B"),
+        ("30", "O", None),
+        ("30", "I", "I"),
+        ("30", "F", "F"),
+        ("8", "MIFL", None),
+        ("C", "O", "O"),
+        ("S", "O", None),
+        ("57", "I", None),
+        ("55", "I", "I"),
+    ],
+)
+def test_cl207_surface_region(tooth: str, surfaces: str, bad: str | None) -> None:
+    found = run(surface_checks.SurfaceRegionMismatch, claim(line(1, "D2140", tooth, surfaces)))
+    if bad is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and f"Surface {bad}" in found[0].message
+
+
+def test_cl208_tooth_only_codes() -> None:
+    f = one(surface_checks.SurfacesOnToothOnlyCode, claim(line(1, "D6245", "4", "MOD")))
+    assert f.severity is Severity.WARNING
+    for code in ("D2940", "D1351", "D2150", "D2155"):
+        assert run(surface_checks.SurfacesOnToothOnlyCode, claim(line(1, code, "3", "O"))) == []
+
+
+def test_cl209_six_components() -> None:
+    assert run(surface_checks.TooManySurfaces, claim(line(1, "D2161", "3", "MODBL"))) == []
+    f = one(surface_checks.TooManySurfaces, claim(line(1, "D2161", "3", "MODBLO")))
+    assert f.message.startswith("6 surfaces")
+
+
+# -- CL301 – CL304 ------------------------------------------------------------------------
+
+
+def test_cl301_message_names_the_suggested_code() -> None:
+    f = one(codes.SurfaceCountMismatch, claim(line(1, "D2150", "30", "MOD")))
+    assert f.message == ("D2150 is a 2-surface code but 3 surfaces (MOD) are listed; bill D2160.")
+
+
+@pytest.mark.parametrize(
+    ("code", "tooth", "surfaces", "suggested"),
+    [
+        ("D2391", "30", "MO", "D2392"),
+        ("D2330", "8", "MIDF", "D2335"),
+        ("D2394", "30", "O", "D2391"),
+        ("D2520", "30", "MOD", "D2530"),
+        ("D2161", "3", "MO", "D2150"),
+        ("D2543", "30", "MODB", "D2544"),
+    ],
+)
+def test_cl301_suggestions(code, tooth, surfaces, suggested) -> None:
+    f = one(codes.SurfaceCountMismatch, claim(line(1, code, tooth, surfaces)))
+    assert f.message.endswith(f"bill {suggested}.")
+
+
+def test_cl301_passes_and_edge_cases() -> None:
+    for code, surfaces in (("D2161", "MODBL"), ("D2335", "MI"), ("D2530", "MODB")):
+        assert (
+            run(
+                codes.SurfaceCountMismatch,
+                claim(line(1, code, "8" if code == "D2335" else "3", surfaces)),
+            )
+            == []
+        )
+    f = one(codes.SurfaceCountMismatch, claim(line(1, "D2150", "30")))
+    assert "no surfaces are listed" in f.message
+    # one-surface onlays are CL304's
+    assert run(codes.SurfaceCountMismatch, claim(line(1, "D2542", "30", "O"))) == []
+
+
+def test_cl302_region_siblings() -> None:
+    f = one(codes.CompositeRegionMismatch, claim(line(1, "D2392", "8", "MF")))
+    assert f.message.endswith("use D2331.") and "posterior" in f.message
+    f = one(codes.CompositeRegionMismatch, claim(line(1, "D2332", "19", "MOD")))
+    assert f.message.endswith("use D2393.")
+    f = one(codes.CompositeRegionMismatch, claim(line(1, "D2390", "30")))
+    assert "posterior restoration code" in f.message
+    # primary teeth follow their class; amalgam has no region
+    assert run(codes.CompositeRegionMismatch, claim(line(1, "D2391", "K", "O"))) == []
+    assert run(codes.CompositeRegionMismatch, claim(line(1, "D2330", "E", "M"))) == []
+    assert run(codes.CompositeRegionMismatch, claim(line(1, "D2140", "8", "M"))) == []
+
+
+def test_cl303_incisal_angle_heuristics() -> None:
+    assert one(codes.IncisalAngleCheck, claim(line(1, "D2335", "8", "MF"))).severity is (
+        Severity.WARNING
+    )
+    assert run(codes.IncisalAngleCheck, claim(line(1, "D2335", "8", "MIF"))) == []
+    assert run(codes.IncisalAngleCheck, claim(line(1, "D2335", "8", "MDFL"))) == []
+    f = one(codes.IncisalAngleCheck, claim(line(1, "D2331", "9", "DI")))
+    assert "D2335" in f.message
+    assert run(codes.IncisalAngleCheck, claim(line(1, "D2331", "9", "FL"))) == []
+    assert run(codes.IncisalAngleCheck, claim(line(1, "D2330", "9", "I"))) == []
+
+
+def test_cl304_one_surface_onlay() -> None:
+    f = one(codes.OneSurfaceOnlay, claim(line(1, "D2662", "30", "O")))
+    assert "D2650" in f.message
+    assert run(codes.OneSurfaceOnlay, claim(line(1, "D2662", "30", "MO"))) == []
+    assert run(codes.OneSurfaceOnlay, claim(line(1, "D2510", "30", "O"))) == []
+
+
+# -- CL305 / CL306 / CL401 / CL402 ----------------------------------------------------------
+
+
+def test_cl305_pin_rules() -> None:
+    ok = claim(line(1, "D2160", "3", "MOD"), line(2, "D2951", "3"))
+    assert run(same_tooth.PinRetention, ok) == []
+    # restoration on another tooth, or another date, does not qualify
+    other_tooth = claim(line(1, "D2160", "2", "MOD"), line(2, "D2951", "3"))
+    assert "no qualifying restoration" in one(same_tooth.PinRetention, other_tooth).message
+    other_day = claim(
+        line(1, "D2160", "3", "MOD", date_of_service=dt.date(2025, 5, 1)), line(2, "D2951", "3")
+    )
+    assert len(run(same_tooth.PinRetention, other_day)) == 1
+    per_pin = claim(line(1, "D2160", "3", "MOD"), line(2, "D2951", "3", quantity=2))
+    f = one(same_tooth.PinRetention, per_pin)
+    assert f.location.field.endswith("quantity") and "quantity 1" in f.message
+    twice = claim(line(1, "D2160", "3", "MOD"), line(2, "D2951", "3"), line(3, "D2951", "3"))
+    f = one(same_tooth.PinRetention, twice)
+    assert f.location.line == 3 and "more than once" in f.message
+    buildup = claim(line(1, "D2950", "19"), line(2, "D2951", "19"))
+    assert "included in D2950" in one(same_tooth.PinRetention, buildup).message
+
+
+def test_cl306_protective_bundling() -> None:
+    f = one(
+        same_tooth.ProtectiveRestorationBundled,
+        claim(line(1, "D2940", "14"), line(2, "D2740", "14", placement="I")),
+    )
+    assert "D2740" in f.message and f.location.line == 1
+    assert (
+        run(
+            same_tooth.ProtectiveRestorationBundled,
+            claim(line(1, "D2940", "14"), line(2, "D2393", "15", "MOD")),
+        )
+        == []
+    )
+    assert (
+        run(
+            same_tooth.ProtectiveRestorationBundled,
+            claim(line(1, "D2940", "14"), line(2, "D2950", "14")),
+        )
+        == []
+    )
+
+
+def test_cl401_same_surface_twice() -> None:
+    f = one(
+        same_tooth.SurfaceBilledTwice,
+        claim(line(1, "D2392", "30", "MO"), line(2, "D2391", "30", "O")),
+    )
+    assert f.message.startswith("Surface O on tooth 30") and f.location.line == 2
+    f = one(
+        same_tooth.SurfaceBilledTwice,
+        claim(line(1, "D2393", "30", "MOD"), line(2, "D2150", "30", "DOM")),
+    )
+    assert f.message.startswith("Surfaces MOD")
+    # other tooth, other date: fine
+    assert (
+        run(
+            same_tooth.SurfaceBilledTwice,
+            claim(line(1, "D2392", "30", "MO"), line(2, "D2391", "31", "O")),
+        )
+        == []
+    )
+    assert (
+        run(
+            same_tooth.SurfaceBilledTwice,
+            claim(
+                line(1, "D2392", "30", "MO"),
+                line(2, "D2391", "30", "O", date_of_service=dt.date(2025, 7, 1)),
+            ),
+        )
+        == []
+    )
+
+
+def test_cl402_contiguous_posterior_restorations() -> None:
+    f = one(
+        same_tooth.ContiguousRestorations,
+        claim(line(1, "D2150", "19", "MO"), line(2, "D2150", "19", "DO")),
+    )
+    assert "3-surface restoration (MOD, D2160)" in f.message
+    # mixed materials: union named, no code guessed
+    f = one(
+        same_tooth.ContiguousRestorations,
+        claim(line(1, "D2140", "19", "O"), line(2, "D2391", "19", "B")),
+    )
+    assert "(OB)" in f.message
+    # not touching; anterior teeth are not combined; a pure duplicate is CL401's
+    assert (
+        run(
+            same_tooth.ContiguousRestorations,
+            claim(line(1, "D2140", "19", "M"), line(2, "D2140", "19", "D")),
+        )
+        == []
+    )
+    assert (
+        run(
+            same_tooth.ContiguousRestorations,
+            claim(line(1, "D2330", "8", "M"), line(2, "D2330", "8", "I")),
+        )
+        == []
+    )
+    assert (
+        run(
+            same_tooth.ContiguousRestorations,
+            claim(line(1, "D2392", "30", "MO"), line(2, "D2391", "30", "O")),
+        )
+        == []
+    )
+
+
+def test_claim_checks_are_silent_on_single_line_claims() -> None:
+    single = claim(line(1, "D2150", "30", "MO"))
+    for check in (
+        same_tooth.ProtectiveRestorationBundled,
+        same_tooth.SurfaceBilledTwice,
+        same_tooth.ContiguousRestorations,
+        same_tooth.PinRetention,
+    ):
+        assert run(check, single) == []
+
+
+def test_multi_tooth_lines_are_checked_per_tooth() -> None:
+    ln = ServiceLine(
+        line_number=1,
+        code="D2150",
+        ref=REF,
+        teeth=(ToothEntry(tooth="3", surfaces="MO"), ToothEntry(tooth="8", surfaces="MOD")),
+    )
+    found = run(codes.SurfaceCountMismatch, claim(ln))
+    assert len(found) == 1 and "3 surfaces (MOD)" in found[0].message
+    assert len(run(surface_checks.SurfaceRegionMismatch, claim(ln))) == 1
