@@ -14,10 +14,14 @@ import click
 from claimlint import __version__
 from claimlint.config import Config, ConfigError, load_config
 from claimlint.findings import Report, Severity
-from claimlint.formatters import FormatOptions, available, get_formatter
+from claimlint.formatters import FormatOptions, available
+from claimlint.formatters._common import statistics_text
+from claimlint.output import write_outputs
 from claimlint.registry import Registry, RegistryError, load_registry
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: stdout formats that print --statistics themselves; for the others it goes to stderr
+STATISTICS_INLINE = ("text", "concise")
 
 
 def fail(message: str) -> None:
@@ -53,7 +57,16 @@ def load_settings(config_path: str | None) -> Config:
     "--format",
     "fmt",
     default=None,
-    help=f"Output format on stdout: {', '.join(available())} (default text).",
+    help=f"Output format on stdout: {', '.join(available())}, or auto (github annotations "
+    "inside GitHub Actions, else text). Default text.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT=PATH",
+    help="Also write FORMAT to PATH (atomically); repeatable: -o sarif=out.sarif -o junit=out.xml.",
 )
 @click.option("--select", multiple=True, help="Rule codes, prefixes or names to run (CL3, CL301).")
 @click.option("--extend-select", multiple=True, help="Add to the selected rules.")
@@ -85,9 +98,18 @@ def load_settings(config_path: str | None) -> Config:
 )
 @click.option("--today", default=None, hidden=True, help="Fix 'today' (YYYY-MM-DD) for tests.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+@click.option(
+    "--write-baseline",
+    "baseline_out",
+    default=None,
+    metavar="FILE",
+    help="Record the current findings in FILE as known (set 'baseline = FILE' to use it).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes on stderr.")
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
+    outputs: tuple[str, ...],
     select: tuple[str, ...],
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -99,6 +121,8 @@ def check(
     csv_mapping: str | None,
     today: str | None,
     statistics: bool,
+    baseline_out: str | None,
+    quiet: bool,
 ) -> None:
     """Lint claim files (837D, JSON, JSONL, CSV, XML), directories, or - for stdin."""
     import datetime as dt
@@ -125,9 +149,16 @@ def check(
             config.today = dt.date.fromisoformat(today)
         except ValueError:
             fail(f"--today must be YYYY-MM-DD, not {today!r}")
-    fmt = fmt or config.format
-    if fmt not in available():
-        fail(f"unknown format {fmt!r}; choose from {', '.join(available())}")
+    from claimlint import progress
+    from claimlint.output import OutputError, OutputSpec, check_format, output_specs, resolve_format
+    from claimlint.suppress import write_baseline
+
+    try:
+        fmt = resolve_format(check_format(fmt or config.format))
+        specs = output_specs(outputs, config.output)
+    except OutputError as exc:
+        fail(str(exc))
+        raise
     try:
         registry = load_registry()
     except RegistryError as exc:
@@ -141,10 +172,13 @@ def check(
 
     try:
         engine = Engine(config, registry=registry)
-    except (ProfileError, HistoryError) as exc:
+        with progress.track(paths, show=progress.enabled(quiet=quiet)) as sources:
+            report = engine.lint_sources(sources)  # suppressions applied inside
+        if baseline_out:
+            write_baseline(report, baseline_out, selected_codes=engine.checks.selected_codes)
+    except (ConfigError, OutputError, ProfileError, HistoryError) as exc:
         fail(str(exc))
         raise
-    report = engine.lint_paths(paths)
     options = FormatOptions(
         show_values=config.show_values,
         rules=registry.by_code(),
@@ -152,8 +186,16 @@ def check(
         color=sys.stdout.isatty(),
         statistics=statistics,
     )
-    get_formatter(fmt)(report, sys.stdout, options)
+    try:
+        write_outputs(report, [*specs, OutputSpec(fmt, "-")], options)
+    except OutputError as exc:
+        fail(str(exc))
     sys.stdout.flush()
+    if statistics and fmt not in STATISTICS_INLINE:
+        click.echo(statistics_text(report), err=True, nl=False)
+    if not quiet:
+        for note in report.notes:
+            click.echo(f"claimlint: note: {note}", err=True)
     for message in engine.errors:
         click.echo(f"claimlint: {message}", err=True)
     sys.exit(exit_code(report, config, exit_zero, internal_errors=bool(engine.errors)))

@@ -30,6 +30,7 @@ from claimlint.readers.base import (
     sniff,
 )
 from claimlint.registry import Registry, load_registry
+from claimlint.suppress import apply_suppressions
 
 
 class InternalError(Exception):
@@ -181,6 +182,7 @@ class Engine:
             for finding in check.finish(ctx):
                 self._add(report, finding)
         self.finalize(report)
+        apply_suppressions(report, self.config, selected_codes=self.checks.selected_codes)
         return report
 
     def lint_source(self, source: Source, report: Report, ctx: Context) -> None:

@@ -209,6 +209,13 @@ class Report:
     summary: Summary = field(default_factory=Summary)
     files: list[str] = field(default_factory=list)
     rules: dict[str, Any] = field(default_factory=dict)
+    #: human notes about the run (stale baseline entries, unused ignores), shown on stderr
+    notes: list[str] = field(default_factory=list)
+    #: what suppressions did (claimlint.suppress); None until they have been applied
+    suppressions: dict[str, Any] | None = None
+    #: findings taken out by suppressions, as (kind, finding); kind: "per-file-ignores",
+    #: "ignore" or "baseline". Not printed; kept so that --write-baseline can carry them over.
+    suppressed: list[tuple[str, Finding]] = field(default_factory=list)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -222,9 +229,12 @@ class Report:
         return best
 
     def to_dict(self, *, show_values: bool = False) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "version": REPORT_VERSION,
             "tool": {"name": "claimlint"},
             "findings": [f.to_dict(show_values=show_values) for f in self.findings],
             "summary": self.summary.to_dict(),
         }
+        if self.suppressions is not None:
+            data["suppressions"] = self.suppressions
+        return data
