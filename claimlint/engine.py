@@ -18,7 +18,7 @@ from pathlib import Path
 from claimlint.checks.base import Check, Context
 from claimlint.checks.source import SchemaViolation, UnreadableFile
 from claimlint.config import Config
-from claimlint.findings import Finding, Report, Scope, fingerprint
+from claimlint.findings import Finding, Report, Scope, fingerprint, project_path
 from claimlint.model import Claim, SourceRef
 from claimlint.readers.base import (
     SUFFIXES,
@@ -290,6 +290,8 @@ class Engine:
     def finalize(self, report: Report) -> None:
         """Positions for JSON pointers; fingerprints (stable, no line numbers); counts."""
         self._locate_json(report)
+        root = self.config.source.parent if self.config.source else Path.cwd()
+        report.root = str(root.resolve())
         seen: Counter[tuple] = Counter()
         for f in report.findings:
             loc = f.location
@@ -297,7 +299,12 @@ class Engine:
             occurrence = seen[key]
             seen[key] += 1
             f.fingerprint = fingerprint(
-                f.code, loc.file, loc.claim_id, loc.line, loc.field, occurrence=occurrence
+                f.code,
+                project_path(loc.file, report.root),
+                loc.claim_id,
+                loc.line,
+                loc.field,
+                occurrence=occurrence,
             )
         counts = {"error": 0, "warning": 0, "info": 0}
         for f in report.findings:

@@ -38,7 +38,7 @@ from typing import Any
 import orjson
 
 from claimlint.config import Config, ConfigError, IgnoreEntry
-from claimlint.findings import Finding, Report, fingerprint
+from claimlint.findings import Finding, Report, fingerprint, project_path
 
 BASELINE_VERSION = 1
 PER_FILE = "per-file-ignores"
@@ -190,9 +190,9 @@ class BaselineEntry:
         return data
 
 
-def file_key(file: str) -> str:
-    """A keyed hash of a file path (file names can carry patient or account names)."""
-    return fingerprint("FILE", file, None, None, None)[:16]
+def file_key(file: str, root: str | None = None) -> str:
+    """A keyed hash of a file's project path (file names can carry patient or account names)."""
+    return fingerprint("FILE", project_path(file, root), None, None, None)[:16]
 
 
 def load_baseline(path: str | Path) -> list[BaselineEntry]:
@@ -224,9 +224,9 @@ def load_baseline(path: str | Path) -> list[BaselineEntry]:
     return out
 
 
-def baseline_entries(findings: Iterable[Finding]) -> list[BaselineEntry]:
+def baseline_entries(findings: Iterable[Finding], root: str | None = None) -> list[BaselineEntry]:
     unique = {
-        f.fingerprint: BaselineEntry(f.fingerprint, f.code, file_key(f.location.file))
+        f.fingerprint: BaselineEntry(f.fingerprint, f.code, file_key(f.location.file, root))
         for f in findings
     }
     return sorted(unique.values(), key=lambda e: (e.code, e.fingerprint))
@@ -269,7 +269,7 @@ def write_baseline(
             old = load_baseline(target)
         except ConfigError:
             old = []  # not a baseline we can read: replaced
-        linted = {file_key(f) for f in _linted_files(report)}
+        linted = {file_key(f, report.root) for f in _linted_files(report)}
         kept = [
             e
             for e in old
@@ -277,7 +277,7 @@ def write_baseline(
             or (selected_codes is not None and e.code not in selected_codes)
         ]
     carried = [f for kind, f in report.suppressed if kind == BASELINE]
-    fresh = baseline_entries([*report.findings, *carried])
+    fresh = baseline_entries([*report.findings, *carried], report.root)
     merged = {e.fingerprint: e for e in kept}
     merged.update({e.fingerprint: e for e in fresh})
     entries = sorted(merged.values(), key=lambda e: (e.code, e.fingerprint))
@@ -441,7 +441,7 @@ def apply_suppressions(
             )
 
     if baseline_path and baseline:
-        linted_keys = {file_key(f) for f in linted}
+        linted_keys = {file_key(f, report.root) for f in linted}
         stale = [
             e
             for fp, e in baseline.items()

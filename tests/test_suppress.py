@@ -233,3 +233,16 @@ def test_writing_a_baseline_from_a_partial_run_keeps_the_rest(tmp_path: Path) ->
     note = write_baseline(partial, base, selected_codes={"CL301"})
     assert "kept 2 for files or rules outside this run" in note
     assert {e.fingerprint for e in load_baseline(base)} == {b.fingerprint, c.fingerprint}
+
+
+def test_fingerprints_do_not_depend_on_how_the_path_is_typed(tmp_path, monkeypatch):
+    from claimlint.config import Config
+    from claimlint.engine import Engine
+
+    (tmp_path / "b.json").write_text('{"claims": [{"claim_id": "A", "lines": 3}]}')
+    monkeypatch.chdir(tmp_path)
+    prints = set()
+    for path in ("b.json", "./b.json", str(tmp_path / "b.json")):
+        report = Engine(Config(select=["CL002"])).lint_paths([path])
+        prints.add(report.findings[0].fingerprint)
+    assert len(prints) == 1
