@@ -124,6 +124,8 @@ def test_note_reader_finds_what_the_audit_needs():
     full = read_note("#19 MO composite, recurrent decay into dentin")
     assert full.surfaces == {"M", "O"} and full.materials == {"composite"} and full.dentin
     assert read_note("#14 PFM crown, fractured cusp").materials == {"porcelain-fused-to-metal"}
+    pfm = read_note("#18 porcelain fused to high noble crown seated")
+    assert pfm.materials == {"porcelain-fused-to-metal"}
     assert read_note("D2951: two pins, missing cusp, insufficient structure").pin_rationale
 
 

@@ -26,7 +26,8 @@ SURFACE_WORDS: dict[str, str] = {
 #: material words -> the coarse material classes of claimlint.dental.benefits.MATERIAL;
 #: longer phrases first (porcelain-fused-to-metal must not also read as porcelain)
 MATERIAL_WORDS: tuple[tuple[str, str], ...] = (
-    (r"porcelain[- ]fused[- ]to[- ](?:high[- ]noble[- ]|noble[- ]|base[- ])?metal|\bpfm\b",
+    (r"porcelain[- ]fused[- ]to[- ](?:(?:high[- ])?noble|(?:predominantly[- ])?base|titanium)?"
+     r"(?:[- ](?:metal|alloy))?|\bpfm\b",
      "porcelain-fused-to-metal"),
     (r"\bamalgam\b|\bsilver filling", "amalgam"),
     (r"\bcomposite\b|\bresin\b|tooth[- ]colou?red|glass[- ]ionomer|\brmgi\b|\bflowable\b"
