@@ -102,8 +102,9 @@ class ToothNumberingSystem(Check):
         Tooth numbers are read in a declared numbering system. A value given in ISO 3950
         (declared by the batch, the ``--tooth-numbering iso`` option or X12 TOO01 ``JO``) must
         exist in ISO (no positions ending in 0 or 9, primary positions 1–5) and is converted
-        to Universal; a value whose system is not declared and that is valid in both systems
-        (``21``, ``51``) is ambiguous.
+        to Universal; a value under an unknown X12 qualifier that is valid in both systems
+        (``21``, ``51``) is ambiguous. Readers without a declaration read Universal (their
+        documented default), so a missing declaration alone is not reported.
 
     Why it matters:
         The two systems reuse the same strings: ``21`` is a lower-left premolar in Universal
@@ -142,6 +143,7 @@ class ToothNumberingSystem(Check):
                     )
             elif (
                 entry.system is None
+                and entry.qualifier is not None  # a qualifier that names no known system
                 and entry.tooth
                 and is_valid_iso(entry.tooth)
                 and is_valid_universal(entry.tooth)

@@ -19,7 +19,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def _finding_line(f: Finding, options: FormatOptions) -> str:
-    where = f"line {f.location.line}" if f.location.line is not None else "claim"
+    loc = f.location
+    where = f"line {loc.line}" if loc.line is not None else ("claim" if loc.claim_id else "file")
     label = _LABEL[f.severity]
     if options.color:
         label = f"{_COLOR[f.severity]}{label}{_RESET}"

@@ -91,6 +91,8 @@ READERS: dict[str, str] = {
     "json": "claimlint.readers.json:read_json",
     "jsonl": "claimlint.readers.json:read_jsonl",
     "x12": "claimlint.readers.x12:read_x12",
+    "csv": "claimlint.readers.csv:read_csv",
+    "xml": "claimlint.readers.xml:read_xml",
 }
 
 # file suffix -> format name
@@ -101,6 +103,9 @@ SUFFIXES: dict[str, str] = {
     ".837": "x12",
     ".x12": "x12",
     ".edi": "x12",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".xml": "xml",
 }
 
 

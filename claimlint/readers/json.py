@@ -40,6 +40,7 @@ from claimlint.model import (
     _lenient_date,
     split_surfaces,
 )
+from claimlint.readers._values import iso_to_universal
 from claimlint.readers.base import BatchMeta, ReadItem, ReadOptions, Source, Unparsable
 
 # -- input models: the JSON contract, field for field ----------------------------------------
@@ -177,10 +178,8 @@ def _tooth_entry(
     tooth = raw.strip().upper().removeprefix("#").strip() if raw is not None else None
     original = None
     if system == "iso" and tooth:
-        from claimlint.dental.teeth import iso_to_universal
-
         original = tooth
-        tooth = iso_to_universal(tooth)
+        tooth = iso_to_universal(tooth)  # ValueError: reported as CL002 by _claim_item
     return ToothEntry.model_construct(
         tooth=tooth or None,
         surfaces=split_surfaces(surfaces),
@@ -337,7 +336,17 @@ def _claim_item(raw: Any, ref: SourceRef, system: str) -> Claim | Unparsable:
         parsed = ClaimIn.model_validate(raw)
     except ValidationError as exc:
         return Unparsable(claim_id, [schema_findings(exc, ref, claim_id)])
-    return build_claim(parsed, ref, system)
+    try:
+        return build_claim(parsed, ref, system)
+    except ValueError as exc:  # a tooth impossible in the declared ISO numbering
+        return Unparsable(
+            claim_id,
+            [
+                SchemaViolation.make(
+                    f"Claim {claim_id} was not linted: {exc}.", ref=ref, claim_id=claim_id
+                )
+            ],
+        )
 
 
 def _cl001(source: Source, exc: orjson.JSONDecodeError | UnicodeDecodeError) -> Finding:

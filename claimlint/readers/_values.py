@@ -1,0 +1,105 @@
+"""Value parsing shared by the CSV and XML readers (amounts, integers, dates, teeth).
+
+Each parser returns the canonical value or raises ``ValueError`` with a message a billing person
+can act on. Dates are lenient like the canonical model: a date that does not parse is kept as
+text, so CL112 reports it precisely instead of the whole claim failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from claimlint.dental.teeth import iso_to_universal as _dental_iso_to_universal
+from claimlint.model import parse_date
+
+_TRUE = {"true", "t", "yes", "y", "1", "x"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal:
+    """``"1,234.50"``, ``"$250"``, ``"250,00"`` (decimal comma) → Decimal."""
+    raw = text.strip().replace("$", "").replace(" ", "").replace("\u00a0", "")
+    raw = raw.replace(".", "").replace(",", ".") if decimal_comma else raw.replace(",", "")
+    if raw.startswith("(") and raw.endswith(")"):  # accounting negative
+        raw = "-" + raw[1:-1]
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(f"{text.strip()!r} is not an amount") from None
+    if not value.is_finite():
+        raise ValueError(f"{text.strip()!r} is not an amount")
+    return value
+
+
+def parse_int(text: str, *, minimum: int = 0, what: str = "a whole number") -> int:
+    raw = text.strip()
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(f"{raw!r} is not {what}") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise ValueError(f"{raw!r} is not {what}")
+    value = int(number)
+    if value < minimum:
+        raise ValueError(f"{raw!r} must be at least {minimum}")
+    return value
+
+
+def parse_bool(text: str) -> bool:
+    raw = text.strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE or not raw:
+        return False
+    raise ValueError(f"{text.strip()!r} is not yes/no (use true/false, yes/no, y/n or 1/0)")
+
+
+def parse_placement(text: str) -> str | None:
+    raw = text.strip().upper()
+    if not raw:
+        return None
+    if raw in ("I", "INITIAL"):
+        return "I"
+    if raw in ("R", "REPLACEMENT"):
+        return "R"
+    raise ValueError(f"{text.strip()!r} is not I (initial) or R (replacement)")
+
+
+def parse_date_text(text: str, fmt: str | None = None) -> dt.date | str | None:
+    """A date in ``fmt`` (strptime) or ISO/CCYYMMDD; the raw text when it is not a date."""
+    raw = text.strip()
+    if not raw:
+        return None
+    if fmt:
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            pass
+    return parse_date(raw) or raw
+
+
+def clean_tooth(text: str) -> str | None:
+    raw = text.strip().upper()
+    if raw.startswith("#"):
+        raw = raw[1:].strip()
+    return raw or None
+
+
+def iso_to_universal(tooth: str) -> str:
+    """ISO 3950 (FDI) two-digit tooth → Universal; ``ValueError`` when not an ISO tooth."""
+    result = _dental_iso_to_universal(tooth)
+    if result:
+        return result
+    raise ValueError(
+        f"tooth {tooth!r} is not an ISO 3950 tooth number (the input declares ISO numbering; "
+        "permanent teeth are 11-18, 21-28, 31-38, 41-48, primary 51-55 ... 81-85)"
+    )
+
+
+_LIST_SPLIT = re.compile(r"[\s,;|/]+")
+
+
+def split_list(text: str) -> list[str]:
+    return [item for item in _LIST_SPLIT.split(text.strip()) if item]

@@ -1,0 +1,846 @@
+"""CSV reader: one row per service line, rows grouped into claims by the claim id column.
+
+Decisions (also in docs/readme-csv-xml.md):
+
+* **Grouping.** Rows are grouped *streaming*: consecutive rows with the same claim id form a
+  claim, which is emitted as soon as the claim id changes, so memory stays flat. When a claim id
+  that already ended shows up again further down, the new rows are NOT merged into the claim
+  silently: they are reported as one CL002 finding ("sort the export by claim id") and counted
+  as an unparsable claim record. Claim-level columns may be blank on the later rows of a claim
+  (they inherit the first row's value); a *different* non-blank value is a CL002 conflict.
+  Notes, attachments and missing teeth may differ between rows: all distinct values are kept.
+* **Rows.** A row that fails validation (ragged, bad amount, broken quoting, binary data) is one
+  CL002 finding naming every bad column, located at its row (``pointer = "row N"``, the
+  physical line, the column name and 1-based column index); the claim it belongs to becomes
+  unparsable and the rest of the file is linted. An unterminated quote is reported at the row
+  where it opens and the lines it swallowed are read again as rows, so nothing is lost.
+* **Encoding.** Each physical line is decoded as UTF-8 (a leading BOM is dropped); a line that
+  is not valid UTF-8 is decoded as Windows-1252. A file that is UTF-8 in some lines and
+  Windows-1252 in others gets one CL001 *warning* at the first line that switched. A mapping
+  may fix the encoding instead.
+* **Dialect.** The delimiter comes from the mapping, else ``.tsv`` means tab, else
+  ``csv.Sniffer`` on the first 64 KiB (comma, semicolon, tab or pipe), checked against the
+  header line; comma when in doubt.
+* **Columns.** Unknown columns are one CL003 warning per file, on the header row. A missing
+  ``claim_id`` or ``code`` column makes the file unreadable (CL001) with a hint when the header
+  matches a built-in mapping.
+* **Teeth.** ``#30`` and ``30`` are the same; with ``tooth_numbering = "iso"`` ISO 3950 numbers
+  are converted to Universal and the original kept in ``ToothEntry.original``.
+
+Models are built with ``model_construct`` after the values were checked here, which keeps the
+reader fast (tens of thousands of rows per second).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+import re
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from claimlint.checks.input import UnknownColumn
+from claimlint.checks.source import SchemaViolation, UnreadableFile
+from claimlint.findings import Finding, Severity
+from claimlint.model import (
+    Attachment,
+    Claim,
+    MissingTooth,
+    Note,
+    Person,
+    Provider,
+    ServiceLine,
+    SourceRef,
+    ToothEntry,
+    split_surfaces,
+)
+from claimlint.readers._values import (
+    clean_tooth,
+    iso_to_universal,
+    parse_amount,
+    parse_bool,
+    parse_date_text,
+    parse_int,
+    parse_placement,
+    split_list,
+)
+from claimlint.readers.base import ReadItem, ReadOptions, Source, Unparsable
+from claimlint.readers.mappings import (
+    CLAIM_FIELDS,
+    MULTI_VALUED,
+    REQUIRED,
+    Mapping,
+    MappingError,
+    guess_builtin,
+    load_mapping,
+)
+
+log = logging.getLogger(__name__)
+
+HEAD_SIZE = 65536
+_DELIMITERS = ",;\t|"
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+# CSV column -> (claim attribute path, ref key). Paths with a dot go into a nested model.
+_CLAIM_TARGETS: dict[str, str] = {
+    "claim_id": "claim_id",
+    "payer_id": "payer_id",
+    "plan_id": "plan_id",
+    "billing_npi": "billing_provider.npi",
+    "billing_tax_id": "billing_provider.tax_id",
+    "billing_postal_code": "billing_provider.postal_code",
+    "billing_name": "billing_provider.name",
+    "rendering_npi": "rendering_provider.npi",
+    "subscriber_id": "subscriber.member_id",
+    "subscriber_first_name": "subscriber.first_name",
+    "subscriber_last_name": "subscriber.last_name",
+    "subscriber_birth_date": "subscriber.birth_date",
+    "patient_id": "patient.member_id",
+    "patient_first_name": "patient.first_name",
+    "patient_last_name": "patient.last_name",
+    "patient_birth_date": "patient.birth_date",
+    "patient_is_subscriber": "patient_is_subscriber",
+    "date_of_service": "date_of_service",
+    "total_charge": "total_charge",
+    "place_of_service": "place_of_service",
+    "frequency_code": "frequency_code",
+    "original_claim_number": "original_claim_number",
+    "predetermination": "predetermination",
+}
+_LINE_TARGETS: dict[str, str] = {
+    "line_number": "line_number",
+    "code": "code",
+    "charge": "charge",
+    "tooth": "tooth",
+    "surfaces": "surfaces",
+    "quantity": "quantity",
+    "line_date_of_service": "date_of_service",
+    "placement": "placement",
+    "prior_placement_date": "prior_placement_date",
+    "oral_cavity": "oral_cavity",
+    "note": "note",
+}
+_PHI = {
+    "subscriber_id",
+    "subscriber_first_name",
+    "subscriber_last_name",
+    "subscriber_birth_date",
+    "patient_id",
+    "patient_first_name",
+    "patient_last_name",
+    "patient_birth_date",
+}
+_DATES = {"subscriber_birth_date", "patient_birth_date", "date_of_service"}
+
+
+def read_csv(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
+    """Stream claims from a CSV/TSV export (see the module docstring for the rules)."""
+    spec = options.csv_mapping or options.extra.get("csv_mapping")
+    try:
+        mapping = load_mapping(spec)
+    except MappingError as exc:
+        yield UnreadableFile.make(str(exc), file=source.name)
+        return
+    system = options.tooth_system or mapping.tooth_numbering
+    try:
+        fh = source.open()
+    except OSError as exc:
+        yield UnreadableFile.make(f"Cannot open the file: {exc.strerror or exc}.", file=source.name)
+        return
+    with fh:
+        yield from _CsvReader(source, mapping, system).run(fh)
+
+
+# -- physical lines -------------------------------------------------------------------------
+
+
+def _raw_lines(head: bytes, fh: BinaryIO) -> Iterator[bytes]:
+    pending = b""
+    for line in io.BytesIO(head):
+        if line.endswith(b"\n"):
+            yield line
+        else:
+            pending = line
+    for line in fh:
+        if pending:
+            line, pending = pending + line, b""
+        yield line
+    if pending:
+        yield pending
+
+
+class _Lines:
+    """Decoded physical lines for ``csv.reader``; remembers the lines of the current record.
+
+    Lines pushed to ``pending`` are read again first (recovery after an unterminated quote).
+    """
+
+    def __init__(self, reader: _CsvReader, raw: Iterator[bytes]) -> None:
+        self.reader = reader
+        self.raw = raw
+        self.lineno = 0
+        self.pending: deque[tuple[int, str]] = deque()
+        self.current: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.pending:
+            item = self.pending.popleft()
+        else:
+            raw = next(self.raw)
+            self.lineno += 1
+            item = (self.lineno, self.reader.decode(raw, self.lineno))
+        self.current.append(item)
+        return item[1]
+
+    def take(self) -> list[tuple[int, str]]:
+        lines, self.current = self.current, []
+        return lines
+
+
+# -- rows and claims ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Row:
+    number: int
+    line: int
+    claim_id: str | None
+    values: dict[str, Any] = field(default_factory=dict)  # canonical column -> parsed value
+    refs: dict[str, SourceRef] = field(default_factory=dict)  # canonical column -> ref
+    ref: SourceRef | None = None
+
+
+@dataclass(slots=True)
+class _Group:
+    claim_id: str
+    first: _Row
+    rows: list[_Row] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    claim_values: dict[str, tuple[Any, _Row]] = field(default_factory=dict)
+
+
+class _CsvReader:
+    def __init__(self, source: Source, mapping: Mapping, system: str) -> None:
+        self.source = source
+        self.name = source.name
+        self.mapping = mapping
+        self.system = system
+        self.notices: list[Finding] = []
+        self.junk_lines: set[int] = set()
+        self.first_utf8: int | None = None
+        self.first_cp1252: int | None = None
+        self.bad_encoding_line: int | None = None
+        self.mixed_reported = False
+        self.encoding = mapping.encoding or "utf-8"
+        self.columns: list[str | None] = []  # column index -> canonical field (None: unused)
+        self.headers: list[str] = []
+        self.width = 0
+        self.done_ids: set[str] = set()
+        self.delimiter = ","
+
+    # -- decoding ---------------------------------------------------------------------------
+
+    def decode(self, raw: bytes, lineno: int) -> str:
+        if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+            if self.mapping.encoding is None:
+                self.encoding = "utf-8-sig"
+        if self.mapping.encoding is not None:
+            try:
+                text = raw.decode(self.mapping.encoding)
+            except UnicodeDecodeError:
+                text = raw.decode(self.mapping.encoding, errors="replace")
+                if self.bad_encoding_line is None:
+                    self.bad_encoding_line = lineno
+                    self.notices.append(
+                        UnreadableFile.make(
+                            f"Line {lineno} is not valid {self.mapping.encoding} (the encoding "
+                            "the mapping declares); unreadable characters were replaced. "
+                            "Re-export the file in that encoding or change the mapping.",
+                            ref=self._line_ref(lineno),
+                            severity=Severity.WARNING,
+                        )
+                    )
+        else:
+            try:
+                text = raw.decode("utf-8")
+                if self.first_utf8 is None and not raw.isascii():
+                    self.first_utf8 = lineno
+            except UnicodeDecodeError:
+                text = raw.decode("cp1252", errors="replace")
+                if self.first_cp1252 is None:
+                    self.first_cp1252 = lineno
+            if (
+                not self.mixed_reported
+                and self.first_utf8 is not None
+                and self.first_cp1252 is not None
+            ):
+                self.mixed_reported = True
+                self.encoding = "mixed"
+                self.notices.append(self._mixed_notice(lineno))
+            elif self.first_cp1252 is not None and self.encoding != "mixed":
+                self.encoding = "cp1252"
+        if _CONTROL_RE.search(text):
+            self.junk_lines.add(lineno)
+            text = _CONTROL_RE.sub("", text)
+        return text
+
+    def _mixed_notice(self, lineno: int) -> Finding:
+        assert self.first_utf8 is not None and self.first_cp1252 is not None
+        if self.first_cp1252 > self.first_utf8:
+            detail = (
+                f"line {self.first_cp1252} is not valid UTF-8 and was read as Windows-1252, "
+                f"but line {self.first_utf8} is UTF-8"
+            )
+        else:
+            detail = (
+                f"line {self.first_cp1252} was read as Windows-1252 (not valid UTF-8), "
+                f"but line {self.first_utf8} is UTF-8"
+            )
+        return UnreadableFile.make(
+            f"The file mixes text encodings: {detail}. Accented names and notes may be "
+            "garbled; re-export the whole file as UTF-8.",
+            ref=self._line_ref(lineno),
+            severity=Severity.WARNING,
+        )
+
+    def _line_ref(self, lineno: int, field: str | None = None) -> SourceRef:
+        return SourceRef.model_construct(
+            file=self.name, field=field, pointer=f"line {lineno}", line=lineno
+        )
+
+    # -- the run ----------------------------------------------------------------------------
+
+    def run(self, fh: BinaryIO) -> Iterator[ReadItem]:
+        try:
+            head = fh.read(HEAD_SIZE)
+        except OSError as exc:
+            yield UnreadableFile.make(f"Cannot read the file: {exc}.", file=self.name)
+            return
+        problem = _binary_problem(head)
+        if problem:
+            yield UnreadableFile.make(problem, ref=self._line_ref(1))
+            return
+        if not head.strip():
+            yield UnreadableFile.make(
+                "The file is empty: a CSV export needs a header row and one row per service line.",
+                ref=self._line_ref(1),
+            )
+            return
+        delimiter = self.delimiter = self._delimiter(head)
+        lines = _Lines(self, _raw_lines(head, fh))
+        reader = csv.reader(lines, delimiter=delimiter, quotechar='"', strict=True)
+        group: _Group | None = None
+        record = 0
+        header_done = False
+        while True:
+            error: str | None = None
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                error = str(exc)
+                row = []
+            span = lines.take()
+            yield from self._drain()
+            if not span:  # pragma: no cover - defensive
+                continue
+            record += 1
+            start = span[0][0]
+            if error is not None:
+                if "unexpected end of data" in error and len(span) > 1:
+                    lines.pending.extend(span[1:])
+                    error = (
+                        "a quote opened in this row is never closed (unterminated quote); "
+                        f"the {len(span) - 1} line(s) after it were read again as rows"
+                    )
+                else:
+                    error = f"the row is not valid CSV ({error}); check the quotes in it"
+            if not header_done:
+                if error is not None:
+                    yield UnreadableFile.make(
+                        f"The header row cannot be read: {error}.", ref=self._line_ref(start)
+                    )
+                    return
+                if not row or not any(cell.strip() for cell in row):
+                    continue
+                header_done = True
+                items = list(self._header(row, start))
+                yield from items
+                if any(isinstance(i, Finding) and i.code == UnreadableFile.code for i in items):
+                    return
+                continue
+            if error is None and (not row or not any(cell.strip() for cell in row)):
+                continue  # blank row
+            parsed, problems = self._parse_row(row, record, start, span, error)
+            for item in self._group(parsed, problems, group):
+                if isinstance(item, _Group):
+                    group = item
+                else:
+                    yield item
+        yield from self._drain()
+        if group is not None:
+            yield self._finish(group)
+        log.debug("%s: read as %s with delimiter %r", self.name, self.encoding, delimiter)
+
+    def _drain(self) -> Iterator[Finding]:
+        if self.notices:
+            items, self.notices = self.notices, []
+            yield from items
+
+    def _delimiter(self, head: bytes) -> str:
+        if self.mapping.delimiter:
+            return self.mapping.delimiter
+        if self.source.path is not None and self.source.path.suffix.lower() == ".tsv":
+            return "\t"
+        text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+        if len(head) == HEAD_SIZE and "\n" in text:
+            text = text[: text.rfind("\n")]
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        try:
+            found = csv.Sniffer().sniff(text, delimiters=_DELIMITERS).delimiter
+        except csv.Error:
+            found = None
+        if found and found in first:
+            return found
+        counts = {d: first.count(d) for d in _DELIMITERS}
+        best = max(counts, key=lambda d: (counts[d], d == ","))
+        return best if counts[best] else ","
+
+    # -- header -----------------------------------------------------------------------------
+
+    def _header(self, row: list[str], lineno: int) -> Iterator[Finding]:
+        lookup = self.mapping.lookup()
+        ignore = {" ".join(i.strip().lower().split()) for i in self.mapping.ignore}
+        self.headers = [cell.strip() for cell in row]
+        self.width = len(row)
+        seen: dict[str, int] = {}
+        unknown: list[tuple[int, str]] = []
+        for index, header in enumerate(self.headers):
+            key = " ".join(header.lower().split())
+            canonical = lookup.get(key)
+            if canonical is None:
+                self.columns.append(None)
+                if key not in ignore:
+                    unknown.append((index, header or f"(column {index + 1} has no header)"))
+                continue
+            if canonical in seen:
+                yield UnreadableFile.make(
+                    f"Column {header!r} appears twice (columns {seen[canonical] + 1} and "
+                    f"{index + 1}); claimlint cannot tell which one to use. Remove or rename "
+                    "one of them.",
+                    ref=self._line_ref(lineno, header).at(column=index + 1),
+                )
+                return
+            seen[canonical] = index
+            self.columns.append(canonical)
+        missing = [f for f in REQUIRED if f not in seen]
+        if missing:
+            names = ", ".join(repr(self.mapping.header_for(f)) for f in missing)
+            hint = ""
+            guess = guess_builtin(self.headers)
+            if guess and guess != self.mapping.name:
+                hint = (
+                    f" This header looks like the built-in mapping {guess!r}: "
+                    f"use --csv-mapping {guess}."
+                )
+            else:
+                hint = (
+                    " Rename the columns or describe the export in a mapping file (--csv-mapping)."
+                )
+            yield UnreadableFile.make(
+                f"No {names} column in the header (mapping {self.mapping.name!r}); rows cannot be "
+                f"grouped into claims.{hint}",
+                ref=self._line_ref(lineno),
+            )
+            return
+        if unknown:
+            shown = ", ".join(repr(h) for _, h in unknown[:10])
+            more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+            index, header = unknown[0]
+            yield UnknownColumn.make(
+                f"{len(unknown)} column(s) are not known to the mapping {self.mapping.name!r} "
+                f"and are ignored: {shown}{more}. Map them in a mapping file ([columns]) or "
+                "list them under 'ignore'.",
+                ref=self._line_ref(lineno, header).at(column=index + 1),
+            )
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def _ref(self, number: int, line: int, index: int) -> SourceRef:
+        return _fast_ref(
+            {
+                "file": self.name,
+                "field": self.headers[index] if index < len(self.headers) else None,
+                "pointer": f"row {number}",
+                "line": line,
+                "column": index + 1,
+                "segment_index": None,
+                "segment_id": None,
+            }
+        )
+
+    def _parse_row(
+        self,
+        row: list[str],
+        number: int,
+        line: int,
+        span: list[tuple[int, str]],
+        error: str | None,
+    ) -> tuple[_Row, list[tuple[int | None, str, dict[str, str]]]]:
+        """Parse one record; problems are (column index, message, evidence)."""
+        problems: list[tuple[int | None, str, dict[str, str]]] = []
+        if error is not None:
+            # read the first physical line leniently to learn the claim id
+            row = next(csv.reader([span[0][1]], delimiter=self.delimiter, strict=False), [])
+            problems.append((None, error, {}))
+        junk = [n for n, _ in span if n in self.junk_lines]
+        if junk:
+            problems.append(
+                (
+                    None,
+                    f"line {junk[0]} contains binary data (NUL or control characters), so the "
+                    "row cannot be trusted",
+                    {},
+                )
+            )
+        if error is None and len(row) != self.width:
+            extra = row[self.width :]
+            if len(row) < self.width or any(cell.strip() for cell in extra):
+                problems.append(
+                    (
+                        None,
+                        f"the row has {len(row)} values but the header has {self.width} columns "
+                        "(ragged row: a missing or extra delimiter, or an unquoted delimiter "
+                        "inside a value)",
+                        {},
+                    )
+                )
+        columns = self.columns
+        claim_id: str | None = None
+        parsed = _Row(number=number, line=line, claim_id=None)
+        values = parsed.values
+        refs = parsed.refs
+        mapping = self.mapping
+        for index, cell in enumerate(row[: len(columns)]):
+            name = columns[index]
+            if name is None:
+                continue
+            text = cell.strip()
+            if name == "claim_id":
+                claim_id = text or None
+                parsed.ref = self._ref(number, line, index)
+                continue
+            if not text:
+                continue
+            try:
+                value = self._value(name, text, mapping)
+            except ValueError as exc:
+                if name in _PHI:
+                    problems.append((index, f"{self.headers[index]}: not valid", {name: text}))
+                else:
+                    problems.append((index, f"{self.headers[index]}: {exc}", {name: text}))
+                continue
+            values[name] = value
+            refs[name] = self._ref(number, line, index)
+        parsed.claim_id = claim_id
+        if parsed.ref is None:
+            parsed.ref = SourceRef.model_construct(
+                file=self.name, field=None, pointer=f"row {number}", line=line
+            )
+        if "code" not in values and error is None and not problems:
+            index = columns.index("code")
+            problems.append((index, f"{self.headers[index]}: a procedure code is required", {}))
+        return parsed, problems
+
+    def _value(self, name: str, text: str, mapping: Mapping) -> Any:
+        if name in ("charge", "total_charge"):
+            return parse_amount(text, decimal_comma=mapping.decimal_comma)
+        if name == "quantity":
+            return parse_int(text, minimum=0)
+        if name == "line_number":
+            return parse_int(text, minimum=1, what="a line number")
+        if name in ("line_date_of_service", "prior_placement_date") or name in _DATES:
+            return parse_date_text(text, mapping.date_format)
+        if name in ("predetermination", "patient_is_subscriber"):
+            return parse_bool(text)
+        if name == "placement":
+            return parse_placement(text)
+        if name == "tooth":
+            tooth = clean_tooth(text)
+            if tooth is not None and self.system == "iso":
+                return (iso_to_universal(tooth), tooth)
+            return (tooth, None)
+        if name == "surfaces":
+            sep = mapping.surface_separator
+            if sep and not sep.isspace() and sep not in ",;:/|-":
+                text = text.replace(sep, "")
+            return split_surfaces(text)
+        if name in ("oral_cavity", "missing_teeth"):
+            items = split_list(text)
+            if name == "missing_teeth":
+                teeth = [clean_tooth(t) or t for t in items]
+                if self.system == "iso":
+                    return [(iso_to_universal(t), t) for t in teeth]
+                return [(t, None) for t in teeth]
+            return tuple(items)
+        if name == "code":
+            return text.upper()
+        return text
+
+    # -- grouping ---------------------------------------------------------------------------
+
+    def _row_finding(
+        self,
+        parsed: _Row,
+        problems: list[tuple[int | None, str, dict[str, str]]],
+        claim_id: str | None,
+    ) -> Finding:
+        index = next((i for i, _, _ in problems if i is not None), None)
+        ref = (
+            self._ref(parsed.number, parsed.line, index)
+            if index is not None
+            else SourceRef.model_construct(
+                file=self.name, field=None, pointer=f"row {parsed.number}", line=parsed.line
+            )
+        )
+        text = "; ".join(msg for _, msg, _ in problems)
+        evidence: dict[str, str] = {}
+        for _, _, ev in problems:
+            evidence.update(ev)
+        who = f"claim {claim_id}" if claim_id else "the claim of this row"
+        return SchemaViolation.make(
+            f"Row {parsed.number} cannot be read: {text}. {who[0].upper()}{who[1:]} is not "
+            "linted until the row is fixed.",
+            ref=ref,
+            claim_id=claim_id,
+            evidence=evidence or None,
+        )
+
+    def _group(
+        self,
+        parsed: _Row,
+        problems: list[tuple[int | None, str, dict[str, str]]],
+        group: _Group | None,
+    ) -> Iterator[ReadItem | _Group]:
+        claim_id = parsed.claim_id
+        if claim_id is None and self.mapping.fill_down and group is not None:
+            claim_id = parsed.claim_id = group.claim_id
+        if claim_id is None:
+            if not problems:
+                problems.append(
+                    (
+                        self.columns.index("claim_id"),
+                        f"{self.mapping.header_for('claim_id')}: the claim id is blank",
+                        {},
+                    )
+                )
+            yield Unparsable(None, [self._row_finding(parsed, problems, None)])
+            return
+        if group is None or group.claim_id != claim_id:
+            if group is not None:
+                yield self._finish(group)
+            group = _Group(claim_id=claim_id, first=parsed)
+            if claim_id in self.done_ids:
+                group.findings.append(
+                    SchemaViolation.make(
+                        f"Row {parsed.number} belongs to claim {claim_id}, whose rows already "
+                        "ended further up; rows of one claim must be next to each other. Sort "
+                        "the export by claim id. These rows are not merged into the claim.",
+                        ref=parsed.ref,
+                        claim_id=claim_id,
+                    )
+                )
+            self.done_ids.add(claim_id)
+            yield group
+        if problems:
+            group.findings.append(self._row_finding(parsed, problems, claim_id))
+            return
+        conflicts = self._claim_values(group, parsed)
+        if conflicts:
+            group.findings.append(self._row_finding(parsed, conflicts, claim_id))
+            return
+        group.rows.append(parsed)
+
+    def _claim_values(
+        self, group: _Group, parsed: _Row
+    ) -> list[tuple[int | None, str, dict[str, str]]]:
+        problems: list[tuple[int | None, str, dict[str, str]]] = []
+        known = group.claim_values
+        for name, value in parsed.values.items():
+            if name not in CLAIM_FIELDS or name in MULTI_VALUED:
+                continue
+            if name not in known:
+                known[name] = (value, parsed)
+                continue
+            first, row = known[name]
+            if first != value:
+                ref = parsed.refs[name]
+                col = ref.column - 1 if ref.column else None
+                what = "a different value" if name in _PHI else f"{value!s}"
+                was = "" if name in _PHI else f" (was {first!s})"
+                problems.append(
+                    (
+                        col,
+                        f"{ref.field}: {what} than row {row.number} of the same claim{was}; "
+                        "claim-level columns must agree on every row of a claim (or be blank)",
+                        {},
+                    )
+                )
+        return problems
+
+    def _finish(self, group: _Group) -> ReadItem:
+        if group.findings:
+            return Unparsable(group.claim_id, group.findings)
+        return self._build(group)
+
+    def _build(self, group: _Group) -> Claim:
+        first = group.first
+        claim_refs: dict[str, SourceRef] = {}
+        assert first.ref is not None
+        claim_refs["claim_id"] = first.ref
+        data: dict[str, Any] = {"claim_id": group.claim_id}
+        nested: dict[str, dict[str, Any]] = {}
+        for name, (value, row) in group.claim_values.items():
+            target = _CLAIM_TARGETS[name]
+            claim_refs[target] = row.refs[name]
+            if "." in target:
+                owner, attr = target.split(".", 1)
+                nested.setdefault(owner, {})[attr] = value
+            else:
+                data[target] = value
+        for owner, values in nested.items():
+            model = Provider if owner.endswith("provider") else Person
+            data[owner] = model.model_construct(**values)
+        notes: list[Note] = []
+        attachments: list[Attachment] = []
+        missing: list[MissingTooth] = []
+        seen_notes: set[str] = set()
+        seen_att: set[tuple[Any, ...]] = set()
+        seen_missing: set[str] = set()
+        lines: list[ServiceLine] = []
+        for position, row in enumerate(group.rows, start=1):
+            values = row.values
+            refs = row.refs
+            note = values.get("claim_note")
+            if note is not None and note not in seen_notes:
+                seen_notes.add(note)
+                notes.append(Note.model_construct(text=note, code=None, ref=refs["claim_note"]))
+                claim_refs.setdefault("notes", refs["claim_note"])
+            att = (
+                values.get("attachment_type"),
+                values.get("attachment_transmission"),
+                values.get("attachment_control_number"),
+            )
+            if any(att) and att not in seen_att:
+                seen_att.add(att)
+                ref = next(
+                    refs[k]
+                    for k in (
+                        "attachment_type",
+                        "attachment_transmission",
+                        "attachment_control_number",
+                    )
+                    if k in refs
+                )
+                attachments.append(
+                    Attachment.model_construct(
+                        type=att[0], transmission=att[1], control_number=att[2], ref=ref
+                    )
+                )
+                claim_refs.setdefault("attachments", ref)
+            for tooth, _original in values.get("missing_teeth", ()):
+                if tooth not in seen_missing:
+                    seen_missing.add(tooth)
+                    missing.append(
+                        MissingTooth.model_construct(
+                            tooth=tooth, status="M", ref=refs["missing_teeth"]
+                        )
+                    )
+                    claim_refs.setdefault("missing_teeth", refs["missing_teeth"])
+            lines.append(self._line(row, position))
+        data["notes"] = tuple(notes)
+        data["attachments"] = tuple(attachments)
+        data["missing_teeth"] = tuple(missing)
+        data["lines"] = tuple(lines)
+        data["ref"] = first.ref
+        data["refs"] = claim_refs
+        return Claim.model_construct(**data)
+
+    def _line(self, row: _Row, position: int) -> ServiceLine:
+        values = row.values
+        refs = row.refs
+        line_refs: dict[str, SourceRef] = {}
+        data: dict[str, Any] = {"line_number": position}
+        for name, target in _LINE_TARGETS.items():
+            if name in values:
+                line_refs[target] = refs[name]
+                if name not in ("tooth", "surfaces"):
+                    data[target] = values[name]
+        teeth: tuple[ToothEntry, ...] = ()
+        tooth_value = values.get("tooth")
+        surfaces = values.get("surfaces", ())
+        if tooth_value is not None or surfaces:
+            tooth, original = tooth_value or (None, None)
+            teeth = (
+                ToothEntry.model_construct(
+                    tooth=tooth,
+                    surfaces=surfaces,
+                    system="iso" if original is not None else None,
+                    original=original,
+                    qualifier=None,
+                    ref=refs.get("tooth"),
+                    surfaces_ref=refs.get("surfaces"),
+                ),
+            )
+        data["teeth"] = teeth
+        data["ref"] = row.refs.get("code") or row.ref
+        data["refs"] = line_refs
+        return ServiceLine.model_construct(**data)
+
+
+_REF_FIELDS = frozenset(SourceRef.model_fields)
+
+
+def _fast_ref(data: dict[str, Any]) -> SourceRef:
+    """``SourceRef.model_construct`` without its per-call overhead (all fields given).
+
+    One reference per cell is the hot path of the reader; this is what ``model_construct``
+    does, minus default resolution. A test checks it equals ``model_construct``.
+    """
+    ref = object.__new__(SourceRef)
+    object.__setattr__(ref, "__dict__", data)
+    object.__setattr__(ref, "__pydantic_fields_set__", set(_REF_FIELDS))
+    object.__setattr__(ref, "__pydantic_extra__", None)
+    object.__setattr__(ref, "__pydantic_private__", None)
+    return ref
+
+
+def _binary_problem(head: bytes) -> str | None:
+    """Why the start of the file is not text CSV, or None."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return (
+            "The file is UTF-16 text; claimlint reads CSV as UTF-8 or Windows-1252. Save or "
+            "export it as 'CSV UTF-8'."
+        )
+    if head.startswith(b"PK\x03\x04"):
+        return (
+            "The file is a ZIP archive (an .xlsx workbook?), not CSV text. Export the sheet as CSV."
+        )
+    sample = head[:4096]
+    if not sample:
+        return None
+    if sample.count(b"\x00") > max(4, len(sample) // 100):
+        return "The file contains binary data (NUL bytes) at its start; it is not CSV text."
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    if control > max(8, len(sample) // 20):
+        return "The file is mostly binary data (control characters), not CSV text."
+    return None

@@ -1,0 +1,321 @@
+"""CSV column mappings: canonical field names, the default header, and built-in mappings.
+
+A mapping says which column of an export holds which canonical field, and how values are
+written (date format, decimal comma, tooth numbering, delimiter, encoding). Users write one as a
+TOML file (see ``docs/readme-csv-xml.md``)::
+
+    name = "my-export"
+    date_format = "%m/%d/%Y"       # strptime format; ISO dates are always accepted too
+    tooth_numbering = "universal"  # or "iso" (ISO 3950 / FDI, converted to Universal)
+    decimal_comma = false          # "1.234,50" style amounts
+    delimiter = ","                # optional; detected when absent
+    encoding = "utf-8"             # optional; detected when absent (utf-8, utf-8-sig, cp1252)
+    surface_separator = ","        # optional; "MOD", "M,O,D", "M O D" are always understood
+    fill_down = false              # a blank claim id continues the claim of the row above
+    ignore = ["Provider Name"]     # columns that exist but are not used (not reported)
+
+    [columns]                      # canonical field = header text in the file
+    claim_id = "Claim #"
+    code = "Proc Code"
+
+Columns not named in ``[columns]`` keep their default header (the canonical name itself).
+Header matching is case-insensitive and ignores surrounding blanks.
+
+The built-in mappings below describe fictional but typical exports; they are plain data.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# canonical field -> short description (used in docs and in "unknown column" hints)
+CLAIM_FIELDS: dict[str, str] = {
+    "claim_id": "patient control number; rows with the same value form one claim (required)",
+    "payer_id": "payer identifier",
+    "plan_id": "plan identifier (selects the payer profile)",
+    "billing_npi": "billing provider NPI",
+    "billing_tax_id": "billing provider tax id (EIN/SSN)",
+    "billing_postal_code": "billing provider ZIP (9 digits)",
+    "billing_name": "billing provider name",
+    "rendering_npi": "rendering provider NPI",
+    "subscriber_id": "subscriber member id (PHI)",
+    "subscriber_first_name": "subscriber first name (PHI)",
+    "subscriber_last_name": "subscriber last name (PHI)",
+    "subscriber_birth_date": "subscriber date of birth (PHI)",
+    "patient_id": "patient member id (PHI)",
+    "patient_first_name": "patient first name (PHI)",
+    "patient_last_name": "patient last name (PHI)",
+    "patient_birth_date": "patient date of birth (PHI)",
+    "patient_is_subscriber": "true/false, yes/no, y/n, 1/0",
+    "date_of_service": "claim date of service",
+    "total_charge": "claim total charge",
+    "place_of_service": "place of service code (e.g. 11)",
+    "frequency_code": "claim frequency: 1 original, 7 replacement, 8 void",
+    "original_claim_number": "payer claim number of the claim being replaced or voided",
+    "predetermination": "true when the claim is a predetermination (pre-treatment estimate)",
+    "claim_note": "claim narrative (several rows may carry different notes: all are kept)",
+    "attachment_type": "attachment report type (e.g. RB radiographs)",
+    "attachment_transmission": "attachment transmission code (e.g. EL, FX, BM)",
+    "attachment_control_number": "attachment control number",
+    "missing_teeth": "missing teeth, separated by commas or blanks",
+}
+
+LINE_FIELDS: dict[str, str] = {
+    "line_number": "service line number (default: position within the claim)",
+    "code": "CDT procedure code (required)",
+    "charge": "line charge",
+    "tooth": "tooth number, '30' or '#30'",
+    "surfaces": "surfaces: 'MOD', 'M,O,D' or 'M O D'",
+    "quantity": "units (default 1)",
+    "line_date_of_service": "line date of service (defaults to the claim's)",
+    "placement": "I initial or R replacement (prosthetics)",
+    "prior_placement_date": "date of the prior placement being replaced",
+    "oral_cavity": "oral cavity area codes, separated by commas or blanks",
+    "note": "line note",
+}
+
+FIELDS: dict[str, str] = {**CLAIM_FIELDS, **LINE_FIELDS}
+REQUIRED = ("claim_id", "code")
+# claim-level columns whose values may differ between the rows of a claim (all are kept)
+MULTI_VALUED = (
+    "claim_note",
+    "attachment_type",
+    "attachment_transmission",
+    "attachment_control_number",
+    "missing_teeth",
+)
+
+_SETTINGS = {
+    "name",
+    "description",
+    "columns",
+    "date_format",
+    "tooth_numbering",
+    "decimal_comma",
+    "delimiter",
+    "encoding",
+    "surface_separator",
+    "fill_down",
+    "ignore",
+}
+
+
+class MappingError(ValueError):
+    """A mapping file or name is invalid; the message names the problem."""
+
+
+@dataclass(slots=True)
+class Mapping:
+    name: str = "default"
+    description: str = ""
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> header text
+    date_format: str | None = None
+    tooth_numbering: str = "universal"
+    decimal_comma: bool = False
+    delimiter: str | None = None
+    encoding: str | None = None
+    surface_separator: str | None = None
+    fill_down: bool = False
+    ignore: tuple[str, ...] = ()
+
+    def header_for(self, canonical: str) -> str:
+        return self.columns.get(canonical, canonical)
+
+    def lookup(self) -> dict[str, str]:
+        """Normalised header text -> canonical field."""
+        return {_norm(self.header_for(name)): name for name in FIELDS}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, origin: str) -> Mapping:
+        unknown = sorted(set(data) - _SETTINGS)
+        if unknown:
+            raise MappingError(
+                f"{origin}: unknown mapping setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(_SETTINGS))}"
+            )
+        columns = data.get("columns", {})
+        if not isinstance(columns, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in columns.items()
+        ):
+            raise MappingError(f"{origin}: [columns] must map field names to header text")
+        bad = sorted(set(columns) - set(FIELDS))
+        if bad:
+            raise MappingError(
+                f"{origin}: [columns] names unknown field(s) {', '.join(bad)}; "
+                f"fields are: {', '.join(FIELDS)}"
+            )
+        system = data.get("tooth_numbering", "universal")
+        if system not in ("universal", "iso"):
+            raise MappingError(f"{origin}: tooth_numbering must be 'universal' or 'iso'")
+        delimiter = data.get("delimiter")
+        if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+            raise MappingError(f'{origin}: delimiter must be one character (use "\\t" for tab)')
+        encoding = data.get("encoding")
+        if encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise MappingError(f"{origin}: unknown encoding {encoding!r}") from None
+        ignore = data.get("ignore", [])
+        if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
+            raise MappingError(f"{origin}: ignore must be a list of column names")
+        return cls(
+            name=str(data.get("name", origin)),
+            description=str(data.get("description", "")),
+            columns=dict(columns),
+            date_format=data.get("date_format"),
+            tooth_numbering=system,
+            decimal_comma=bool(data.get("decimal_comma", False)),
+            delimiter=delimiter,
+            encoding=encoding,
+            surface_separator=data.get("surface_separator"),
+            fill_down=bool(data.get("fill_down", False)),
+            ignore=tuple(ignore),
+        )
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.strip().lower().split())
+
+
+# Built-in mappings for typical (fictional) practice-management exports.
+BUILTIN: dict[str, dict[str, Any]] = {
+    "default": {
+        "name": "default",
+        "description": "claimlint's own column names (the canonical field names).",
+    },
+    "generic-pms": {
+        "name": "generic-pms",
+        "description": "A typical practice-management ledger export with title-case headers "
+        "and US dates (MM/DD/YYYY).",
+        "date_format": "%m/%d/%Y",
+        "columns": {
+            "claim_id": "Claim ID",
+            "payer_id": "Payer ID",
+            "plan_id": "Plan",
+            "billing_npi": "Billing NPI",
+            "billing_tax_id": "Tax ID",
+            "billing_postal_code": "Billing ZIP",
+            "billing_name": "Billing Provider",
+            "rendering_npi": "Rendering NPI",
+            "subscriber_id": "Subscriber ID",
+            "subscriber_first_name": "Subscriber First Name",
+            "subscriber_last_name": "Subscriber Last Name",
+            "subscriber_birth_date": "Subscriber DOB",
+            "patient_id": "Patient ID",
+            "patient_first_name": "Patient First Name",
+            "patient_last_name": "Patient Last Name",
+            "patient_birth_date": "Patient DOB",
+            "patient_is_subscriber": "Patient Is Subscriber",
+            "date_of_service": "Claim DOS",
+            "total_charge": "Claim Total",
+            "place_of_service": "POS",
+            "frequency_code": "Frequency",
+            "original_claim_number": "Original Claim #",
+            "predetermination": "Predetermination",
+            "claim_note": "Claim Note",
+            "attachment_type": "Attachment Type",
+            "attachment_transmission": "Attachment Method",
+            "attachment_control_number": "Attachment ID",
+            "missing_teeth": "Missing Teeth",
+            "line_number": "Line",
+            "code": "Procedure Code",
+            "charge": "Fee",
+            "tooth": "Tooth",
+            "surfaces": "Surface",
+            "quantity": "Units",
+            "line_date_of_service": "Procedure Date",
+            "placement": "Initial/Replacement",
+            "prior_placement_date": "Prior Placement Date",
+            "oral_cavity": "Area",
+            "note": "Procedure Note",
+        },
+    },
+    "ledger-export": {
+        "name": "ledger-export",
+        "description": "A compact ledger export: short upper-case headers, US dates, surfaces "
+        "written with commas (M,O,D).",
+        "date_format": "%m/%d/%Y",
+        "surface_separator": ",",
+        "columns": {
+            "claim_id": "PCN",
+            "payer_id": "PAYER",
+            "plan_id": "PLAN",
+            "billing_npi": "BILL_NPI",
+            "billing_tax_id": "TIN",
+            "billing_postal_code": "BILL_ZIP",
+            "rendering_npi": "REND_NPI",
+            "subscriber_id": "SUB_ID",
+            "patient_id": "PAT_ID",
+            "patient_first_name": "PAT_FIRST",
+            "patient_last_name": "PAT_LAST",
+            "patient_birth_date": "PAT_DOB",
+            "date_of_service": "DOS",
+            "total_charge": "CLM_TOTAL",
+            "frequency_code": "FREQ",
+            "predetermination": "PREDET",
+            "claim_note": "CLM_NOTE",
+            "attachment_type": "ATT_TYPE",
+            "attachment_transmission": "ATT_TX",
+            "attachment_control_number": "ATT_CTRL",
+            "line_number": "LN",
+            "code": "CDT",
+            "charge": "FEE",
+            "tooth": "TOOTH",
+            "surfaces": "SURF",
+            "quantity": "QTY",
+            "line_date_of_service": "LN_DOS",
+            "placement": "PLACEMENT",
+            "prior_placement_date": "PRIOR_DATE",
+            "note": "LN_NOTE",
+        },
+    },
+    "iso-chart-export": {
+        "name": "iso-chart-export",
+        "description": "An export from charting software set to ISO 3950 (FDI) tooth numbers, "
+        "day-first dates (DD.MM.YYYY), decimal commas and semicolon delimiters.",
+        "date_format": "%d.%m.%Y",
+        "tooth_numbering": "iso",
+        "decimal_comma": True,
+        "delimiter": ";",
+    },
+}
+
+
+def builtin_names() -> list[str]:
+    return sorted(BUILTIN)
+
+
+def load_mapping(spec: str | None) -> Mapping:
+    """A built-in mapping by name, or a TOML mapping file by path; ``None`` is the default."""
+    if spec is None or spec == "default":
+        return Mapping.from_dict(BUILTIN["default"], origin="default")
+    if spec in BUILTIN:
+        return Mapping.from_dict(BUILTIN[spec], origin=spec)
+    path = Path(spec)
+    if not path.is_file():
+        raise MappingError(
+            f"CSV mapping {spec!r} is neither a built-in mapping "
+            f"({', '.join(builtin_names())}) nor a TOML file"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise MappingError(f"CSV mapping {spec}: {exc}") from None
+    data.setdefault("name", path.stem)
+    return Mapping.from_dict(data, origin=str(path))
+
+
+def guess_builtin(headers: list[str]) -> str | None:
+    """The built-in mapping whose required headers all appear in ``headers`` (for hints)."""
+    present = {_norm(h) for h in headers}
+    for name in builtin_names():
+        mapping = load_mapping(name)
+        if all(_norm(mapping.header_for(f)) in present for f in REQUIRED):
+            return name
+    return None

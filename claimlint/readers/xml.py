@@ -1,0 +1,403 @@
+"""XML reader: claim batches per schemas/claim-batch.xsd, streamed claim by claim.
+
+* **Streaming.** ``lxml.etree.iterparse`` hands over each ``<claim>`` when it ends; the claim is
+  validated, converted and then cleared together with the siblings before it, so memory stays
+  flat whatever the file size.
+* **Validation.** The XSD is compiled once. Each claim subtree is validated against the global
+  ``claim`` element of the same XSD (``history`` likewise); the envelope (``batch`` →
+  ``history?`` → ``claims``) is checked as the elements stream by. Every XSD violation of a claim
+  goes into one CL002 finding located at the physical line and the XPath of the first problem
+  (``/batch/claims/claim[3]/lines/line[2]/surfaces``); the rest of the batch is linted.
+* **Hardening.** The parser never resolves entities, never loads a DTD, never touches the
+  network and refuses huge trees. On top of that a document that declares a DOCTYPE at all is
+  rejected (CL001) before its first element is used: claim files have no business with DTDs,
+  and this makes external entities (``file:///etc/passwd``) and entity expansion bombs inert.
+* **Equivalence.** A valid claim element becomes the same dict a JSON claim is, and goes through
+  the JSON reader's input model and builder, so XML and JSON give the same canonical claim;
+  only the positions differ (line numbers and XPaths instead of JSON Pointers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from pydantic import ValidationError
+
+from claimlint.checks.source import SchemaViolation, UnreadableFile
+from claimlint.findings import Finding
+from claimlint.model import Claim, PriorProcedure, SourceRef, _lenient_date, split_surfaces
+from claimlint.readers.base import BatchMeta, ReadItem, ReadOptions, Source, Unparsable
+
+XSD_PATH = Path(__file__).resolve().parents[1] / "schemas" / "claim-batch.xsd"
+
+_NESTED = ("billing_provider", "rendering_provider", "subscriber", "patient")
+_BOOLS = ("patient_is_subscriber", "predetermination")
+_INTS = ("line_number", "quantity")
+
+
+@lru_cache(maxsize=1)
+def claim_schema() -> etree.XMLSchema:
+    """The compiled XSD (compiled once per process)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.XMLSchema(etree.parse(str(XSD_PATH), parser))
+
+
+def _parser_args() -> dict[str, Any]:
+    return {
+        "resolve_entities": False,
+        "no_network": True,
+        "load_dtd": False,
+        "huge_tree": False,
+        "dtd_validation": False,
+        "remove_comments": True,
+        "remove_pis": True,
+    }
+
+
+def _text(elem: Any) -> str | None:
+    text = elem.text
+    if text is None:
+        return None
+    text = text.strip()
+    return text or None
+
+
+def _local(tag: Any) -> str:
+    return tag if isinstance(tag, str) else ""
+
+
+def read_xml(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
+    name = source.name
+    try:
+        fh = source.open()
+    except OSError as exc:
+        yield UnreadableFile.make(f"Cannot open the file: {exc.strerror or exc}.", file=name)
+        return
+    with fh:
+        yield from _XmlReader(source, options).run(fh)
+
+
+class _XmlReader:
+    def __init__(self, source: Source, options: ReadOptions) -> None:
+        self.name = source.name
+        self.options = options
+        self.system = options.tooth_system or "universal"
+        self.claims_seen = 0
+        self.in_claim = False
+        self.current_claim_id: str | None = None
+
+    def _ref(self, pointer: str, line: int | None) -> SourceRef:
+        return SourceRef.model_construct(
+            file=self.name,
+            field=pointer,
+            pointer=pointer,
+            line=line,
+            column=None,
+            segment_index=None,
+            segment_id=None,
+        )
+
+    def run(self, fh: Any) -> Iterator[ReadItem]:
+        schema = claim_schema()
+        context = etree.iterparse(fh, events=("start", "end"), **_parser_args())
+        depth = 0
+        root_checked = False
+        seen_claims_el = False
+        history_done = False
+        try:
+            for event, elem in context:
+                if event == "start":
+                    depth += 1
+                    if not root_checked:
+                        root_checked = True
+                        problem = self._root_problem(elem)
+                        if problem is not None:
+                            yield problem
+                            return
+                        numbering = elem.get("tooth_numbering")
+                        if numbering in ("universal", "iso"):
+                            self.system = self.options.tooth_system or numbering
+                        elif numbering is not None:
+                            yield SchemaViolation.make(
+                                "tooth_numbering must be 'universal' or 'iso'; Universal "
+                                "numbering was assumed.",
+                                ref=self._ref("/batch/@tooth_numbering", elem.sourceline),
+                            )
+                    elif depth == 2:
+                        tag = _local(elem.tag)
+                        if tag == "claims":
+                            seen_claims_el = True
+                    elif depth == 3 and _local(elem.getparent().tag) == "claims":
+                        self.in_claim = True
+                        self.current_claim_id = None
+                    continue
+                # end events
+                depth -= 1
+                if depth == 0:
+                    if not seen_claims_el:
+                        yield UnreadableFile.make(
+                            "The batch has no <claims> element; no claim was linted.",
+                            ref=self._ref("/batch", elem.sourceline),
+                        )
+                    break
+                parent = elem.getparent()
+                if depth == 1:
+                    tag = _local(elem.tag)
+                    if tag == "history":
+                        if seen_claims_el or history_done:
+                            yield SchemaViolation.make(
+                                "<history> must come once, before <claims>; this one was ignored.",
+                                ref=self._ref("/batch/history", elem.sourceline),
+                            )
+                        else:
+                            history_done = True
+                            yield from self._history(elem, schema)
+                    elif tag != "claims":
+                        yield SchemaViolation.make(
+                            f"Unknown element <{tag or elem.tag}> in <batch>; it was ignored "
+                            "(expected <history> and <claims>).",
+                            ref=self._ref(f"/batch/{tag}", elem.sourceline),
+                        )
+                    elem.clear()
+                    continue
+                if depth == 2 and parent is not None and _local(parent.tag) == "claims":
+                    if _local(elem.tag) == "claim":
+                        self.claims_seen += 1
+                        self.in_claim = False
+                        yield self._claim(elem, schema, self.claims_seen)
+                    else:
+                        yield SchemaViolation.make(
+                            f"Unknown element <{_local(elem.tag)}> in <claims>; it was ignored "
+                            "(expected <claim>).",
+                            ref=self._ref(f"/batch/claims/{_local(elem.tag)}", elem.sourceline),
+                        )
+                    elem.clear()
+                    while elem.getprevious() is not None:
+                        del parent[0]
+                    continue
+                if self.in_claim and depth == 3 and _local(elem.tag) == "claim_id":
+                    self.current_claim_id = _text(elem)
+        except etree.XMLSyntaxError as exc:
+            yield from self._syntax_error(exc)
+        finally:
+            del context
+
+    def _root_problem(self, elem: Any) -> Finding | None:
+        docinfo = elem.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None:
+            return UnreadableFile.make(
+                "The XML document declares a DOCTYPE (DTD or entities). claimlint does not "
+                "accept DTDs or entity declarations in claim files, for security; nothing in "
+                "the file was read. Remove the <!DOCTYPE ...> declaration.",
+                ref=self._ref("/", 1),
+            )
+        if _local(elem.tag) != "batch":
+            return UnreadableFile.make(
+                f"The root element is <{elem.tag}>, not <batch> (schemas/claim-batch.xsd); "
+                "no claim was linted.",
+                ref=self._ref(f"/{elem.tag}", elem.sourceline),
+            )
+        return None
+
+    def _syntax_error(self, exc: etree.XMLSyntaxError) -> Iterator[ReadItem]:
+        line = exc.lineno or None
+        msg = str(exc.msg if hasattr(exc, "msg") else exc).strip()
+        after = (
+            f"; the {self.claims_seen} claim(s) before it were read, nothing after it"
+            if self.claims_seen
+            else "; no claim was linted"
+        )
+        finding = UnreadableFile.make(
+            f"The file is not well-formed XML at line {line}: {msg}{after}.",
+            ref=self._ref("/", line),
+        )
+        if self.in_claim:
+            # the claim being read when the document broke is counted, not dropped
+            yield Unparsable(self.current_claim_id, [finding])
+        else:
+            yield finding
+
+    # -- claims -----------------------------------------------------------------------------
+
+    def _claim(self, elem: Any, schema: etree.XMLSchema, index: int) -> Claim | Unparsable:
+        base = f"/batch/claims/claim[{index}]"
+        claim_id = None
+        for child in elem:
+            if child.tag == "claim_id":
+                claim_id = _text(child)
+        if not schema.validate(elem):
+            return Unparsable(claim_id, [self._schema_finding(schema, base, claim_id, elem)])
+        data, refs, line_refs = self._claim_dict(elem, base)
+        from claimlint.readers.json import ClaimIn, build_claim
+
+        try:
+            parsed = ClaimIn.model_validate(data)
+            claim = build_claim(parsed, self._ref(base, elem.sourceline), self.system)
+        except (ValidationError, ValueError, KeyError) as exc:
+            detail = (
+                "; ".join(e["msg"] for e in exc.errors(include_input=False))
+                if isinstance(exc, ValidationError)
+                else str(exc)
+            )
+            return Unparsable(
+                claim_id,
+                [
+                    SchemaViolation.make(
+                        f"Claim {claim_id or index} cannot be read: {detail}. It was not linted.",
+                        ref=self._ref(base, elem.sourceline),
+                        claim_id=claim_id,
+                    )
+                ],
+            )
+        lines = tuple(
+            line.model_copy(
+                update={"ref": lref, "refs": lrefs, "teeth": self._teeth(line.teeth, lref)}
+            )
+            for line, (lref, lrefs) in zip(claim.lines, line_refs, strict=True)
+        )
+        return claim.model_copy(update={"lines": lines, "refs": refs})
+
+    def _teeth(self, teeth: tuple[Any, ...], lref: SourceRef) -> tuple[Any, ...]:
+        if not any(t.ref is not None for t in teeth):
+            return teeth
+        return tuple(
+            t.model_copy(update={"ref": self._ref(f"{lref.pointer}/teeth/tooth[{j}]", lref.line)})
+            for j, t in enumerate(teeth, start=1)
+        )
+
+    def _schema_finding(
+        self, schema: etree.XMLSchema, base: str, claim_id: str | None, elem: Any
+    ) -> Finding:
+        problems: list[str] = []
+        first_path = base
+        first_line = elem.sourceline
+        for i, err in enumerate(schema.error_log):
+            path = err.path or ""
+            path = base + path[len("/claim") :] if path.startswith("/claim") else base
+            if i == 0:
+                first_path, first_line = path, err.line or elem.sourceline
+            message = err.message
+            if message.startswith("Element '"):
+                message = message.split("': ", 1)[-1]
+            message = message.rstrip(".")
+            problems.append(f"{path} (line {err.line}): {message}")
+        shown = "; ".join(problems[:5])
+        if len(problems) > 5:
+            shown += f"; and {len(problems) - 5} more"
+        who = f"Claim {claim_id}" if claim_id else "This claim"
+        return SchemaViolation.make(
+            f"{who} does not match schemas/claim-batch.xsd and was not linted: {shown}. "
+            "Fix the export and run again.",
+            ref=self._ref(first_path, first_line),
+            claim_id=claim_id,
+        )
+
+    def _claim_dict(
+        self, elem: Any, base: str
+    ) -> tuple[dict[str, Any], dict[str, SourceRef], list[tuple[SourceRef, dict[str, SourceRef]]]]:
+        data: dict[str, Any] = {}
+        refs: dict[str, SourceRef] = {}
+        line_refs: list[tuple[SourceRef, dict[str, SourceRef]]] = []
+        for child in elem:
+            tag = child.tag
+            path = f"{base}/{tag}"
+            if tag in _NESTED:
+                data[tag] = {}
+                for sub in child:
+                    data[tag][sub.tag] = _text(sub)
+                    refs[f"{tag}.{sub.tag}"] = self._ref(f"{path}/{sub.tag}", sub.sourceline)
+            elif tag == "notes":
+                data[tag] = [{"text": n.text or "", "code": n.get("code")} for n in child]
+                refs[tag] = self._ref(path, child.sourceline)
+            elif tag == "attachments":
+                data[tag] = [{sub.tag: _text(sub) for sub in att} for att in child]
+                refs[tag] = self._ref(path, child.sourceline)
+            elif tag == "missing_teeth":
+                data[tag] = [
+                    {"tooth": _text(t) or "", "status": t.get("status", "M")} for t in child
+                ]
+                refs[tag] = self._ref(path, child.sourceline)
+            elif tag == "lines":
+                data[tag] = []
+                for i, line in enumerate(child, start=1):
+                    lpath = f"{path}/line[{i}]"
+                    ldata, lrefs = self._line_dict(line, lpath)
+                    data[tag].append(ldata)
+                    line_refs.append((self._ref(lpath, line.sourceline), lrefs))
+            elif tag in _BOOLS:
+                data[tag] = _text(child) in ("true", "1")
+                refs[tag] = self._ref(path, child.sourceline)
+            else:
+                data[tag] = _text(child)
+                refs[tag] = self._ref(path, child.sourceline)
+        if data.get("predetermination") is None:
+            data.pop("predetermination", None)
+        return data, refs, line_refs
+
+    def _line_dict(self, elem: Any, base: str) -> tuple[dict[str, Any], dict[str, SourceRef]]:
+        data: dict[str, Any] = {}
+        refs: dict[str, SourceRef] = {}
+        for child in elem:
+            tag = child.tag
+            path = f"{base}/{tag}"
+            refs[tag] = self._ref(path, child.sourceline)
+            if tag in _INTS:
+                data[tag] = int(_text(child) or 0)
+            elif tag == "teeth":
+                data[tag] = [
+                    {"tooth": _text(t) or "", "surfaces": t.get("surfaces")} for t in child
+                ]
+            elif tag == "oral_cavity":
+                data[tag] = [_text(a) or "" for a in child]
+            elif tag == "note":
+                data[tag] = child.text
+            else:
+                data[tag] = _text(child)
+        return data, refs
+
+    # -- history ----------------------------------------------------------------------------
+
+    def _history(self, elem: Any, schema: etree.XMLSchema) -> Iterator[ReadItem]:
+        del schema  # the history element is validated per procedure below
+        records: list[PriorProcedure] = []
+        for i, proc in enumerate(elem, start=1):
+            path = f"/batch/history/procedure[{i}]"
+            values = {child.tag: _text(child) for child in proc}
+            date = _lenient_date(values.get("date"))
+            problems = [
+                f"<{k}> is required" for k in ("member_id", "code", "date") if not values.get(k)
+            ]
+            unknown = sorted(set(values) - _PROC_FIELDS)
+            problems += [f"unknown element <{k}>" for k in unknown]
+            if _local(proc.tag) != "procedure":
+                problems = [f"unknown element <{_local(proc.tag)}> (expected <procedure>)"]
+            elif not problems and not hasattr(date, "year"):
+                problems.append("<date> is not a valid date")
+            if problems:
+                yield SchemaViolation.make(
+                    f"History entry {i} was not used: {'; '.join(problems)}.",
+                    ref=self._ref(path, proc.sourceline),
+                )
+                continue
+            tooth = values.get("tooth")
+            records.append(
+                PriorProcedure.model_construct(
+                    member_id=values["member_id"],
+                    code=(values["code"] or "").upper(),
+                    date=date,
+                    tooth=tooth.upper().removeprefix("#") if tooth else None,
+                    surfaces=split_surfaces(values.get("surfaces")),
+                    status=values.get("status") or "paid",
+                    payer_id=values.get("payer_id"),
+                    claim_id=values.get("claim_id"),
+                )
+            )
+        if records:
+            yield BatchMeta(history=records, payers={})
+
+
+_PROC_FIELDS = {"member_id", "code", "date", "tooth", "surfaces", "status", "payer_id", "claim_id"}

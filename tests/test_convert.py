@@ -1,0 +1,108 @@
+"""convert: canonical JSON/JSONL of any input; JSON, CSV and XML lint identically."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES, TODAY
+
+from claimlint.cli import main
+from claimlint.config import Config
+from claimlint.convert import claim_to_json, convert
+from claimlint.engine import Engine
+from claimlint.model import Claim
+from claimlint.readers.base import ReadOptions, Source, get_reader, sniff
+
+EQUIV = FIXTURES / "csv" / "equivalence"
+DEMO = FIXTURES / "demo"
+
+
+def _claims(path) -> list[dict]:
+    source = Source(name=str(path), path=path)
+    fmt = sniff(source)
+    assert fmt is not None
+    items = get_reader(fmt)(source, ReadOptions())
+    return [claim_to_json(i) for i in items if isinstance(i, Claim)]
+
+
+def _findings(path) -> list[tuple]:
+    report = Engine(Config(today=TODAY)).lint_paths([str(path)])
+    s = report.summary
+    return [
+        *sorted((f.code, f.location.claim_id or "", f.location.line or 0) for f in report.findings),
+        ("summary", s.claims_read, s.claims_linted, s.claims_unparsable),
+    ]
+
+
+DEMO_FORMATS = FIXTURES / "demo-formats"  # the demo batch as CSV and XML (same claims)
+
+
+@pytest.mark.parametrize(
+    ("json_path", "folder"),
+    [
+        pytest.param(EQUIV / "batch.json", EQUIV, id="equivalence"),
+        pytest.param(DEMO / "batch.json", DEMO_FORMATS, id="demo"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "xml"])
+def test_json_csv_and_xml_give_the_same_claims_and_findings(json_path, folder, fmt):
+    other = folder / f"batch.{fmt}"
+    assert _claims(other) == _claims(json_path)
+    assert _findings(other) == _findings(json_path)
+    assert len(_claims(json_path)) >= 3
+
+
+@pytest.mark.parametrize("source", ["batch.csv", "batch.xml", "batch.json"])
+def test_convert_round_trip_lints_the_same(tmp_path, source):
+    path = EQUIV / source
+    out = io.StringIO()
+    result = convert([str(path)], to="json", out=out)
+    assert result.claims_written == 3 and result.claims_unparsable == 1
+    assert [f.code for f in result.findings] == ["CL002"]
+    converted = tmp_path / "converted.json"
+    converted.write_text(out.getvalue())
+    data = json.loads(out.getvalue())
+    assert data["version"] == "1" and len(data["claims"]) == 3
+    original = [f for f in _findings(path) if f[0] not in ("CL002", "summary")]
+    again = [f for f in _findings(converted) if f[0] != "summary"]
+    assert again == original
+
+
+def test_convert_keeps_phi_because_it_is_an_export():
+    out = io.StringIO()
+    convert([str(EQUIV / "batch.csv")], to="jsonl", out=out)
+    lines = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert lines[0]["patient"]["first_name"] == "ALPHA"
+    assert lines[0]["lines"][0] == {
+        "line_number": 1,
+        "code": "D2392",
+        "charge": 250.5,
+        "tooth": "30",
+        "surfaces": "MO",
+        "date_of_service": "2025-06-02",
+    }
+
+
+def test_convert_iso_csv_writes_universal_teeth(tmp_path):
+    path = tmp_path / "iso.csv"
+    path.write_bytes(b"claim_id;code;tooth;surfaces\nI1;D2391;46;MO\n")
+    out = io.StringIO()
+    convert([str(path)], to="jsonl", out=out, options=ReadOptions(csv_mapping="iso-chart-export"))
+    assert json.loads(out.getvalue())["lines"][0]["tooth"] == "30"
+
+
+def test_cli_convert(tmp_path):
+    target = tmp_path / "out.jsonl"
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["convert", str(EQUIV / "batch.xml"), "--to", "jsonl", "-o", str(target)]
+    )
+    assert result.exit_code == 1  # EQV1004 could not be converted
+    assert "CL002" in result.stderr and "3 claim(s) written" in result.stderr
+    assert len(target.read_text().splitlines()) == 3
+    ok = runner.invoke(main, ["convert", str(FIXTURES / "xml" / "sample.xml")])
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["claims"][0]["claim_id"] == "XMLS1001"
+    assert "PATIENT DATA" in runner.invoke(main, ["convert", "--help"]).output

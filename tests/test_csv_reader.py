@@ -1,0 +1,278 @@
+"""CSV reader: grouping, mappings, encodings, dialects and bad input as located findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, TODAY
+
+from claimlint.config import Config
+from claimlint.engine import Engine
+from claimlint.findings import Finding
+from claimlint.model import Claim
+from claimlint.readers.base import ReadOptions, Source, Unparsable, sniff
+from claimlint.readers.csv import read_csv
+from claimlint.readers.mappings import MappingError, builtin_names, load_mapping
+
+HEADER = "claim_id,payer_id,date_of_service,total_charge,line_number,code,charge,tooth,surfaces\n"
+
+
+def read(data: str | bytes, name: str = "t.csv", **options) -> list:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return list(read_csv(Source(name=name, data=raw), ReadOptions(**options)))
+
+
+def claims(items: list) -> list[Claim]:
+    return [i for i in items if isinstance(i, Claim)]
+
+
+def findings(items: list) -> list[Finding]:
+    out: list[Finding] = []
+    for i in items:
+        if isinstance(i, Finding):
+            out.append(i)
+        elif isinstance(i, Unparsable):
+            out.extend(i.findings)
+    return out
+
+
+def test_rows_are_grouped_into_claims_with_row_positions():
+    items = read(
+        HEADER + "A1,P1,2025-06-02,395.00,1,D2392,250,#30,MO\n"
+        "A1,,,,2,d0120,145,,\n"
+        'B2,P1,2025-06-03,100,1,D2150,100,3,"M,O"\n'
+    )
+    got = claims(items)
+    assert [c.claim_id for c in got] == ["A1", "B2"]
+    a1 = got[0]
+    assert a1.payer_id == "P1" and a1.total_charge == Decimal("395.00")
+    assert a1.date_of_service == dt.date(2025, 6, 2)
+    assert [(ln.line_number, ln.code, ln.tooth, ln.surfaces) for ln in a1.lines] == [
+        (1, "D2392", "30", ("M", "O")),
+        (2, "D0120", None, ()),
+    ]
+    ref = a1.lines[0].where("surfaces")
+    assert (ref.field, ref.pointer, ref.line, ref.column) == ("surfaces", "row 2", 2, 9)
+    assert a1.where("total_charge").line == 2
+    assert findings(items) == []
+
+
+@pytest.mark.parametrize("written", ["MOD", "M,O,D", "M O D", "m;o;d"])
+def test_surface_spellings(written):
+    (claim,) = claims(read(HEADER + f'A1,P1,2025-06-02,1,1,D2160,1,30,"{written}"\n'))
+    assert claim.lines[0].surfaces == ("M", "O", "D")
+
+
+def test_non_adjacent_claim_rows_are_reported_not_merged():
+    items = read(
+        HEADER + "A1,P1,2025-06-02,1,1,D0120,1,,\nB2,P1,2025-06-02,1,1,D0120,1,,\n"
+        "A1,P1,2025-06-02,1,2,D1110,1,,\n"
+    )
+    assert [c.claim_id for c in claims(items)] == ["A1", "B2"]
+    assert len(claims(items)[0].lines) == 1
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    assert bad.claim_id == "A1"
+    (f,) = bad.findings
+    assert f.code == "CL002" and f.location.pointer == "row 4" and "Sort" in f.message
+
+
+def test_bad_row_is_one_finding_and_the_rest_is_read():
+    items = read(
+        HEADER + "A1,P1,2025-06-02,1,1,D0120,ten,,\nA1,P1,2025-06-02,1,2,D0120,x,,\n"
+        "B2,P1,2025-06-02,1,1,D0120,1,,\n"
+    )
+    assert [c.claim_id for c in claims(items)] == ["B2"]
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    assert bad.claim_id == "A1" and len(bad.findings) == 2
+    first = bad.findings[0]
+    assert first.location.field == "charge" and first.location.physical_line == 2
+    assert "'ten' is not an amount" in first.message
+
+
+def test_conflicting_claim_values_are_a_row_finding():
+    items = read(HEADER + "A1,P1,2025-06-02,1,1,D0120,1,,\nA1,P2,2025-06-02,1,2,D0120,1,,\n")
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    assert "payer_id" in bad.findings[0].message and "row 2" in bad.findings[0].message
+
+
+def test_unknown_columns_are_reported_once_per_file():
+    items = read("claim_id,code,Surf.,Chart Color\nA1,D0120,MO,red\nA1,D1110,,blue\nB2,D0120,,\n")
+    cl003 = [f for f in findings(items) if f.code == "CL003"]
+    assert len(cl003) == 1
+    assert "'Surf.'" in cl003[0].message and "'Chart Color'" in cl003[0].message
+    assert cl003[0].location.physical_line == 1 and cl003[0].location.column == 3
+    assert len(claims(items)) == 2
+
+
+def test_ignored_columns_are_not_reported(tmp_path):
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('ignore = ["Chart Color"]\n')
+    items = read("claim_id,code,Chart Color\nA1,D0120,red\n", csv_mapping=str(mapping))
+    assert findings(items) == [] and len(claims(items)) == 1
+
+
+def test_ragged_rows_are_located():
+    items = read(HEADER + "A1,P1,2025-06-02,1,1,D0120\nB2,P1,2025-06-02,1,1,D0120,1,,,\n")
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    assert "6 values but the header has 9 columns" in bad.findings[0].message
+    # trailing empty extra values are tolerated
+    assert [c.claim_id for c in claims(items)] == ["B2"]
+
+
+def test_unterminated_quote_is_reported_and_following_rows_recovered():
+    items = read(
+        HEADER + 'A1,P1,2025-06-02,1,1,D0120,"1,,\nB2,P1,2025-06-02,1,1,D0120,1,,\n'
+        "C3,P1,2025-06-02,1,1,D0120,1,,\n"
+    )
+    assert [c.claim_id for c in claims(items)] == ["B2", "C3"]
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    assert bad.claim_id == "A1" and "unterminated quote" in bad.findings[0].message
+    assert bad.findings[0].location.physical_line == 2
+
+
+def test_binary_file_is_cl001_not_a_traceback():
+    items = read(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4, name="x.csv")
+    (f,) = findings(items)
+    assert f.code == "CL001" and "ZIP" in f.message
+    (f,) = findings(read(bytes(range(256)) * 8))
+    assert f.code == "CL001"
+
+
+def test_binary_junk_inside_a_row_is_a_row_finding():
+    items = read(
+        HEADER + "A1,P1,2025-06-02,1,1,D0\x00\x01120,1,,\nB2,P1,2025-06-02,1,1,D0120,1,,\n"
+    )
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    assert "binary data" in bad.findings[0].message
+    assert [c.claim_id for c in claims(items)] == ["B2"]
+
+
+def test_utf8_bom_and_cp1252_are_read():
+    text = "claim_id,code,note\nA1,D0120,Crème brûlée\n"
+    for data in (b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("cp1252")):
+        items = read(data)
+        assert findings(items) == []
+        assert claims(items)[0].lines[0].note == "Crème brûlée"
+
+
+def test_mixed_encodings_are_one_warning_and_nothing_is_lost():
+    data = (
+        b"claim_id,code,note\n"
+        + "A1,D0120,Crème\n".encode()
+        + "B2,D0120,Crème\n".encode("cp1252")
+        + "C3,D0120,Crème\n".encode("cp1252")
+    )
+    items = read(data)
+    (f,) = findings(items)
+    assert f.code == "CL001" and f.severity.value == "warning"
+    assert f.location.physical_line == 3 and "Windows-1252" in f.message
+    assert [c.lines[0].note for c in claims(items)] == ["Crème"] * 3
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_delimiter_is_detected(delimiter):
+    text = delimiter.join(["claim_id", "code", "charge"]) + "\n"
+    text += delimiter.join(["A1", "D0120", "1,50"]) + "\n"
+    (claim,) = claims(read(text))
+    assert claim.lines[0].code == "D0120"
+
+
+def test_builtin_mapping_and_hint():
+    text = "Claim ID,Procedure Code,Fee,Tooth,Surface,Claim DOS\n"
+    text += 'A1,D2391,"$1,250.00",#19,MO,06/02/2025\n'
+    items = read(text)
+    (f,) = findings(items)
+    assert f.code == "CL001" and "generic-pms" in f.message
+    (claim,) = claims(read(text, csv_mapping="generic-pms"))
+    assert claim.lines[0].charge == Decimal("1250.00")
+    assert claim.date_of_service == dt.date(2025, 6, 2)
+    assert claim.lines[0].where("tooth").field == "Tooth"
+
+
+def test_iso_mapping_converts_teeth_and_keeps_the_original():
+    text = "claim_id;code;charge;tooth;surfaces;date_of_service;missing_teeth\n"
+    text += "A1;D2391;1.250,50;46;MO;02.06.2025;18 28\n"
+    (claim,) = claims(read(text, csv_mapping="iso-chart-export"))
+    entry = claim.lines[0].teeth[0]
+    assert (entry.tooth, entry.original) == ("30", "46")
+    assert claim.lines[0].charge == Decimal("1250.50")
+    assert claim.date_of_service == dt.date(2025, 6, 2)
+    assert [m.tooth for m in claim.missing_teeth] == ["1", "16"]
+    items = read("claim_id;code;tooth\nA1;D2391;19\n", csv_mapping="iso-chart-export")
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    assert "not an ISO 3950 tooth" in bad.findings[0].message
+
+
+def test_user_mapping_file(tmp_path):
+    mapping = tmp_path / "mine.toml"
+    mapping.write_text(
+        'date_format = "%m/%d/%Y"\nfill_down = true\n[columns]\nclaim_id = "Claim #"\n'
+        'code = "Proc"\n'
+    )
+    items = read(
+        "Claim #,Proc,date_of_service\nA1,D0120,06/02/2025\n,D1110,\n", csv_mapping=str(mapping)
+    )
+    (claim,) = claims(items)
+    assert [ln.code for ln in claim.lines] == ["D0120", "D1110"]
+    assert claim.date_of_service == dt.date(2025, 6, 2)
+
+
+def test_bad_mapping_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[columns]\nsurfacez = "S"\n')
+    with pytest.raises(MappingError, match="surfacez"):
+        load_mapping(str(bad))
+    (f,) = findings(read(HEADER, csv_mapping=str(bad)))
+    assert f.code == "CL001" and "surfacez" in f.message
+
+
+def test_phi_values_never_appear_in_messages():
+    text = "claim_id,code,patient_first_name\nA1,D0120,ALPHA\nA1,D1110,GAMMA\n"
+    (bad,) = [i for i in read(text) if isinstance(i, Unparsable)]
+    message = bad.findings[0].message
+    assert "GAMMA" not in message and "ALPHA" not in message
+
+
+def test_engine_accounts_for_every_claim(tmp_path):
+    path = tmp_path / "batch.csv"
+    path.write_text(
+        HEADER + "A1,P1,2025-06-02,1,1,D0120,1,,\nB2,P1,2025-06-02,1,1,D0120,x,,\n"
+        ",P1,2025-06-02,1,1,D0120,1,,\n"
+    )
+    assert sniff(Source(name=str(path), path=path)) == "csv"
+    report = Engine(Config(today=TODAY)).lint_paths([str(path)])
+    s = report.summary
+    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (3, 1, 2)
+
+
+def test_rule_fixtures_exist_for_cl003():
+    assert (FIXTURES / "rules" / "CL003" / "fail.csv").is_file()
+    assert (FIXTURES / "rules" / "CL003" / "pass.csv").is_file()
+
+
+def test_fixture_exports_read_cleanly():
+    for path in sorted((FIXTURES / "csv").glob("*.csv")):
+        options = ReadOptions(csv_mapping=path.stem if path.stem in builtin_names() else None)
+        items = list(read_csv(Source(name=str(path), path=Path(path)), options))
+        assert claims(items) and findings(items) == [], path
+
+
+def test_fast_ref_equals_model_construct():
+    from claimlint.model import SourceRef
+    from claimlint.readers.csv import _fast_ref
+
+    data = {
+        "file": "f",
+        "field": "code",
+        "pointer": "row 2",
+        "line": 2,
+        "column": 3,
+        "segment_index": None,
+        "segment_id": None,
+    }
+    fast = _fast_ref(dict(data))
+    assert fast == SourceRef.model_construct(**data) == SourceRef(**data)
+    assert fast.at("tooth").field == "tooth" and fast.model_dump() == data

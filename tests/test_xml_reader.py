@@ -1,0 +1,160 @@
+"""XML reader: XSD validation per claim, XPath positions, streaming, hostile documents."""
+
+from __future__ import annotations
+
+import resource
+import time
+from pathlib import Path
+
+from conftest import FIXTURES, TODAY
+from lxml import etree
+
+from claimlint.config import Config
+from claimlint.engine import Engine
+from claimlint.findings import Finding
+from claimlint.model import Claim
+from claimlint.readers.base import BatchMeta, ReadOptions, Source, Unparsable, sniff
+from claimlint.readers.xml import _parser_args, claim_schema, read_xml
+
+HOSTILE = FIXTURES / "xml" / "hostile"
+
+
+def read(data: str | bytes, name: str = "t.xml") -> list:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return list(read_xml(Source(name=name, data=raw), ReadOptions()))
+
+
+def claim_xml(claim_id: str, line: str = "<line_number>1</line_number><code>D0120</code>") -> str:
+    return f"<claim><claim_id>{claim_id}</claim_id><lines><line>{line}</line></lines></claim>"
+
+
+def batch(*claims: str, history: str = "") -> str:
+    return (
+        f'<?xml version="1.0"?>\n<batch version="1">{history}<claims>\n'
+        + "\n".join(claims)
+        + "\n</claims></batch>\n"
+    )
+
+
+def test_the_xsd_compiles_and_the_fixture_validates_as_a_whole():
+    xsd = etree.XMLSchema(etree.parse(str(FIXTURES.parent / "schemas" / "claim-batch.xsd")))
+    doc = etree.parse(str(FIXTURES / "csv" / "equivalence" / "batch.xml"))
+    assert not xsd.validate(doc)  # EQV1004 has a bad charge on purpose
+    assert "charge" in str(xsd.error_log.last_error)
+    assert claim_schema() is claim_schema()
+
+
+def test_claims_history_and_positions():
+    items = read(
+        batch(
+            claim_xml(
+                "X1",
+                "<line_number>1</line_number><code>d2391</code><charge>180.00</charge>"
+                "<tooth>#19</tooth><surfaces>M,O</surfaces>",
+            ),
+            claim_xml("X2"),
+            history="<history><procedure><member_id>SYN1</member_id><code>D0120</code>"
+            "<date>2025-01-02</date></procedure></history>",
+        )
+    )
+    assert isinstance(items[0], BatchMeta) and items[0].history[0].code == "D0120"
+    got = [i for i in items if isinstance(i, Claim)]
+    assert [c.claim_id for c in got] == ["X1", "X2"]
+    line = got[0].lines[0]
+    assert (line.code, line.tooth, line.surfaces) == ("D2391", "19", ("M", "O"))
+    ref = line.where("surfaces")
+    assert ref.pointer == "/batch/claims/claim[1]/lines/line[1]/surfaces" and ref.line == 3
+
+
+def test_xsd_violation_is_one_cl002_with_line_and_xpath_and_the_rest_is_linted():
+    items = read(
+        batch(
+            claim_xml("X1"),
+            claim_xml("X2", "<line_number>1</line_number><code>D0120</code><charge>ten</charge>"),
+            claim_xml("X3"),
+            claim_xml("X4", "<line_number>1</line_number><code>D0120</code><bogus/>"),
+        )
+    )
+    assert [i.claim_id for i in items if isinstance(i, Claim)] == ["X1", "X3"]
+    bad = [i for i in items if isinstance(i, Unparsable)]
+    assert [b.claim_id for b in bad] == ["X2", "X4"]
+    f = bad[0].findings[0]
+    assert f.code == "CL002"
+    assert f.location.pointer == "/batch/claims/claim[2]/lines/line/charge"
+    assert f.location.physical_line == 4
+    assert bad[1].findings[0].location.pointer == "/batch/claims/claim[4]/lines/line/bogus"
+
+
+def test_missing_claim_id_and_unknown_elements():
+    items = read(batch("<claim><lines/></claim>", "<other/>", claim_xml("X9")))
+    codes = [(type(i).__name__, getattr(i, "code", None)) for i in items]
+    assert ("Claim", None) in codes
+    assert any(isinstance(i, Unparsable) and i.claim_id is None for i in items)
+    assert any(isinstance(i, Finding) and "<other>" in i.message for i in items)
+
+
+def test_wrong_root_and_broken_documents_are_cl001():
+    (f,) = read("<claims/>")
+    assert f.code == "CL001" and "<batch>" in f.message
+    (f,) = read(b"\x00\x01\x02 not xml at all")
+    assert f.code == "CL001"
+    items = read(batch(claim_xml("X1"), "<claim><claim_id>X2</claim_id><lines>"))
+    assert [i.claim_id for i in items if isinstance(i, Claim)] == ["X1"]
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    assert bad.claim_id == "X2" and bad.findings[0].code == "CL001"
+
+
+def test_external_entity_is_inert():
+    text = (HOSTILE / "xxe.xml").read_bytes()
+    items = read(text, name="xxe.xml")
+    (f,) = items
+    assert f.code == "CL001" and "DOCTYPE" in f.message
+    # defence in depth: even the bare parser configuration never reads the file
+    parser = etree.XMLParser(**_parser_args())
+    root = etree.fromstring(text, parser)
+    dumped = etree.tostring(root).decode()
+    assert "root:" not in dumped and "/bin/" not in dumped
+
+
+def test_external_dtd_is_not_fetched():
+    (f,) = read((HOSTILE / "xxe-no-doctype-param.xml").read_bytes())
+    assert f.code == "CL001"
+
+
+def test_billion_laughs_is_inert_fast_and_small():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.monotonic()
+    report = Engine(Config(today=TODAY)).lint_paths([str(HOSTILE / "billion-laughs.xml")])
+    assert time.monotonic() - start < 5
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kib < 100_000
+    assert [f.code for f in report.findings] == ["CL001"]
+    # and with the DOCTYPE check bypassed, the parser does not expand the entities either
+    parser = etree.XMLParser(**_parser_args())
+    try:
+        root = etree.fromstring((HOSTILE / "billion-laughs.xml").read_bytes(), parser)
+    except etree.XMLSyntaxError:
+        return
+    assert len(etree.tostring(root)) < 10_000
+
+
+def test_large_batch_streams_every_claim(tmp_path):
+    path = tmp_path / "big.xml"
+    with path.open("w") as fh:
+        fh.write("<batch><claims>\n")
+        for i in range(20000):
+            fh.write(claim_xml(f"B{i}") + "\n")
+        fh.write("</claims></batch>\n")
+    source = Source(name=str(path), path=path)
+    assert sniff(source) == "xml"
+    count = 0
+    for item in read_xml(source, ReadOptions()):
+        assert isinstance(item, Claim)
+        count += 1
+    assert count == 20000
+
+
+def test_fixture_files_read():
+    for path in sorted(Path(FIXTURES / "xml").glob("*.xml")):
+        items = list(read_xml(Source(name=str(path), path=path), ReadOptions()))
+        assert any(isinstance(i, Claim) for i in items), path
