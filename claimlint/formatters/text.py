@@ -49,7 +49,8 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
             for f in file_level:
                 out.write(_finding_line(f, options) + "\n")
         for claim_id, findings in claims.items():
-            claims_with_findings += 1
+            if any(f.severity is not Severity.INFO for f in findings):
+                claims_with_findings += 1
             out.write(f"  claim {claim_id}  ({_plural(len(findings), 'finding')})\n")
             for f in findings:
                 out.write(_finding_line(f, options) + "\n")
@@ -79,5 +80,5 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
         )
     else:
         line += "; no findings"
-    line += f"; {_plural(clean, 'claim')} clean."
+    line += f"; {_plural(clean, 'claim')} without errors or warnings."
     out.write(line + "\n")
