@@ -405,8 +405,15 @@ def _history(raw: Any, source: Source) -> tuple[list[PriorProcedure], list[Findi
 
 
 def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
+    raw = source.read_bytes()
+    if not raw.strip():
+        yield UnreadableFile.make(
+            f"{source.name} is empty; there are no claims in it.",
+            ref=SourceRef(file=source.name, line=1, column=1),
+        )
+        return
     try:
-        data = orjson.loads(source.read_bytes())
+        data = orjson.loads(raw)
     except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
         yield _cl001(source, exc)
         return
