@@ -15,10 +15,14 @@ import click
 from claimlint import __version__
 from claimlint.config import Config, ConfigError, load_config
 from claimlint.findings import Report, Severity
-from claimlint.formatters import FormatOptions, available, get_formatter
-from claimlint.registry import RegistryError, load_registry
+from claimlint.formatters import FormatOptions, available
+from claimlint.formatters._common import statistics_text
+from claimlint.output import write_outputs
+from claimlint.registry import Registry, RegistryError, load_registry
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: stdout formats that print --statistics themselves; for the others it goes to stderr
+STATISTICS_INLINE = ("text", "concise")
 
 
 def fail(message: str) -> None:
@@ -54,7 +58,16 @@ def load_settings(config_path: str | None) -> Config:
     "--format",
     "fmt",
     default=None,
-    help=f"Output format on stdout: {', '.join(available())} (default text).",
+    help=f"Output format on stdout: {', '.join(available())}, or auto (github annotations "
+    "inside GitHub Actions, else text). Default text.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT=PATH",
+    help="Also write FORMAT to PATH (atomically); repeatable: -o sarif=out.sarif -o junit=out.xml.",
 )
 @click.option("--select", multiple=True, help="Rule codes, prefixes or names to run (CL3, CL301).")
 @click.option("--extend-select", multiple=True, help="Add to the selected rules.")
@@ -93,9 +106,18 @@ def load_settings(config_path: str | None) -> Config:
     default=None,
     help="Processes to lint with; large files are split (default 1; 0 = one per CPU).",
 )
+@click.option(
+    "--write-baseline",
+    "baseline_out",
+    default=None,
+    metavar="FILE",
+    help="Record the current findings in FILE as known (set 'baseline = FILE' to use it).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes on stderr.")
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
+    outputs: tuple[str, ...],
     select: tuple[str, ...],
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -108,6 +130,8 @@ def check(
     today: str | None,
     statistics: bool,
     jobs: int | None,
+    baseline_out: str | None,
+    quiet: bool,
 ) -> None:
     """Lint claim files (837D, JSON, JSONL, CSV, XML), directories, or - for stdin."""
     import datetime as dt
@@ -136,9 +160,16 @@ def check(
             fail(f"--today must be YYYY-MM-DD, not {today!r}")
     if jobs is not None:
         config.jobs = jobs or os.cpu_count() or 1
-    fmt = fmt or config.format
-    if fmt not in available():
-        fail(f"unknown format {fmt!r}; choose from {', '.join(available())}")
+    from claimlint import progress
+    from claimlint.output import OutputError, OutputSpec, check_format, output_specs, resolve_format
+    from claimlint.suppress import write_baseline
+
+    try:
+        fmt = resolve_format(check_format(fmt or config.format))
+        specs = output_specs(outputs, config.output)
+    except OutputError as exc:
+        fail(str(exc))
+        raise
     try:
         registry = load_registry()
     except RegistryError as exc:
@@ -147,8 +178,18 @@ def check(
     bad = unknown_selectors(registry, config)
     if bad:
         fail(f"unknown rule selector {bad[0]!r} (see 'claimlint rules')")
-    engine = Engine(config, registry=registry)
-    report = engine.lint_paths(paths)
+    from claimlint.history import HistoryError
+    from claimlint.profiles import ProfileError
+
+    try:
+        engine = Engine(config, registry=registry)
+        with progress.track(paths, show=progress.enabled(quiet=quiet)) as sources:
+            report = engine.lint_sources(sources)  # suppressions applied inside
+        if baseline_out:
+            write_baseline(report, baseline_out, selected_codes=engine.checks.selected_codes)
+    except (ConfigError, OutputError, ProfileError, HistoryError) as exc:
+        fail(str(exc))
+        raise
     options = FormatOptions(
         show_values=config.show_values,
         rules=registry.by_code(),
@@ -156,8 +197,16 @@ def check(
         color=sys.stdout.isatty(),
         statistics=statistics,
     )
-    get_formatter(fmt)(report, sys.stdout, options)
+    try:
+        write_outputs(report, [*specs, OutputSpec(fmt, "-")], options)
+    except OutputError as exc:
+        fail(str(exc))
     sys.stdout.flush()
+    if statistics and fmt not in STATISTICS_INLINE:
+        click.echo(statistics_text(report), err=True, nl=False)
+    if not quiet:
+        for note in report.notes:
+            click.echo(f"claimlint: note: {note}", err=True)
     for message in engine.errors:
         click.echo(f"claimlint: {message}", err=True)
     sys.exit(exit_code(report, config, exit_zero, internal_errors=bool(engine.errors)))
@@ -173,7 +222,7 @@ def exit_code(report: Report, config: Config, exit_zero: bool, *, internal_error
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 def rules(fmt: str) -> None:
     """List every rule: code, name, severity, scope and summary."""
     try:
@@ -196,6 +245,9 @@ def rules(fmt: str) -> None:
         ]
         click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         return
+    if fmt == "markdown":
+        click.echo(rules_markdown(registry))
+        return
     width = max((len(c.name) for c in registry.checks), default=10)
     click.echo(f"{'CODE':<6}  {'NAME':<{width}}  {'SEVERITY':<8}  {'SCOPE':<6}  SUMMARY")
     for c in registry.checks:
@@ -203,6 +255,16 @@ def rules(fmt: str) -> None:
             f"{c.code:<6}  {c.name:<{width}}  {c.severity.value:<8}  {c.scope.value:<6}  "
             f"{c.summary}"
         )
+
+
+def rules_markdown(registry: Registry) -> str:
+    """The rule table as the README shows it (generated, so it never drifts)."""
+    rows = ["| Code | Name | Severity | Scope | What it finds |", "|---|---|---|---|---|"]
+    for c in registry.checks:
+        rows.append(
+            f"| {c.code} | `{c.name}` | {c.severity.value} | {c.scope.value} | {c.summary} |"
+        )
+    return "\n".join(rows)
 
 
 @main.command()
@@ -228,6 +290,104 @@ def rule(code: str) -> None:
         for line in body.splitlines():
             click.echo(f"    {line}" if line.strip() else "")
         click.echo("")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--profile",
+    "profile_paths",
+    multiple=True,
+    help="Payer profile file or folder (repeatable); adds to the configuration's profiles.",
+)
+@click.option("--history", "history_path", default=None, help="History database (SQLite).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--config", "config_path", default=None, help="Configuration file to use.")
+def estimate(
+    paths: tuple[str, ...],
+    profile_paths: tuple[str, ...],
+    history_path: str | None,
+    fmt: str,
+    config_path: str | None,
+) -> None:
+    """Estimate plan payment, patient share and write-off per line, claim and batch.
+
+    A single --profile also applies to claims whose payer no profile names.
+    """
+    import orjson
+
+    from claimlint.estimate import estimate_paths, render_text
+    from claimlint.history import HistoryError, SQLiteHistory
+    from claimlint.profiles import ProfileError, load_profiles
+
+    config = load_settings(config_path)
+    try:
+        profiles = load_profiles([*config.profiles, *profile_paths], payers=config.payers)
+        default = None
+        if len(profile_paths) == 1:
+            from claimlint.profiles import load_profile
+
+            default = profiles.get(load_profile(profile_paths[0]).name)
+        store_path = history_path or config.history
+        history = SQLiteHistory(store_path) if store_path else None
+    except (ProfileError, HistoryError) as exc:
+        fail(str(exc))
+        raise
+    if not profiles:
+        fail("no payer profile: pass --profile FILE or set 'profiles' in claimlint.toml")
+    batch = estimate_paths(paths, profiles, default=default, history=history)
+    if fmt == "json":
+        click.echo(orjson.dumps(batch.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        for text in render_text(batch):
+            click.echo(text)
+
+
+@main.group()
+def history() -> None:
+    """Patient history (prior procedures) for the frequency and duplicate rules."""
+
+
+@history.command("import")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--history",
+    "history_path",
+    default=None,
+    help="SQLite file to fill (created when missing; default: the configuration's 'history').",
+)
+@click.option("--config", "config_path", default=None, help="Configuration file to use.")
+def history_import(
+    files: tuple[str, ...], history_path: str | None, config_path: str | None
+) -> None:
+    """Import prior procedures from CSV (member_id, code, date, tooth, surfaces, status) and
+    from claim files (JSON, JSONL, 837D: each service line becomes a history row).
+
+    Broken rows are reported with file and row; the others are imported. Exit 1 when some
+    rows could not be imported.
+    """
+    from claimlint.history import HistoryError, SQLiteHistory, import_files
+
+    target = history_path or load_settings(config_path).history
+    if not target:
+        fail("say where the history goes: --history history.sqlite")
+        return
+    try:
+        store = SQLiteHistory(target, create=True)
+    except HistoryError as exc:
+        fail(str(exc))
+        raise
+    try:
+        result = import_files(files, store)
+    finally:
+        store.close()
+    for problem in result.problems:
+        click.echo(f"claimlint: {problem}", err=True)
+    click.echo(
+        f"{result.inserted} procedure(s) imported into {target} from {len(files)} file(s); "
+        f"{result.duplicates} already present; {len(result.problems)} problem(s)."
+    )
+    sys.exit(EXIT_FINDINGS if result.problems else EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from claimlint.checks.base import Check, Context
-from claimlint.checks.source import UnreadableFile
+from claimlint.checks.source import SchemaViolation, UnreadableFile
 from claimlint.config import Config
-from claimlint.findings import Finding, Report, Scope, fingerprint
-from claimlint.model import Claim
+from claimlint.findings import Finding, Report, Scope, fingerprint, project_path
+from claimlint.model import Claim, SourceRef
 from claimlint.readers.base import (
     SUFFIXES,
     BatchMeta,
@@ -30,6 +30,7 @@ from claimlint.readers.base import (
     sniff,
 )
 from claimlint.registry import Registry, load_registry
+from claimlint.suppress import apply_suppressions
 
 
 class InternalError(Exception):
@@ -131,6 +132,14 @@ class Engine:
         self.classes = select_checks(self.registry, self.config)
         self.checks = CheckSet.build(self.classes)
         self.today = self.config.today or dt.date.today()
+        if profiles is None and (self.config.profiles or self.config.payers):
+            from claimlint.profiles import load_profiles
+
+            profiles = load_profiles(self.config.profiles, payers=self.config.payers)
+        if history is None and self.config.history:
+            from claimlint.history import SQLiteHistory
+
+            history = SQLiteHistory(self.config.history)
         self.profiles = profiles
         self.history = history
         self.read_options = ReadOptions(
@@ -173,10 +182,16 @@ class Engine:
                 self._add(report, item)
                 continue
             self.lint_source(item, report, ctx)
+        return self.finish(report, ctx)
+
+    def finish(self, report: Report, ctx: Context) -> Report:
+        """The end of every run (also ``--jobs``): batch checks finish, fingerprints and
+        counts, suppressions."""
         for check in self.checks.batch:
             for finding in check.finish(ctx):
                 self._add(report, finding)
         self.finalize(report)
+        apply_suppressions(report, self.config, selected_codes=self.checks.selected_codes)
         return report
 
     def lint_source(self, source: Source, report: Report, ctx: Context) -> None:
@@ -221,7 +236,7 @@ class Engine:
                 elif isinstance(item, Finding):
                     self._add(report, item)
                 elif isinstance(item, BatchMeta):
-                    self.on_batch_meta(item, ctx)
+                    self.on_batch_meta(item, ctx, report)
         except OSError as exc:
             self._add(
                 report,
@@ -234,10 +249,25 @@ class Engine:
                 f"internal error while reading {source.name}: {type(exc).__name__}: {exc}"
             )
 
-    def on_batch_meta(self, meta: BatchMeta, ctx: Context) -> None:
+    def on_batch_meta(self, meta: BatchMeta, ctx: Context, report: Report) -> None:
         """Inline history and payer data of a batch; the payer issue extends this."""
         if meta.history:
             ctx.options.setdefault("inline_history", []).extend(meta.history)
+        if meta.payers:
+            from claimlint.profiles import ProfileError, ProfileSet
+
+            try:
+                ctx.profiles = (ctx.profiles or ProfileSet()).with_batch_payers(
+                    meta.payers, source=ctx.file
+                )
+            except ProfileError as exc:
+                self._add(
+                    report,
+                    SchemaViolation.make(
+                        f"The batch's inline payer profiles were not used: {exc}",
+                        ref=SourceRef(file=ctx.file, pointer="/payers", field="/payers"),
+                    ),
+                )
 
     def _add(self, report: Report, finding: Finding) -> None:
         if self._keep(finding):
@@ -254,7 +284,7 @@ class Engine:
                 pending.setdefault(loc.file, []).append(f)
         for name, findings in pending.items():
             source = self._json_sources[name]
-            if source.path is not None and source.path.stat().st_size > 64 * 1024 * 1024:
+            if source.path is not None and source.path.stat().st_size > 16 * 1024 * 1024:
                 continue  # too big to rescan; the pointer still locates the finding
             try:
                 text = source.read_bytes().decode("utf-8", errors="replace")
@@ -269,6 +299,8 @@ class Engine:
     def finalize(self, report: Report) -> None:
         """Positions for JSON pointers; fingerprints (stable, no line numbers); counts."""
         self._locate_json(report)
+        root = self.config.source.parent if self.config.source else Path.cwd()
+        report.root = str(root.resolve())
         seen: Counter[tuple] = Counter()
         for f in report.findings:
             loc = f.location
@@ -276,7 +308,12 @@ class Engine:
             occurrence = seen[key]
             seen[key] += 1
             f.fingerprint = fingerprint(
-                f.code, loc.file, loc.claim_id, loc.line, loc.field, occurrence=occurrence
+                f.code,
+                project_path(loc.file, report.root),
+                loc.claim_id,
+                loc.line,
+                loc.field,
+                occurrence=occurrence,
             )
         counts = {"error": 0, "warning": 0, "info": 0}
         for f in report.findings:

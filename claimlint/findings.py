@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -154,7 +155,7 @@ class Finding:
 
 # The fingerprint key keeps raw identifiers (claim ids, which may embed account numbers) out of
 # baselines while staying stable across runs. Override with CLAIMLINT_FINGERPRINT_KEY.
-_DEFAULT_KEY = b"claimlint-fingerprint-v1"
+_DEFAULT_KEY = os.environ.get("CLAIMLINT_FINGERPRINT_KEY", "claimlint-fingerprint-v1").encode()
 
 
 def fingerprint(
@@ -176,6 +177,22 @@ def fingerprint(
         f"{code}\x1f{file}\x1f{claim_id or ''}\x1f{line or 0}\x1f{field or ''}\x1f{occurrence}"
     )
     return hmac.new(key, material.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def project_path(file: str, root: str | None) -> str:
+    """A file as a POSIX path relative to the project root when it lies inside it, so that
+    fingerprints and baselines do not depend on how the path was typed (``a.json``,
+    ``./a.json``, ``/abs/project/a.json``). Stdin and paths outside the root stay as given."""
+    if file.startswith("<") or not root:
+        return file
+    from pathlib import Path
+
+    path = Path(file)
+    try:
+        full = path if path.is_absolute() else Path.cwd() / path
+        return full.resolve().relative_to(Path(root)).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
 
 
 @dataclass(slots=True)
@@ -209,6 +226,15 @@ class Report:
     summary: Summary = field(default_factory=Summary)
     files: list[str] = field(default_factory=list)
     rules: dict[str, Any] = field(default_factory=dict)
+    #: the project root that fingerprints are relative to (set by the engine)
+    root: str | None = None
+    #: human notes about the run (stale baseline entries, unused ignores), shown on stderr
+    notes: list[str] = field(default_factory=list)
+    #: what suppressions did (claimlint.suppress); None until they have been applied
+    suppressions: dict[str, Any] | None = None
+    #: findings taken out by suppressions, as (kind, finding); kind: "per-file-ignores",
+    #: "ignore" or "baseline". Not printed; kept so that --write-baseline can carry them over.
+    suppressed: list[tuple[str, Finding]] = field(default_factory=list)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -222,9 +248,12 @@ class Report:
         return best
 
     def to_dict(self, *, show_values: bool = False) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "version": REPORT_VERSION,
             "tool": {"name": "claimlint"},
             "findings": [f.to_dict(show_values=show_values) for f in self.findings],
             "summary": self.summary.to_dict(),
         }
+        if self.suppressions is not None:
+            data["suppressions"] = self.suppressions
+        return data

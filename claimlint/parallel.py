@@ -14,9 +14,9 @@ one place: workers run line and claim checks and send each claim back with its f
 parent runs the batch checks on it, in file order. That costs a pickled claim per claim, so
 runs that select no batch-scope check are the fast case.
 
-Inline history (a JSON batch's ``history``) applies to every later claim of the run; when a
-part carries some and later files remain, the parent lints those files itself, in order, so the
-result is still the same as with one process.
+Inline history and payers (a JSON batch's ``history`` and ``payers``) apply to every later
+claim of the run; when a part carries some and later files remain, the parent lints those
+files itself, in order, so the result is still the same as with one process.
 """
 
 from __future__ import annotations
@@ -239,7 +239,9 @@ def lint_part(task: Task) -> PartResult:
                 if keep(item):
                     events.append(adjust(item))
             elif isinstance(item, BatchMeta):
-                engine.on_batch_meta(item, ctx)
+                scratch = Report()
+                engine.on_batch_meta(item, ctx, scratch)
+                events.extend(scratch.findings)  # already kept and adjusted by _add
                 out.metas.append(item)
     except OSError as exc:
         finding = UnreadableFile.make(
@@ -297,11 +299,7 @@ def lint_sources_parallel(engine: Engine, sources: Iterable[Source | Finding], j
             results = pool.imap(lint_part, tasks, chunksize=1)
             _merge(engine, slots, results, report, ctx)
             pool.terminate()
-    for check in batch:
-        for finding in check.finish(ctx):
-            engine._add(report, finding)
-    engine.finalize(report)
-    return report
+    return engine.finish(report, ctx)
 
 
 def _begin(engine: Engine, slot: _Slot, report: Report, ctx: Context) -> bool:
@@ -371,8 +369,8 @@ def _merge(
                     for f in extra:
                         engine._add(report, f)
             for meta in res.metas:
-                engine.on_batch_meta(meta, ctx)
-                history_seen = history_seen or bool(meta.history)
+                engine.on_batch_meta(meta, ctx, Report())  # its findings came from the worker
+                history_seen = history_seen or bool(meta.history or meta.payers)
         if history_seen and n + 1 < len(slots):
             # later files must see this batch's inline history: lint them here, in order
             _serial(engine, slots[n + 1 :], report, ctx)

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from claimlint.config import Config
-from claimlint.findings import Finding, fingerprint
+from claimlint.findings import Finding, fingerprint, project_path
 from claimlint.model import Claim, SourceRef
 
 
@@ -39,7 +40,9 @@ def lint_stream(
 
     Batch-scope rules (across claims) report what they find at the end of the stream, after
     the per-claim findings, as they do in a run over files. A check that fails raises
-    ``claimlint.engine.InternalError`` naming the claim.
+    ``claimlint.engine.InternalError`` naming the claim. Selection (select / ignore) and
+    severity overrides apply; suppressions that account for a whole run (ignore entries with
+    reasons, per-file-ignores, a baseline) are for ``lint_paths`` reports and are not applied.
     """
     from claimlint.engine import Engine, InternalError, lint_claim
     from claimlint.readers.base import Unparsable
@@ -51,12 +54,20 @@ def lint_stream(
     checks = engine.checks
     system = engine.config.tooth_numbering or "universal"
     seen: Counter[tuple[Any, ...]] = Counter()
+    config = engine.config
+    root = str((config.source.parent if config.source else Path.cwd()).resolve())
 
     def done(finding: Finding) -> Finding:
+        # as Engine.finalize: keyed on the project-relative path and the occurrence
         loc = finding.location
         key = (finding.code, loc.file, loc.claim_id, loc.line, loc.field)
         finding.fingerprint = fingerprint(
-            finding.code, loc.file, loc.claim_id, loc.line, loc.field, occurrence=seen[key]
+            finding.code,
+            project_path(loc.file, root),
+            loc.claim_id,
+            loc.line,
+            loc.field,
+            occurrence=seen[key],
         )
         seen[key] += 1
         return finding

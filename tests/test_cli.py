@@ -25,7 +25,10 @@ def run(*args: str, input: str | None = None, cwd=None):
 def test_clean_file_exits_zero_and_says_so():
     result = run("check", str(GOOD), "--today", "2026-01-15")
     assert result.exit_code == 0, result.output
-    assert "1 claim read in 1 file, 1 linted; no findings; 1 claim clean." in result.output
+    assert (
+        "1 claim read in 1 file, 1 linted; no findings; 1 claim without errors or warnings."
+        in result.output
+    )
 
 
 def test_findings_exit_one_and_exit_zero_overrides():

@@ -142,3 +142,31 @@ def test_findings_in_a_pretty_printed_batch_get_physical_lines(tmp_path):
     [finding] = Engine(Config(today=TODAY)).lint_paths([str(path)]).findings
     assert finding.location.pointer == "/claims/1/lines/0/charge"
     assert (finding.location.physical_line, finding.location.column) == (6, 63)
+
+
+def test_iso_numbering_converts_and_impossible_iso_tooth_is_cl002():
+    claims = [
+        {"claim_id": "I1", "lines": [{"line_number": 1, "code": "D2391", "tooth": "46"}]},
+        {"claim_id": "I2", "lines": [{"line_number": 1, "code": "D2391", "tooth": "19"}]},
+    ]
+    items = _items(json.dumps({"tooth_numbering": "iso", "claims": claims}).encode())
+    assert items[0].lines[0].tooth == "30" and items[0].lines[0].teeth[0].original == "46"
+    assert isinstance(items[1], Unparsable)
+    assert items[1].findings[0].code == "CL002" and "'19'" in items[1].findings[0].message
+
+
+def test_broken_inline_profile_is_a_located_cl002_not_a_crash(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(
+        json.dumps(
+            {
+                "claims": [{"claim_id": "A1", "payer_id": "X"}],
+                "payers": {"X": {"bogus_key": 1}},
+            }
+        )
+    )
+    engine = Engine(Config(today=TODAY))
+    report = engine.lint_paths([str(path)])
+    [finding] = [f for f in report.findings if f.code == "CL002"]
+    assert finding.location.pointer == "/payers" and "bogus_key" in finding.message
+    assert engine.errors == [] and report.summary.claims_linted == 1

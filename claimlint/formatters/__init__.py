@@ -17,6 +17,13 @@ from claimlint.findings import Report
 FORMATTERS: dict[str, str] = {
     "text": "claimlint.formatters.text:render",
     "json": "claimlint.formatters.json:render",
+    "concise": "claimlint.formatters.concise:render",
+    "jsonl": "claimlint.formatters.jsonl:render",
+    "sarif": "claimlint.formatters.sarif:render",
+    "junit": "claimlint.formatters.junit:render",
+    "github": "claimlint.formatters.github:render",
+    "gitlab": "claimlint.formatters.gitlab:render",
+    "csv": "claimlint.formatters.csv:render",
 }
 
 

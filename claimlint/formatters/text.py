@@ -19,7 +19,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def _finding_line(f: Finding, options: FormatOptions) -> str:
-    where = f"line {f.location.line}" if f.location.line is not None else "claim"
+    loc = f.location
+    where = f"line {loc.line}" if loc.line is not None else ("claim" if loc.claim_id else "file")
     label = _LABEL[f.severity]
     if options.color:
         label = f"{_COLOR[f.severity]}{label}{_RESET}"
@@ -48,7 +49,8 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
             for f in file_level:
                 out.write(_finding_line(f, options) + "\n")
         for claim_id, findings in claims.items():
-            claims_with_findings += 1
+            if any(f.severity is not Severity.INFO for f in findings):
+                claims_with_findings += 1
             out.write(f"  claim {claim_id}  ({_plural(len(findings), 'finding')})\n")
             for f in findings:
                 out.write(_finding_line(f, options) + "\n")
@@ -78,5 +80,5 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
         )
     else:
         line += "; no findings"
-    line += f"; {_plural(clean, 'claim')} clean."
+    line += f"; {_plural(clean, 'claim')} without errors or warnings."
     out.write(line + "\n")

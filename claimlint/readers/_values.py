@@ -11,13 +11,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from claimlint.dental.teeth import iso_to_universal as _dental_iso_to_universal
 from claimlint.model import parse_date
-
-try:  # the domain table, when the dental package provides it
-    from claimlint.dental.teeth import iso_to_universal as _dental_iso_to_universal
-except ImportError:  # pragma: no cover - depends on which branches are merged
-    _dental_iso_to_universal = None
-
 
 _TRUE = {"true", "t", "yes", "y", "1", "x"}
 _FALSE = {"false", "f", "no", "n", "0"}
@@ -92,39 +87,11 @@ def clean_tooth(text: str) -> str | None:
     return raw or None
 
 
-_ISO_PERMANENT: dict[str, str] = {}
-for _n in range(1, 33):
-    if _n <= 8:
-        _iso = 10 + (9 - _n)
-    elif _n <= 16:
-        _iso = 20 + (_n - 8)
-    elif _n <= 24:
-        _iso = 30 + (25 - _n)
-    else:
-        _iso = 40 + (_n - 24)
-    _ISO_PERMANENT[str(_iso)] = str(_n)
-_ISO_PRIMARY = {
-    **{str(55 - i): "ABCDE"[i] for i in range(5)},
-    **{str(61 + i): "FGHIJ"[i] for i in range(5)},
-    **{str(75 - i): "KLMNO"[i] for i in range(5)},
-    **{str(81 + i): "PQRST"[i] for i in range(5)},
-}
-ISO_TO_UNIVERSAL: dict[str, str] = {**_ISO_PERMANENT, **_ISO_PRIMARY}
-
-
 def iso_to_universal(tooth: str) -> str:
     """ISO 3950 (FDI) two-digit tooth → Universal; ``ValueError`` when not an ISO tooth."""
-    if _dental_iso_to_universal is not None:
-        try:
-            result = _dental_iso_to_universal(tooth)
-        except (KeyError, ValueError):
-            result = None
-        if result:
-            return str(result)
-    else:
-        result = ISO_TO_UNIVERSAL.get(tooth)
-        if result:
-            return result
+    result = _dental_iso_to_universal(tooth)
+    if result:
+        return result
     raise ValueError(
         f"tooth {tooth!r} is not an ISO 3950 tooth number (the input declares ISO numbering; "
         "permanent teeth are 11-18, 21-28, 31-38, 41-48, primary 51-55 ... 81-85)"

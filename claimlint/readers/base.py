@@ -142,6 +142,7 @@ ReaderFn = Callable[[Source, ReadOptions], Iterator[ReadItem]]
 READERS: dict[str, str] = {
     "json": "claimlint.readers.json:read_json",
     "jsonl": "claimlint.readers.json:read_jsonl",
+    "x12": "claimlint.readers.x12:read_x12",
     "csv": "claimlint.readers.csv:read_csv",
     "xml": "claimlint.readers.xml:read_xml",
 }
@@ -151,6 +152,9 @@ SUFFIXES: dict[str, str] = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".837": "x12",
+    ".x12": "x12",
+    ".edi": "x12",
     ".csv": "csv",
     ".tsv": "csv",
     ".xml": "xml",

@@ -312,9 +312,7 @@ class _CsvReader:
         )
 
     def _line_ref(self, lineno: int, field: str | None = None) -> SourceRef:
-        return SourceRef.model_construct(
-            file=self.name, field=field, pointer=f"line {lineno}", line=lineno
-        )
+        return SourceRef.model_construct(file=self.name, field=field, pointer=None, line=lineno)
 
     # -- the run ----------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ from claimlint.model import (
     _lenient_date,
     split_surfaces,
 )
+from claimlint.readers._values import iso_to_universal
 from claimlint.readers.base import BatchMeta, ReadItem, ReadOptions, Source, Unparsable
 
 # -- input models: the JSON contract, field for field ----------------------------------------
@@ -216,10 +217,8 @@ def _tooth_entry(
     tooth = raw.strip().upper().removeprefix("#").strip() if raw is not None else None
     original = None
     if system == "iso" and tooth:
-        from claimlint.dental.teeth import iso_to_universal
-
         original = tooth
-        tooth = iso_to_universal(tooth)
+        tooth = iso_to_universal(tooth)  # ValueError: reported as CL002 by _claim_item
     return _make[ToothEntry](
         tooth=tooth or None,
         surfaces=split_surfaces(surfaces),
@@ -376,7 +375,17 @@ def _claim_item(raw: Any, ref: SourceRef, system: str) -> Claim | Unparsable:
         parsed = ClaimIn.model_validate(raw)
     except ValidationError as exc:
         return Unparsable(claim_id, [schema_findings(exc, ref, claim_id)])
-    return build_claim(parsed, ref, system)
+    try:
+        return build_claim(parsed, ref, system)
+    except ValueError as exc:  # a tooth impossible in the declared ISO numbering
+        return Unparsable(
+            claim_id,
+            [
+                SchemaViolation.make(
+                    f"Claim {claim_id} was not linted: {exc}.", ref=ref, claim_id=claim_id
+                )
+            ],
+        )
 
 
 def _cl001(source: Source, exc: orjson.JSONDecodeError | UnicodeDecodeError) -> Finding:
@@ -435,8 +444,15 @@ def _history(raw: Any, source: Source) -> tuple[list[PriorProcedure], list[Findi
 
 
 def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
+    raw = source.read_bytes()
+    if not raw.strip():
+        yield UnreadableFile.make(
+            f"{source.name} is empty; there are no claims in it.",
+            ref=SourceRef(file=source.name, line=1, column=1),
+        )
+        return
     try:
-        data = orjson.loads(source.read_bytes())
+        data = orjson.loads(raw)
     except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
         yield _cl001(source, exc)
         return

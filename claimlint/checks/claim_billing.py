@@ -1,0 +1,423 @@
+"""Claim content rules from the X12 catalogue that hold for every input format (CL106–CL114).
+
+They read the canonical model only, so they run the same on JSON, CSV, XML and 837D input;
+the reader's ``refs`` place each finding on the element (``CLM02``, ``SV302`` …) or pointer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+from claimlint.checks.base import Check, Context
+from claimlint.dental.npi import normalize_npi, npi_valid
+from claimlint.findings import Finding, Scope, Severity
+from claimlint.model import Claim, ServiceLine
+
+VALID_FREQUENCIES = frozenset({"1", "7", "8"})
+NEEDS_ORIGINAL = frozenset({"7", "8"})
+NOTE_MAX_CHARS = 80
+NOTE_MAX_COUNT = 5
+NOTE_CODE = "ADD"
+ATTACHMENT_ON_REQUEST = "AA"
+ATTACHMENT_CONTROL_LENGTH = (2, 80)
+CDT_CODE = re.compile(r"D\d{4}")
+CDT_QUALIFIER = "AD"
+# "PO BOX 12", "P.O. Box", "Post Office Box", "POB 4", "Lock Box"
+PO_BOX = re.compile(r"\b(?:P\.?\s*O\.?\s*B(?:OX)?|POST\s+OFFICE\s+BOX|LOCK\s*BOX)\b", re.I)
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+class ClaimTotalMismatch(Check):
+    """
+    What it checks:
+        The claim total (CLM02) is present, greater than zero, and equals the sum of the line
+        charges (SV302).
+
+    Why it matters:
+        Payers balance the claim against its lines; an unbalanced or zero total is rejected at
+        the front end (Stedi edits) and the claim is never adjudicated.
+
+    Bad example:
+        ``CLM*PCN1*200***11:B:1*Y*A*Y*Y~`` with lines of 200 and 100.
+
+    Good example:
+        ``CLM*PCN1*300***11:B:1*Y*A*Y*Y~`` with lines of 200 and 100.
+
+    References:
+        DOMAIN.md §4.3, §8 (CL106).
+    """
+
+    code = "CL106"
+    name = "claim-total-mismatch"
+    summary = "Claim total does not equal the sum of line charges"
+    severity = Severity.ERROR
+    scope = Scope.CLAIM
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        total = claim.total_charge
+        charges = [line.charge for line in claim.lines if line.charge is not None]
+        line_sum = sum(charges, Decimal(0))
+        if total is None:
+            if not claim.lines:
+                return  # nothing billed yet: no total to balance
+            yield self.on_claim(
+                claim,
+                f"The claim has no total charge; enter the sum of the line charges "
+                f"({_money(line_sum)}).",
+                field="total_charge",
+            )
+            return
+        if claim.lines and total != line_sum:
+            yield self.on_claim(
+                claim,
+                f"Claim total {_money(total)} does not equal the sum of line charges "
+                f"{_money(line_sum)}; correct the total or the line charges.",
+                field="total_charge",
+                evidence={"total": str(total), "sum": str(line_sum)},
+            )
+        elif total <= 0 and not claim.predetermination:
+            yield self.on_claim(
+                claim,
+                f"Claim total is {_money(total)}; a chargeable claim needs a total above zero.",
+                field="total_charge",
+            )
+
+
+class NegativeCharge(Check):
+    """
+    What it checks:
+        No service line has a negative charge (SV302 < 0).
+
+    Why it matters:
+        Negative line amounts are rejected by clearinghouse edits; adjustments belong in the
+        payment posting, not on the claim.
+
+    Bad example:
+        ``SV3*AD:D2140*-145~``
+
+    Good example:
+        ``SV3*AD:D2140*145~``
+
+    References:
+        DOMAIN.md §4.4, §8 (CL107).
+    """
+
+    code = "CL107"
+    name = "negative-charge"
+    summary = "Service line charge is negative"
+    severity = Severity.ERROR
+    scope = Scope.LINE
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        if line.charge is not None and line.charge < 0:
+            yield self.on_line(
+                ctx,
+                line,
+                f"Line {line.line_number}: negative charge {_money(line.charge)}; bill the fee "
+                "as a positive amount.",
+                field="charge",
+            )
+
+
+class FrequencyCode(Check):
+    """
+    What it checks:
+        The claim frequency code (CLM05-3) is 1 (original), 7 (replacement) or 8 (void), and a
+        replacement or void carries the payer's original claim number (REF*F8).
+
+    Why it matters:
+        Other frequency codes are invalid on a dental claim; a replacement or void without the
+        original claim number cannot be matched to the claim it changes and is rejected.
+
+    Bad example:
+        ``CLM*PCN1*145***11:B:7*Y*A*Y*Y~`` with no ``REF*F8``.
+
+    Good example:
+        ``CLM*PCN1*145***11:B:7*Y*A*Y*Y~`` followed by ``REF*F8*ORIGCLAIM123~``.
+
+    References:
+        DOMAIN.md §4.3, §8 (CL108).
+    """
+
+    code = "CL108"
+    name = "frequency-code"
+    summary = "Invalid frequency code, or replacement/void without original claim number"
+    severity = Severity.ERROR
+    scope = Scope.CLAIM
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        code = claim.frequency_code
+        if code is None:
+            return
+        if code not in VALID_FREQUENCIES:
+            yield self.on_claim(
+                claim,
+                f"Frequency code {code} is not valid on a dental claim; use 1 (original), "
+                "7 (replacement) or 8 (void).",
+                field="frequency_code",
+            )
+        elif code in NEEDS_ORIGINAL and not claim.original_claim_number:
+            kind = "replacement" if code == "7" else "void"
+            yield self.on_claim(
+                claim,
+                f"Frequency code {code} ({kind}) needs the payer's original claim number "
+                "(REF*F8); add it or send the claim as an original (1).",
+                field="frequency_code",
+            )
+
+
+class NpiCheckDigit(Check):
+    """
+    What it checks:
+        The billing (2010AA) and rendering (2310B) provider NPIs are 10 digits whose last
+        digit is the Luhn check digit computed with the 80840 prefix.
+
+    Why it matters:
+        An NPI with a wrong check digit is a typo; the claim is rejected at the clearinghouse
+        because the provider cannot be identified.
+
+    Bad example:
+        ``NM1*85*2*EXAMPLE DENTAL GROUP*****XX*1234567890~``
+
+    Good example:
+        ``NM1*85*2*EXAMPLE DENTAL GROUP*****XX*1234567893~``
+
+    References:
+        DOMAIN.md §4.2, §8 (CL109).
+    """
+
+    code = "CL109"
+    name = "npi-check-digit"
+    summary = "Provider NPI fails the check digit"
+    severity = Severity.ERROR
+    scope = Scope.CLAIM
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        for role, provider in (
+            ("billing", claim.billing_provider),
+            ("rendering", claim.rendering_provider),
+        ):
+            if provider is None or not provider.npi:
+                continue
+            npi = provider.npi.strip()
+            if npi_valid(npi):
+                continue
+            if normalize_npi(npi) is None:
+                detail = "is not 10 digits"
+            else:
+                detail = "fails the check digit (Luhn with prefix 80840)"
+            yield self.on_claim(
+                claim,
+                f"The {role} provider NPI {npi} {detail}; check it against the NPPES registry.",
+                field=f"{role}_provider.npi",
+            )
+
+
+class BillingAddress(Check):
+    """
+    What it checks:
+        The billing provider's address is a street address (not a P.O. box) with a 9-digit
+        ZIP code (ZIP+4).
+
+    Why it matters:
+        The 837D requires the billing provider's physical location; payers reject P.O. boxes
+        there (a pay-to address can be a box) and 5-digit ZIP codes.
+
+    Bad example:
+        ``N3*PO BOX 12~N4*SPRINGFIELD*IL*62701~``
+
+    Good example:
+        ``N3*100 MAIN ST~N4*SPRINGFIELD*IL*627010001~``
+
+    References:
+        DOMAIN.md §4.2 (2010AA), §8 (CL110).
+    """
+
+    code = "CL110"
+    name = "billing-address"
+    summary = "Billing provider address needs a street and ZIP+4"
+    severity = Severity.WARNING
+    scope = Scope.CLAIM
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        provider = claim.billing_provider
+        if provider is None:
+            return
+        if provider.address and PO_BOX.search(provider.address):
+            yield self.on_claim(
+                claim,
+                "Billing provider address is a P.O. box; it must be the street address of the "
+                "practice (put a box in the pay-to address instead).",
+                field="billing_provider.address",
+            )
+        zip_code = (provider.postal_code or "").replace("-", "").strip()
+        if provider.postal_code is not None and not (len(zip_code) == 9 and zip_code.isdigit()):
+            yield self.on_claim(
+                claim,
+                f"Billing provider ZIP code {provider.postal_code} must have 9 digits (ZIP+4).",
+                field="billing_provider.postal_code",
+            )
+
+
+class CdtProcedureCode(Check):
+    """
+    What it checks:
+        Each service line's procedure code is a CDT code, ``D`` followed by four digits, and
+        (for X12 input) SV301-1 qualifies it as ``AD``.
+
+    Why it matters:
+        Dental claims carry ADA CDT codes only; a CPT code, a local code or a wrong
+        qualifier is rejected before adjudication.
+
+    Bad example:
+        ``SV3*HC:D2140*145~`` or ``SV3*AD:2140*145~``
+
+    Good example:
+        ``SV3*AD:D2140*145~``
+
+    References:
+        DOMAIN.md §4.4, §8 (CL111).
+    """
+
+    code = "CL111"
+    name = "cdt-procedure-code"
+    summary = "Procedure must be an AD-qualified CDT code"
+    severity = Severity.ERROR
+    scope = Scope.LINE
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        if line.code_qualifier is not None and line.code_qualifier != CDT_QUALIFIER:
+            yield self.on_line(
+                ctx,
+                line,
+                f"Line {line.line_number}: procedure qualifier is {line.code_qualifier}; a "
+                "dental claim uses AD (ADA CDT codes).",
+                field="code_qualifier",
+            )
+        if not CDT_CODE.fullmatch(line.code):
+            shown = line.code or "(empty)"
+            yield self.on_line(
+                ctx,
+                line,
+                f"Line {line.line_number}: procedure {shown} is not a CDT code (D followed by "
+                "four digits).",
+                field="code",
+            )
+
+
+class ClaimNoteLimits(Check):
+    """
+    What it checks:
+        Claim notes (NTE) use reference code ADD, each note is at most 80 characters, and
+        there are at most five of them (400 characters in all).
+
+    Why it matters:
+        Longer notes are cut off by the receiver, so the narrative a reviewer needs (why a
+        replacement, which surfaces) is lost and the line is denied for documentation.
+
+    Bad example:
+        A 120-character narrative in one ``NTE*ADD*…~``.
+
+    Good example:
+        ``NTE*ADD*REPLACING FRACTURED AMALGAM PLACED 2016~``
+
+    References:
+        DOMAIN.md §4.3, §8 (CL113).
+    """
+
+    code = "CL113"
+    name = "claim-note-limits"
+    summary = "Claim note too long or too many notes"
+    severity = Severity.WARNING
+    scope = Scope.CLAIM
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        for i, note in enumerate(claim.notes, 1):
+            if len(note.text) > NOTE_MAX_CHARS:
+                yield self.on_claim(
+                    claim,
+                    f"Claim note {i} has {len(note.text)} characters; notes over "
+                    f"{NOTE_MAX_CHARS} characters are truncated. Split it or shorten it.",
+                    field="notes",
+                    ref=note.ref,
+                )
+            if note.code is not None and note.code != NOTE_CODE:
+                yield self.on_claim(
+                    claim,
+                    f"Claim note {i} has reference code {note.code}; dental claim notes use "
+                    f"{NOTE_CODE}.",
+                    field="notes",
+                    ref=note.ref,
+                )
+            if i == NOTE_MAX_COUNT + 1:
+                yield self.on_claim(
+                    claim,
+                    f"The claim has {len(claim.notes)} notes; only {NOTE_MAX_COUNT} are "
+                    "transmitted, the rest is dropped.",
+                    field="notes",
+                    ref=note.ref,
+                )
+
+
+class AttachmentControlNumber(Check):
+    """
+    What it checks:
+        An attachment (PWK) sent electronically, by mail or by fax carries a control number
+        (PWK06) of 2–80 characters; one marked "available on request" (PWK02 AA) carries none.
+
+    Why it matters:
+        The payer matches the attachment to the claim by the control number; without it the
+        radiograph or narrative is never linked and the claim is denied for missing
+        documentation. Stedi rejects a control number with AA.
+
+    Bad example:
+        ``PWK*RB*AA***AC*ATT001~``
+
+    Good example:
+        ``PWK*RB*EL***AC*ATT001~`` or ``PWK*RB*AA~``
+
+    References:
+        DOMAIN.md §4.3, §8 (CL114).
+    """
+
+    code = "CL114"
+    name = "attachment-control-number"
+    summary = "Attachment control number missing or not allowed"
+    severity = Severity.ERROR
+    scope = Scope.CLAIM
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        low, high = ATTACHMENT_CONTROL_LENGTH
+        for i, att in enumerate(claim.attachments, 1):
+            number = att.control_number
+            if att.transmission == ATTACHMENT_ON_REQUEST:
+                if number:
+                    yield self.on_claim(
+                        claim,
+                        f"Attachment {i} is marked 'available on request' (AA) and must not "
+                        "have a control number; remove it or change the transmission code.",
+                        field="attachments",
+                        ref=att.ref,
+                    )
+            elif not number:
+                yield self.on_claim(
+                    claim,
+                    f"Attachment {i} ({att.type or 'no type'}) is sent "
+                    f"{att.transmission or 'without a transmission code'} but has no control "
+                    "number; the payer cannot match it to the claim.",
+                    field="attachments",
+                    ref=att.ref,
+                )
+            elif not low <= len(number) <= high:
+                yield self.on_claim(
+                    claim,
+                    f"Attachment {i} control number has {len(number)} characters; it must have "
+                    f"{low}–{high}.",
+                    field="attachments",
+                    ref=att.ref,
+                )

@@ -1,0 +1,165 @@
+"""Financial estimate rules (DOMAIN §7, §8 CL6xx). The arithmetic is claimlint/estimate.py;
+each claim is estimated on its own against the profile's remaining deductible and maximum."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from claimlint import history as hist
+from claimlint import profiles as prof
+from claimlint.checks.base import Check, Context
+from claimlint.estimate import estimate_claim
+from claimlint.findings import Finding, Scope, Severity
+from claimlint.model import Claim
+from claimlint.money import fmt
+
+
+class EstimatePerLine(Check):
+    """
+    What it checks:
+        Nothing is wrong: it reports the estimate for each line (DOMAIN §7.2) from the
+        profile's fee schedule, alternate benefits, deductible, coinsurance, annual maximum
+        and network status: plan pays, patient owes, write-off.
+
+    Why it matters:
+        Collecting the right patient share at the visit avoids statements, refunds and
+        disputes; a downgrade or a not-covered service becomes a conversation before
+        treatment instead of a surprise bill.
+
+    Bad example:
+        (informational) D2392 on tooth 30 under a plan paying it as D2150: plan $56.00,
+        patient $124.00, write-off $70.00.
+
+    Good example:
+        (informational) Lines on a claim whose payer has no profile are not estimated.
+
+    References:
+        DOMAIN.md §7, §8 (CL601).
+    """
+
+    code = "CL601"
+    name = "estimate"
+    summary = "Estimated plan payment, patient share and write-off"
+    severity = Severity.INFO
+    scope = Scope.CLAIM
+    tags = ("money",)
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        profile = prof.for_context(ctx, claim)
+        if profile is None:
+            return
+        ctx.claim = claim
+        est = estimate_claim(claim, profile, history=hist.for_context(ctx))
+        for line, item in zip(claim.lines, est.lines, strict=True):
+            if not item.complete:
+                continue
+            paid_as = f" (paid as {item.paid_as})" if item.paid_as != item.code else ""
+            why = f"; not covered: {item.not_covered}" if item.not_covered else ""
+            yield self.on_line(
+                ctx,
+                line,
+                f"Estimate for {item.code}{paid_as}: allowed {fmt(item.allowed)}, plan "
+                f"{fmt(item.plan_pays)}, patient {fmt(item.patient_owes)}, write-off "
+                f"{fmt(item.write_off)}{why}. Collect the patient share at the visit.",
+                field="charge",
+            )
+
+
+class InNetworkBalanceBilling(Check):
+    """
+    What it checks:
+        Downgraded lines (alternate benefit) for an in-network practice whose profile does
+        not allow balance billing: the patient may be asked for at most the allowed amount
+        of the billed code minus the plan's payment; the rest of the fee is a write-off.
+
+    Why it matters:
+        Billing the patient the office fee minus the plan payment on a downgraded service
+        breaks the network contract (and in some states the law); refunds and complaints
+        follow.
+
+    Bad example:
+        In-network, D2392 fee $250, allowed $180, paid as D2150: billing the patient
+        $250 - $56 = $194.
+
+    Good example:
+        Billing the patient $180 - $56 = $124 and writing off $70.
+
+    References:
+        DOMAIN.md §5.8, §7.2, §8 (CL602).
+    """
+
+    code = "CL602"
+    name = "in-network-balance-limit"
+    summary = "In-network patient balance exceeds the allowance"
+    severity = Severity.WARNING
+    scope = Scope.CLAIM
+    tags = ("money",)
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        profile = prof.for_context(ctx, claim)
+        if profile is None or not profile.in_network or profile.balance_billing_allowed:
+            return
+        ctx.claim = claim
+        est = estimate_claim(claim, profile, history=hist.for_context(ctx))
+        for line, item in zip(claim.lines, est.lines, strict=True):
+            if item.downgrade is None or not item.complete or item.not_covered:
+                continue
+            if item.office_fee is None or item.allowed is None or item.plan_pays is None:
+                continue
+            if item.office_fee - item.plan_pays <= item.allowed - item.plan_pays:
+                continue
+            yield self.on_line(
+                ctx,
+                line,
+                f"{item.code} on tooth {item.tooth} is paid as {item.paid_as}, but "
+                f"{profile.label} is in network: bill the patient at most "
+                f"{fmt(item.patient_owes)} (allowed {fmt(item.allowed)} - plan "
+                f"{fmt(item.plan_pays)}), not {fmt(item.office_fee - item.plan_pays)}; write "
+                f"off {fmt(item.write_off)}.",
+                field="charge",
+            )
+
+
+class AlternateBenefitFeeMissing(Check):
+    """
+    What it checks:
+        Alternate benefits that apply to a line whose paid-as code (e.g. D2150, D2791) has no
+        amount in the profile's fee schedule.
+
+    Why it matters:
+        The plan will pay this service at a fee the practice has not negotiated or recorded:
+        an "impact code". Add it to the fee schedule (and negotiate it), otherwise estimates
+        and write-offs for every downgraded line are guesses.
+
+    Bad example:
+        D2740 on tooth 2 paid as D2791 when the fee schedule lists D2740 but not D2791.
+
+    Good example:
+        The fee schedule lists D2791 as well.
+
+    References:
+        DOMAIN.md §5.2, §7; DESIGN.md §3 (CL603).
+    """
+
+    code = "CL603"
+    name = "alternate-benefit-fee-missing"
+    summary = "Paid-as code is missing from the plan's fee schedule"
+    severity = Severity.WARNING
+    scope = Scope.LINE
+    tags = ("money",)
+
+    def check(self, line, ctx: Context) -> Iterator[Finding]:
+        profile = prof.for_context(ctx)
+        if profile is None:
+            return
+        down = profile.downgrade(line.code, line.tooth, line.surfaces)
+        if down is None or profile.allowed(down.target) is not None:
+            return
+        yield self.on_line(
+            ctx,
+            line,
+            f"{line.code} on tooth {line.tooth} will be paid as {down.target}, but "
+            f"{down.target} is not in the fee schedule of {profile.label}: it is an impact "
+            f"code - add its allowed amount (and negotiate it) so the estimate is reliable.",
+            field="code",
+        )

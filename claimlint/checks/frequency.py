@@ -1,0 +1,230 @@
+"""Frequency and duplicate rules over patient history (DOMAIN §5.1, §8 CL403/CL404; CL412).
+
+History is the configured store (``--history``/``history = ...``) plus the batch's inline
+``"history"`` section (claimlint/history.py ``for_context``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from claimlint import history as hist
+from claimlint import profiles as prof
+from claimlint.checks.base import Check, Context
+from claimlint.dental import benefits
+from claimlint.estimate import prior_from_line
+from claimlint.findings import Finding, Scope, Severity
+from claimlint.model import Claim, ServiceLine
+from claimlint.profiles import FrequencyHit, add_months
+
+
+def hits_for(line: ServiceLine, ctx: Context) -> list[FrequencyHit]:
+    """Frequency rules this line breaks, given history (empty without a profile)."""
+    claim = ctx.claim
+    profile = prof.for_context(ctx)
+    if profile is None or claim is None:
+        return []
+    extra = [p for p in (prior_from_line(claim, line),) if p is not None]
+    return prof.frequency_hits(
+        profile,
+        hist.for_context(ctx),
+        claim.member_key,
+        line.code,
+        line.tooth,
+        line.surfaces,
+        claim.service_date(line),
+        extra=extra,
+    )
+
+
+def eligible_from(hit: FrequencyHit, profile: prof.Profile) -> dt.date:
+    """The first date the plan pays again."""
+    if hit.rule.months is not None:
+        return add_months(hit.prior.date, hit.rule.months)
+    month = 1 if hit.rule.period == "calendar-year" else profile.benefit_year_start_month
+    return dt.date(hit.window_start.year + 1, month, 1)
+
+
+class RestorationFrequency(Check):
+    """
+    What it checks:
+        Direct restorations (fillings, protective restorations, pins, build-ups) on a tooth
+        or surface the patient's history shows restored inside the profile's frequency
+        window (one per N months, or N per calendar/benefit year; per tooth or per surface).
+
+    Why it matters:
+        Replacements inside the window are denied unless a narrative explains them (recurrent
+        decay, fracture, failed margins). Knowing before submission lets the office add the
+        narrative or reschedule.
+
+    Bad example:
+        D2391 on tooth 30 (O) on 2025-11-03; history: D2392 on 30-MO on 2025-06-02; plan
+        limit one per surface per 24 months.
+
+    Good example:
+        The same line when the prior restoration was on 2023-01-10 (outside the window).
+
+    References:
+        DOMAIN.md §5.1, §6.2, §8 (CL403).
+    """
+
+    code = "CL403"
+    name = "restoration-frequency"
+    summary = "Restoration inside the plan's frequency window"
+    severity = Severity.WARNING
+    scope = Scope.LINE
+    tags = ("payer", "history")
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        if benefits.is_indirect(line.code):
+            return
+        profile = prof.for_context(ctx)
+        for hit in hits_for(line, ctx):
+            assert profile is not None
+            surf = f" surface(s) {''.join(hit.surfaces)}" if hit.surfaces else ""
+            yield self.on_line(
+                ctx,
+                line,
+                f"Tooth {line.tooth}{surf} was restored on {hit.prior.date} ({hit.prior.code}); "
+                f"{line.code} on {ctx.claim.service_date(line)} is inside the {hit.window()} of "
+                f"{profile.label} and will likely be denied. Add a replacement narrative (reason "
+                f"and prior date) or wait until {eligible_from(hit, profile)}.",
+                field="tooth",
+                evidence={"rule": hit.rule.id, "prior_claim": hit.prior.claim_id},
+            )
+
+
+class CrownFrequency(Check):
+    """
+    What it checks:
+        Crowns, inlays, onlays and bridge units on a tooth with a prior crown/indirect
+        restoration inside the profile's window (e.g. one per 60 or 84 months per tooth),
+        from history or from the line's own prior placement date.
+
+    Why it matters:
+        A replacement crown inside the window is denied unless a narrative, the prior
+        placement date and a radiograph show why it failed.
+
+    Bad example:
+        D2740 on tooth 3 on 2025-09-10, prior placement 2022-04-01, plan limit 60 months.
+
+    Good example:
+        The same crown with prior placement 2018-04-01.
+
+    References:
+        DOMAIN.md §1.4, §5.1, §5.6, §8 (CL404).
+    """
+
+    code = "CL404"
+    name = "crown-frequency"
+    summary = "Crown or indirect restoration inside the frequency window"
+    severity = Severity.WARNING
+    scope = Scope.LINE
+    tags = ("payer", "history")
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        if not benefits.is_indirect(line.code):
+            return
+        profile = prof.for_context(ctx)
+        for hit in hits_for(line, ctx):
+            assert profile is not None
+            yield self.on_line(
+                ctx,
+                line,
+                f"Crown replacement on tooth {line.tooth}: prior {hit.prior.code} placed "
+                f"{hit.prior.date}, inside the {hit.window()} of {profile.label}. Eligible "
+                f"again from {eligible_from(hit, profile)}; otherwise send a narrative (why it "
+                "failed) with a current radiograph.",
+                field="prior_placement_date" if line.prior_placement_date else "tooth",
+                evidence={"rule": hit.rule.id},
+            )
+
+
+def _key(claim: Claim, line: ServiceLine, tooth: str | None, surfaces: tuple[str, ...]):
+    return (
+        claim.member_key,
+        line.code,
+        hist.norm_tooth(tooth),
+        "".join(sorted(set(surfaces))),
+        claim.service_date(line),
+    )
+
+
+class DuplicateProcedure(Check):
+    """
+    What it checks:
+        The same procedure (member, code, tooth, surfaces, date of service) already in the
+        patient's history, or billed twice in the batch (on one claim or on two claims).
+        Replacement and void claims (frequency code 7 or 8) are not counted.
+
+    Why it matters:
+        Duplicates are denied and flag the office for review; a resubmission must be a
+        corrected claim (frequency code 7) that references the original claim number.
+
+    Bad example:
+        D2392 on 30-MO on 2025-06-02 in history, billed again on a new original claim.
+
+    Good example:
+        The resubmission sent as frequency code 7 with the original claim number.
+
+    References:
+        DESIGN.md §3 (CL412); DOMAIN.md §5.7.
+    """
+
+    code = "CL412"
+    name = "duplicate-procedure"
+    summary = "Same procedure already in history or twice in the batch"
+    severity = Severity.WARNING
+    scope = Scope.BATCH
+    tags = ("history",)
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        if claim.frequency_code in ("7", "8") or not claim.member_key:
+            return
+        seen = ctx.state(self)
+        history = hist.for_context(ctx)
+        ctx.claim = claim
+        for line in claim.lines:
+            day = claim.service_date(line)
+            if day is None:
+                continue
+            for entry in line.teeth or (None,):
+                tooth = entry.tooth if entry is not None else None
+                surfaces = entry.surfaces if entry is not None else ()
+                key = _key(claim, line, tooth, surfaces)
+                where = f"{line.code} on tooth {tooth}" if tooth else line.code
+                if surfaces:
+                    where += f" ({''.join(surfaces)})"
+                if key in seen:
+                    first_claim, first_line = seen[key]
+                    same = "this claim" if first_claim == claim.claim_id else first_claim
+                    yield self.on_line(
+                        ctx,
+                        line,
+                        f"{where} on {day} is billed twice in this batch (also {same} line "
+                        f"{first_line}); remove the duplicate line or claim.",
+                        field="code",
+                    )
+                    continue
+                seen[key] = (claim.claim_id, line.line_number)
+                if history is None:
+                    continue
+                for prior in history.lookup(
+                    claim.member_key, tooth, before=day + dt.timedelta(days=1), since=day
+                ):
+                    if (
+                        hist.counts(prior)
+                        and prior.code == line.code
+                        and "".join(sorted(set(prior.surfaces))) == key[3]
+                    ):
+                        ref = f" (claim {prior.claim_id})" if prior.claim_id else ""
+                        yield self.on_line(
+                            ctx,
+                            line,
+                            f"{where} on {day} is already in the patient's history{ref}; do "
+                            "not bill it again - send a corrected claim (frequency code 7) if "
+                            "the original needs changes.",
+                            field="code",
+                        )
+                        break

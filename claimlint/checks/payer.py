@@ -1,0 +1,388 @@
+"""Payer-profile rules (DOMAIN §5, §8 CL4xx): what this plan pays for, when, and as what.
+
+Every rule here reads the claim's payer profile (claimlint/profiles.py) and does nothing when
+the claim has none; CL413 reports such payers once per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from claimlint import profiles as prof
+from claimlint.checks.base import Check, Context
+from claimlint.dental import benefits
+from claimlint.estimate import (
+    Ledger,
+    composite_region_excluded,
+    estimate_line,
+    patient_age,
+    waiting_period_end,
+)
+from claimlint.findings import Finding, Scope, Severity
+from claimlint.model import Claim, ServiceLine
+from claimlint.money import fmt
+
+
+def _tooth(line: ServiceLine) -> str:
+    return f"tooth {line.tooth}" if line.tooth else "the line"
+
+
+class AlternateBenefitDowngrade(Check):
+    """
+    What it checks:
+        Whether the plan's alternate-benefit (least costly alternative) table maps the billed
+        code to a cheaper one for this tooth: posterior composites paid at the amalgam
+        allowance of the same surface count, ceramic crowns on molars paid as D2791, and so on,
+        as the profile's ``alternate_benefits`` say (conditions: always, molars, second molars,
+        posterior, primary posterior, multi-surface posterior, never).
+
+    Why it matters:
+        The plan pays the cheaper code's allowance and the patient owes the difference. Telling
+        the patient before treatment (and collecting the right amount) avoids surprise bills;
+        a documented amalgam contraindication is the basis to contest the downgrade.
+
+    Bad example:
+        D2392 on tooth 30 (MO) under a plan that pays posterior composites as D2150: the plan
+        bases its benefit on $120 instead of $180.
+
+    Good example:
+        D2392 on tooth 30 under a plan with no composite downgrade (or D2140 billed).
+
+    References:
+        DOMAIN.md §5.2, §7, §8 (CL405).
+    """
+
+    code = "CL405"
+    name = "alternate-benefit-downgrade"
+    summary = "Billed code will be paid as a cheaper alternate benefit"
+    severity = Severity.INFO
+    scope = Scope.LINE
+    tags = ("payer", "money")
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        profile = prof.for_context(ctx)
+        claim = ctx.claim
+        if profile is None or claim is None:
+            return
+        down = profile.downgrade(line.code, line.tooth, line.surfaces)
+        if down is None:
+            return
+        allowed, target = profile.allowed(line.code), profile.allowed(down.target)
+        head = (
+            f"{line.code} on {_tooth(line)} will likely be paid as {down.target} "
+            f"({profile.label} alternate benefit, condition '{down.condition}')"
+        )
+        if allowed is None or target is None:
+            yield self.on_line(
+                ctx,
+                line,
+                f"{head}; the fee schedule lacks the amounts to price it (see CL603).",
+                field="code",
+            )
+            return
+        est = estimate_line(claim, line, profile, Ledger().slot(profile, claim.member_key))
+        patient = f"; estimated patient share {fmt(est.patient_owes)}" if est.complete else ""
+        yield self.on_line(
+            ctx,
+            line,
+            f"{head}: the plan bases its benefit on {fmt(target)} instead of {fmt(allowed)}, "
+            f"an estimated patient difference of {fmt(allowed - target)}{patient}. Tell the "
+            "patient before treatment, or document a contraindication to contest it.",
+            field="code",
+            evidence={"allowed": str(allowed), "paid_as_allowed": str(target)},
+        )
+
+
+class WaitingPeriod(Check):
+    """
+    What it checks:
+        Whether the date of service falls inside the profile's waiting period for the code's
+        service class (months counted from the coverage start; e.g. 6 months for basic, 12 for
+        major services on a new plan).
+
+    Why it matters:
+        Services inside a waiting period are denied; the patient owes the full fee unless prior
+        continuous coverage waives the wait (then say so on the claim).
+
+    Bad example:
+        Coverage starts 2025-03-01 with a 12-month major waiting period; D2740 on 2025-09-10.
+
+    Good example:
+        The same crown on 2026-03-02, or a plan without a major waiting period.
+
+    References:
+        DOMAIN.md §5.5, §8 (CL407).
+    """
+
+    code = "CL407"
+    name = "waiting-period"
+    summary = "Service inside the plan's waiting period"
+    severity = Severity.WARNING
+    scope = Scope.LINE
+    tags = ("payer",)
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        profile = prof.for_context(ctx)
+        claim = ctx.claim
+        if profile is None or claim is None:
+            return
+        day = claim.service_date(line)
+        waiting = waiting_period_end(profile, line.code)
+        if day is None or waiting is None or day >= waiting[2]:
+            return
+        cls, months, first = waiting
+        yield self.on_line(
+            ctx,
+            line,
+            f"{line.code} on {day} falls inside the {months}-month waiting period for {cls} "
+            f"services ({profile.label}; covered from {first}). Postpone it, or attach proof of "
+            "prior continuous coverage if the plan waives the wait.",
+            field="date_of_service",
+        )
+
+
+class AgeLimit(Check):
+    """
+    What it checks:
+        Whether the patient's age on the date of service is inside the profile's age limits
+        for the code (e.g. a children's Medicaid plan covering restorations up to age 20).
+
+    Why it matters:
+        Outside the covered ages the service is denied (adult dental is optional under
+        Medicaid); the patient or another plan must pay.
+
+    Bad example:
+        D2392 for a 34-year-old under a profile limiting restorations to ages 0-20.
+
+    Good example:
+        The same line for a 9-year-old.
+
+    References:
+        DOMAIN.md §5.3, §5.4, §8 (CL408).
+    """
+
+    code = "CL408"
+    name = "age-limit"
+    summary = "Patient's age outside the plan's limit for the code"
+    severity = Severity.WARNING
+    scope = Scope.LINE
+    tags = ("payer",)
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        profile = prof.for_context(ctx)
+        claim = ctx.claim
+        if profile is None or claim is None:
+            return
+        limit = profile.age_limit(line.code)
+        day = claim.service_date(line)
+        age = patient_age(claim, day) if limit is not None and day is not None else None
+        if limit is None or age is None or limit.allows(age):
+            return
+        yield self.on_line(
+            ctx,
+            line,
+            f"{line.code} is not covered for a {age}-year-old under {profile.label} "
+            f"({limit.describe()}). Bill the patient or the secondary plan, after telling them.",
+            field="code",
+        )
+
+
+class CompositeRegionLimit(Check):
+    """
+    What it checks:
+        Whether the plan covers tooth-coloured (composite) fillings in the tooth's region at
+        all: a profile with ``composite_regions = ["anterior"]`` covers composites only on
+        front teeth. Lines the plan downgrades instead (CL405) are left to CL405.
+
+    Why it matters:
+        A posterior composite under such a plan is denied or paid at the amalgam allowance;
+        the patient owes the rest. Quote it before treatment.
+
+    Bad example:
+        D2393 on tooth 19 under a plan covering composites on anterior teeth only.
+
+    Good example:
+        D2330 on tooth 8 under the same plan, or D2160 on tooth 19.
+
+    References:
+        DOMAIN.md §5.2, §8 (CL409).
+    """
+
+    code = "CL409"
+    name = "composite-region-not-covered"
+    summary = "Plan limits composite benefits to other teeth"
+    severity = Severity.WARNING
+    scope = Scope.LINE
+    tags = ("payer",)
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        profile = prof.for_context(ctx)
+        if profile is None:
+            return
+        region = composite_region_excluded(profile, line.code, line.tooth)
+        if region is None or profile.downgrade(line.code, line.tooth, line.surfaces):
+            return
+        covered = " and ".join(sorted(profile.composite_regions)) or "no"
+        yield self.on_line(
+            ctx,
+            line,
+            f"{profile.label} covers composite fillings only on {covered} teeth; {line.code} on "
+            f"{_tooth(line)} ({region}) will be denied or paid at the amalgam allowance. Quote "
+            "the patient the difference, or document why amalgam is contraindicated.",
+            field="code",
+        )
+
+
+class AmalgamNotCovered(Check):
+    """
+    What it checks:
+        Amalgam codes (D2140-D2161) under a profile with ``amalgam_covered = false``.
+
+    Why it matters:
+        Some plans pay nothing for amalgam; the line is denied and the patient owes the fee.
+        Tell the patient before treatment or use the material the plan covers.
+
+    Bad example:
+        D2150 on tooth 3 under a plan that does not cover amalgam.
+
+    Good example:
+        D2392 on tooth 3 (a covered composite), or the same amalgam under a plan covering it.
+
+    References:
+        DOMAIN.md §5.2 (amalgam), DESIGN.md §3 (CL410).
+    """
+
+    code = "CL410"
+    name = "amalgam-not-covered"
+    summary = "Plan does not cover amalgam"
+    severity = Severity.WARNING
+    scope = Scope.LINE
+    tags = ("payer",)
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        profile = prof.for_context(ctx)
+        if profile is None or profile.amalgam_covered:
+            return
+        if not benefits.in_family(line.code, "amalgam"):
+            return
+        yield self.on_line(
+            ctx,
+            line,
+            f"{profile.label} does not cover amalgam: {line.code} on {_tooth(line)} will be "
+            "denied and the patient owes the fee. Tell the patient first, or place and bill the "
+            "material the plan covers.",
+            field="code",
+        )
+
+
+class OutsideCoverage(Check):
+    """
+    What it checks:
+        That every date of service on the claim is inside the profile's coverage period
+        (``coverage.start`` .. ``coverage.end``, inclusive).
+
+    Why it matters:
+        A service before coverage starts or after it ends is denied outright; the wrong payer
+        or a lapsed plan is a common, preventable rejection. Check eligibility and bill the
+        right plan.
+
+    Bad example:
+        Date of service 2026-01-05 under a profile whose coverage ended 2025-12-31.
+
+    Good example:
+        Date of service 2025-06-02 inside 2025-01-01..2025-12-31.
+
+    References:
+        DESIGN.md §3 (CL411); DOMAIN.md §5.5.
+    """
+
+    code = "CL411"
+    name = "outside-coverage-period"
+    summary = "Date of service outside the coverage period"
+    severity = Severity.ERROR
+    scope = Scope.CLAIM
+    tags = ("payer",)
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        profile = prof.for_context(ctx, claim)
+        if profile is None or (profile.coverage_start is None and profile.coverage_end is None):
+            return
+        start = profile.coverage_start or "the start"
+        end = profile.coverage_end or "open-ended"
+        period = f"{start} to {end}"
+        outside = [
+            (line, day)
+            for line in claim.lines
+            if (day := claim.service_date(line)) is not None and not profile.covers(day)
+        ]
+        claim_day = claim.date_of_service
+        if outside and all(day == claim_day for _, day in outside):
+            yield self.on_claim(
+                claim,
+                f"Date of service {claim_day} is outside the coverage period ({period}) of "
+                f"{profile.label}; verify eligibility and bill the plan that covered that date.",
+                field="date_of_service",
+            )
+            return
+        for line, day in outside:
+            ctx.claim = claim
+            yield self.on_line(
+                ctx,
+                line,
+                f"{line.code} on {day} is outside the coverage period ({period}) of "
+                f"{profile.label}; verify eligibility and bill the plan that covered that date.",
+                field="date_of_service",
+            )
+
+
+class PayerWithoutProfile(Check):
+    """
+    What it checks:
+        Claims whose payer (and plan) no configured profile covers, when profiles are in use.
+        Reported once per payer per run, not per claim.
+
+    Why it matters:
+        Without a profile, the payer rules (frequency, downgrades, coverage, estimates) cannot
+        run for those claims; the run looks clean while it checked less.
+
+    Bad example:
+        Profiles for SYNPAYER1 configured; a batch with claims for SYNPAYER9.
+
+    Good example:
+        A profile for SYNPAYER9 added and mapped under ``[payers]`` in claimlint.toml.
+
+    References:
+        DESIGN.md §5 (profiles); issue 5.
+    """
+
+    code = "CL413"
+    name = "payer-without-profile"
+    summary = "Payer has no profile; payer rules skipped"
+    severity = Severity.INFO
+    scope = Scope.BATCH
+    tags = ("payer",)
+
+    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        if not ctx.profiles or prof.for_context(ctx, claim) is not None:
+            return
+        seen = ctx.state(self)
+        key = claim.payer_id or ""
+        if key in seen:
+            seen[key][1] += 1
+        else:
+            seen[key] = [(ctx.file, claim.claim_id, claim.where("payer_id")), 1]
+        return
+        yield
+
+    def finish(self, ctx: Context) -> Iterator[Finding]:
+        for payer, ((file, claim_id, ref), count) in sorted(ctx.state(self).items()):
+            who = f"Payer {payer}" if payer else "Claims without a payer id"
+            yield self.make(
+                f"{who} has no payer profile ({count} claim(s), first {claim_id}); payer rules "
+                "and estimates were skipped for them. Add a profile and map the payer id under "
+                "[payers] in claimlint.toml.",
+                ref=ref,
+                file=file,
+                claim_id=claim_id,
+                field="payer_id",
+            )

@@ -1,0 +1,489 @@
+"""Patient history: procedures a member already had, looked up by member + tooth + date.
+
+Three stores share one small interface (:class:`History`):
+
+* :class:`InMemoryHistory` — records held in a dict (a JSON batch's ``"history"`` section);
+* :class:`SQLiteHistory` — the embedded default, a SQLite file (stdlib ``sqlite3``) filled by
+  ``claimlint history import``; indexed on ``(member_id, tooth, date)``;
+* :class:`CombinedHistory` — several stores seen as one (file + inline), duplicates removed.
+
+The SQL lives in :class:`SQLHistory` and is standard (``CREATE TABLE``/``CREATE INDEX``,
+``INSERT ... ON CONFLICT DO NOTHING``, ``SELECT ... WHERE ... ORDER BY``) so a PostgreSQL store
+is a subclass that sets ``placeholder = "%s"`` and opens a psycopg connection.
+
+Engine wiring::
+
+    store = SQLiteHistory(config.history) if config.history else None
+    ctx.history = combine(store, InMemoryHistory(meta.history))   # per batch file
+
+Lookups never raise for an unknown member: they return an empty list.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sqlite3
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from claimlint.dental import benefits
+from claimlint.model import Claim, PriorProcedure
+
+#: statuses that do not count as a procedure having been done/paid (frequency, duplicates)
+NOT_DONE = frozenset({"denied", "void", "voided", "rejected", "cancelled", "canceled"})
+
+CSV_COLUMNS = ("member_id", "code", "date", "tooth", "surfaces", "status", "payer_id", "claim_id")
+CSV_REQUIRED = ("member_id", "code", "date")
+
+
+def norm_tooth(tooth: str | None) -> str:
+    """Storage key of a tooth: upper case, no ``#``; ``""`` for no tooth."""
+    return (tooth or "").strip().upper().lstrip("#").strip()
+
+
+def counts(record: PriorProcedure) -> bool:
+    """Whether a history record counts as done (not denied or voided)."""
+    return record.status.strip().lower() not in NOT_DONE
+
+
+class HistoryError(Exception):
+    """A history store cannot be opened or written; the message names the file."""
+
+
+class History(ABC):
+    """Read side of a prior-procedure store."""
+
+    @abstractmethod
+    def lookup(
+        self,
+        member_id: str,
+        tooth: str | None,
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        """Procedures of ``member_id`` on ``tooth`` (any tooth when None) dated
+        ``since <= date < before``, oldest first."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources (connections)."""
+
+
+class InMemoryHistory(History):
+    def __init__(self, records: Iterable[PriorProcedure] = ()) -> None:
+        self._by_key: dict[tuple[str, str], list[PriorProcedure]] = defaultdict(list)
+        self._by_member: dict[str, list[PriorProcedure]] = defaultdict(list)
+        for record in records:
+            self.add(record)
+
+    def add(self, record: PriorProcedure) -> None:
+        self._by_key[(record.member_id, norm_tooth(record.tooth))].append(record)
+        self._by_member[record.member_id].append(record)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_member.values())
+
+    def lookup(
+        self,
+        member_id: str,
+        tooth: str | None,
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        pool = (
+            self._by_member.get(member_id, [])
+            if tooth is None
+            else self._by_key.get((member_id, norm_tooth(tooth)), [])
+        )
+        found = [r for r in pool if r.date < before and (since is None or r.date >= since)]
+        return sorted(found, key=lambda r: (r.date, r.code))
+
+
+def _identity(record: PriorProcedure) -> tuple[Any, ...]:
+    return (
+        record.member_id,
+        norm_tooth(record.tooth),
+        record.date,
+        record.code,
+        "".join(sorted(record.surfaces)),
+    )
+
+
+class CombinedHistory(History):
+    """Several stores as one; a procedure present in two of them is returned once."""
+
+    def __init__(self, sources: Iterable[History]) -> None:
+        self.sources = [s for s in sources if s is not None]
+
+    def lookup(
+        self,
+        member_id: str,
+        tooth: str | None,
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        seen: set[tuple[Any, ...]] = set()
+        out: list[PriorProcedure] = []
+        for source in self.sources:
+            for record in source.lookup(member_id, tooth, before, since):
+                key = _identity(record)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(record)
+        return sorted(out, key=lambda r: (r.date, r.code))
+
+    def close(self) -> None:
+        for source in self.sources:
+            source.close()
+
+
+def combine(*sources: History | None) -> History | None:
+    """One History over the given stores (None and empty in-memory stores skipped)."""
+    useful = [
+        s for s in sources if s is not None and not (isinstance(s, InMemoryHistory) and not len(s))
+    ]
+    if not useful:
+        return None
+    return useful[0] if len(useful) == 1 else CombinedHistory(useful)
+
+
+# -- SQL stores ------------------------------------------------------------------------------
+
+
+class SQLHistory(History):
+    """DB-API store with standard SQL. Subclasses provide ``connect()`` and ``placeholder``."""
+
+    placeholder = "?"
+    table = "prior_procedure"
+
+    DDL = (
+        "CREATE TABLE IF NOT EXISTS prior_procedure ("
+        " member_id VARCHAR(80) NOT NULL,"
+        " tooth VARCHAR(4) NOT NULL,"
+        " date DATE NOT NULL,"
+        " code VARCHAR(8) NOT NULL,"
+        " surfaces VARCHAR(8) NOT NULL,"
+        " status VARCHAR(20) NOT NULL,"
+        " payer_id VARCHAR(80),"
+        " claim_id VARCHAR(80),"
+        " UNIQUE (member_id, tooth, date, code, surfaces))",
+        "CREATE INDEX IF NOT EXISTS prior_procedure_lookup"
+        " ON prior_procedure (member_id, tooth, date)",
+    )
+    COLUMNS = ("member_id", "tooth", "date", "code", "surfaces", "status", "payer_id", "claim_id")
+
+    def __init__(self, connection: Any) -> None:
+        self.conn = connection
+
+    def create(self) -> None:
+        cur = self.conn.cursor()
+        for statement in self.DDL:
+            cur.execute(statement)
+        self.conn.commit()
+
+    def _sql(self, text: str) -> str:
+        return text.replace("?", self.placeholder)
+
+    def add_many(self, records: Iterable[PriorProcedure]) -> tuple[int, int]:
+        """Insert records; returns (inserted, already present)."""
+        cols = ", ".join(self.COLUMNS)
+        marks = ", ".join("?" for _ in self.COLUMNS)
+        sql = self._sql(
+            f"INSERT INTO {self.table} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+        )
+        rows = [
+            (
+                r.member_id,
+                norm_tooth(r.tooth),
+                r.date.isoformat(),
+                r.code,
+                "".join(r.surfaces),
+                r.status,
+                r.payer_id,
+                r.claim_id,
+            )
+            for r in records
+        ]
+        if not rows:
+            return 0, 0
+        cur = self.conn.cursor()
+        before = self.count()
+        cur.executemany(sql, rows)
+        self.conn.commit()
+        inserted = self.count() - before
+        return inserted, len(rows) - inserted
+
+    def count(self) -> int:
+        cur = self.conn.cursor()
+        cur.execute(f"SELECT COUNT(*) FROM {self.table}")
+        return int(cur.fetchone()[0])
+
+    def lookup(
+        self,
+        member_id: str,
+        tooth: str | None,
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        where = ["member_id = ?", "date < ?"]
+        params: list[Any] = [member_id, before.isoformat()]
+        if tooth is not None:
+            where.insert(1, "tooth = ?")
+            params.insert(1, norm_tooth(tooth))
+        if since is not None:
+            where.append("date >= ?")
+            params.append(since.isoformat())
+        cols = ", ".join(self.COLUMNS)
+        sql = self._sql(
+            f"SELECT {cols} FROM {self.table} WHERE {' AND '.join(where)} ORDER BY date, code"
+        )
+        cur = self.conn.cursor()
+        cur.execute(sql, params)
+        return [self._record(row) for row in cur.fetchall()]
+
+    @staticmethod
+    def _record(row: tuple[Any, ...]) -> PriorProcedure:
+        member, tooth, date, code, surfaces, status, payer, claim = row
+        return PriorProcedure.model_construct(
+            member_id=member,
+            tooth=tooth or None,
+            date=date if isinstance(date, dt.date) else dt.date.fromisoformat(date),
+            code=code,
+            surfaces=tuple(surfaces),
+            status=status,
+            payer_id=payer,
+            claim_id=claim,
+        )
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class SQLiteHistory(SQLHistory):
+    """The embedded store: ``SQLiteHistory("history.sqlite")`` (created when missing if
+    ``create=True``, which ``history import`` uses; linting opens an existing file)."""
+
+    def __init__(self, path: str | Path, *, create: bool = False) -> None:
+        self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise HistoryError(f"{self.path}: history database does not exist")
+        try:
+            conn = sqlite3.connect(str(self.path))
+            super().__init__(conn)
+            if create:
+                self.create()
+            else:
+                self.count()  # fails early on a file that is not a history database
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{self.path}: not a usable history database: {exc}") from None
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ImportProblem:
+    file: str
+    row: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}: row {self.row}: {self.message}"
+            if self.row
+            else (f"{self.file}: {self.message}")
+        )
+
+
+@dataclass(slots=True)
+class ImportResult:
+    read: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+
+
+def import_files(
+    paths: Iterable[str | Path], store: SQLHistory, *, options: Any = None
+) -> ImportResult:
+    """Fill ``store`` from CSV files of prior procedures and from claim files (any format a
+    claimlint reader handles: each service line of each claim becomes a history row, and a
+    JSON batch's ``"history"`` section is imported too). Broken rows are reported in
+    ``result.problems`` with file and row; every other row is imported."""
+    result = ImportResult()
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_file():
+            result.problems.append(ImportProblem(str(path), None, "file does not exist"))
+            continue
+        if path.suffix.lower() in (".csv", ".tsv"):
+            records = list(read_history_csv(path, result.problems))
+        else:
+            records = list(read_claim_history(path, result.problems, options))
+        result.read += len(records)
+        inserted, dupes = store.add_many(records)
+        result.inserted += inserted
+        result.duplicates += dupes
+    return result
+
+
+def read_history_csv(path: Path, problems: list[ImportProblem]) -> Iterator[PriorProcedure]:
+    """CSV with a header: member_id, code, date (required), tooth, surfaces, status,
+    payer_id, claim_id. A broken row is reported with its line number and skipped."""
+    name = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(ImportProblem(name, None, f"cannot read: {exc}"))
+        return
+    dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if missing:
+        problems.append(ImportProblem(name, 1, f"header lacks column(s) {', '.join(missing)}"))
+        return
+    reader.fieldnames = header
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown:
+        problems.append(ImportProblem(name, 1, f"ignoring unknown column(s) {', '.join(unknown)}"))
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            problems.append(ImportProblem(name, line, "more values than header columns"))
+            continue
+        values = {k: (v or "").strip() for k, v in row.items() if k in CSV_COLUMNS}
+        record = _record_from(values, name, line, problems)
+        if record is not None:
+            yield record
+
+
+def _record_from(
+    values: dict[str, Any], file: str, row: int | None, problems: list[ImportProblem]
+) -> PriorProcedure | None:
+    for column in CSV_REQUIRED:
+        if not values.get(column):
+            problems.append(ImportProblem(file, row, f"'{column}' is empty"))
+            return None
+    code = str(values["code"]).upper()
+    if not benefits.is_code(code):
+        problems.append(ImportProblem(file, row, f"code {code!r} is not a CDT code (D####)"))
+        return None
+    tooth = values.get("tooth") or None
+    if tooth and benefits.tooth_class(str(tooth)) is None:
+        problems.append(ImportProblem(file, row, f"tooth {tooth!r} is not a Universal tooth"))
+        return None
+    try:
+        date = dt.date.fromisoformat(str(values["date"]))
+    except ValueError:
+        problems.append(ImportProblem(file, row, f"date {values['date']!r} is not YYYY-MM-DD"))
+        return None
+    try:
+        return PriorProcedure(
+            member_id=str(values["member_id"]),
+            code=code,
+            date=date,
+            tooth=norm_tooth(str(tooth)) if tooth else None,
+            surfaces=values.get("surfaces") or (),
+            status=values.get("status") or "paid",
+            payer_id=values.get("payer_id") or None,
+            claim_id=values.get("claim_id") or None,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        problems.append(ImportProblem(file, row, f"{where}: {first['msg']}"))
+        return None
+
+
+def procedures_of(claim: Claim, status: str = "billed") -> Iterator[PriorProcedure]:
+    """History rows for a claim: one per service line and tooth (voided claims give none)."""
+    member = claim.member_key
+    if not member or claim.frequency_code == "8":
+        return
+    for line in claim.lines:
+        date = claim.service_date(line)
+        if date is None:
+            continue
+        entries = line.teeth or (None,)
+        for entry in entries:
+            yield PriorProcedure.model_construct(
+                member_id=member,
+                code=line.code,
+                date=date,
+                tooth=norm_tooth(entry.tooth) or None if entry is not None else None,
+                surfaces=tuple(entry.surfaces) if entry is not None else (),
+                status=status,
+                payer_id=claim.payer_id,
+                claim_id=claim.claim_id,
+            )
+
+
+def read_claim_history(
+    path: Path, problems: list[ImportProblem], options: Any = None
+) -> Iterator[PriorProcedure]:
+    """Claims of any readable format (through the reader registry) as history rows."""
+    from claimlint.findings import Finding
+    from claimlint.readers.base import (
+        READERS,
+        BatchMeta,
+        ReadOptions,
+        Source,
+        Unparsable,
+        get_reader,
+        sniff,
+    )
+
+    source = Source(name=str(path), path=path)
+    fmt = sniff(source)
+    if fmt is None or fmt not in READERS:
+        problems.append(
+            ImportProblem(str(path), None, "unknown file format (use .csv, .json, .jsonl, .837)")
+        )
+        return
+    try:
+        items = get_reader(fmt)(source, options or ReadOptions())
+        for item in items:
+            if isinstance(item, Claim):
+                yield from procedures_of(item)
+            elif isinstance(item, BatchMeta):
+                yield from item.history
+            elif isinstance(item, Unparsable):
+                for finding in item.findings:
+                    problems.append(_problem_from_finding(str(path), finding))
+            elif isinstance(item, Finding):
+                problems.append(_problem_from_finding(str(path), item))
+    except Exception as exc:  # a reader bug must not stop the import of other files
+        problems.append(ImportProblem(str(path), None, f"{type(exc).__name__}: {exc}"))
+
+
+def _problem_from_finding(file: str, finding: Any) -> ImportProblem:
+    loc = finding.location
+    where = loc.describe()
+    row = loc.physical_line
+    message = f"{finding.code} {finding.message}"
+    if where and row is None:
+        message = f"{where}: {message}"
+    return ImportProblem(file, row, message)
+
+
+def for_context(ctx: Any) -> History | None:
+    """The history a check should use: ``ctx.history`` plus the batch's inline history.
+
+    The engine keeps a batch's ``"history"`` records in ``ctx.options["inline_history"]``
+    (a list); they are indexed once here and cached on the context.
+    """
+    inline = ctx.options.get("inline_history") or []
+    cached = ctx.options.get("_inline_history_index")
+    if cached is None or cached[0] != len(inline) or cached[1] is not ctx.history:
+        store = InMemoryHistory(inline) if inline else None
+        cached = (len(inline), ctx.history, combine(ctx.history, store))
+        ctx.options["_inline_history_index"] = cached
+    return cached[2]

@@ -1,0 +1,167 @@
+"""Writing reports: the stdout format and any number of ``-o FORMAT=PATH`` files in one run.
+
+Every file is rendered to a temporary file in the destination folder and then moved into place
+with ``os.replace``, so a CI job never picks up a half-written SARIF or JUnit file, and a failed
+run never leaves a truncated report where yesterday's good one was. All outputs are rendered
+first and only then renamed: if one format fails, none of the files is replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from claimlint.findings import Report
+from claimlint.formatters import FormatOptions, Renderer, available, get_formatter
+
+AUTO = "auto"
+
+
+class OutputError(Exception):
+    """A bad ``-o`` value or an output file that cannot be written (exit code 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSpec:
+    format: str
+    path: str  # "-" for stdout
+
+
+def resolve_format(name: str, env: Mapping[str, str] | None = None) -> str:
+    """``auto``: ``github`` annotations inside GitHub Actions, else ``text``."""
+    env = os.environ if env is None else env
+    if name != AUTO:
+        return name
+    return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def check_format(name: str) -> str:
+    if name != AUTO and name not in available():
+        raise OutputError(f"unknown format {name!r}; choose from {', '.join([*available(), AUTO])}")
+    return name
+
+
+def parse_output(value: str) -> OutputSpec:
+    """``FORMAT=PATH`` (``sarif=out/claimlint.sarif``); PATH ``-`` means stdout."""
+    fmt, sep, path = value.partition("=")
+    fmt, path = fmt.strip(), path.strip()
+    if not sep or not fmt or not path:
+        raise OutputError(f"-o expects FORMAT=PATH (e.g. sarif=claimlint.sarif), not {value!r}")
+    check_format(fmt)
+    return OutputSpec(fmt, path)
+
+
+def output_specs(
+    cli_values: Iterable[str], configured: Mapping[str, str] | None = None
+) -> list[OutputSpec]:
+    """``[tool.claimlint.output]`` (format = path) first, then ``-o`` values; a path given twice
+    is an error (two formats would fight over one file)."""
+    specs = [parse_output(f"{k}={v}") for k, v in (configured or {}).items()]
+    specs += [parse_output(v) for v in cli_values]
+    seen: dict[str, str] = {}
+    unique: list[OutputSpec] = []
+    for spec in specs:
+        if spec.path != "-":
+            key = os.path.abspath(spec.path)
+            if key in seen:
+                if seen[key] == spec.format:
+                    continue
+                raise OutputError(
+                    f"{spec.path} is given as the output of both {seen[key]} and {spec.format}"
+                )
+            seen[key] = spec.format
+        unique.append(spec)
+    return unique
+
+
+def _mode_for_new_file() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _temp_for(path: Path) -> tuple[TextIO, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        mode = path.stat().st_mode & 0o777 if path.exists() else _mode_for_new_file()
+        os.chmod(tmp, mode)
+        return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write(path: str | Path, write: Callable[[TextIO], None]) -> None:
+    """Write one file atomically: temp file in the same folder, fsync, ``os.replace``."""
+    atomic_write_many([(Path(path), write)])
+
+
+def atomic_write_many(jobs: Iterable[tuple[Path, Callable[[TextIO], None]]]) -> None:
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, write in jobs:
+            try:
+                fh, tmp = _temp_for(path)
+            except OSError as exc:
+                raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+            staged.append((tmp, path))
+            with fh:
+                write(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for tmp, path in staged:
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        staged.clear()
+    finally:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _writer(renderer: Renderer, report: Report, options: FormatOptions) -> Callable[[TextIO], None]:
+    def write(fh: TextIO) -> None:
+        renderer(report, fh, options)
+
+    return write
+
+
+def write_outputs(
+    report: Report,
+    specs: Iterable[OutputSpec],
+    options: FormatOptions,
+    *,
+    stdout: TextIO | None = None,
+) -> None:
+    """Render each spec; files atomically (all or none), ``-`` to ``stdout``."""
+    files: list[tuple[Path, Callable[[TextIO], None]]] = []
+    to_stdout: list[str] = []
+    for spec in specs:
+        fmt = resolve_format(spec.format)
+        if spec.path == "-":
+            to_stdout.append(fmt)
+            continue
+        renderer = get_formatter(fmt)
+        file_options = FormatOptions(
+            show_values=options.show_values,
+            rules=options.rules,
+            tool_version=options.tool_version,
+            color=False,
+            statistics=options.statistics,
+        )
+        files.append((Path(spec.path), _writer(renderer, report, file_options)))
+    atomic_write_many(files)
+    out = stdout or sys.stdout
+    for fmt in to_stdout:
+        get_formatter(fmt)(report, out, options)

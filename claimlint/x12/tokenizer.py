@@ -1,0 +1,312 @@
+"""A streaming X12 segment tokenizer.
+
+The delimiters come from the ISA header's fixed positions (DOMAIN.md §4.1): element separator at
+index 3, repetition separator (ISA11) at 82, component separator (ISA16) at 104 and segment
+terminator at 105. Nothing is hard-coded, so files using non-printing delimiters read too.
+
+The file is read in chunks (1 MB by default) and split on the segment terminator with
+``str.split``; memory does not grow with the file. CR/LF after a terminator is skipped, and a
+whole interchange on one physical line is fine. Several interchanges may follow each other; a
+later ISA with different delimiters makes the tokenizer re-read its header.
+
+For each segment the tokenizer yields a :class:`Seg` tuple: the elements (``elements[0]`` is
+the segment id), the 1-based ordinal of the segment in the file, and the physical line and
+column (1-based) of its first character. Problems with the byte stream itself are yielded as
+:class:`Problem` tuples in file order; the reader turns them into located findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, NamedTuple
+
+CHUNK_SIZE = 1 << 20
+ISA_LENGTH = 106  # including the segment terminator
+_NEWLINES = "\r\n"
+
+
+@dataclass(slots=True, frozen=True)
+class Delimiters:
+    element: str
+    component: str
+    repetition: str | None
+    segment: str
+
+    def printable(self) -> bool:
+        chars = [self.element, self.component, self.segment]
+        if self.repetition:
+            chars.append(self.repetition)
+        return all(c.isprintable() and c.isascii() for c in chars)
+
+
+class Seg(NamedTuple):
+    elements: list[str]
+    index: int
+    line: int
+    column: int
+
+
+class Problem(NamedTuple):
+    """A defect of the byte stream: ``kind`` is one of the keys below."""
+
+    kind: str  # "no-isa" | "isa" | "garbage" | "characters" | "truncated" | "delimiters"
+    message: str
+    index: int | None
+    line: int
+    column: int
+    evidence: dict | None = None
+
+
+class _Header(NamedTuple):
+    delimiters: Delimiters | None
+    problems: list[str]
+    fatal: bool
+
+
+def read_isa_header(text: str) -> _Header:
+    """Learn the delimiters from an ISA header (``text`` starts with ``ISA``).
+
+    The fixed positions are authoritative; when the header is not exactly 106 characters the
+    delimiters are still recovered by counting 16 element separators, and the length problem
+    is reported (CL101), so a slightly mis-padded ISA does not lose the whole file.
+    """
+    problems: list[str] = []
+    if len(text) < 4:
+        return _Header(None, ["the file ends inside the ISA header"], True)
+    element = text[3]
+    if element.isalnum() or element in " \r\n":
+        return _Header(
+            None, [f"the element separator (ISA position 4) is {element!r}, not a delimiter"], True
+        )
+    # find the 16th element separator
+    pos = 0
+    for _ in range(16):
+        pos = text.find(element, pos + 1, 400)
+        if pos < 0:
+            return _Header(None, ["the ISA header does not have 16 elements"], True)
+    if pos + 2 >= len(text):
+        return _Header(None, ["the file ends inside the ISA header"], True)
+    component = text[pos + 1]
+    segment = text[pos + 2]
+    if pos + 2 != ISA_LENGTH - 1:
+        problems.append(
+            f"the ISA header is {pos + 3} characters long; it must be exactly {ISA_LENGTH} "
+            "(fixed-width fields padded with spaces)"
+        )
+    fields = text[: pos + 1].split(element)
+    repetition: str | None = fields[11] if len(fields) > 11 and len(fields[11]) == 1 else None
+    version = fields[12] if len(fields) > 12 else ""
+    if repetition is not None and (repetition.isalnum() or version < "00402"):
+        repetition = None  # ISA11 was the standards identifier "U" before version 4020
+    if segment.isalnum() or segment == " ":
+        return _Header(
+            None, [f"the segment terminator after ISA16 is {segment!r}, not a delimiter"], True
+        )
+    used = [element, component, segment] + ([repetition] if repetition else [])
+    if len(set(used)) != len(used):
+        problems.append("the element, component, repetition and segment delimiters must all differ")
+        if segment in (element, component) or element == component:
+            return _Header(None, problems, True)
+    if component.isalnum() or component == " ":
+        problems.append(f"the component separator (ISA16) is {component!r}, not a delimiter")
+    return _Header(Delimiters(element, component, repetition, segment), problems, False)
+
+
+def _bad_characters(body: str, delims: Delimiters) -> list[str]:
+    """Characters of a segment that are neither printable ASCII nor a declared delimiter."""
+    allowed = {delims.element, delims.component, delims.repetition}
+    return [
+        f"0x{ord(c):02X}"
+        for c in body
+        if c not in allowed and not (c.isascii() and c.isprintable())
+    ]
+
+
+def tokenize(
+    fh: BinaryIO, *, chunk_size: int = CHUNK_SIZE, encoding: str = "latin-1"
+) -> Iterator[Seg | Problem | Delimiters]:
+    """Yield segments (and problems, and a :class:`Delimiters` before each interchange).
+
+    Bytes are decoded as latin-1 so that any byte maps to one character (positions stay
+    exact, nothing raises); the reader reports characters outside the X12 sets separately.
+    """
+    buf = ""
+    eof = False
+    line = 1
+    col = 0  # 0-based column of the next unread character
+    ordinal = 0
+    delims: Delimiters | None = None
+    term = ""
+    seen_isa = False
+    fresh = False
+
+    def advance(text: str) -> None:
+        nonlocal line, col
+        nl = text.count("\n")
+        if nl:
+            line += nl
+            col = len(text) - text.rfind("\n") - 1
+        else:
+            col += len(text)
+
+    while True:
+        if delims is None:
+            # header mode: find the next ISA and learn its delimiters
+            while not eof and len(buf) < 4096:
+                chunk = fh.read(chunk_size)
+                if not chunk:
+                    eof = True
+                    break
+                buf += chunk.decode(encoding)
+            idx = buf.find("ISA")
+            if idx < 0:
+                if eof:
+                    rest = buf.strip(" \t\r\n\x00\x1a\ufeff\xef\xbb\xbf")
+                    if not seen_isa:
+                        yield Problem(
+                            "no-isa",
+                            "no ISA interchange header was found: this is not an X12 file "
+                            "or it is damaged",
+                            None,
+                            line,
+                            col + 1,
+                        )
+                    elif rest:
+                        start = buf.find(rest[0])
+                        advance(buf[:start])
+                        yield Problem(
+                            "garbage",
+                            f"{len(rest)} characters after the last interchange are not X12 "
+                            "segments",
+                            None,
+                            line,
+                            col + 1,
+                        )
+                    return
+                keep = buf[-2:]
+                dropped = buf[:-2]
+                if dropped.strip(" \t\r\n\x00\ufeff\xef\xbb\xbf"):
+                    start = len(dropped) - len(dropped.lstrip(" \t\r\n\x00\ufeff\xef\xbb\xbf"))
+                    advance(dropped[:start])
+                    yield Problem(
+                        "garbage",
+                        "characters before the ISA header are not X12 segments",
+                        None,
+                        line,
+                        col + 1,
+                    )
+                    advance(dropped[start:])
+                else:
+                    advance(dropped)
+                buf = keep
+                continue
+            skipped = buf[:idx]
+            if skipped.strip(" \t\r\n\x00\ufeff\xef\xbb\xbf"):
+                start = len(skipped) - len(skipped.lstrip(" \t\r\n\x00\ufeff\xef\xbb\xbf"))
+                advance(skipped[:start])
+                yield Problem(
+                    "garbage",
+                    f"{len(skipped) - start} characters before the ISA header are not X12 segments",
+                    None,
+                    line,
+                    col + 1,
+                )
+                advance(skipped[start:])
+            else:
+                advance(skipped)
+            buf = buf[idx:]
+            while not eof and len(buf) < 512:
+                chunk = fh.read(chunk_size)
+                if not chunk:
+                    eof = True
+                    break
+                buf += chunk.decode(encoding)
+            header = read_isa_header(buf)
+            for msg in header.problems:
+                yield Problem("isa", msg, ordinal + 1, line, col + 1)
+            if header.delimiters is None:
+                # cannot split this interchange: skip past "ISA" and look for the next one
+                advance(buf[:3])
+                buf = buf[3:]
+                seen_isa = True
+                continue
+            delims = header.delimiters
+            term = delims.segment
+            seen_isa = True
+            fresh = True  # the next segment is the ISA just read: never re-sync on it
+            yield delims
+
+        # split mode
+        element = delims.element
+        if not eof:
+            chunk = fh.read(chunk_size)
+            if chunk:
+                buf += chunk.decode(encoding)
+            else:
+                eof = True
+        pieces = buf.split(term)
+        buf = pieces.pop()
+        resync = False
+        for i, piece in enumerate(pieces):
+            if piece and piece[0] in _NEWLINES:
+                stripped = piece.lstrip(_NEWLINES)
+                lead = len(piece) - len(stripped)
+                advance(piece[:lead])
+                piece_body = stripped
+            else:
+                piece_body = piece
+            body = piece_body.rstrip(_NEWLINES) if piece_body[-1:] in _NEWLINES else piece_body
+            if not body:
+                advance(piece_body)
+                col += 1
+                continue
+            if fresh:
+                fresh = False
+            elif body.startswith("ISA") and (
+                len(body) != ISA_LENGTH - 1
+                or body[3] != element
+                or body[ISA_LENGTH - 2] != delims.component
+            ):
+                # a new interchange with other delimiters (or a malformed ISA): re-read header
+                buf = term.join([piece_body, *pieces[i + 1 :], buf])
+                delims = None
+                resync = True
+                break
+            ordinal += 1
+            if not (body.isascii() and body.isprintable()):
+                bad = _bad_characters(body, delims)
+                if bad:
+                    yield Problem(
+                        "characters",
+                        f"segment contains {len(bad)} control or non-ASCII character(s) that "
+                        "X12 does not allow (wrong encoding or damaged file)",
+                        ordinal,
+                        line,
+                        col + 1,
+                        {"segment_id": body.split(element, 1)[0][:3], "characters": bad[:10]},
+                    )
+            yield Seg(body.split(element), ordinal, line, col + 1)
+            if "\n" in piece_body:
+                advance(piece_body)
+            else:
+                col += len(piece_body)
+            col += 1  # the terminator
+        if resync:
+            continue
+        if eof:
+            rest = buf.strip(" \t\r\n\x00\x1a")
+            if rest:
+                lead = len(buf) - len(buf.lstrip(" \t\r\n\x00\x1a"))
+                advance(buf[:lead])
+                ordinal += 1
+                yield Problem(
+                    "truncated",
+                    "the file ends in the middle of a segment (no segment terminator "
+                    f"{term!r} after the last {len(rest)} characters)",
+                    ordinal,
+                    line,
+                    col + 1,
+                    {"segment_id": rest.split(element, 1)[0][:3]},
+                )
+            return

@@ -1,0 +1,146 @@
+"""The estimate reproduces DOMAIN §7.3 to the cent; rounding is half-up at one step."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from click.testing import CliRunner
+from conftest import FIXTURES
+
+from claimlint.cli import main
+from claimlint.estimate import estimate_claim, estimate_paths
+from claimlint.model import Claim
+from claimlint.money import cents
+from claimlint.profiles import load_profiles, parse_profile
+
+GOLD = FIXTURES / "profiles" / "example-mutual-ppo-gold.toml"
+EXAMPLE = FIXTURES / "history" / "domain-7-3.json"
+
+
+def _claim(lines, payer="SYNPAYER1") -> Claim:
+    data = {
+        "claim_id": "C1",
+        "payer_id": payer,
+        "date_of_service": "2025-01-10",
+        "subscriber": {"member_id": "SYN1", "birth_date": "1980-01-01"},
+        "ref": {"file": "t"},
+        "lines": [
+            {
+                "line_number": i + 1,
+                "code": code,
+                "charge": charge,
+                "teeth": [{"tooth": tooth, "surfaces": surfaces}],
+                "ref": {"file": "t"},
+            }
+            for i, (code, charge, tooth, surfaces) in enumerate(lines)
+        ],
+    }
+    return Claim.model_validate(data)
+
+
+def D(text: str) -> Decimal:
+    return Decimal(text)
+
+
+def test_domain_7_3_to_the_cent():
+    batch = estimate_paths([str(EXAMPLE)], load_profiles([GOLD]))
+    assert batch.problems == []
+    (claim,) = batch.claims
+    first, second = claim.lines
+    assert (first.code, first.paid_as) == ("D2392", "D2150")
+    assert (first.basis, first.deductible) == (D("120"), D("50"))
+    assert (first.plan_pays, first.patient_owes, first.write_off) == (D("56.00"), D("124"), D("70"))
+    assert (second.plan_pays, second.patient_owes, second.write_off) == (
+        D("80.00"),
+        D("20"),
+        D("45"),
+    )
+    totals = claim.totals
+    assert (totals.plan_pays, totals.patient_owes, totals.write_off) == (
+        D("136.00"),
+        D("144.00"),
+        D("115"),
+    )
+    assert totals.plan_pays + totals.patient_owes + totals.write_off == D("395")
+    assert batch.totals.to_dict()["plan_pays"] == "136.00"
+
+
+def test_out_of_network_patient_owes_office_fee_minus_plan():
+    profile = parse_profile(
+        {
+            "name": "oon",
+            "network": "out",
+            "coinsurance": {"basic": 80},
+            "deductible": {"amount": 50},
+            "alternate_benefits": [{"when": "posterior", "map": {"D2392": "D2150"}}],
+            "fee_schedule": {"D2392": 180, "D2150": 120},
+        },
+        source="t",
+    )
+    est = estimate_claim(_claim([("D2392", 250, "30", "MO")]), profile)
+    (line,) = est.lines
+    assert (line.plan_pays, line.patient_owes, line.write_off) == (D("56.00"), D("194"), D("0"))
+
+
+def test_plan_pay_is_rounded_half_up_once_and_capped_by_the_maximum():
+    profile = parse_profile(
+        {
+            "name": "r",
+            "coinsurance": {"basic": 85},
+            "annual_maximum": {"amount": 1000, "used": 900},
+            "fee_schedule": {"D2140": 99.99, "D2150": 120},
+        },
+        source="t",
+    )
+    est = estimate_claim(_claim([("D2140", 150, "3", "O"), ("D2150", 175, "14", "MO")]), profile)
+    first, second = est.lines
+    assert first.plan_pays == cents(D("99.99") * D("0.85")) == D("84.99")  # 84.9915 -> 84.99
+    assert cents(D("0.005")) == D("0.01") and cents(D("2.675")) == D("2.68")
+    assert second.plan_pays == D("15.01")  # 102.00 capped: 100 - 84.99 left of the maximum
+    assert second.patient_owes == D("120") - second.plan_pays
+
+
+def test_not_covered_amalgam_pays_nothing():
+    profile = parse_profile(
+        {"name": "na", "amalgam_covered": False, "coinsurance": {"basic": 80},
+         "fee_schedule": {"D2140": 100}},
+        source="t",
+    )  # fmt: skip
+    (line,) = estimate_claim(_claim([("D2140", 145, "3", "O")]), profile).lines
+    assert line.plan_pays == 0 and line.patient_owes == D("100") and "amalgam" in line.not_covered
+
+
+def test_missing_fees_make_the_estimate_incomplete_not_wrong():
+    profile = parse_profile({"name": "nf", "coinsurance": {"basic": 80}}, source="t")
+    est = estimate_claim(_claim([("D2140", 145, "3", "O")]), profile)
+    assert est.lines[0].plan_pays is None and not est.totals.complete
+    assert "not in the plan's fee schedule" in est.lines[0].problems[0]
+
+
+def test_cli_estimate_json_and_text():
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["estimate", str(EXAMPLE), "--profile", str(GOLD), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["totals"] == {
+        "office_fee": "395.00",
+        "plan_pays": "136.00",
+        "patient_owes": "144.00",
+        "write_off": "115.00",
+        "complete": True,
+    }
+    assert data["claims"][0]["lines"][0]["paid_as"] == "D2150"
+    text = runner.invoke(main, ["estimate", str(EXAMPLE), "--profile", str(GOLD)]).output
+    assert "$136.00" in text and "$124.00" in text
+
+
+def test_cli_estimate_bad_profile_exits_2_with_located_message(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[fee_schedule]\nD2392 = -1\n")
+    result = CliRunner().invoke(main, ["estimate", str(EXAMPLE), "--profile", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.toml: fee_schedule.D2392" in result.output
+    assert "Traceback" not in result.output

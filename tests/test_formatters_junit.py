@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from ci_sample import check_golden, render
+
+
+def test_junit_golden() -> None:
+    check_golden("junit.xml", render("junit"))
+
+
+def test_junit_suites_cases_and_failures() -> None:
+    root = ET.fromstring(render("junit"))
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    # one suite per input file, including the clean one and a file only seen in findings
+    assert list(suites) == [
+        "claims/batch.json",
+        "claims/clean.json",
+        "x12/claims.837",
+        "broken.json",
+    ]
+    clean = suites["claims/clean.json"]
+    assert clean.get("failures") == "0"
+    [case] = clean.findall("testcase")
+    assert case.find("failure") is None
+    batch = suites["claims/batch.json"]
+    names = [c.get("name") for c in batch.findall("testcase")]
+    assert len(names) == len(set(names)) == 4  # unique even for a repeated finding
+    assert names[0] == (
+        "claim PCN1001, line 2: CL301 surface-count-mismatch [surfaces] "
+        "(line 14, col 22; /claims/0/lines/1/surfaces)"
+    )
+    assert names[1].endswith(" #2")
+    failure = batch.find("testcase/failure")
+    assert failure is not None
+    assert failure.get("type") == "CL301"
+    assert failure.get("message", "").startswith("D2150 is a 2-surface code")
+    x12_case = suites["x12/claims.837"].find("testcase")
+    assert x12_case is not None and "PCN2001" in (x12_case.get("name") or "")
+    assert "segment 23 (TOO)" in (x12_case.get("name") or "")
+    assert root.get("tests") == "7" and root.get("failures") == "6"
+
+
+def test_junit_values_only_on_request() -> None:
+    assert "values: surfaces=MOD" in render("junit", show_values=True)
+    assert "values:" not in render("junit")

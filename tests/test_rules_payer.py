@@ -1,0 +1,153 @@
+"""Payer, frequency, documentation and money rules through the engine (beyond the fixtures)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from conftest import FIXTURES, TODAY
+
+from claimlint.cli import main
+from claimlint.config import Config
+from claimlint.dental.notes import read_note
+from claimlint.engine import Engine
+
+PROFILES = str(FIXTURES / "profiles")
+
+
+def _claim(cid, lines, payer="SYNPAYER1", plan="GOLD", dos="2025-11-03", member="SYN0001", **kw):
+    data = {
+        "claim_id": cid,
+        "payer_id": payer,
+        "plan_id": plan,
+        "subscriber": {"member_id": member, "birth_date": "1980-01-01"},
+        "date_of_service": dos,
+        "lines": [
+            {"line_number": i + 1, "code": c, "charge": 200, "tooth": t, "surfaces": s}
+            for i, (c, t, s) in enumerate(lines)
+        ],
+    }
+    data.update(kw)
+    return data
+
+
+def _lint(tmp_path, claims, inline=None, profiles=(PROFILES,), **cfg):
+    batch = {"version": "1", "claims": claims}
+    if inline:
+        batch["history"] = inline
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps(batch))
+    config = Config(today=TODAY, profiles=list(profiles), **cfg)
+    return Engine(config).lint_paths([str(path)]).findings
+
+
+def codes(findings, code):
+    return [f for f in findings if f.code == code]
+
+
+def test_payer_without_profile_is_reported_once_per_payer(tmp_path):
+    claims = [
+        _claim(f"C{i}", [("D2140", "3", "O")], payer="SYNPAYER9", member=f"SYN{i}")
+        for i in range(5)
+    ]
+    claims.append(_claim("D1", [("D2140", "3", "O")], payer="SYNPAYER8"))
+    found = codes(_lint(tmp_path, claims), "CL413")
+    assert len(found) == 2
+    assert "5 claim(s), first C0" in found[1].message or "5 claim(s), first C0" in found[0].message
+    # payer rules stay silent for those claims
+    assert not [f for f in _lint(tmp_path, claims) if f.code.startswith(("CL40", "CL41", "CL6"))
+                and f.code != "CL413"]  # fmt: skip
+
+
+def test_no_profiles_configured_means_no_payer_findings(tmp_path):
+    claims = [_claim("C1", [("D2392", "30", "MO")], dos="2025-01-10")]
+    found = _lint(tmp_path, claims, profiles=())
+    assert not [f for f in found if f.code in ("CL405", "CL413", "CL601", "CL602")]
+
+
+def test_frequency_per_benefit_year_count_and_history_duplicate(tmp_path):
+    # Sample Union: fillings 1 per tooth per benefit year starting in July
+    history = [
+        {"member_id": "SYN0001", "code": "D2391", "date": "2025-08-01", "tooth": "14",
+         "surfaces": "O", "claim_id": "OLD1"},
+        {"member_id": "SYN0001", "code": "D2391", "date": "2025-06-15", "tooth": "19",
+         "surfaces": "O"},
+    ]  # fmt: skip
+    claims = [
+        _claim("C1", [("D2392", "14", "MO"), ("D2392", "19", "MO")], payer="SYNPAYER2"),
+        _claim("C2", [("D2391", "14", "O")], payer="SYNPAYER2", dos="2025-08-01"),
+    ]
+    found = _lint(tmp_path, claims, inline=history)
+    freq = codes(found, "CL403")
+    assert [f.location.line for f in freq if f.location.claim_id == "C1"] == [1]  # 19: last year
+    assert "limit of 1 per benefit year (since 2025-07-01)" in freq[0].message
+    dup = codes(found, "CL412")
+    assert [(f.location.claim_id, "claim OLD1" in f.message) for f in dup] == [("C2", True)]
+
+
+def test_surface_rule_needs_overlapping_surfaces(tmp_path):
+    history = [{"member_id": "SYN0001", "code": "D2392", "date": "2025-06-02", "tooth": "30",
+                "surfaces": "MO"}]  # fmt: skip
+    claims = [_claim("C1", [("D2391", "30", "B")])]  # gold: per surface, 24 months
+    assert codes(_lint(tmp_path, claims, inline=history), "CL403") == []
+
+
+def test_sqlite_history_from_config_drives_frequency(tmp_path):
+    from claimlint.history import SQLiteHistory
+    from claimlint.model import PriorProcedure
+
+    db = tmp_path / "h.sqlite"
+    store = SQLiteHistory(db, create=True)
+    store.add_many([PriorProcedure(member_id="SYN0001", code="D2392", date="2025-06-02",
+                                   tooth="30", surfaces="MO")])  # fmt: skip
+    store.close()
+    claims = [_claim("C1", [("D2391", "30", "O")])]
+    found = _lint(tmp_path, claims, history=str(db))
+    assert len(codes(found, "CL403")) == 1 and len(codes(found, "CL501")) == 1
+    assert "prior restoration on 30-O on 2025-06-02, inside the 24-month window" in (
+        codes(found, "CL501")[0].message
+    )
+
+
+def test_messages_carry_no_member_ids(tmp_path):
+    history = [{"member_id": "SYN0001", "code": "D2392", "date": "2025-06-02", "tooth": "30",
+                "surfaces": "MO"}]  # fmt: skip
+    claims = [_claim("C1", [("D2391", "30", "O"), ("D2391", "30", "O")])]
+    for finding in _lint(tmp_path, claims, inline=history):
+        assert "SYN0001" not in finding.message
+
+
+def test_note_reader_finds_what_the_audit_needs():
+    bare = read_note("filling on #19")
+    assert bare.teeth == {"19"} and not bare.surfaces and not bare.materials
+    assert not bare.has_reason
+    full = read_note("#19 MO composite, recurrent decay into dentin")
+    assert full.surfaces == {"M", "O"} and full.materials == {"composite"} and full.dentin
+    assert read_note("#14 PFM crown, fractured cusp").materials == {"porcelain-fused-to-metal"}
+    pfm = read_note("#18 porcelain fused to high noble crown seated")
+    assert pfm.materials == {"porcelain-fused-to-metal"}
+    assert read_note("D2951: two pins, missing cusp, insufficient structure").pin_rationale
+
+
+def test_cli_check_with_a_broken_profile_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nalternate_benefits:\n  - when: posterior\n    map: {D2392: D9999}\n")
+    cfg = tmp_path / "claimlint.toml"
+    cfg.write_text(f'profiles = ["{bad.name}"]\n')
+    batch = FIXTURES / "history" / "domain-7-3.json"
+    result = CliRunner().invoke(main, ["check", str(batch), "--config", str(cfg)])
+    assert result.exit_code == 2
+    assert "bad.yaml: alternate_benefits[0].map.D2392: unknown code 'D9999'" in result.output
+
+
+def test_cli_history_import_reports_rows_and_exit_code(tmp_path):
+    prior = tmp_path / "prior.csv"
+    prior.write_text("member_id,code,date,tooth\nSYN1,D2140,2025-01-01,3\nSYN1,D2140,nope,3\n")
+    db = tmp_path / "h.sqlite"
+    runner = CliRunner()
+    result = runner.invoke(main, ["history", "import", str(prior), "--history", str(db)])
+    assert result.exit_code == 1
+    assert "prior.csv: row 3: date 'nope' is not YYYY-MM-DD" in result.output
+    assert "1 procedure(s) imported" in result.output
+    again = runner.invoke(main, ["history", "import", str(prior), "--history", str(db)])
+    assert "0 procedure(s) imported" in again.output and "1 already present" in again.output
