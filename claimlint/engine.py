@@ -18,6 +18,7 @@ from pathlib import Path
 from claimlint.checks.base import Check, Context
 from claimlint.checks.source import SchemaViolation, UnreadableFile
 from claimlint.config import Config
+from claimlint.dental.cdt import lookup
 from claimlint.findings import Finding, Report, Scope, fingerprint, project_path
 from claimlint.model import Claim, SourceRef
 from claimlint.readers.base import (
@@ -64,12 +65,29 @@ def unknown_selectors(registry: Registry, config: Config) -> list[str]:
     return out
 
 
+#: distinct line codes whose dispatch tuple is cached (junk codes beyond this are recomputed)
+_DISPATCH_CACHE_MAX = 4096
+
+
 @dataclass(slots=True)
 class CheckSet:
+    """The selected checks by scope, in code order, and the per-code dispatch of line checks.
+
+    ``line_for(code, profiled)`` is the tuple of line checks that can fire on a line with that
+    procedure code (their ``applies_to`` contains it, or is None), leaving out the
+    ``needs_profile`` checks when the claim has no payer profile. It is computed once per code
+    and cached; the order is always the order of ``line``.
+    """
+
     line: list[Check] = field(default_factory=list)
     claim: list[Check] = field(default_factory=list)
     batch: list[Check] = field(default_factory=list)
     selected_codes: frozenset[str] = frozenset()
+    #: claim checks to run on a claim without a payer profile
+    claim_plain: list[Check] = field(default_factory=list)
+    #: code → line checks, for claims with a payer profile / without one
+    line_by_code: dict[str, tuple[Check, ...]] = field(default_factory=dict)
+    line_by_code_plain: dict[str, tuple[Check, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, classes: Sequence[type[Check]]) -> CheckSet:
@@ -81,20 +99,59 @@ class CheckSet:
                 out.claim.append(c())
             elif c.scope is Scope.BATCH:
                 out.batch.append(c())
+        out.claim_plain = [c for c in out.claim if not c.needs_profile]
         return out
+
+    def line_for(self, code: str, profiled: bool) -> tuple[Check, ...]:
+        """The line checks for a line with procedure ``code`` (cached per code)."""
+        table = self.line_by_code if profiled else self.line_by_code_plain
+        hit = table.get(code)
+        if hit is not None:
+            return hit
+        record = lookup(code) if isinstance(code, str) else None
+        canonical = record.code if record is not None else code
+        hit = tuple(
+            check
+            for check in self.line
+            if (profiled or not check.needs_profile)
+            and (
+                check.applies_to is None
+                or code in check.applies_to
+                or canonical in check.applies_to
+            )
+        )
+        if len(table) < _DISPATCH_CACHE_MAX:
+            table[code] = hit
+        return hit
 
 
 def lint_claim(claim: Claim, ctx: Context, checks: CheckSet) -> list[Finding]:
-    """All findings of the selected line, claim and batch checks for one claim."""
+    """All findings of the selected line, claim and batch checks for one claim.
+
+    Order: for each line, its line checks in code order; then claim checks; then batch
+    checks. Checks return an empty tuple for a clean item, so a clean claim costs a few
+    lookups per line.
+    """
     ctx.claim = claim
     found: list[Finding] = []
+    profiled = ctx.profiles is not None and ctx.profile(claim) is not None
+    table = checks.line_by_code if profiled else checks.line_by_code_plain
     for line in claim.lines:
-        for check in checks.line:
-            found.extend(check.check(line, ctx))
-    for check in checks.claim:
-        found.extend(check.check(claim, ctx))
+        run = table.get(line.code)
+        if run is None:
+            run = checks.line_for(line.code, profiled)
+        for check in run:
+            out = check.check(line, ctx)
+            if out:
+                found.extend(out)
+    for check in checks.claim if profiled else checks.claim_plain:
+        out = check.check(claim, ctx)
+        if out:
+            found.extend(out)
     for check in checks.batch:
-        found.extend(check.check(claim, ctx))
+        out = check.check(claim, ctx)
+        if out:
+            found.extend(out)
     return found
 
 

@@ -39,6 +39,43 @@ class Context:
     profiles: Any = None
     history: Any = None
     _state: dict[str, Any] = field(default_factory=dict)
+    #: (claim, profiles, profile) of the last :meth:`profile` lookup
+    _profile: tuple[Any, Any, Any] | None = None
+    #: (claim, {key: value}) of :meth:`memo`
+    _memo: tuple[Any, dict[str, Any]] | None = None
+
+    def profile(self, claim: Claim | None = None) -> Any:
+        """The payer profile of ``claim`` (default ``self.claim``), or None.
+
+        The same answer as ``claimlint.profiles.for_context``, looked up once per claim: every
+        payer rule of every line asks, and most runs have no profile at all.
+        """
+        profiles = self.profiles
+        if not profiles:
+            return None
+        if claim is None:
+            claim = self.claim
+            if claim is None:
+                return None
+        cached = self._profile
+        if cached is not None and cached[0] is claim and cached[1] is profiles:
+            return cached[2]
+        found = profiles.for_claim(claim)
+        self._profile = (claim, profiles, found)
+        return found
+
+    def memo(self, claim: Claim, key: str, compute: Any) -> Any:
+        """``compute(claim)`` computed once per claim for ``key`` (views several checks share,
+        e.g. the claim's lines grouped by tooth and date)."""
+        cached = self._memo
+        if cached is None or cached[0] is not claim:
+            cached = self._memo = (claim, {})
+        values = cached[1]
+        try:
+            return values[key]
+        except KeyError:
+            value = values[key] = compute(claim)
+            return value
 
     def state(self, check: Check, factory: Any = dict) -> Any:
         """Per-run mutable state for batch checks, keyed by check code."""
@@ -58,6 +95,12 @@ class Check:
     tags: ClassVar[tuple[str, ...]] = ()
     #: applies only to these source formats (e.g. ("x12",)); empty = all formats
     formats: ClassVar[tuple[str, ...]] = ()
+    #: line checks: the CDT codes a finding is possible on (None = every code, unknown codes
+    #: included). The engine runs a line check only on lines whose code is in this set.
+    applies_to: ClassVar[frozenset[str] | None] = None
+    #: the check can only find something when the claim has a payer profile; the engine skips
+    #: it for claims without one (the check still tests for the profile itself)
+    needs_profile: ClassVar[bool] = False
 
     def check(self, item: Any, ctx: Context) -> Iterable[Finding]:  # pragma: no cover - abstract
         return ()

@@ -7,11 +7,12 @@ the reader's ``refs`` place each finding on the element (``CLM02``, ``SV302`` â€
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from claimlint.checks.base import Check, Context
-from claimlint.dental.npi import normalize_npi, npi_valid
+from claimlint.dental.cdt import CODES
+from claimlint.dental.npi import normalize_npi, npi_valid, npi_valid_cached
 from claimlint.findings import Finding, Scope, Severity
 from claimlint.model import Claim, ServiceLine
 
@@ -26,6 +27,9 @@ CDT_CODE = re.compile(r"D\d{4}")
 CDT_QUALIFIER = "AD"
 # "PO BOX 12", "P.O. Box", "Post Office Box", "POB 4", "Lock Box"
 PO_BOX = re.compile(r"\b(?:P\.?\s*O\.?\s*B(?:OX)?|POST\s+OFFICE\s+BOX|LOCK\s*BOX)\b", re.I)
+
+
+_ZERO = Decimal(0)
 
 
 def _money(value: Decimal) -> str:
@@ -58,7 +62,18 @@ class ClaimTotalMismatch(Check):
     severity = Severity.ERROR
     scope = Scope.CLAIM
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        total = claim.total_charge
+        if total is not None and claim.lines:
+            line_sum = _ZERO
+            for line in claim.lines:
+                if line.charge is not None:
+                    line_sum += line.charge
+            if total == line_sum and total > 0:
+                return ()
+        return self._findings(claim, ctx)
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         total = claim.total_charge
         charges = [line.charge for line in claim.lines if line.charge is not None]
         line_sum = sum(charges, Decimal(0))
@@ -113,7 +128,12 @@ class NegativeCharge(Check):
     severity = Severity.ERROR
     scope = Scope.LINE
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if line.charge is None or line.charge >= 0:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         if line.charge is not None and line.charge < 0:
             yield self.on_line(
                 ctx,
@@ -150,7 +170,13 @@ class FrequencyCode(Check):
     severity = Severity.ERROR
     scope = Scope.CLAIM
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        code = claim.frequency_code
+        if code is None or code == "1":
+            return ()
+        return self._findings(claim, ctx)
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         code = claim.frequency_code
         if code is None:
             return
@@ -197,7 +223,13 @@ class NpiCheckDigit(Check):
     severity = Severity.ERROR
     scope = Scope.CLAIM
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        for provider in (claim.billing_provider, claim.rendering_provider):
+            if provider is not None and provider.npi and not npi_valid_cached(provider.npi):
+                return self._findings(claim, ctx)
+        return ()
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         for role, provider in (
             ("billing", claim.billing_provider),
             ("rendering", claim.rendering_provider),
@@ -244,7 +276,17 @@ class BillingAddress(Check):
     severity = Severity.WARNING
     scope = Scope.CLAIM
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        provider = claim.billing_provider
+        if provider is None:
+            return ()
+        if not provider.address:
+            zip_code = provider.postal_code
+            if zip_code is None or (len(zip_code) == 9 and zip_code.isdigit()):
+                return ()
+        return self._findings(claim, ctx)
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         provider = claim.billing_provider
         if provider is None:
             return
@@ -290,7 +332,13 @@ class CdtProcedureCode(Check):
     severity = Severity.ERROR
     scope = Scope.LINE
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        qualifier = line.code_qualifier
+        if (qualifier is None or qualifier == CDT_QUALIFIER) and line.code in CODES:
+            return ()  # every code of the CDT table is D + four digits
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         if line.code_qualifier is not None and line.code_qualifier != CDT_QUALIFIER:
             yield self.on_line(
                 ctx,
@@ -336,7 +384,12 @@ class ClaimNoteLimits(Check):
     severity = Severity.WARNING
     scope = Scope.CLAIM
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        if not claim.notes:
+            return ()
+        return self._findings(claim, ctx)
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         for i, note in enumerate(claim.notes, 1):
             if len(note.text) > NOTE_MAX_CHARS:
                 yield self.on_claim(
@@ -391,7 +444,12 @@ class AttachmentControlNumber(Check):
     severity = Severity.ERROR
     scope = Scope.CLAIM
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        if not claim.attachments:
+            return ()
+        return self._findings(claim, ctx)
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         low, high = ATTACHMENT_CONTROL_LENGTH
         for i, att in enumerate(claim.attachments, 1):
             number = att.control_number

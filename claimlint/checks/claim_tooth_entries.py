@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from claimlint.checks.base import Check, Context
 from claimlint.dental.teeth import is_valid_iso, is_valid_universal
@@ -39,7 +39,14 @@ class ToothQualifier(Check):
     severity = Severity.ERROR
     scope = Scope.LINE
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        for entry in line.teeth:
+            qualifier = entry.qualifier
+            if qualifier is not None and qualifier != UNIVERSAL_QUALIFIER:
+                return self._findings(line, ctx)
+        return ()
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         for entry in line.teeth:
             if entry.qualifier is None or entry.qualifier == UNIVERSAL_QUALIFIER:
                 continue
@@ -83,7 +90,12 @@ class SeveralTeethNeedCountOne(Check):
     severity = Severity.ERROR
     scope = Scope.LINE
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if len(line.teeth) > 1 and line.quantity != 1:
+            return self._findings(line, ctx)
+        return ()
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         if len(line.teeth) > 1 and line.quantity != 1:
             teeth = ", ".join(t.tooth or "?" for t in line.teeth)
             yield self.on_line(
@@ -128,7 +140,15 @@ class ToothNumberingSystem(Check):
     severity = Severity.ERROR
     scope = Scope.LINE
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        for entry in line.teeth:
+            # a finding needs ISO numbering, or no system with a qualifier
+            system = entry.system
+            if system == "iso" or (system is None and entry.qualifier is not None):
+                return self._findings(line, ctx)
+        return ()
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         for entry in line.teeth:
             if entry.system == "iso":
                 written = entry.original or entry.tooth

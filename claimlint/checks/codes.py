@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from claimlint.checks.base import Check, Context
 from claimlint.dental import surfaces as sf
 from claimlint.dental.cdt import (
+    CODES,
     INCISAL_ANGLE_CANDIDATES,
     INCISAL_ANGLE_CODES,
+    ONLAY_CODES,
+    REGION_CODES,
+    SURFACE_COUNT_RANGE,
     is_cdt_shaped,
     lookup,
     one_surface_alternative,
@@ -52,7 +56,12 @@ class UnknownProcedureCode(Check):
     scope = Scope.LINE
     tags = ("codes",)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if line.code in CODES:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         if lookup(line.code) is not None or not is_cdt_shaped(line.code):
             return
         yield self.on_line(
@@ -94,8 +103,20 @@ class SurfaceCountMismatch(Check):
     severity = Severity.ERROR
     scope = Scope.LINE
     tags = ("codes", "surfaces")
+    applies_to = frozenset(SURFACE_COUNT_RANGE)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        fits = SURFACE_COUNT_RANGE.get(line.code)
+        if fits is not None:
+            low, high = fits
+            for entry in line.teeth:
+                surfaces = entry.surfaces
+                if surfaces not in sf.CLEAN or not low <= len(surfaces) <= high:
+                    return self._findings(line, ctx)
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         info = lookup(line.code)
         if info is None or not info.surface_counted or not line.teeth:
             return
@@ -158,8 +179,19 @@ class CompositeRegionMismatch(Check):
     severity = Severity.ERROR
     scope = Scope.LINE
     tags = ("codes", "teeth")
+    applies_to = frozenset(REGION_CODES)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        region = REGION_CODES.get(line.code)
+        if region is not None:
+            for entry in line.teeth:
+                tooth = TEETH.get(entry.tooth) if entry.tooth else None
+                if tooth is not None and tooth.region != region:
+                    return self._findings(line, ctx)
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         info = lookup(line.code)
         if info is None or info.region == "any":
             return
@@ -215,8 +247,26 @@ class IncisalAngleCheck(Check):
     severity = Severity.WARNING
     scope = Scope.LINE
     tags = ("codes", "surfaces")
+    applies_to = INCISAL_ANGLE_CODES | INCISAL_ANGLE_CANDIDATES
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        code = line.code
+        if code in INCISAL_ANGLE_CANDIDATES:
+            # a finding needs the incisal surface plus M or D
+            for entry in line.teeth:
+                if "I" in entry.surfaces:
+                    return self._findings(line, ctx)
+            return ()
+        if code not in INCISAL_ANGLE_CODES:
+            return ()
+        # D2335: a finding needs one to three surfaces and no incisal surface
+        for entry in line.teeth:
+            surfaces = entry.surfaces
+            if surfaces and "I" not in surfaces and len(set(surfaces)) < 4:
+                return self._findings(line, ctx)
+        return ()
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         code = line.code
         if code not in INCISAL_ANGLE_CODES and code not in INCISAL_ANGLE_CANDIDATES:
             return
@@ -275,8 +325,17 @@ class OneSurfaceOnlay(Check):
     severity = Severity.ERROR
     scope = Scope.LINE
     tags = ("codes", "surfaces")
+    applies_to = ONLAY_CODES
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if line.code in ONLAY_CODES:
+            for entry in line.teeth:
+                if len(entry.surfaces) < 2 or entry.surfaces not in sf.CLEAN:
+                    return self._findings(line, ctx)
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         info = lookup(line.code)
         if info is None or info.kind != "onlay":
             return

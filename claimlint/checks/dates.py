@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from claimlint.checks.base import Check, Context
 from claimlint.findings import Finding, Scope, Severity
@@ -43,7 +43,25 @@ class DateOfService(Check):
     scope = Scope.CLAIM
     tags = ("dates",)
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        # clean: no predetermination, every date a real date not after today, and a date
+        # on the claim or on every line
+        if claim.predetermination or not claim.lines:
+            return self._findings(claim, ctx)
+        today = ctx.today
+        claim_date = claim.date_of_service
+        if claim_date is not None and (type(claim_date) is not dt.date or claim_date > today):
+            return self._findings(claim, ctx)
+        for line in claim.lines:
+            day = line.date_of_service
+            if day is None:
+                if claim_date is None:
+                    return self._findings(claim, ctx)
+            elif type(day) is not dt.date or day > today:
+                return self._findings(claim, ctx)
+        return ()
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         if claim.predetermination:
             yield from self._predetermination(claim, ctx)
             return

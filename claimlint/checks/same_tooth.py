@@ -4,7 +4,7 @@ restorations."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import combinations
 
 from claimlint.checks.base import Check, Context
@@ -17,6 +17,24 @@ from claimlint.model import Claim
 
 PIN_CODES = codes_in_family("pin")
 PROTECTIVE_CODES = codes_in_family("protective")
+
+
+def _groups(claim: Claim, ctx: Context) -> dict:
+    """The claim's tooth entries by (tooth, date), computed once per claim for all checks."""
+    return ctx.memo(claim, "by_tooth_and_date", by_tooth_and_date)
+
+
+def _tooth_repeats(claim: Claim) -> bool:
+    """Does a tooth appear on two tooth entries? (Else no (tooth, date) group has two.)"""
+    seen: set[str] = set()
+    for line in claim.lines:
+        for entry in line.teeth:
+            tooth = entry.tooth
+            if tooth:
+                if tooth in seen:
+                    return True
+                seen.add(tooth)
+    return False
 
 
 def _lines(tls: list[ToothLine]) -> str:
@@ -55,10 +73,14 @@ class PinRetention(Check):
     scope = Scope.CLAIM
     tags = ("codes", "same-tooth")
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
-        if not any(ln.code in PIN_CODES for ln in claim.lines):
-            return
-        for (tooth, _date), group in by_tooth_and_date(claim).items():
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        for line in claim.lines:
+            if line.code in PIN_CODES:
+                return self._findings(claim, ctx)
+        return ()
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        for (tooth, _date), group in _groups(claim, ctx).items():
             pins = [tl for tl in group if tl.line.code in PIN_CODES]
             if not pins:
                 continue
@@ -138,10 +160,16 @@ class ProtectiveRestorationBundled(Check):
     scope = Scope.CLAIM
     tags = ("codes", "same-tooth")
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
-        if len(claim.lines) < 2 or not any(ln.code in PROTECTIVE_CODES for ln in claim.lines):
-            return
-        for (tooth, _date), group in by_tooth_and_date(claim).items():
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        if len(claim.lines) < 2:
+            return ()
+        for line in claim.lines:
+            if line.code in PROTECTIVE_CODES:
+                return self._findings(claim, ctx)
+        return ()
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        for (tooth, _date), group in _groups(claim, ctx).items():
             final = [tl for tl in group if tl.code is not None and tl.code.definitive]
             if not final:
                 continue
@@ -197,10 +225,13 @@ class SurfaceBilledTwice(Check):
     scope = Scope.CLAIM
     tags = ("surfaces", "same-tooth", "payer")
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
-        if len(claim.lines) < 2:
-            return
-        for (tooth, _date), group in by_tooth_and_date(claim).items():
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        if len(claim.lines) < 2 or not _tooth_repeats(claim):
+            return ()
+        return self._findings(claim, ctx)
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        for (tooth, _date), group in _groups(claim, ctx).items():
             if len(group) < 2:
                 continue
             for a, b in combinations(_surface_lines(group), 2):
@@ -257,10 +288,13 @@ class ContiguousRestorations(Check):
     scope = Scope.CLAIM
     tags = ("surfaces", "same-tooth", "payer")
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
-        if len(claim.lines) < 2:
-            return
-        for (tooth, _date), group in by_tooth_and_date(claim).items():
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        if len(claim.lines) < 2 or not _tooth_repeats(claim):
+            return ()
+        return self._findings(claim, ctx)
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        for (tooth, _date), group in _groups(claim, ctx).items():
             if len(group) < 2:
                 continue
             info = TEETH.get(tooth)

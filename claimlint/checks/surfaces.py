@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from claimlint.checks.base import Check, Context
 from claimlint.dental import surfaces as sf
-from claimlint.dental.cdt import lookup
+from claimlint.dental.cdt import TOOTH_ONLY_CODES, lookup
 from claimlint.dental.lines import entry_ref
-from claimlint.dental.teeth import TEETH
+from claimlint.dental.teeth import REGION_SURFACES, TEETH
 from claimlint.findings import Finding, Scope, Severity
 from claimlint.model import ServiceLine
 
@@ -49,7 +49,13 @@ class InvalidSurfaceCode(Check):
     scope = Scope.LINE
     tags = ("surfaces",)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        for entry in line.teeth:
+            if entry.surfaces not in sf.CLEAN:
+                return self._findings(line, ctx)
+        return ()
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         for entry in line.teeth:
             if not entry.surfaces:
                 continue
@@ -101,7 +107,13 @@ class DuplicateSurface(Check):
     scope = Scope.LINE
     tags = ("surfaces",)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        for entry in line.teeth:
+            if len(entry.surfaces) > 1 and entry.surfaces not in sf.CLEAN:
+                return self._findings(line, ctx)
+        return ()
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         for entry in line.teeth:
             if len(entry.surfaces) < 2:
                 continue
@@ -148,7 +160,15 @@ class SurfaceRegionMismatch(Check):
     scope = Scope.LINE
     tags = ("surfaces", "teeth")
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        for entry in line.teeth:
+            if entry.surfaces:
+                allowed = REGION_SURFACES.get(entry.tooth) if entry.tooth else None
+                if allowed is not None and not allowed.issuperset(entry.surfaces):
+                    return self._findings(line, ctx)
+        return ()
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         for entry in line.teeth:
             if not entry.surfaces or not entry.tooth:
                 continue
@@ -204,8 +224,15 @@ class SurfacesOnToothOnlyCode(Check):
     severity = Severity.WARNING
     scope = Scope.LINE
     tags = ("surfaces", "codes")
+    applies_to = TOOTH_ONLY_CODES
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        for entry in line.teeth:
+            if entry.surfaces:
+                return self._findings(line, ctx)
+        return ()
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         if not line.teeth:
             return
         info = lookup(line.code)
@@ -252,7 +279,13 @@ class TooManySurfaces(Check):
     scope = Scope.LINE
     tags = ("surfaces",)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        for entry in line.teeth:
+            if len(entry.surfaces) > sf.MAX_SURFACES:
+                return self._findings(line, ctx)
+        return ()
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         for entry in line.teeth:
             if len(entry.surfaces) > sf.MAX_SURFACES:
                 yield self.on_line(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from claimlint.checks.base import Check, Context
-from claimlint.dental.cdt import lookup
+from claimlint.dental.cdt import TOOTH_REQUIRED_CODES, lookup
 from claimlint.dental.lines import entry_ref
-from claimlint.dental.teeth import TEETH
+from claimlint.dental.teeth import SUPERNUMERARY, TEETH
 from claimlint.findings import Finding, Scope, Severity
 from claimlint.model import ServiceLine
 
@@ -39,8 +39,15 @@ class ToothNumberRequired(Check):
     severity = Severity.ERROR
     scope = Scope.LINE
     tags = ("teeth",)
+    applies_to = TOOTH_REQUIRED_CODES
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        for entry in line.teeth:
+            if entry.tooth:
+                return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         info = lookup(line.code)
         if info is None or not info.tooth_required:
             return
@@ -84,7 +91,14 @@ class InvalidToothNumber(Check):
     scope = Scope.LINE
     tags = ("teeth",)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        for entry in line.teeth:
+            tooth = entry.tooth
+            if tooth is not None and tooth not in TEETH:
+                return self._findings(line, ctx)
+        return ()
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         for entry in line.teeth:
             tooth = entry.tooth
             if tooth is None or tooth in TEETH:
@@ -129,7 +143,13 @@ class SupernumeraryTooth(Check):
     scope = Scope.LINE
     tags = ("teeth",)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        for entry in line.teeth:
+            if entry.tooth in SUPERNUMERARY:
+                return self._findings(line, ctx)
+        return ()
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         for entry in line.teeth:
             info = TEETH.get(entry.tooth) if entry.tooth else None
             if info is None or not info.supernumerary:

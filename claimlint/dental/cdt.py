@@ -11,6 +11,7 @@ tooth region (amalgam 3 → D2160; composite 2 on an anterior tooth → D2331).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -527,3 +528,34 @@ INCLUDED_IN: dict[str, frozenset[str]] = {
     "pin": frozenset({"buildup"}),  # D2950 includes any pins (DOMAIN §1.2, §5.7)
 }
 """Add-on family → families whose codes already include it on the same tooth and date."""
+
+
+# -- per-code tables for the checks' fast paths (one dict or set lookup per line) -------------
+
+
+def codes_where(test: Callable[[CdtCode], bool]) -> frozenset[str]:
+    """Every code whose record passes ``test`` (what a line check ``applies_to``)."""
+    return frozenset(c.code for c in CODES.values() if test(c))
+
+
+SURFACE_COUNT_RANGE: dict[str, tuple[int, int]] = {
+    c.code: (1 if c.incisal_angle_code else c.min_surfaces, c.max_surfaces)
+    for c in CODES.values()
+    if c.min_surfaces is not None and c.max_surfaces is not None
+}
+"""Surface-counted code → (fewest, most) distinct surfaces that fit it
+(:meth:`CdtCode.surface_count_fits` as a table)."""
+
+TOOTH_REQUIRED_CODES: frozenset[str] = codes_where(lambda c: c.tooth_required)
+"""Codes reported per tooth (CL201)."""
+
+TOOTH_ONLY_CODES: frozenset[str] = codes_where(
+    lambda c: not c.surfaces_reported and not c.surfaces_optional
+)
+"""Codes that take no surfaces (CL208)."""
+
+REGION_CODES: dict[str, str] = {c.code: c.region for c in CODES.values() if c.region != "any"}
+"""Codes for one tooth region only → that region (CL302)."""
+
+ONLAY_CODES: frozenset[str] = codes_where(lambda c: c.kind == "onlay")
+"""Onlay codes (CL304)."""

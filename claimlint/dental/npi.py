@@ -7,6 +7,8 @@ form (15 digits, ``80840`` + NPI) is also accepted, as some systems store it tha
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 PREFIX = "80840"
 
 
@@ -41,3 +43,9 @@ def npi_valid(value: str | None) -> bool:
     """True for a 10-digit NPI (optionally 80840-prefixed) with a valid check digit."""
     npi = normalize_npi(value)
     return npi is not None and luhn_ok(PREFIX + npi)
+
+
+@lru_cache(maxsize=4096)
+def npi_valid_cached(value: str) -> bool:
+    """:func:`npi_valid`, memoised: a batch repeats a handful of provider NPIs."""
+    return npi_valid(value)

@@ -77,6 +77,20 @@ ADJACENT: frozenset[frozenset[str]] = frozenset(frozenset(p) for p in _TOUCHING)
 """Unordered surface pairs that touch."""
 
 
+def _clean_tuples() -> frozenset[tuple[str, ...]]:
+    from itertools import permutations
+
+    return frozenset(
+        combo for n in range(MAX_SURFACES + 1) for combo in permutations(sorted(VALID), n)
+    )
+
+
+CLEAN: frozenset[tuple[str, ...]] = _clean_tuples()
+"""Every surfaces tuple of distinct valid letters, at most five, in any order (3,620 tuples):
+``entry.surfaces in CLEAN`` is the one-lookup test that the letters need no surface finding
+(no invalid letter, no duplicate, not too many)."""
+
+
 def letters(surfaces: Iterable[str] | str) -> tuple[str, ...]:
     """Upper-cased single letters, separators dropped (``"m,o d"`` → ``("M","O","D")``)."""
     if isinstance(surfaces, str):
@@ -162,6 +176,7 @@ def shared(first: Iterable[str] | str, second: Iterable[str] | str) -> str:
 
 __all__ = [
     "ADJACENT",
+    "CLEAN",
     "MAX_SURFACES",
     "NAMES",
     "ORDER",

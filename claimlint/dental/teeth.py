@@ -195,3 +195,15 @@ def universal_to_iso(tooth: object) -> str | None:
     """Universal → ISO 3950 (``3`` → ``16``, ``K`` → ``75``); None for supernumerary/invalid."""
     info = tooth_info(tooth)
     return info.iso if info is not None else None
+
+
+# -- per-tooth tables for the checks' fast paths ------------------------------------------------
+
+REGION_SURFACES: dict[str, frozenset[str]] = {
+    tooth: frozenset("MDLOB" if info.region == "posterior" else "MDLIF")
+    for tooth, info in TEETH.items()
+}
+"""Tooth → the surface letters that exist on it (M, D, L plus O, B back or I, F front)."""
+
+SUPERNUMERARY: frozenset[str] = frozenset(t for t, info in TEETH.items() if info.supernumerary)
+"""Supernumerary designations (51–82, AS–TS)."""
