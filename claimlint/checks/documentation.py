@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from claimlint import profiles as prof
 from claimlint.checks.base import Check, Context
@@ -24,6 +24,12 @@ from claimlint.profiles import add_months
 RADIOGRAPH_TYPES = frozenset({"RB", "OZ"})
 DEFAULT_MAX_RESTORATIONS = prof.DEFAULT_MAX_RESTORATIONS_PER_VISIT
 CLONE_MIN_TEETH = 3
+#: codes the chart-note audit reads (restorations and pin retention)
+AUDITABLE_CODES: frozenset[str] = benefits.FAMILIES["restoration"] | benefits.FAMILIES["pin"]
+#: codes that need a pre-operative radiograph (``benefits.needs_radiograph``)
+RADIOGRAPH_CODES: frozenset[str] = frozenset().union(
+    *(benefits.FAMILIES[f] for f in benefits.RADIOGRAPH_FAMILIES)
+)
 
 
 def has_narrative(claim: Claim, tooth: str | None) -> bool:
@@ -67,8 +73,14 @@ class ReplacementWithoutNarrative(Check):
     severity = Severity.WARNING
     scope = Scope.LINE
     tags = ("documentation", "history")
+    needs_profile = True
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if ctx.profile() is None:
+            return ()  # no frequency window without a profile
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         claim = ctx.claim
         hits = hits_for(line, ctx)
         if not hits or claim is None or has_narrative(claim, line.tooth):
@@ -111,6 +123,7 @@ class CrownRadiograph(Check):
     severity = Severity.WARNING
     scope = Scope.LINE
     tags = ("documentation",)
+    applies_to = RADIOGRAPH_CODES
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         claim = ctx.claim
@@ -139,7 +152,7 @@ class CrownRadiograph(Check):
 
 
 def _auditable(code: str) -> bool:
-    return code in benefits.FAMILIES["restoration"] or code in benefits.FAMILIES["pin"]
+    return code in AUDITABLE_CODES
 
 
 class ChartNoteIncomplete(Check):
@@ -168,8 +181,14 @@ class ChartNoteIncomplete(Check):
     severity = Severity.WARNING
     scope = Scope.LINE
     tags = ("documentation",)
+    applies_to = AUDITABLE_CODES
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if not line.note:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         if not line.note or not _auditable(line.code):
             return
         facts = read_note(line.note)
@@ -222,8 +241,14 @@ class ChartNoteContradicts(Check):
     severity = Severity.ERROR
     scope = Scope.LINE
     tags = ("documentation",)
+    applies_to = AUDITABLE_CODES
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if not line.note:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         if not line.note or not _auditable(line.code):
             return
         facts = read_note(line.note)
@@ -310,8 +335,14 @@ class ChartNoteDoesNotSupportCode(Check):
     severity = Severity.WARNING
     scope = Scope.LINE
     tags = ("documentation",)
+    applies_to = frozenset(SUPPORT_RULES)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if not line.note:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         rule = SUPPORT_RULES.get(line.code)
         if not line.note or rule is None:
             return
@@ -373,7 +404,7 @@ class ClonedNotesOrVolume(Check):
                     "an audit trigger.",
                     field="lines",
                 )
-        profile = prof.for_context(ctx, claim)
+        profile = ctx.profile(claim)
         limit = profile.max_restorations_per_visit if profile else DEFAULT_MAX_RESTORATIONS
         for day, count in sorted(per_day.items(), key=lambda kv: str(kv[0])):
             if count > limit:

@@ -3,10 +3,9 @@ each claim is estimated on its own against the profile's remaining deductible an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from claimlint import history as hist
-from claimlint import profiles as prof
 from claimlint.checks.base import Check, Context
 from claimlint.estimate import estimate_claim
 from claimlint.findings import Finding, Scope, Severity
@@ -44,8 +43,15 @@ class EstimatePerLine(Check):
     scope = Scope.CLAIM
     tags = ("money",)
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
-        profile = prof.for_context(ctx, claim)
+    needs_profile = True
+
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        if ctx.profile(claim) is None:
+            return ()
+        return self._findings(claim, ctx)
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        profile = ctx.profile(claim)
         if profile is None:
             return
         ctx.claim = claim
@@ -95,8 +101,15 @@ class InNetworkBalanceBilling(Check):
     scope = Scope.CLAIM
     tags = ("money",)
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
-        profile = prof.for_context(ctx, claim)
+    needs_profile = True
+
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        if ctx.profile(claim) is None:
+            return ()
+        return self._findings(claim, ctx)
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        profile = ctx.profile(claim)
         if profile is None or not profile.in_network or profile.balance_billing_allowed:
             return
         ctx.claim = claim
@@ -148,8 +161,15 @@ class AlternateBenefitFeeMissing(Check):
     scope = Scope.LINE
     tags = ("money",)
 
-    def check(self, line, ctx: Context) -> Iterator[Finding]:
-        profile = prof.for_context(ctx)
+    needs_profile = True
+
+    def check(self, line, ctx: Context) -> Iterable[Finding]:
+        if ctx.profile() is None:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line, ctx: Context) -> Iterator[Finding]:
+        profile = ctx.profile()
         if profile is None:
             return
         down = profile.downgrade(line.code, line.tooth, line.surfaces)

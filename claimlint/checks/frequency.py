@@ -7,7 +7,7 @@ History is the configured store (``--history``/``history = ...``) plus the batch
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from claimlint import history as hist
 from claimlint import profiles as prof
@@ -22,7 +22,7 @@ from claimlint.profiles import FrequencyHit, add_months
 def hits_for(line: ServiceLine, ctx: Context) -> list[FrequencyHit]:
     """Frequency rules this line breaks, given history (empty without a profile)."""
     claim = ctx.claim
-    profile = prof.for_context(ctx)
+    profile = ctx.profile()
     if profile is None or claim is None:
         return []
     extra = [p for p in (prior_from_line(claim, line),) if p is not None]
@@ -36,6 +36,10 @@ def hits_for(line: ServiceLine, ctx: Context) -> list[FrequencyHit]:
         claim.service_date(line),
         extra=extra,
     )
+
+
+#: crowns, inlays, onlays and bridge units (``benefits.is_indirect``)
+INDIRECT_CODES: frozenset[str] = benefits.FAMILIES["indirect"] | benefits.FAMILIES["bridge"]
 
 
 def eligible_from(hit: FrequencyHit, profile: prof.Profile) -> dt.date:
@@ -75,11 +79,17 @@ class RestorationFrequency(Check):
     severity = Severity.WARNING
     scope = Scope.LINE
     tags = ("payer", "history")
+    needs_profile = True
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if line.code in INDIRECT_CODES or ctx.profile() is None:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         if benefits.is_indirect(line.code):
             return
-        profile = prof.for_context(ctx)
+        profile = ctx.profile()
         for hit in hits_for(line, ctx):
             assert profile is not None
             surf = f" surface(s) {''.join(hit.surfaces)}" if hit.surfaces else ""
@@ -122,11 +132,18 @@ class CrownFrequency(Check):
     severity = Severity.WARNING
     scope = Scope.LINE
     tags = ("payer", "history")
+    applies_to = INDIRECT_CODES
+    needs_profile = True
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if ctx.profile() is None:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         if not benefits.is_indirect(line.code):
             return
-        profile = prof.for_context(ctx)
+        profile = ctx.profile()
         for hit in hits_for(line, ctx):
             assert profile is not None
             yield self.on_line(

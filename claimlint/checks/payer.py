@@ -6,9 +6,8 @@ the claim has none; CL413 reports such payers once per run.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from claimlint import profiles as prof
 from claimlint.checks.base import Check, Context
 from claimlint.dental import benefits
 from claimlint.estimate import (
@@ -59,8 +58,15 @@ class AlternateBenefitDowngrade(Check):
     scope = Scope.LINE
     tags = ("payer", "money")
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
-        profile = prof.for_context(ctx)
+    needs_profile = True
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if ctx.profile() is None:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        profile = ctx.profile()
         claim = ctx.claim
         if profile is None or claim is None:
             return
@@ -121,8 +127,15 @@ class WaitingPeriod(Check):
     scope = Scope.LINE
     tags = ("payer",)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
-        profile = prof.for_context(ctx)
+    needs_profile = True
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if ctx.profile() is None:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        profile = ctx.profile()
         claim = ctx.claim
         if profile is None or claim is None:
             return
@@ -168,8 +181,15 @@ class AgeLimit(Check):
     scope = Scope.LINE
     tags = ("payer",)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
-        profile = prof.for_context(ctx)
+    needs_profile = True
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if ctx.profile() is None:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        profile = ctx.profile()
         claim = ctx.claim
         if profile is None or claim is None:
             return
@@ -215,8 +235,16 @@ class CompositeRegionLimit(Check):
     scope = Scope.LINE
     tags = ("payer",)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
-        profile = prof.for_context(ctx)
+    applies_to = benefits.FAMILIES["composite"]
+    needs_profile = True
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if ctx.profile() is None:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        profile = ctx.profile()
         if profile is None:
             return
         region = composite_region_excluded(profile, line.code, line.tooth)
@@ -259,8 +287,16 @@ class AmalgamNotCovered(Check):
     scope = Scope.LINE
     tags = ("payer",)
 
-    def check(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
-        profile = prof.for_context(ctx)
+    applies_to = benefits.FAMILIES["amalgam"]
+    needs_profile = True
+
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
+        if ctx.profile() is None:
+            return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        profile = ctx.profile()
         if profile is None or profile.amalgam_covered:
             return
         if not benefits.in_family(line.code, "amalgam"):
@@ -303,8 +339,15 @@ class OutsideCoverage(Check):
     scope = Scope.CLAIM
     tags = ("payer",)
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
-        profile = prof.for_context(ctx, claim)
+    needs_profile = True
+
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        if ctx.profile(claim) is None:
+            return ()
+        return self._findings(claim, ctx)
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        profile = ctx.profile(claim)
         if profile is None or (profile.coverage_start is None and profile.coverage_end is None):
             return
         start = profile.coverage_start or "the start"
@@ -362,9 +405,12 @@ class PayerWithoutProfile(Check):
     scope = Scope.BATCH
     tags = ("payer",)
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
-        if not ctx.profiles or prof.for_context(ctx, claim) is not None:
-            return
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        if not ctx.profiles or ctx.profile(claim) is not None:
+            return ()
+        return self._record(claim, ctx)
+
+    def _record(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         seen = ctx.state(self)
         key = claim.payer_id or ""
         if key in seen:
