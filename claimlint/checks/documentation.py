@@ -385,7 +385,23 @@ class ClonedNotesOrVolume(Check):
     scope = Scope.CLAIM
     tags = ("documentation",)
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        # clean: no chart note to compare, and fewer restorations in all than one visit allows
+        count = 0
+        for line in claim.lines:
+            if line.code in AUDITABLE_CODES:
+                if line.note:
+                    return self._findings(claim, ctx)
+                count += max(1, len(line.teeth))
+        if count <= DEFAULT_MAX_RESTORATIONS and ctx.profiles is None:
+            return ()
+        profile = ctx.profile(claim)
+        limit = profile.max_restorations_per_visit if profile else DEFAULT_MAX_RESTORATIONS
+        if count <= limit:
+            return ()
+        return self._findings(claim, ctx)
+
+    def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         by_text: dict[str, list[ServiceLine]] = defaultdict(list)
         per_day: dict[dt.date | None, int] = defaultdict(int)
         for line in claim.lines:

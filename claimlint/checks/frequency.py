@@ -13,6 +13,7 @@ from claimlint import history as hist
 from claimlint import profiles as prof
 from claimlint.checks.base import Check, Context
 from claimlint.dental import benefits
+from claimlint.dental.teeth import TEETH
 from claimlint.estimate import prior_from_line
 from claimlint.findings import Finding, Scope, Severity
 from claimlint.model import Claim, ServiceLine
@@ -158,14 +159,30 @@ class CrownFrequency(Check):
             )
 
 
-def _key(claim: Claim, line: ServiceLine, tooth: str | None, surfaces: tuple[str, ...]):
-    return (
-        claim.member_key,
-        line.code,
-        hist.norm_tooth(tooth),
-        "".join(sorted(set(surfaces))),
-        claim.service_date(line),
-    )
+_SURFACE_KEYS: dict[tuple[str, ...], str] = {}
+
+
+def _surface_key(surfaces: tuple[str, ...]) -> str:
+    """Distinct letters sorted (``("O","M","O")`` → ``"MO"``), memoised per tuple."""
+    try:
+        return _SURFACE_KEYS[surfaces]
+    except (KeyError, TypeError):
+        key = "".join(sorted(set(surfaces)))
+        if len(_SURFACE_KEYS) < 8192 and isinstance(surfaces, tuple):
+            _SURFACE_KEYS[surfaces] = key
+        return key
+
+
+def _tooth_key(tooth: str | None) -> str:
+    """``hist.norm_tooth`` without the string work for teeth already in canonical form."""
+    return tooth if tooth in TEETH else hist.norm_tooth(tooth)
+
+
+def _where(line: ServiceLine, tooth: str | None, surfaces: tuple[str, ...]) -> str:
+    where = f"{line.code} on tooth {tooth}" if tooth else line.code
+    if surfaces:
+        where += f" ({''.join(surfaces)})"
+    return where
 
 
 class DuplicateProcedure(Check):
@@ -196,39 +213,46 @@ class DuplicateProcedure(Check):
     scope = Scope.BATCH
     tags = ("history",)
 
-    def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
-        if claim.frequency_code in ("7", "8") or not claim.member_key:
-            return
+    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+        # a plain function, not a generator: every claim is recorded, few have a duplicate
+        if claim.frequency_code in ("7", "8"):
+            return ()
+        member = claim.member_key
+        if not member:
+            return ()
         seen = ctx.state(self)
         history = hist.for_context(ctx)
         ctx.claim = claim
+        found: list[Finding] = []
+        claim_date = claim.date_of_service
         for line in claim.lines:
-            day = claim.service_date(line)
-            if day is None:
-                continue
+            day = line.date_of_service if line.date_of_service is not None else claim_date
+            if not isinstance(day, dt.date):
+                continue  # ``claim.service_date(line)`` is None
             for entry in line.teeth or (None,):
                 tooth = entry.tooth if entry is not None else None
                 surfaces = entry.surfaces if entry is not None else ()
-                key = _key(claim, line, tooth, surfaces)
-                where = f"{line.code} on tooth {tooth}" if tooth else line.code
-                if surfaces:
-                    where += f" ({''.join(surfaces)})"
-                if key in seen:
-                    first_claim, first_line = seen[key]
+                key = (member, line.code, _tooth_key(tooth), _surface_key(surfaces), day)
+                first = seen.get(key)
+                if first is not None:
+                    first_claim, first_line = first
                     same = "this claim" if first_claim == claim.claim_id else first_claim
-                    yield self.on_line(
-                        ctx,
-                        line,
-                        f"{where} on {day} is billed twice in this batch (also {same} line "
-                        f"{first_line}); remove the duplicate line or claim.",
-                        field="code",
+                    found.append(
+                        self.on_line(
+                            ctx,
+                            line,
+                            f"{_where(line, tooth, surfaces)} on {day} is billed twice in this "
+                            f"batch (also {same} line {first_line}); remove the duplicate line "
+                            "or claim.",
+                            field="code",
+                        )
                     )
                     continue
                 seen[key] = (claim.claim_id, line.line_number)
                 if history is None:
                     continue
                 for prior in history.lookup(
-                    claim.member_key, tooth, before=day + dt.timedelta(days=1), since=day
+                    member, tooth, before=day + dt.timedelta(days=1), since=day
                 ):
                     if (
                         hist.counts(prior)
@@ -236,12 +260,16 @@ class DuplicateProcedure(Check):
                         and "".join(sorted(set(prior.surfaces))) == key[3]
                     ):
                         ref = f" (claim {prior.claim_id})" if prior.claim_id else ""
-                        yield self.on_line(
-                            ctx,
-                            line,
-                            f"{where} on {day} is already in the patient's history{ref}; do "
-                            "not bill it again - send a corrected claim (frequency code 7) if "
-                            "the original needs changes.",
-                            field="code",
+                        found.append(
+                            self.on_line(
+                                ctx,
+                                line,
+                                f"{_where(line, tooth, surfaces)} on {day} is already in the "
+                                f"patient's history{ref}; do not bill it again - send a "
+                                "corrected claim (frequency code 7) if the original needs "
+                                "changes.",
+                                field="code",
+                            )
                         )
                         break
+        return found
