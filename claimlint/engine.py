@@ -73,10 +73,11 @@ _DISPATCH_CACHE_MAX = 4096
 class CheckSet:
     """The selected checks by scope, in code order, and the per-code dispatch of line checks.
 
-    ``line_for(code, profiled)`` is the tuple of line checks that can fire on a line with that
+    ``line_for(code, profiled)`` gives the line checks that can fire on a line with that
     procedure code (their ``applies_to`` contains it, or is None), leaving out the
-    ``needs_profile`` checks when the claim has no payer profile. It is computed once per code
-    and cached; the order is always the order of ``line``.
+    ``needs_profile`` checks when the claim has no payer profile: a pair (for a line without
+    tooth entries, which also leaves out ``needs_teeth`` checks; for a line with teeth). It is
+    computed once per code and cached; the order is always the order of ``line``.
     """
 
     line: list[Check] = field(default_factory=list)
@@ -85,9 +86,14 @@ class CheckSet:
     selected_codes: frozenset[str] = frozenset()
     #: claim checks to run on a claim without a payer profile
     claim_plain: list[Check] = field(default_factory=list)
-    #: code → line checks, for claims with a payer profile / without one
-    line_by_code: dict[str, tuple[Check, ...]] = field(default_factory=dict)
-    line_by_code_plain: dict[str, tuple[Check, ...]] = field(default_factory=dict)
+    #: code → (line checks for a line without teeth, with teeth), for claims with a payer
+    #: profile / without one
+    line_by_code: dict[str, tuple[tuple[Check, ...], tuple[Check, ...]]] = field(
+        default_factory=dict
+    )
+    line_by_code_plain: dict[str, tuple[tuple[Check, ...], tuple[Check, ...]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def build(cls, classes: Sequence[type[Check]]) -> CheckSet:
@@ -102,15 +108,15 @@ class CheckSet:
         out.claim_plain = [c for c in out.claim if not c.needs_profile]
         return out
 
-    def line_for(self, code: str, profiled: bool) -> tuple[Check, ...]:
-        """The line checks for a line with procedure ``code`` (cached per code)."""
+    def line_for(self, code: str, profiled: bool) -> tuple[tuple[Check, ...], tuple[Check, ...]]:
+        """The line checks for a line with procedure ``code``: (without teeth, with teeth)."""
         table = self.line_by_code if profiled else self.line_by_code_plain
         hit = table.get(code)
         if hit is not None:
             return hit
         record = lookup(code) if isinstance(code, str) else None
         canonical = record.code if record is not None else code
-        hit = tuple(
+        with_teeth = tuple(
             check
             for check in self.line
             if (profiled or not check.needs_profile)
@@ -120,6 +126,7 @@ class CheckSet:
                 or canonical in check.applies_to
             )
         )
+        hit = (tuple(c for c in with_teeth if not c.needs_teeth), with_teeth)
         if len(table) < _DISPATCH_CACHE_MAX:
             table[code] = hit
         return hit
@@ -137,10 +144,10 @@ def lint_claim(claim: Claim, ctx: Context, checks: CheckSet) -> list[Finding]:
     profiled = ctx.profiles is not None and ctx.profile(claim) is not None
     table = checks.line_by_code if profiled else checks.line_by_code_plain
     for line in claim.lines:
-        run = table.get(line.code)
-        if run is None:
-            run = checks.line_for(line.code, profiled)
-        for check in run:
+        runs = table.get(line.code)
+        if runs is None:
+            runs = checks.line_for(line.code, profiled)
+        for check in runs[1] if line.teeth else runs[0]:
             out = check.check(line, ctx)
             if out:
                 found.extend(out)

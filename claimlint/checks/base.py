@@ -101,6 +101,9 @@ class Check:
     #: the check can only find something when the claim has a payer profile; the engine skips
     #: it for claims without one (the check still tests for the profile itself)
     needs_profile: ClassVar[bool] = False
+    #: line checks: the check can only find something on a line with tooth entries; the
+    #: engine skips it for lines without teeth (exams, cleanings, x-rays)
+    needs_teeth: ClassVar[bool] = False
 
     def check(self, item: Any, ctx: Context) -> Iterable[Finding]:  # pragma: no cover - abstract
         return ()

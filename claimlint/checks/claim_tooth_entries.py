@@ -38,6 +38,7 @@ class ToothQualifier(Check):
     summary = "Tooth numbering qualifier must be JP"
     severity = Severity.ERROR
     scope = Scope.LINE
+    needs_teeth = True
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
         for entry in line.teeth:
@@ -89,6 +90,7 @@ class SeveralTeethNeedCountOne(Check):
     summary = "Several teeth on one line require a procedure count of 1"
     severity = Severity.ERROR
     scope = Scope.LINE
+    needs_teeth = True
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
         if len(line.teeth) > 1 and line.quantity != 1:
@@ -139,6 +141,7 @@ class ToothNumberingSystem(Check):
     summary = "Tooth number ambiguous or impossible in its numbering system"
     severity = Severity.ERROR
     scope = Scope.LINE
+    needs_teeth = True
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
         for entry in line.teeth:

@@ -102,6 +102,7 @@ class SurfaceCountMismatch(Check):
     summary = "Number of surfaces does not match the code"
     severity = Severity.ERROR
     scope = Scope.LINE
+    needs_teeth = True
     tags = ("codes", "surfaces")
     applies_to = frozenset(SURFACE_COUNT_RANGE)
 
@@ -178,6 +179,7 @@ class CompositeRegionMismatch(Check):
     summary = "Anterior/posterior composite code on the other kind of tooth"
     severity = Severity.ERROR
     scope = Scope.LINE
+    needs_teeth = True
     tags = ("codes", "teeth")
     applies_to = frozenset(REGION_CODES)
 
@@ -246,6 +248,7 @@ class IncisalAngleCheck(Check):
     summary = "Check incisal-angle involvement for anterior composites"
     severity = Severity.WARNING
     scope = Scope.LINE
+    needs_teeth = True
     tags = ("codes", "surfaces")
     applies_to = INCISAL_ANGLE_CODES | INCISAL_ANGLE_CANDIDATES
 
@@ -324,6 +327,7 @@ class OneSurfaceOnlay(Check):
     summary = "Onlay billed with one surface"
     severity = Severity.ERROR
     scope = Scope.LINE
+    needs_teeth = True
     tags = ("codes", "surfaces")
     applies_to = ONLAY_CODES
 

@@ -175,6 +175,8 @@ def _surface_key(surfaces: tuple[str, ...]) -> str:
 
 def _tooth_key(tooth: str | None) -> str:
     """``hist.norm_tooth`` without the string work for teeth already in canonical form."""
+    if tooth is None:
+        return ""
     return tooth if tooth in TEETH else hist.norm_tooth(tooth)
 
 

@@ -47,6 +47,7 @@ class InvalidSurfaceCode(Check):
     summary = "Surface letter is not a valid claim surface"
     severity = Severity.ERROR
     scope = Scope.LINE
+    needs_teeth = True
     tags = ("surfaces",)
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
@@ -105,6 +106,7 @@ class DuplicateSurface(Check):
     summary = "Surface listed more than once for a tooth"
     severity = Severity.ERROR
     scope = Scope.LINE
+    needs_teeth = True
     tags = ("surfaces",)
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
@@ -158,6 +160,7 @@ class SurfaceRegionMismatch(Check):
     summary = "Surface not possible on an anterior/posterior tooth"
     severity = Severity.ERROR
     scope = Scope.LINE
+    needs_teeth = True
     tags = ("surfaces", "teeth")
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
@@ -223,6 +226,7 @@ class SurfacesOnToothOnlyCode(Check):
     summary = "Surfaces reported on a code that takes none"
     severity = Severity.WARNING
     scope = Scope.LINE
+    needs_teeth = True
     tags = ("surfaces", "codes")
     applies_to = TOOTH_ONLY_CODES
 
@@ -277,6 +281,7 @@ class TooManySurfaces(Check):
     summary = "More than five surfaces listed for a tooth"
     severity = Severity.ERROR
     scope = Scope.LINE
+    needs_teeth = True
     tags = ("surfaces",)
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:

@@ -89,6 +89,7 @@ class InvalidToothNumber(Check):
     summary = "Tooth is not a valid Universal tooth number or letter"
     severity = Severity.ERROR
     scope = Scope.LINE
+    needs_teeth = True
     tags = ("teeth",)
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
@@ -141,6 +142,7 @@ class SupernumeraryTooth(Check):
     summary = "Line on a supernumerary tooth"
     severity = Severity.INFO
     scope = Scope.LINE
+    needs_teeth = True
     tags = ("teeth",)
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
