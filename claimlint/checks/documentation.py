@@ -288,7 +288,10 @@ _ORDER = "MODBLIF"
 
 
 def _surf(surfaces: set[str]) -> str:
-    return "".join(sorted(surfaces, key=_ORDER.index))
+    # letters that are not surfaces (CL205 reports them) go last instead of raising
+    return "".join(
+        sorted(surfaces, key=lambda s: (_ORDER.index(s) if s in _ORDER else len(_ORDER), s))
+    )
 
 
 #: code -> (test on the note facts that must hold, what is missing)
