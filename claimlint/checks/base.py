@@ -9,6 +9,19 @@ A check is a small class: metadata on the class, a docstring in the fixed shape 
   for rules across claims. State lives in ``ctx.state(self)``, never on the instance.
 * ``Scope.SOURCE`` – emitted by readers (CL001, CL002, CL1xx); the class holds metadata and
   documentation, and readers build findings with ``Check.make``.
+
+Clean claims must cost almost nothing (issue 7), so the built-in checks follow two patterns:
+
+* **Dispatch.** A line check declares ``applies_to`` (the CDT codes it can fire on, from the
+  ``claimlint.dental`` tables; None = every code, unknown codes included), ``needs_teeth``
+  (nothing to find on a line without tooth entries) and ``needs_profile`` (nothing to find
+  without a payer profile; claim checks too). The engine runs only the checks that apply to a
+  line's code, computed once per code (``engine.CheckSet.line_for``).
+* **Fast path.** ``check`` makes a cheap test (one or two dict/set lookups in the dental
+  tables) and returns ``()`` when the item is clean, without creating a generator; otherwise it
+  returns ``self._findings(item, ctx)``, the generator with the rule's full logic. The fast test
+  must only ever skip items the full logic would find nothing on (tests/test_fastchecks.py
+  compares the two on odd lines).
 """
 
 from __future__ import annotations

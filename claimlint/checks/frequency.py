@@ -16,7 +16,7 @@ from claimlint.dental import benefits
 from claimlint.dental.teeth import TEETH
 from claimlint.estimate import prior_from_line
 from claimlint.findings import Finding, Scope, Severity
-from claimlint.model import Claim, ServiceLine
+from claimlint.model import Claim, ServiceLine, ToothEntry
 from claimlint.profiles import FrequencyHit, add_months
 
 
@@ -173,6 +173,9 @@ def _surface_key(surfaces: tuple[str, ...]) -> str:
         return key
 
 
+_NO_TOOTH = (ToothEntry(),)  # a line without teeth is recorded once, with no tooth
+
+
 def _tooth_key(tooth: str | None) -> str:
     """``hist.norm_tooth`` without the string work for teeth already in canonical form."""
     if tooth is None:
@@ -227,14 +230,19 @@ class DuplicateProcedure(Check):
         ctx.claim = claim
         found: list[Finding] = []
         claim_date = claim.date_of_service
+        surface_keys = _SURFACE_KEYS
         for line in claim.lines:
             day = line.date_of_service if line.date_of_service is not None else claim_date
             if not isinstance(day, dt.date):
                 continue  # ``claim.service_date(line)`` is None
-            for entry in line.teeth or (None,):
-                tooth = entry.tooth if entry is not None else None
-                surfaces = entry.surfaces if entry is not None else ()
-                key = (member, line.code, _tooth_key(tooth), _surface_key(surfaces), day)
+            for entry in line.teeth or _NO_TOOTH:
+                tooth = entry.tooth
+                surfaces = entry.surfaces
+                tooth_key = tooth if tooth in TEETH else _tooth_key(tooth)
+                surface_key = surface_keys.get(surfaces) if type(surfaces) is tuple else None
+                if surface_key is None:
+                    surface_key = _surface_key(surfaces)
+                key = (member, line.code, tooth_key, surface_key, day)
                 first = seen.get(key)
                 if first is not None:
                     first_claim, first_line = first
