@@ -44,3 +44,29 @@ def constructor(cls: type[M]) -> Callable[..., M]:
 
     make.__name__ = f"make_{cls.__name__}"
     return make
+
+
+def positional(cls: type[M]) -> Callable[..., M]:
+    """A function ``make(v1, v2, …) -> cls`` taking every field, in declaration order.
+
+    Faster than :func:`constructor` for the models built per claim: no defaults to merge,
+    the instance dict is one literal (generated once per class, like ``dataclasses`` does).
+    """
+    names = list(cls.model_fields)
+    for name in names:
+        if not name.isidentifier() or name.startswith("_"):  # pragma: no cover - defensive
+            raise ValueError(f"cannot generate a constructor for field {name!r}")
+    params = ", ".join(names)
+    body = ", ".join(f"{n!r}: {n}" for n in names)
+    src = (
+        f"def make_{cls.__name__}({params}):\n"
+        "    obj = _new(cls)\n"
+        f"    _set(obj, '__dict__', {{{body}}})\n"
+        "    _set(obj, '__pydantic_fields_set__', set(_names))\n"
+        "    _set(obj, '__pydantic_extra__', None)\n"
+        "    _set(obj, '__pydantic_private__', None)\n"
+        "    return obj\n"
+    )
+    scope: dict[str, Any] = {"_new": _new, "_set": _set, "cls": cls, "_names": frozenset(names)}
+    exec(src, scope)  # generated from the model's own field names
+    return scope[f"make_{cls.__name__}"]  # type: ignore[no-any-return]
