@@ -44,46 +44,55 @@ class Delimiters:
 
 
 class Chunk:
-    """One split buffer: its text, its pieces, and where in the file it starts.
+    """One split buffer: its text and where in the file it starts.
 
-    ``pieces`` is ``text.split(terminator)`` without the unterminated rest; ``line`` and
-    ``col`` are the physical line and 0-based column of ``text[0]``. A terminator counts as
-    one ordinary column (also when it is a newline character, as the reader always did).
+    The first ``consumed`` characters of ``text`` are ``n`` terminated pieces (the rest is
+    carried into the next chunk); ``line`` and ``col`` are the physical line and 0-based column
+    of ``text[0]``. A terminator counts as one ordinary column (also when it is a newline
+    character, as the per-segment count always did).
     """
 
-    __slots__ = ("_cur", "col", "count_nl", "line", "pieces", "text", "uniform")
+    __slots__ = (
+        "_at",
+        "_cur",
+        "col",
+        "consumed",
+        "count_nl",
+        "lead",
+        "line",
+        "term",
+        "text",
+        "uniform",
+    )
 
-    def __init__(self, text: str, pieces: list[str], line: int, col: int, term: str) -> None:
+    def __init__(self, text: str, n: int, consumed: int, line: int, col: int, term: str) -> None:
         self.text = text
-        self.pieces = pieces
+        self.consumed = consumed
         self.line = line
         self.col = col
+        self.term = term
         self.count_nl = term != "\n"
-        self._cur = (0, 0)  # (piece index, offset): the last offset computed, to go on from
-        # "one segment per line" (every piece but maybe the first is "\nBODY"): O(1) positions
-        n = len(pieces)
-        nl_after = text.count(term + "\n", 0, self.consumed - 1) if n else 0
-        first_nl = 1 if n and pieces[0][:1] == "\n" else 0
-        consumed = self.consumed
+        self._cur = (0, 0)  # (piece index, offset): the last piece offset found, to go on from
+        self._at = (0, line, col)  # (offset, line, col): the last position counted
+        # "one segment per line": every piece but maybe the first is "\nBODY"; O(1) positions
+        self.lead = 1 if n and text[:1] == "\n" else 0
         self.uniform = (
             self.count_nl
-            and nl_after == n - 1
-            and text.count("\n", 0, consumed) == n - 1 + first_nl
+            and n > 0
+            and text.count(term + "\n", 0, consumed - 1) == n - 1
+            and text.count("\n", 0, consumed) == n - 1 + self.lead
             and text.find("\r", 0, consumed) < 0
         )
-
-    @property
-    def consumed(self) -> int:
-        """Characters of ``text`` covered by the pieces and their terminators."""
-        return sum(map(len, self.pieces)) + len(self.pieces)
 
     def offset(self, i: int) -> int:
         """Offset in ``text`` of piece ``i``."""
         ci, off = self._cur
         if i < ci:
             ci, off = 0, 0
-        pieces = self.pieces
-        off += sum(map(len, pieces[ci:i])) + (i - ci)
+        find = self.text.index
+        term = self.term
+        for _ in range(i - ci):
+            off = find(term, off) + 1
         self._cur = (i, off)
         return off
 
@@ -91,22 +100,33 @@ class Chunk:
         """Physical line and 0-based column of ``text[pos]``."""
         if not self.count_nl:
             return self.line, self.col + pos
+        at, line, col = self._at
+        if pos < at:
+            at, line, col = 0, self.line, self.col
         text = self.text
-        nl = text.count("\n", 0, pos)
-        if not nl:
-            return self.line, self.col + pos
-        return self.line + nl, pos - text.rfind("\n", 0, pos) - 1
+        nl = text.count("\n", at, pos)
+        if nl:
+            line += nl
+            col = pos - text.rfind("\n", at, pos) - 1
+        else:
+            col += pos - at
+        self._at = (pos, line, col)
+        return line, col
 
     def position(self, i: int) -> tuple[int, int]:
         """Physical line and 1-based column of the first character of piece ``i``'s segment
         (after the CR/LF that may precede it)."""
         if self.uniform:
-            if i or self.pieces[0][:1] == "\n":
-                return self.line + i + (self.pieces[0][:1] == "\n"), 1
+            if i or self.lead:
+                return self.line + i + self.lead, 1
             return self.line, self.col + 1
-        piece = self.pieces[i]
-        lead = len(piece) - len(piece.lstrip(_NEWLINES)) if piece[:1] in _NEWLINES else 0
-        line, col = self.state(self.offset(i) + lead)
+        text = self.text
+        pos = self.offset(i)
+        while text[pos : pos + 1] in ("\r", "\n"):  # slicing: "" at the end stops it
+            if pos >= self.consumed:
+                break
+            pos += 1
+        line, col = self.state(pos)
         return line, col + 1
 
     def end(self) -> tuple[int, int]:
@@ -326,7 +346,7 @@ def tokenize(
         text = buf
         pieces = text.split(term)
         buf = pieces.pop()
-        ck = Chunk(text, pieces, line, col, term)
+        ck = Chunk(text, len(pieces), len(text) - len(buf), line, col, term)
         resync_at = -1  # piece index of an ISA that starts a new interchange
         # fast path: every piece holds one segment of printable ASCII
         bodies = [p.strip(_NEWLINES) for p in pieces]
@@ -388,8 +408,10 @@ def tokenize(
             piece = pieces[resync_at]
             buf = term.join([piece.lstrip(_NEWLINES), *pieces[resync_at + 1 :], buf])
             delims = None
+            del pieces, bodies, joined, ck
             continue
         line, col = ck.end()
+        del pieces, bodies, joined, ck, text  # the reader keeps what it refers to
         if eof:
             rest = buf.strip(" \t\r\n\x00\x1a")
             if rest:
