@@ -58,14 +58,14 @@ from claimlint.model import (
 )
 from claimlint.readers.base import ReadItem, ReadOptions, Source, Unparsable
 from claimlint.x12 import codes
-from claimlint.x12.construct import constructor
+from claimlint.x12.construct import constructor, positional
 from claimlint.x12.positions import LazyRefs, RefToken, SegRecord, Site, materialize
 from claimlint.x12.tokenizer import CHUNK_SIZE, Batch, Chunk, Delimiters, Problem, tokenize
 
 _Ref = constructor(SourceRef)
-_Claim = constructor(Claim)
-_Line = constructor(ServiceLine)
-_Tooth = constructor(ToothEntry)
+_Claim = positional(Claim)
+_Line = positional(ServiceLine)
+_Tooth = positional(ToothEntry)
 _Person = constructor(Person)
 _Provider = constructor(Provider)
 _Note = constructor(Note)
@@ -120,103 +120,60 @@ def _date(fmt: str, text: str) -> Any:
 
 
 class _LineB:
-    __slots__ = (
-        "charge",
-        "code",
-        "control",
-        "date",
-        "note",
-        "number",
-        "oral",
-        "placement",
-        "prior",
-        "qualifier",
-        "quantity",
-        "rank",
-        "ref",
-        "refs",
-        "sv3",
-        "teeth",
-    )
+    """A service line being read. Scalars default on the class; only containers are set."""
+
+    code = ""
+    qualifier: str | None = None
+    charge: Decimal | None = None
+    quantity = 1
+    oral: tuple[str, ...] = ()
+    date: Any = None
+    prior: Any = None
+    placement: str | None = None
+    note: str | None = None
+    control: str | None = None
+    rank = 0
+    sv3 = False
 
     def __init__(self, number: int, ref: SourceRef) -> None:
         self.number = number
         self.ref = ref
         self.refs: dict[str, SourceRef | RefToken] = {}
-        self.code = ""
-        self.qualifier: str | None = None
-        self.charge: Decimal | None = None
-        self.quantity = 1
         self.teeth: list[ToothEntry] = []
-        self.oral: tuple[str, ...] = ()
-        self.date: Any = None
-        self.prior: Any = None
-        self.placement: str | None = None
-        self.note: str | None = None
-        self.control: str | None = None
-        self.rank = 0
-        self.sv3 = False
 
 
 class _ClaimB:
-    __slots__ = (
-        "attachments",
-        "billing",
-        "broken",
-        "claim_id",
-        "date",
-        "findings",
-        "frequency",
-        "line",
-        "lines",
-        "missing",
-        "notes",
-        "original",
-        "other_payer",
-        "patient",
-        "patient_is_subscriber",
-        "payer_id",
-        "payer_sequence",
-        "plan_id",
-        "pos",
-        "predetermination",
-        "rank",
-        "ref",
-        "refs",
-        "rendering",
-        "sbr_ref",
-        "subscriber",
-        "total",
-    )
+    """A claim being read. Scalars default on the class; only containers are set."""
+
+    claim_id: str | None = None
+    broken = False
+    total: Decimal | None = None
+    pos: str | None = None
+    frequency: str | None = None
+    original: str | None = None
+    predetermination = False
+    date: Any = None
+    line: _LineB | None = None
+    rendering: dict[str, Any] | None = None
+    other_payer = False
+    rank = 0
+    billing: Provider | None = None
+    subscriber: Person | None = None
+    patient: Person | None = None
+    patient_is_subscriber: bool | None = None
+    payer_id: str | None = None
+    payer_sequence: str | None = None
+    plan_id: str | None = None
+    sbr_ref: RefToken | None = None
 
     def __init__(self, ref: SourceRef) -> None:
         self.ref = ref
         self.refs: dict[str, SourceRef | RefToken] = {}
-        self.claim_id: str | None = None
         self.findings: list[Finding] = []
-        self.broken = False
-        self.total: Decimal | None = None
-        self.pos: str | None = None
-        self.frequency: str | None = None
-        self.original: str | None = None
-        self.predetermination = False
-        self.date: Any = None
         self.notes: list[Note] = []
         self.attachments: list[Attachment] = []
         self.missing: list[MissingTooth] = []
         self.lines: list[ServiceLine] = []
-        self.line: _LineB | None = None
-        self.rendering: dict[str, Any] | None = None
-        self.other_payer = False
-        self.rank = 0
-        self.billing: Provider | None = None
-        self.subscriber: Person | None = None
-        self.patient: Person | None = None
-        self.patient_is_subscriber: bool | None = None
-        self.payer_id: str | None = None
-        self.payer_sequence: str | None = None
-        self.plan_id: str | None = None
-        self.sbr_ref: RefToken | None = None
 
 
 class _X12Reader:
@@ -1113,7 +1070,8 @@ class _X12Reader:
 
     def h_clm(self, e: list[str]) -> None:
         self._flush_claim()
-        ref = self.ref("CLM01", 1)
+        seg = self.seg()
+        ref = materialize(seg, "CLM01", 1)
         cb = _ClaimB(ref)
         self.claim = cb
         self.entity = "claim"
@@ -1145,7 +1103,7 @@ class _X12Reader:
             )
             cb.broken = True
         # total
-        refs["total_charge"] = self.lazy("CLM02", 2)
+        refs["total_charge"] = (seg, "CLM02", 2, 0)
         text = e[2] if n > 2 else ""
         if text:
             cb.total = _amount(text)
@@ -1160,8 +1118,8 @@ class _X12Reader:
         # CLM05 place : qualifier : frequency
         c5 = e[5].split(self.comp) if n > 5 and e[5] else []
         cb.pos = c5[0] if c5 and c5[0] else None
-        refs["place_of_service"] = self.lazy("CLM05-1", 5, 1)
-        refs["frequency_code"] = self.lazy("CLM05-3", 5, 3)
+        refs["place_of_service"] = (seg, "CLM05-1", 5, 1)
+        refs["frequency_code"] = (seg, "CLM05-3", 5, 3)
         if not c5:
             self.finding(
                 RequiredSegmentMissing,
@@ -1208,7 +1166,7 @@ class _X12Reader:
             )
         if n > 19 and e[19] == "PB":
             cb.predetermination = True
-            refs["predetermination"] = self.lazy("CLM19", 19)
+            refs["predetermination"] = (seg, "CLM19", 19, 0)
         # context from the hierarchy
         if self.billing_obj is None and self.billing:
             b = self.billing
@@ -1256,7 +1214,10 @@ class _X12Reader:
         value = e[3] if n > 3 else ""
         line = cb.line
         if line is not None:
-            self._line_rank(3)
+            if line.rank > 3:
+                self._line_rank(3)
+            else:
+                line.rank = 3
             if q == "472":
                 line.date = _date(fmt, value)
                 line.refs["date_of_service"] = self.lazy("DTP03", 3)
@@ -1266,7 +1227,10 @@ class _X12Reader:
             return
         if self.entity != "claim":
             return
-        self._claim_rank(1)
+        if cb.rank > 1:
+            self._claim_rank(1)
+        else:
+            cb.rank = 1
         if q == "472":
             cb.date = _date(fmt, value)
             cb.refs["date_of_service"] = self.lazy("DTP03", 3)
@@ -1323,7 +1287,8 @@ class _X12Reader:
         cb = self.claim
         if cb is None:
             return
-        self._close_line_if_any()
+        if cb.line is not None:
+            self._close_line_if_any()
         text = e[1] if len(e) > 1 else ""
         ref = self.ref("LX01", 1)
         if text.isdigit():
@@ -1343,7 +1308,10 @@ class _X12Reader:
         line = cb.line if cb is not None else None
         if line is None:
             return
-        self._line_rank(1)
+        if line.rank > 1:
+            self._line_rank(1)
+        else:
+            line.rank = 1
         line.sv3 = True
         n = len(e)
         refs = line.refs
@@ -1351,11 +1319,12 @@ class _X12Reader:
         c1 = e[1].split(comp) if n > 1 and e[1] else []
         line.qualifier = c1[0] if c1 and c1[0] else None
         line.code = c1[1].strip().upper() if len(c1) > 1 else ""
-        refs["code"] = self.lazy("SV301-2", 1, 2)
-        refs["code_qualifier"] = self.lazy("SV301-1", 1, 1)
+        seg = self.seg()
+        refs["code"] = (seg, "SV301-2", 1, 2)
+        refs["code_qualifier"] = (seg, "SV301-1", 1, 1)
         if len(c1) > 6 and c1[6]:
             line.note = c1[6]
-            refs["note"] = self.lazy("SV301-7", 1, 7)
+            refs["note"] = (seg, "SV301-7", 1, 7)
         if not line.code:
             self.finding(
                 RequiredSegmentMissing,
@@ -1365,7 +1334,7 @@ class _X12Reader:
                 component=2,
             )
         text = e[2] if n > 2 else ""
-        refs["charge"] = self.lazy("SV302", 2)
+        refs["charge"] = (seg, "SV302", 2, 0)
         if text:
             line.charge = _amount(text)
             if line.charge is None:
@@ -1383,7 +1352,7 @@ class _X12Reader:
         if n > 4 and e[4]:
             oral = tuple(e[4].split(comp))
             line.oral = oral
-            refs["oral_cavity"] = self.lazy("SV304", 4)
+            refs["oral_cavity"] = (seg, "SV304", 4, 0)
             for k, value in enumerate(oral, 1):
                 if value not in codes.ORAL_CAVITY:
                     self.finding(
@@ -1396,7 +1365,7 @@ class _X12Reader:
                         evidence={"value": value},
                     )
         if n > 5 and e[5]:
-            refs["placement"] = self.lazy("SV305", 5)
+            refs["placement"] = (seg, "SV305", 5, 0)
             if e[5] in codes.PLACEMENT:
                 line.placement = e[5]
             else:
@@ -1408,7 +1377,7 @@ class _X12Reader:
                     evidence={"value": e[5]},
                 )
         if n > 6 and e[6]:
-            refs["quantity"] = self.lazy("SV306", 6)
+            refs["quantity"] = (seg, "SV306", 6, 0)
             q = e[6]
             if q.isdigit():
                 line.quantity = int(q)
@@ -1427,28 +1396,37 @@ class _X12Reader:
                     )
         if n > 7 and e[7] and line.note is None:
             line.note = e[7]
-            refs["note"] = self.lazy("SV307", 7)
+            refs["note"] = (seg, "SV307", 7, 0)
 
     def h_too(self, e: list[str]) -> None:
         cb = self.claim
         line = cb.line if cb is not None else None
         if line is None:
             return
-        self._line_rank(2)
+        if line.rank > 2:
+            self._line_rank(2)
+        else:
+            line.rank = 2
         n = len(e)
         qualifier = e[1] if n > 1 and e[1] else None
         tooth = e[2].strip().upper() if n > 2 and e[2] else None
         if n > 3 and e[3]:
-            surfaces = tuple(c for part in e[3].split(self.comp) for c in part.strip().upper())
+            letters = e[3].replace(self.comp, "")
+            if letters.isalnum():  # no blanks to trim around the components
+                surfaces = tuple(letters.upper())
+            else:
+                surfaces = tuple(c for part in e[3].split(self.comp) for c in part.strip().upper())
         else:
             surfaces = ()
-        tooth_ref = self.ref("TOO02", 2)
-        surfaces_ref = self.ref("TOO03", 3) if surfaces else None
+        seg = self.seg()
+        tooth_ref = materialize(seg, "TOO02", 2)
+        surfaces_ref = materialize(seg, "TOO03", 3) if surfaces else None
         if not line.teeth:
-            line.refs["tooth"] = tooth_ref
+            refs = line.refs
+            refs["tooth"] = tooth_ref
             if surfaces_ref is not None:
-                line.refs["surfaces"] = surfaces_ref
-            line.refs["tooth_qualifier"] = self.lazy("TOO01", 1)
+                refs["surfaces"] = surfaces_ref
+            refs["tooth_qualifier"] = (seg, "TOO01", 1, 0)
         system: str | None = None
         original: str | None = None
         if qualifier == codes.TOOTH_QUALIFIER:
