@@ -684,8 +684,18 @@ class _X12Reader:
             self.repeated_header = True
             self.entity = "header"
 
+    def _hl_problem(self, hid: str, detail: str, element: int) -> None:
+        self.finding(
+            HierarchyError,
+            f"hierarchy error at HL {hid or '?'}: {detail}",
+            field=f"HL{element:02d}",
+            element=element,
+            on_claim=False,
+        )
+
     def h_hl(self, e: list[str]) -> None:
-        self._flush_claim()
+        if self.claim is not None:
+            self._flush_claim()
         hid = e[1] if len(e) > 1 else ""
         parent = e[2] if len(e) > 2 else ""
         level = e[3] if len(e) > 3 else ""
@@ -707,31 +717,25 @@ class _X12Reader:
         self.repeated_header = False
         self._check_pending_child(parent)
 
-        def problem(detail: str, element: int) -> None:
-            self.finding(
-                HierarchyError,
-                f"hierarchy error at HL {hid or '?'}: {detail}",
-                field=f"HL{element:02d}",
-                element=element,
-                on_claim=False,
-            )
-
         broken = False
         if not hid:
-            problem("HL01 (the HL id) is empty", 1)
+            self._hl_problem(hid, "HL01 (the HL id) is empty", 1)
             broken = True
         elif hid in self.hl_levels:
-            problem(f"HL id {hid} is already used in this transaction set; ids must be unique", 1)
+            self._hl_problem(
+                hid, f"HL id {hid} is already used in this transaction set; ids must be unique", 1
+            )
         if level == "20":
             if parent:
-                problem("a billing provider HL (level 20) must not have a parent", 2)
+                self._hl_problem(hid, "a billing provider HL (level 20) must not have a parent", 2)
         elif level in ("22", "23"):
             expected = "20" if level == "22" else "22"
             if not parent or parent not in self.hl_levels:
-                problem(f"parent HL {parent or '(empty)'} does not exist", 2)
+                self._hl_problem(hid, f"parent HL {parent or '(empty)'} does not exist", 2)
                 broken = True
             elif self.hl_levels[parent] != expected:
-                problem(
+                self._hl_problem(
+                    hid,
                     f"a level {level} HL must be the child of a level {expected} HL, "
                     f"not of level {self.hl_levels[parent]}",
                     2,
@@ -740,13 +744,14 @@ class _X12Reader:
             else:
                 broken = self.hl_broken.get(parent, False)
             if level == "23" and self.sbr02 == "18":
-                problem(
+                self._hl_problem(
+                    hid,
                     "a patient loop 2000C is present although SBR02 is 18 (the patient is "
                     "the subscriber)",
                     3,
                 )
         else:
-            problem(f"level code {level or '(empty)'} is not 20, 22 or 23", 3)
+            self._hl_problem(hid, f"level code {level or '(empty)'} is not 20, 22 or 23", 3)
             broken = True
         if hid:
             self.hl_levels[hid] = level
@@ -779,8 +784,8 @@ class _X12Reader:
         if last is None:
             return
         hid, child, token = last
-        ref = materialize(*token)
         if child == "1" and next_parent != hid:
+            ref = materialize(*token)
             self.finding(
                 HierarchyError,
                 f"hierarchy error at HL {hid}: HL04 is 1 (a child follows) but no child HL "
@@ -789,6 +794,7 @@ class _X12Reader:
                 on_claim=False,
             )
         elif child == "0" and next_parent is not None and next_parent == hid:
+            ref = materialize(*token)
             self.finding(
                 HierarchyError,
                 f"hierarchy error at HL {hid}: HL04 is 0 (no child) but the next HL is its child",
