@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import os
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
