@@ -2,7 +2,7 @@
 
 The small public API::
 
-    from claimlint import lint_paths, lint_batch
+    from claimlint import lint_paths, lint_batch, lint_stream
     report = lint_paths(["claims/"])
     for finding in report.findings:
         print(finding.code, finding.location.claim_id, finding.message)
@@ -10,13 +10,14 @@ The small public API::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from claimlint.findings import Finding, Location, Report, Severity
 
 if TYPE_CHECKING:
     from claimlint.config import Config
+    from claimlint.model import Claim
 
 __version__ = "0.1.0"
 
@@ -35,4 +36,27 @@ def lint_batch(batch: Any, config: Config | None = None, *, name: str = "<batch>
     return _lint_batch(batch, config, name=name)
 
 
-__all__ = ["Finding", "Location", "Report", "Severity", "__version__", "lint_batch", "lint_paths"]
+def lint_stream(
+    claims: Iterable[Claim | dict[str, Any]],
+    config: Config | None = None,
+    *,
+    history: Any = None,
+    profiles: Any = None,
+    name: str = "<stream>",
+) -> Iterator[Finding]:
+    """Yield findings claim by claim from any iterable; see claimlint.stream.lint_stream."""
+    from claimlint.stream import lint_stream as _lint_stream
+
+    return _lint_stream(claims, config, history=history, profiles=profiles, name=name)
+
+
+__all__ = [
+    "Finding",
+    "Location",
+    "Report",
+    "Severity",
+    "__version__",
+    "lint_batch",
+    "lint_paths",
+    "lint_stream",
+]

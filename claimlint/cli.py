@@ -6,6 +6,7 @@ internal error.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -99,6 +100,13 @@ def load_settings(config_path: str | None) -> Config:
 @click.option("--today", default=None, hidden=True, help="Fix 'today' (YYYY-MM-DD) for tests.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Processes to lint with; large files are split (default 1; 0 = one per CPU).",
+)
+@click.option(
     "--write-baseline",
     "baseline_out",
     default=None,
@@ -121,6 +129,7 @@ def check(
     csv_mapping: str | None,
     today: str | None,
     statistics: bool,
+    jobs: int | None,
     baseline_out: str | None,
     quiet: bool,
 ) -> None:
@@ -149,6 +158,8 @@ def check(
             config.today = dt.date.fromisoformat(today)
         except ValueError:
             fail(f"--today must be YYYY-MM-DD, not {today!r}")
+    if jobs is not None:
+        config.jobs = jobs or os.cpu_count() or 1
     from claimlint import progress
     from claimlint.output import OutputError, OutputSpec, check_format, output_specs, resolve_format
     from claimlint.suppress import write_baseline

@@ -169,6 +169,10 @@ class Engine:
 
     def lint_sources(self, sources: Iterable[Source | Finding]) -> Report:
         """Lint each source in turn; batch checks finish at the end; every claim counted."""
+        if self.config.jobs > 1:
+            from claimlint.parallel import lint_sources_parallel
+
+            return lint_sources_parallel(self, sources, self.config.jobs)
         report = Report()
         ctx = self.new_context("<batch>")
         for item in sources:
@@ -178,6 +182,11 @@ class Engine:
                 self._add(report, item)
                 continue
             self.lint_source(item, report, ctx)
+        return self.finish(report, ctx)
+
+    def finish(self, report: Report, ctx: Context) -> Report:
+        """The end of every run (also ``--jobs``): batch checks finish, fingerprints and
+        counts, suppressions."""
         for check in self.checks.batch:
             for finding in check.finish(ctx):
                 self._add(report, finding)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -46,6 +47,23 @@ class Scope(StrEnum):
     BATCH = "batch"
 
 
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+
+
+def printable(text: str | None) -> str | None:
+    """Control characters from the input (ESC, NUL, …) escaped, so no output can drive a
+    terminal or break a log line; a fast no-op for ordinary text."""
+    if text is None or text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def segment_id(value: str | None) -> str | None:
+    """An X12 segment id only when it looks like one: a line of junk (which may hold patient
+    data) is never echoed as the "segment id"."""
+    return value if value is not None and _SEGMENT_ID.fullmatch(value) else None
+
+
 @dataclass(slots=True)
 class Location:
     """Where a finding is: file, claim id, service line number, field, and the source position."""
@@ -70,6 +88,7 @@ class Location:
         line: int | None = None,
         field: str | None = None,
     ) -> Location:
+        claim_id = printable(claim_id)
         if ref is None:
             return cls(file=file or "<unknown>", claim_id=claim_id, line=line, field=field)
         return cls(
@@ -81,7 +100,7 @@ class Location:
             column=ref.column,
             pointer=ref.pointer,
             segment_index=ref.segment_index,
-            segment_id=ref.segment_id,
+            segment_id=segment_id(ref.segment_id),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -54,22 +54,41 @@ class ReadOptions:
 
 @dataclass(slots=True)
 class Source:
-    """A file to read: a path, or stdin (``name`` is what findings print)."""
+    """A file to read: a path, or stdin (``name`` is what findings print).
+
+    ``--jobs`` hands a worker one part of a large file: the bytes ``[start, end)`` of it, which
+    begin at a record boundary (a JSONL line, an X12 ST segment). ``first_line`` and
+    ``first_segment`` are the 1-based physical line and X12 segment ordinal of ``start``, so
+    that a reader of a part reports the same positions as a reader of the whole file.
+    """
 
     name: str
     path: Path | None = None
     data: bytes | None = None
+    start: int = 0
+    end: int | None = None
+    first_line: int = 1
+    first_segment: int = 1
+
+    @property
+    def is_part(self) -> bool:
+        return self.start != 0 or self.end is not None
 
     def open(self) -> BinaryIO:
         if self.data is not None:
-            return io.BytesIO(self.data)
+            return io.BytesIO(self.data[self.start : self.end])
         assert self.path is not None
+        if self.is_part:
+            return _RangeFile(self.path, self.start, self.end)  # type: ignore[return-value]
         return self.path.open("rb")
 
     def read_bytes(self) -> bytes:
         if self.data is not None:
-            return self.data
+            return self.data[self.start : self.end]
         assert self.path is not None
+        if self.is_part:
+            with self.open() as fh:
+                return fh.read()
         return self.path.read_bytes()
 
     def head(self, size: int = 4096) -> bytes:
@@ -82,6 +101,39 @@ class Source:
     @classmethod
     def stdin(cls) -> Source:
         return cls(name="<stdin>", data=sys.stdin.buffer.read())
+
+
+class _RangeFile(io.BufferedReader):
+    """A buffered binary file that reads only the bytes ``[start, end)`` of ``path``."""
+
+    def __init__(self, path: Path, start: int, end: int | None) -> None:
+        raw = open(path, "rb", buffering=0)  # noqa: SIM115 - closed with this reader
+        raw.seek(start)
+        super().__init__(_RangeRaw(raw, None if end is None else end - start), 1 << 16)
+
+
+class _RangeRaw(io.RawIOBase):
+    def __init__(self, raw: io.RawIOBase, remaining: int | None) -> None:
+        self._raw = raw
+        self._remaining = remaining
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)
+        if self._remaining is not None:
+            if self._remaining <= 0:
+                return 0
+            view = view[: self._remaining]
+        n = self._raw.readinto(view) or 0
+        if self._remaining is not None:
+            self._remaining -= n
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 ReaderFn = Callable[[Source, ReadOptions], Iterator[ReadItem]]

@@ -1,0 +1,377 @@
+"""``--jobs N``: lint over several processes, with results identical to ``--jobs 1``.
+
+The parent splits the work into *tasks*: a whole file, or — for a format whose records can be
+found by scanning bytes (JSONL lines; X12 transaction sets once the X12 reader reads parts) —
+one part of a large file, ``[start, end)`` beginning at a record boundary, together with the
+physical line and segment ordinal of ``start`` so that positions and messages match a
+one-process run. Workers are spawn-safe: they receive only (configuration, selected check
+classes) once, then (path, byte range) tasks, and return findings and counts. The parent
+merges the results in task order, so findings and their order do not depend on N; it then
+runs the usual ``finalize`` (fingerprints, severity counts).
+
+Batch-scope checks (rules across claims, e.g. duplicates within a batch) keep their state in
+one place: workers run line and claim checks and send each claim back with its findings; the
+parent runs the batch checks on it, in file order. That costs a pickled claim per claim, so
+runs that select no batch-scope check are the fast case.
+
+Inline history and payers (a JSON batch's ``history`` and ``payers``) apply to every later
+claim of the run; when a part carries some and later files remain, the parent lints those
+files itself, in order, so the result is still the same as with one process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from claimlint.checks.base import Check, Context
+from claimlint.checks.source import UnreadableFile
+from claimlint.findings import Finding, Report
+from claimlint.model import Claim
+from claimlint.readers.base import BatchMeta, Source, Unparsable, get_reader, sniff
+
+if TYPE_CHECKING:
+    from claimlint.engine import Engine
+
+#: a file is split into parts of at least this many bytes ...
+MIN_PART = 1 << 20
+#: ... and at most this many (bounds what the parent holds per part)
+MAX_PART = 32 << 20
+#: parts per job for a large file (a few, so that a slow part does not idle the others)
+PARTS_PER_JOB = 4
+_CHUNK = 1 << 22
+
+
+# -- tasks and results ---------------------------------------------------------------------
+
+
+@dataclass(slots=True, frozen=True)
+class Part:
+    start: int
+    end: int | None
+    first_line: int = 1
+    first_segment: int = 1
+
+
+@dataclass(slots=True, frozen=True)
+class Task:
+    name: str
+    fmt: str
+    path: str | None = None
+    data: bytes | None = None
+    part: Part = Part(0, None)
+
+    def source(self) -> Source:
+        p = self.part
+        return Source(
+            name=self.name,
+            path=Path(self.path) if self.path is not None else None,
+            data=self.data,
+            start=p.start,
+            end=p.end,
+            first_line=p.first_line,
+            first_segment=p.first_segment,
+        )
+
+
+#: an event of a part, in file order: a finding to add; (claim, its line/claim findings) for
+#: the parent's batch checks; or an internal-error message
+Event = Finding | tuple[Claim, list[Finding]] | str
+
+
+@dataclass(slots=True)
+class PartResult:
+    events: list[Event] = field(default_factory=list)
+    claims_read: int = 0
+    claims_linted: int = 0
+    claims_unparsable: int = 0
+    metas: list[BatchMeta] = field(default_factory=list)
+
+
+# -- splitting large files at record boundaries ---------------------------------------------
+
+
+def _boundary_after(fh: Any, offset: int, pattern: re.Pattern[bytes], back: int) -> int | None:
+    """The first record boundary at or after ``offset``: a match of ``pattern`` whose end
+    minus ``back`` bytes is where the next record starts."""
+    window = 1 << 16
+    while True:
+        fh.seek(offset)
+        data = fh.read(window)
+        if not data:
+            return None
+        m = pattern.search(data)
+        if m is not None:
+            return offset + m.end() - back
+        if len(data) < window:
+            return None
+        window *= 4
+
+
+def _split(
+    path: Path, part_size: int, pattern: re.Pattern[bytes], back: int, terminator: bytes | None
+) -> list[Part]:
+    size = path.stat().st_size
+    if size <= part_size:
+        return [Part(0, None)]
+    bounds: list[int] = []
+    with path.open("rb") as fh:
+        target = part_size
+        while target < size:
+            b = _boundary_after(fh, target, pattern, back)
+            if b is None or b >= size:
+                break
+            if not bounds or b > bounds[-1]:
+                bounds.append(b)
+            target = max(target + part_size, b + 1)
+        # one pass to learn the physical line and segment ordinal of each boundary
+        starts: list[tuple[int, int]] = []
+        fh.seek(0)
+        pos = lines = segments = 0
+        for b in bounds:
+            while pos < b:
+                chunk = fh.read(min(_CHUNK, b - pos))
+                lines += chunk.count(b"\n")
+                if terminator:
+                    segments += chunk.count(terminator)
+                pos += len(chunk)
+            starts.append((lines + 1, segments + 1))
+    parts: list[Part] = []
+    prev, prev_line, prev_seg = 0, 1, 1
+    for b, (line, seg) in zip(bounds, starts, strict=True):
+        parts.append(Part(prev, b, prev_line, prev_seg))
+        prev, prev_line, prev_seg = b, line, seg
+    parts.append(Part(prev, None, prev_line, prev_seg))
+    return parts
+
+
+def split_lines(path: Path, part_size: int) -> list[Part]:
+    """JSONL: parts begin after a newline."""
+    return _split(path, part_size, re.compile(rb"\n"), 0, None)
+
+
+def split_x12(path: Path, part_size: int) -> list[Part]:
+    """X12: parts begin at an ST segment (a transaction set); delimiters come from the ISA."""
+    with path.open("rb") as fh:
+        head = fh.read(106)
+    if len(head) < 106 or not head.startswith(b"ISA"):
+        return [Part(0, None)]
+    element, terminator = head[3:4], head[105:106]
+    pattern = re.compile(re.escape(terminator) + rb"[\r\n]*ST" + re.escape(element))
+    return _split(path, part_size, pattern, 2 + len(element), terminator)
+
+
+#: format -> splitter; a format is split only when its reader honours ``Source.start/end``,
+#: ``first_line`` and ``first_segment`` (readers/base.py). X12 joins when its reader does.
+SPLITTERS: dict[str, Callable[[Path, int], list[Part]]] = {"jsonl": split_lines}
+
+
+def plan(source: Source, fmt: str, jobs: int, part_max: int = MAX_PART) -> list[Task]:
+    """The tasks for one file: its parts when its format can be split, else the whole file."""
+    if source.path is None or fmt not in SPLITTERS:
+        return [Task(source.name, fmt, str(source.path) if source.path else None, source.data)]
+    size = source.path.stat().st_size
+    part_size = min(max(MIN_PART, -(-size // (jobs * PARTS_PER_JOB))), part_max)
+    return [
+        Task(source.name, fmt, str(source.path), None, part)
+        for part in SPLITTERS[fmt](source.path, part_size)
+    ]
+
+
+# -- workers -------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(classes: list[type[Check]], config: Any, profiles: Any, history: Any) -> None:
+    from claimlint.engine import CheckSet, Engine
+    from claimlint.registry import Registry
+
+    engine = Engine(config, registry=Registry(tuple(classes)), profiles=profiles, history=history)
+    checks = CheckSet.build(engine.classes)
+    with_batch = bool(checks.batch)
+    checks.batch = []  # the parent runs batch-scope checks
+    _WORKER.update(engine=engine, checks=checks, with_batch=with_batch)
+
+
+def lint_part(task: Task) -> PartResult:
+    """Read one task and lint its claims with line and claim checks (mirrors
+    ``Engine.lint_source``; ``tests/test_parallel.py`` proves both give the same findings)."""
+    from claimlint.engine import lint_claim
+
+    engine: Engine = _WORKER["engine"]
+    checks = _WORKER["checks"]
+    with_batch: bool = _WORKER["with_batch"]
+    keep, adjust = engine._keep, engine._adjust
+    source = task.source()
+    ctx: Context = engine.new_context(task.name)
+    out = PartResult()
+    events = out.events
+    try:
+        for item in get_reader(task.fmt)(source, engine.read_options):
+            if isinstance(item, Claim):
+                out.claims_read += 1
+                out.claims_linted += 1
+                try:
+                    found = lint_claim(item, ctx, checks)
+                except Exception as exc:
+                    events.append(
+                        f"internal error while checking claim {item.claim_id} in "
+                        f"{source.name}: {type(exc).__name__}: {exc}"
+                    )
+                    continue
+                kept = [adjust(f) for f in found if keep(f)]
+                if with_batch:
+                    events.append((item, kept))
+                else:
+                    events.extend(kept)
+            elif isinstance(item, Unparsable):
+                out.claims_read += 1
+                out.claims_unparsable += 1
+                events.extend(adjust(f) for f in item.findings if keep(f))
+            elif isinstance(item, Finding):
+                if keep(item):
+                    events.append(adjust(item))
+            elif isinstance(item, BatchMeta):
+                scratch = Report()
+                engine.on_batch_meta(item, ctx, scratch)
+                events.extend(scratch.findings)  # already kept and adjusted by _add
+                out.metas.append(item)
+    except OSError as exc:
+        finding = UnreadableFile.make(
+            f"Cannot read {source.name}: {exc.strerror or exc}.", file=source.name
+        )
+        if keep(finding):
+            events.append(adjust(finding))
+    except Exception as exc:
+        events.append(f"internal error while reading {source.name}: {type(exc).__name__}: {exc}")
+    return out
+
+
+# -- the parent ----------------------------------------------------------------------------
+
+
+def _start_method() -> str:
+    method = os.environ.get("CLAIMLINT_MP_START")
+    if method:
+        return method
+    # fork is cheap where it is safe (Linux); everything a worker needs is passed explicitly,
+    # so spawn (macOS, Windows) gives the same results
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+@dataclass(slots=True)
+class _Slot:
+    item: Finding | Source
+    fmt: str | None = None
+    tasks: list[Task] = field(default_factory=list)
+
+
+def lint_sources_parallel(engine: Engine, sources: Iterable[Source | Finding], jobs: int) -> Report:
+    """``Engine.lint_sources`` over ``jobs`` processes."""
+    report = Report()
+    ctx = engine.new_context("<batch>")
+    batch = engine.checks.batch
+    part_max = MAX_PART if not batch else MAX_PART // 8
+    slots: list[_Slot] = []
+    for item in sources:
+        if isinstance(item, Finding):
+            slots.append(_Slot(item))
+            continue
+        fmt = sniff(item)
+        slot = _Slot(item, fmt)
+        if fmt is not None:
+            slot.tasks = plan(item, fmt, jobs, part_max)
+        slots.append(slot)
+    tasks = [t for s in slots for t in s.tasks]
+    if len(tasks) <= 1:
+        _serial(engine, slots, report, ctx)
+    else:
+        mp = multiprocessing.get_context(_start_method())
+        init = (list(engine.classes), engine.config, engine.profiles, engine.history)
+        with mp.Pool(min(jobs, len(tasks)), _init_worker, init) as pool:
+            results = pool.imap(lint_part, tasks, chunksize=1)
+            _merge(engine, slots, results, report, ctx)
+            pool.terminate()
+    return engine.finish(report, ctx)
+
+
+def _begin(engine: Engine, slot: _Slot, report: Report, ctx: Context) -> bool:
+    """Account for a slot as ``Engine.lint_paths`` does; False when there is nothing to read."""
+    report.summary.files += 1
+    if isinstance(slot.item, Finding):
+        report.files.append(slot.item.location.file)
+        engine._add(report, slot.item)
+        return False
+    report.files.append(slot.item.name)
+    ctx.file = slot.item.name
+    if slot.fmt == "json":
+        engine._json_sources[slot.item.name] = slot.item  # finalize locates pointers in it
+    if slot.fmt is None:
+        engine._add(
+            report,
+            UnreadableFile.make(
+                f"Cannot tell what kind of file {slot.item.name} is; expected an 837D, "
+                "JSON, JSONL, CSV or XML claim file.",
+                file=slot.item.name,
+            ),
+        )
+        return False
+    return True
+
+
+def _serial(engine: Engine, slots: list[_Slot], report: Report, ctx: Context) -> None:
+    for slot in slots:
+        if isinstance(slot.item, Finding):
+            _begin(engine, slot, report, ctx)
+        else:
+            engine.lint_source(slot.item, report, ctx)
+
+
+def _merge(
+    engine: Engine, slots: list[_Slot], results: Iterator[PartResult], report: Report, ctx: Context
+) -> None:
+    summary = report.summary
+    batch = engine.checks.batch
+    for n, slot in enumerate(slots):
+        if not _begin(engine, slot, report, ctx):
+            continue
+        history_seen = False
+        for _task in slot.tasks:
+            res = next(results)
+            summary.claims_read += res.claims_read
+            summary.claims_linted += res.claims_linted
+            summary.claims_unparsable += res.claims_unparsable
+            for event in res.events:
+                if isinstance(event, Finding):
+                    report.add(event)
+                elif isinstance(event, str):
+                    engine.errors.append(event)
+                else:
+                    claim, kept = event
+                    ctx.claim = claim
+                    try:
+                        extra = [f for check in batch for f in check.check(claim, ctx)]
+                    except Exception as exc:
+                        engine.errors.append(
+                            f"internal error while checking claim {claim.claim_id} in "
+                            f"{slot.item.name}: {type(exc).__name__}: {exc}"
+                        )
+                        continue
+                    for f in kept:
+                        report.add(f)
+                    for f in extra:
+                        engine._add(report, f)
+            for meta in res.metas:
+                engine.on_batch_meta(meta, ctx, Report())  # its findings came from the worker
+                history_seen = history_seen or bool(meta.history or meta.payers)
+        if history_seen and n + 1 < len(slots):
+            # later files must see this batch's inline history: lint them here, in order
+            _serial(engine, slots[n + 1 :], report, ctx)
+            return

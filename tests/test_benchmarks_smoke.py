@@ -1,0 +1,68 @@
+"""The benchmark runner's smoke mode completes and prints its table (never asserts timing)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_benchmark_smoke_prints_the_table(tmp_path):
+    out = tmp_path / "results.md"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run.py"),
+            "--smoke",
+            "--data",
+            str(tmp_path / "data"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "| Measurement | File | Claims | Median s | Claims/s | MB/s | Peak RSS MB |" in proc.stdout
+    )
+    assert "| claimlint JSONL | c1k.jsonl | 1,000 |" in proc.stdout
+    assert "| raw floor 837D | c1k.837 | 1,000 |" in proc.stdout
+    assert "| Target | Measured | Result |" in proc.stdout
+    assert "failed" not in proc.stdout
+    assert out.read_text() in proc.stdout + "\n"
+
+
+def test_generator_is_deterministic_and_balanced(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    a, b = tmp_path / "a.837", tmp_path / "b.837"
+    assert generate.generate("837", 300, a, seed=5, per_st=100) == 300
+    generate.generate("837", 300, b, seed=5, per_st=100)
+    assert a.read_bytes() == b.read_bytes()
+    segments = [s.strip() for s in a.read_text().split("~") if s.strip()]
+    assert len(segments[0]) == 105  # ISA without its terminator
+    # SE01 counts ST..SE inclusive, GE01 the ST sets
+    count = 0
+    sets = 0
+    for seg in segments:
+        tag = seg.split("*", 1)[0]
+        if tag == "ST":
+            count = 0
+            sets += 1
+        count += 1
+        if tag == "SE":
+            assert int(seg.split("*")[1]) == count
+    assert sets == 3
+    assert segments[-2] == "GE*3*1"
+    assert sum(seg.startswith("CLM*") for seg in segments) == 300
+    claims = list(generate.claims(300, seed=5))
+    defective = [c for c in claims if c.defect]
+    assert 3 <= len(defective) <= 15
+    assert any(c.total != sum(ln.charge for ln in c.lines) for c in defective)
+    assert all(c.total == sum(ln.charge for ln in c.lines) for c in claims if not c.defect)
