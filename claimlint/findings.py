@@ -8,6 +8,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from claimlint.model import SourceRef
@@ -204,11 +205,16 @@ def project_path(file: str, root: str | None) -> str:
     ``./a.json``, ``/abs/project/a.json``). Stdin and paths outside the root stay as given."""
     if file.startswith("<") or not root:
         return file
+    return _project_path(file, root, os.getcwd())
+
+
+@lru_cache(maxsize=1024)
+def _project_path(file: str, root: str, cwd: str) -> str:
     from pathlib import Path
 
     path = Path(file)
     try:
-        full = path if path.is_absolute() else Path.cwd() / path
+        full = path if path.is_absolute() else Path(cwd) / path
         return full.resolve().relative_to(Path(root)).as_posix()
     except (ValueError, OSError):
         return path.as_posix()
