@@ -27,6 +27,9 @@ from pydantic import (
     field_validator,
 )
 
+_new = object.__new__
+_set = object.__setattr__
+
 
 class SourceRef(BaseModel):
     """Where something came from, in terms a person can open.
@@ -48,11 +51,16 @@ class SourceRef(BaseModel):
 
     def at(self, field: str | None = None, **changes: Any) -> SourceRef:
         """A copy of this reference naming another field (cheap: no validation)."""
-        data = dict(self.__dict__)
+        data = self.__dict__.copy()
         if field is not None:
             data["field"] = field
         data.update(changes)
-        return SourceRef.model_construct(**data)
+        obj = _new(SourceRef)
+        _set(obj, "__dict__", data)
+        _set(obj, "__pydantic_fields_set__", set(data))
+        _set(obj, "__pydantic_extra__", None)
+        _set(obj, "__pydantic_private__", None)
+        return obj
 
 
 def derive_ref(ref: SourceRef, field: str) -> SourceRef:
