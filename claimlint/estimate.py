@@ -22,7 +22,11 @@ difference of cent amounts, and claim/batch totals are sums of the rounded line 
 
 The deductible and the annual maximum are consumed line by line in claim order; the
 ``estimate`` command carries them across the claims of one member in file order
-(:class:`Ledger`), while the CL601 rule estimates each claim on its own.
+(:class:`Ledger`), while the rules estimate each claim on its own (a check sees one claim).
+
+Inside a ``check`` run there is one estimate per claim, :func:`claim_estimate`: computed once
+from the claim's profile and history (inline history included) and cached on the context, so
+CL405, CL601 and CL602 quote the same numbers for the same line.
 """
 
 from __future__ import annotations
@@ -358,6 +362,48 @@ def estimate_claims(
             "under [payers] in the configuration"
         )
     return batch
+
+
+# -- the one estimate per claim inside a check run ------------------------------------------
+
+_CACHE_KEY = "_claim_estimate"
+
+
+def claim_estimate(ctx: Any, claim: Claim | None = None) -> ClaimEstimate | None:
+    """The estimate of ``claim`` (default ``ctx.claim``) under its profile, or None.
+
+    Computed once per claim and cached on ``ctx.options`` (keyed by the claim object, its
+    profile and history), so every rule that quotes money reads the same figures: deductible
+    consumed by earlier lines, frequency denials and the not-covered reasons included.
+    """
+    from claimlint.history import for_context as history_for
+    from claimlint.profiles import for_context as profile_for
+
+    claim = claim if claim is not None else ctx.claim
+    if claim is None:
+        return None
+    profile = profile_for(ctx, claim)
+    if profile is None:
+        return None
+    history = history_for(ctx)
+    cached = ctx.options.get(_CACHE_KEY)
+    if cached is not None and cached[0] is claim and cached[1] is profile and cached[2] is history:
+        return cached[3]
+    est = estimate_claim(claim, profile, history=history)
+    ctx.options[_CACHE_KEY] = (claim, profile, history, est)
+    return est
+
+
+def line_estimate(ctx: Any, line: ServiceLine) -> LineEstimate | None:
+    """The estimate of one line of ``ctx.claim`` (see :func:`claim_estimate`)."""
+    claim = ctx.claim
+    est = claim_estimate(ctx, claim)
+    if est is None or claim is None:
+        return None
+    for candidate, item in zip(claim.lines, est.lines, strict=True):
+        if candidate is line:
+            return item
+    return None
 
 
 # -- output ----------------------------------------------------------------------------------

@@ -151,3 +151,54 @@ def test_cli_history_import_reports_rows_and_exit_code(tmp_path):
     assert "1 procedure(s) imported" in result.output
     again = runner.invoke(main, ["history", "import", str(prior), "--history", str(db)])
     assert "0 procedure(s) imported" in again.output and "1 already present" in again.output
+
+
+def _money_after(text, label):
+    import re
+
+    match = re.search(re.escape(label) + r" (\$[\d,]+\.\d\d)", text)
+    assert match, (label, text)
+    return match.group(1)
+
+
+def test_cl405_patient_share_is_the_claims_one_estimate_like_cl601():
+    """Demo MG-1002 line 4 (deductible used by earlier lines) and PB-2001 line 1 (frequency
+    denial): CL405 quotes the same patient share as CL601 for the same line."""
+    from claimlint.config import load_config
+
+    config = load_config(str(FIXTURES / "demo" / "claimlint.toml"))
+    config.today = TODAY
+    report = Engine(config).lint_paths([str(FIXTURES / "demo")])
+    cl601 = {
+        (f.location.file, f.location.claim_id, f.location.line): f
+        for f in report.findings
+        if f.code == "CL601"
+    }
+    checked = {}
+    for f in report.findings:
+        if f.code != "CL405" or "patient share" not in f.message:
+            continue
+        key = (f.location.file, f.location.claim_id, f.location.line)
+        other = cl601[key]
+        assert _money_after(f.message, "estimated patient share") == _money_after(
+            other.message, "patient"
+        ), (f.message, other.message)
+        checked[(f.location.claim_id, f.location.line)] = f.message
+    assert ("MG-1002", 4) in checked and ("PB-2001", 1) in checked
+    assert "$70.00" in checked[("MG-1002", 4)]
+    assert "moot" in checked[("PB-2001", 1)] and "frequency limit" in checked[("PB-2001", 1)]
+
+
+def test_cl405_difference_uses_the_allowed_amount_capped_at_the_office_fee(tmp_path):
+    # D2392 fee schedule $180, paid as D2150 at $120; the office charges $160, so the
+    # allowed amount is $160 and the difference is $40 (not $60).
+    claim = _claim("C1", [("D2392", "30", "MO")], dos="2025-03-03")
+    claim["lines"][0]["charge"] = 160
+    (found,) = codes(_lint(tmp_path, [claim]), "CL405")
+    assert "on $120.00 instead of $160.00" in found.message
+    assert "difference of $40.00" in found.message
+    # charged below even the paid-as allowance: the downgrade changes nothing
+    claim["lines"][0]["charge"] = 110
+    (found,) = codes(_lint(tmp_path, [claim]), "CL405")
+    assert "does not change the benefit" in found.message
+    assert "difference of" not in found.message

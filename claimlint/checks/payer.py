@@ -12,9 +12,8 @@ from claimlint import profiles as prof
 from claimlint.checks.base import Check, Context
 from claimlint.dental import benefits
 from claimlint.estimate import (
-    Ledger,
     composite_region_excluded,
-    estimate_line,
+    line_estimate,
     patient_age,
     waiting_period_end,
 )
@@ -80,16 +79,46 @@ class AlternateBenefitDowngrade(Check):
                 field="code",
             )
             return
-        est = estimate_line(claim, line, profile, Ledger().slot(profile, claim.member_key))
+        est = line_estimate(ctx, line)  # the claim's one estimate, shared with CL601/CL602
+        if est is None or est.allowed is None or est.basis is None:
+            yield self.on_line(
+                ctx,
+                line,
+                f"{head}; the estimate could not be priced (no charge or office fee).",
+                field="code",
+            )
+            return
         patient = f"; estimated patient share {fmt(est.patient_owes)}" if est.complete else ""
+        evidence = {"allowed": str(est.allowed), "paid_as_allowed": str(est.basis)}
+        if est.not_covered:
+            yield self.on_line(
+                ctx,
+                line,
+                f"{head}, basing its benefit on {fmt(est.basis)} instead of "
+                f"{fmt(est.allowed)}; but the downgrade is moot: the plan will not pay this "
+                f"line ({est.not_covered}){patient}. Resolve that first (see CL601).",
+                field="code",
+                evidence=evidence,
+            )
+            return
+        difference = est.allowed - est.basis
+        if difference <= 0:
+            benefit = (
+                f"the office fee {fmt(est.office_fee)} is at or below the {down.target} "
+                "allowance, so the downgrade does not change the benefit"
+            )
+        else:
+            benefit = (
+                f"the plan bases its benefit on {fmt(est.basis)} instead of "
+                f"{fmt(est.allowed)}, an estimated patient difference of {fmt(difference)}"
+            )
         yield self.on_line(
             ctx,
             line,
-            f"{head}: the plan bases its benefit on {fmt(target)} instead of {fmt(allowed)}, "
-            f"an estimated patient difference of {fmt(allowed - target)}{patient}. Tell the "
+            f"{head}: {benefit}{patient}. Tell the "
             "patient before treatment, or document a contraindication to contest it.",
             field="code",
-            evidence={"allowed": str(allowed), "paid_as_allowed": str(target)},
+            evidence=evidence,
         )
 
 
