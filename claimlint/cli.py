@@ -312,35 +312,61 @@ def estimate(
 ) -> None:
     """Estimate plan payment, patient share and write-off per line, claim and batch.
 
-    A single --profile also applies to claims whose payer no profile names.
+    \b
+    Profiles come from the configuration, from --profile (files or folders, loaded like
+    'check' loads them) and from a batch's own "payers" section. A --profile naming a
+    single profile also applies to claims whose payer no profile names.
+    Files or claims that cannot be read are reported on stderr (file, position) and make
+    the exit code 1; the batch total counts them.
     """
     import orjson
 
-    from claimlint.estimate import estimate_paths, render_text
-    from claimlint.history import HistoryError, SQLiteHistory
-    from claimlint.profiles import ProfileError, load_profiles
+    from claimlint.estimate import describe_finding, estimate_paths, render_text
+    from claimlint.history import HistoryError
+    from claimlint.profiles import ProfileError
 
     config = load_settings(config_path)
     try:
-        profiles = load_profiles([*config.profiles, *profile_paths], payers=config.payers)
-        default = None
-        if len(profile_paths) == 1:
-            from claimlint.profiles import load_profile
-
-            default = profiles.get(load_profile(profile_paths[0]).name)
-        store_path = history_path or config.history
-        history = SQLiteHistory(store_path) if store_path else None
+        profiles, default = estimate_profiles(config, profile_paths)
+        history = open_history(history_path or config.history)
     except (ProfileError, HistoryError) as exc:
         fail(str(exc))
         raise
-    if not profiles:
-        fail("no payer profile: pass --profile FILE or set 'profiles' in claimlint.toml")
     batch = estimate_paths(paths, profiles, default=default, history=history)
+    if not batch.had_profiles:
+        fail(
+            "no payer profile: pass --profile FILE, set 'profiles' in claimlint.toml, or give "
+            'the batch a "payers" section'
+        )
     if fmt == "json":
         click.echo(orjson.dumps(batch.to_dict(), option=orjson.OPT_INDENT_2).decode())
     else:
         for text in render_text(batch):
             click.echo(text)
+    sys.stdout.flush()
+    for finding in batch.findings:
+        click.echo(f"claimlint: {describe_finding(finding)}", err=True)
+    sys.exit(EXIT_FINDINGS if batch.findings else EXIT_OK)
+
+
+def estimate_profiles(config: Config, extra: tuple[str, ...] | list[str]) -> tuple[object, object]:
+    """The profiles of the configuration plus --profile paths (files or folders), and the
+    default profile: the one profile a single --profile names, if it names exactly one."""
+    from claimlint.profiles import load_profiles
+
+    profiles = load_profiles([*config.profiles, *extra], payers=config.payers)
+    default = None
+    if len(extra) == 1:
+        only = load_profiles(extra)
+        if len(only) == 1:
+            default = profiles.get(next(iter(only.profiles)))
+    return profiles, default
+
+
+def open_history(path: str | None) -> object:
+    from claimlint.history import SQLiteHistory
+
+    return SQLiteHistory(path) if path else None
 
 
 @main.group()
