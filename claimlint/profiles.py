@@ -225,6 +225,21 @@ class ProfileSet:
                 fallback = profile
         return fallback
 
+    def other_plans(self, payer_id: str | None) -> dict[str, list[str]]:
+        """Profiles that cover ``payer_id`` but only for some plans: name -> plan ids (from
+        the profiles' ``plan_ids`` and ``payer/plan`` keys under ``[payers]``)."""
+        out: dict[str, list[str]] = {}
+        if not payer_id:
+            return out
+        for profile in self.profiles.values():
+            if payer_id in profile.payer_ids and profile.plan_ids:
+                out.setdefault(profile.name, []).extend(profile.plan_ids)
+        for key, name in self.payers.items():
+            payer, _, plan = key.partition("/")
+            if payer == payer_id and plan:
+                out.setdefault(name, []).append(plan)
+        return {name: sorted(set(plans)) for name, plans in out.items()}
+
     def for_claim(self, claim: Any) -> Profile | None:
         return self.for_payer(getattr(claim, "payer_id", None), getattr(claim, "plan_id", None))
 

@@ -53,7 +53,8 @@ def test_payer_without_profile_is_reported_once_per_payer(tmp_path):
     claims.append(_claim("D1", [("D2140", "3", "O")], payer="SYNPAYER8"))
     found = codes(_lint(tmp_path, claims), "CL413")
     assert len(found) == 2
-    assert "5 claim(s), first C0" in found[1].message or "5 claim(s), first C0" in found[0].message
+    assert "5 claims, first C0" in found[1].message or "5 claims, first C0" in found[0].message
+    assert any("(1 claim, first D1)" in f.message for f in found)
     # payer rules stay silent for those claims
     assert not [f for f in _lint(tmp_path, claims) if f.code.startswith(("CL40", "CL41", "CL6"))
                 and f.code != "CL413"]  # fmt: skip
@@ -202,3 +203,17 @@ def test_cl405_difference_uses_the_allowed_amount_capped_at_the_office_fee(tmp_p
     (found,) = codes(_lint(tmp_path, [claim]), "CL405")
     assert "does not change the benefit" in found.message
     assert "difference of" not in found.message
+
+
+def test_payer_covered_for_another_plan_names_payer_plan_and_profile(tmp_path):
+    claims = [
+        _claim("G1", [("D2140", "3", "O")], plan="GRP0001"),
+        _claim("G2", [("D2140", "3", "O")], plan="GRP0001", member="SYN0002"),
+        _claim("G3", [("D2140", "3", "O")], plan="GOLD"),
+    ]
+    (found,) = codes(_lint(tmp_path, claims), "CL413")
+    assert found.message.startswith(
+        "No profile for payer SYNPAYER1, plan GRP0001 (2 claims, first G1); "
+        "example-mutual-ppo-gold covers plan GOLD."
+    )
+    assert "has no payer profile" not in found.message
