@@ -217,3 +217,21 @@ def test_payer_covered_for_another_plan_names_payer_plan_and_profile(tmp_path):
         "example-mutual-ppo-gold covers plan GOLD."
     )
     assert "has no payer profile" not in found.message
+
+
+def test_duplicate_in_another_file_names_that_file_and_claim(tmp_path):
+    first = tmp_path / "monday.json"
+    second = tmp_path / "tuesday.json"
+    one = _claim("PCN1", [("D2391", "30", "O")], dos="2025-06-02")
+    first.write_text(json.dumps({"claims": [one]}))
+    two = _claim("PCN1", [("D2391", "30", "O")], dos="2025-06-02")  # same id, other file
+    second.write_text(json.dumps({"claims": [two]}))
+    config = Config(today=TODAY, profiles=[PROFILES])
+    found = codes(Engine(config).lint_paths([str(first), str(second)]).findings, "CL412")
+    assert [f.location.file for f in found] == [str(second)]
+    assert f"(also claim PCN1 line 1 in {first})" in found[0].message
+    assert "this claim" not in found[0].message
+    # inside one claim it is still "this claim"
+    dup = _claim("PCN2", [("D2391", "30", "O"), ("D2391", "30", "O")], dos="2025-06-02")
+    (same,) = codes(_lint(tmp_path, [dup]), "CL412")
+    assert "(also this claim line 1)" in same.message
