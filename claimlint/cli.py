@@ -113,6 +113,20 @@ def load_settings(config_path: str | None) -> Config:
     metavar="FILE",
     help="Record the current findings in FILE as known (set 'baseline = FILE' to use it).",
 )
+@click.option(
+    "--profile",
+    "profile_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Payer profile file or folder (repeatable); replaces the configuration's 'profiles'.",
+)
+@click.option(
+    "--history",
+    "history_path",
+    default=None,
+    metavar="FILE",
+    help="History database (SQLite, see 'claimlint history import'); replaces 'history'.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes on stderr.")
 def check(
     paths: tuple[str, ...],
@@ -131,6 +145,8 @@ def check(
     statistics: bool,
     jobs: int | None,
     baseline_out: str | None,
+    profile_paths: tuple[str, ...],
+    history_path: str | None,
     quiet: bool,
 ) -> None:
     """Lint claim files (837D, JSON, JSONL, CSV, XML), directories, or - for stdin."""
@@ -160,6 +176,10 @@ def check(
             fail(f"--today must be YYYY-MM-DD, not {today!r}")
     if jobs is not None:
         config.jobs = jobs or os.cpu_count() or 1
+    if profile_paths:
+        config.profiles = list(profile_paths)
+    if history_path:
+        config.history = history_path
     from claimlint import progress
     from claimlint.output import OutputError, OutputSpec, check_format, output_specs, resolve_format
     from claimlint.suppress import write_baseline

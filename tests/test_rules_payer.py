@@ -235,3 +235,37 @@ def test_duplicate_in_another_file_names_that_file_and_claim(tmp_path):
     dup = _claim("PCN2", [("D2391", "30", "O"), ("D2391", "30", "O")], dos="2025-06-02")
     (same,) = codes(_lint(tmp_path, [dup]), "CL412")
     assert "(also this claim line 1)" in same.message
+
+
+def test_cli_check_profile_and_history_options_override_the_config(tmp_path):
+    from claimlint.history import SQLiteHistory
+    from claimlint.model import PriorProcedure
+
+    db = tmp_path / "history.sqlite"
+    store = SQLiteHistory(db, create=True)
+    store.add_many([PriorProcedure(member_id="SYN0001", code="D2392", date="2025-06-02",
+                                   tooth="30", surfaces="MO")])  # fmt: skip
+    store.close()
+    batch = tmp_path / "batch.json"
+    batch.write_text(json.dumps({"claims": [_claim("C1", [("D2391", "30", "O")])]}))
+    config = tmp_path / "claimlint.toml"
+    config.write_text('profiles = ["nowhere"]\n')  # overridden: never loaded
+
+    def run(*extra):
+        result = CliRunner().invoke(
+            main,
+            ["check", str(batch), "--config", str(config), "--format", "json",
+             "--today", "2026-01-15", *extra],
+        )  # fmt: skip
+        return result
+
+    broken = run()
+    assert broken.exit_code == 2 and "nowhere" in broken.output
+    result = run("--profile", PROFILES, "--history", str(db))
+    assert result.exit_code in (0, 1), result.output
+    found = {f["code"] for f in json.loads(result.output)["findings"]}
+    assert {"CL403", "CL601"} <= found  # profile rules and history both in use
+    one = run("--profile", str(FIXTURES / "profiles" / "example-mutual-ppo-gold.toml"))
+    assert "CL601" in {f["code"] for f in json.loads(one.output)["findings"]}
+    missing = run("--profile", PROFILES, "--history", str(tmp_path / "none.sqlite"))
+    assert missing.exit_code == 2 and "none.sqlite" in missing.output
