@@ -429,9 +429,14 @@ def history_import(
         store.close()
     for problem in result.problems:
         click.echo(f"claimlint: {problem}", err=True)
+
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
     click.echo(
-        f"{result.inserted} procedure(s) imported into {target} from {len(files)} file(s); "
-        f"{result.duplicates} already present; {len(result.problems)} problem(s)."
+        f"{n(result.inserted, 'procedure')} imported into {target} from "
+        f"{n(len(files), 'path')}; {result.duplicates} already present; "
+        f"{n(len(result.problems), 'problem')}."
     )
     sys.exit(EXIT_FINDINGS if result.problems else EXIT_OK)
 

@@ -148,10 +148,10 @@ def test_cli_history_import_reports_rows_and_exit_code(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["history", "import", str(prior), "--history", str(db)])
     assert result.exit_code == 1
-    assert "prior.csv: row 3: date 'nope' is not YYYY-MM-DD" in result.output
-    assert "1 procedure(s) imported" in result.output
+    assert "prior.csv: row 3, column date: date 'nope' is not YYYY-MM-DD" in result.output
+    assert "1 procedure imported" in result.output and "1 problem." in result.output
     again = runner.invoke(main, ["history", "import", str(prior), "--history", str(db)])
-    assert "0 procedure(s) imported" in again.output and "1 already present" in again.output
+    assert "0 procedures imported" in again.output and "1 already present" in again.output
 
 
 def _money_after(text, label):
