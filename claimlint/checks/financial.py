@@ -45,6 +45,9 @@ class EstimatePerLine(Check):
     tags = ("money",)
 
     def check(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        profile = prof.for_context(ctx, claim)
+        if profile is None:
+            return
         ctx.claim = claim
         est = claim_estimate(ctx, claim)  # the claim's one estimate (CL405, CL602 share it)
         if est is None:
