@@ -197,17 +197,22 @@ class DuplicateProcedure(Check):
                 if surfaces:
                     where += f" ({''.join(surfaces)})"
                 if key in seen:
-                    first_claim, first_line = seen[key]
-                    same = "this claim" if first_claim == claim.claim_id else first_claim
+                    first_file, first_claim, first_line = seen[key]
+                    if first_file != ctx.file:
+                        also = f"claim {first_claim} line {first_line} in {first_file}"
+                    elif first_claim != claim.claim_id:
+                        also = f"claim {first_claim} line {first_line}"
+                    else:
+                        also = f"this claim line {first_line}"
                     yield self.on_line(
                         ctx,
                         line,
-                        f"{where} on {day} is billed twice in this batch (also {same} line "
-                        f"{first_line}); remove the duplicate line or claim.",
+                        f"{where} on {day} is billed twice in this batch (also {also}); "
+                        "remove the duplicate line or claim.",
                         field="code",
                     )
                     continue
-                seen[key] = (claim.claim_id, line.line_number)
+                seen[key] = (ctx.file, claim.claim_id, line.line_number)
                 if history is None:
                     continue
                 for prior in history.lookup(
