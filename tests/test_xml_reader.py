@@ -158,3 +158,41 @@ def test_fixture_files_read():
     for path in sorted(Path(FIXTURES / "xml").glob("*.xml")):
         items = list(read_xml(Source(name=str(path), path=path), ReadOptions()))
         assert any(isinstance(i, Claim) for i in items), path
+
+
+def test_undefined_entity_is_located_and_claims_before_it_are_linted():
+    # an earlier broken parse in the same thread must not leak into this report
+    read(batch("<claim><claim_id>Z</claim_id><b></claim>"))
+    good = claim_xml("X1")
+    broken = claim_xml("X2").replace("<lines>", "<notes><note>x &nbsp; y</note></notes><lines>")
+    text = batch(good, broken, claim_xml("X3"))
+    items = read(text)
+    assert [i.claim_id for i in items if isinstance(i, Claim)] == ["X1"]
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    assert bad.claim_id == "X2"
+    (f,) = bad.findings
+    line = text.splitlines()[3]
+    assert "&nbsp;" in line
+    assert f.code == "CL001" and f.location.physical_line == 4
+    assert f.location.column == line.index("&") + 1
+    assert "&nbsp; is not defined" in f.message and "None" not in f.message
+    assert "rest of the file was not read" in f.message
+    # the fixture case from the review: the whole run accounts for the broken claim
+    sample = (FIXTURES / "xml" / "sample.xml").read_text()
+    start = sample.index("<note")
+    end = sample.index("</note>", start)
+    start = sample.index(">", start) + 1
+    changed = sample[:start] + "x &nbsp; y" + sample[end:]
+    found = [i for i in read(changed) if isinstance(i, Finding | Unparsable)]
+    (f,) = [x for i in found for x in (i.findings if isinstance(i, Unparsable) else [i])]
+    assert f.location.physical_line == changed[:start].count("\n") + 1
+    assert f.location.column is not None and "line None" not in f.message
+
+
+def test_not_well_formed_after_claims_reports_position_and_counts():
+    text = batch(claim_xml("X1"), claim_xml("X2")).replace("</claims>", "</claims><oops>")
+    items = read(text)
+    assert [i.claim_id for i in items if isinstance(i, Claim)] == ["X1", "X2"]
+    (f,) = [i for i in items if isinstance(i, Finding)]
+    assert f.code == "CL001" and f.location.physical_line == 5 and f.location.column
+    assert "2 claim(s) before it were read" in f.message
