@@ -276,3 +276,20 @@ def test_fast_ref_equals_model_construct():
     fast = _fast_ref(dict(data))
     assert fast == SourceRef.model_construct(**data) == SourceRef(**data)
     assert fast.at("tooth").field == "tooth" and fast.model_dump() == data
+
+
+@pytest.mark.parametrize("amount", ["1e400", "1_000", "-0", "nan", "inf", "-0.00", "Infinity"])
+def test_loose_numbers_are_not_amounts(amount):
+    items = read(f"claim_id,code,charge\nA1,D0120,{amount}\nB2,D0120,10\n")
+    assert [c.claim_id for c in claims(items)] == ["B2"]
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    (f,) = bad.findings
+    assert f.code == "CL002" and "is not an amount" in f.message
+    assert (f.location.physical_line, f.location.column, f.location.field) == (2, 3, "charge")
+
+
+@pytest.mark.parametrize("quantity", ["1e3", "1_0"])
+def test_loose_numbers_are_not_quantities(quantity):
+    items = read(f"claim_id,code,quantity\nA1,D0120,{quantity}\n")
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    assert "is not a whole number" in bad.findings[0].message

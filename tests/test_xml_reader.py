@@ -6,6 +6,7 @@ import resource
 import time
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES, TODAY
 from lxml import etree
 
@@ -196,3 +197,15 @@ def test_not_well_formed_after_claims_reports_position_and_counts():
     (f,) = [i for i in items if isinstance(i, Finding)]
     assert f.code == "CL001" and f.location.physical_line == 5 and f.location.column
     assert "2 claim(s) before it were read" in f.message
+
+
+@pytest.mark.parametrize("amount", ["-0", "-0.00", "1e400", "1_000", "nan", "inf"])
+def test_loose_numbers_are_not_amounts(amount):
+    line = f"<line_number>1</line_number><code>D0120</code><charge>{amount}</charge>"
+    items = read(batch(claim_xml("X1", line), claim_xml("X2")))
+    assert [i.claim_id for i in items if isinstance(i, Claim)] == ["X2"]
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    (f,) = bad.findings
+    assert f.code == "CL002" and f.location.physical_line == 3
+    assert f.location.pointer.startswith("/batch/claims/claim[1]/lines/line")
+    assert f.location.pointer.endswith("/charge")

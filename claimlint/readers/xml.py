@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from claimlint.checks.source import SchemaViolation, UnreadableFile
 from claimlint.findings import Finding
 from claimlint.model import Claim, PriorProcedure, SourceRef, _lenient_date, split_surfaces
+from claimlint.readers._values import parse_amount
 from claimlint.readers.base import BatchMeta, ReadItem, ReadOptions, Source, Unparsable
 
 XSD_PATH = Path(__file__).resolve().parents[1] / "schemas" / "claim-batch.xsd"
@@ -275,6 +276,20 @@ class _XmlReader:
         if not schema.validate(elem):
             return Unparsable(claim_id, [self._schema_finding(schema, base, claim_id, elem)])
         data, refs, line_refs = self._claim_dict(elem, base)
+        bad_amount = self._amount_problem(data, refs, line_refs)
+        if bad_amount is not None:
+            ref, detail = bad_amount
+            return Unparsable(
+                claim_id,
+                [
+                    SchemaViolation.make(
+                        f"Claim {claim_id or index} cannot be read: {ref.pointer}: {detail}. "
+                        "It was not linted.",
+                        ref=ref,
+                        claim_id=claim_id,
+                    )
+                ],
+            )
         from claimlint.readers.json import ClaimIn, build_claim
 
         try:
@@ -303,6 +318,28 @@ class _XmlReader:
             for line, (lref, lrefs) in zip(claim.lines, line_refs, strict=True)
         )
         return claim.model_copy(update={"lines": lines, "refs": refs})
+
+    @staticmethod
+    def _amount_problem(
+        data: dict[str, Any],
+        refs: dict[str, SourceRef],
+        line_refs: list[tuple[SourceRef, dict[str, SourceRef]]],
+    ) -> tuple[SourceRef, str] | None:
+        """The first amount the shared value parser rejects (the XSD lets ``-0`` through)."""
+        places: list[tuple[dict[str, Any], dict[str, SourceRef], str]] = [
+            (data, refs, "total_charge")
+        ]
+        for line, (_, lrefs) in zip(data.get("lines") or (), line_refs, strict=False):
+            places.append((line, lrefs, "charge"))
+        for values, where, key in places:
+            text = values.get(key)
+            if text is None:
+                continue
+            try:
+                parse_amount(text)
+            except ValueError as exc:
+                return where[key], str(exc)
+        return None
 
     def _teeth(self, teeth: tuple[Any, ...], lref: SourceRef) -> tuple[Any, ...]:
         if not any(t.ref is not None for t in teeth):
