@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -293,3 +294,36 @@ def test_loose_numbers_are_not_quantities(quantity):
     items = read(f"claim_id,code,quantity\nA1,D0120,{quantity}\n")
     (bad,) = [i for i in items if isinstance(i, Unparsable)]
     assert "is not a whole number" in bad.findings[0].message
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"claim_id,code,charge\nA1,D0120,10\n",
+        b"\xef\xbb\xbfclaim_id;code\nA1;D0120\n",
+        b"Claim ID\tProcedure Code\tFee\nA1\tD0120\t10\n",
+        b'"code"|"claim_id"\nD0120|A1\n',
+    ],
+)
+def test_csv_content_is_sniffed_without_a_suffix(head, tmp_path):
+    assert sniff(Source(name="<stdin>", data=head)) == "csv"
+    path = tmp_path / "export.dat"
+    path.write_bytes(head)
+    assert sniff(Source(name=str(path), path=path)) == "csv"
+
+
+@pytest.mark.parametrize("head", [b"hello, world\n", b"claim_id\nA1\n", b"name,age\nA,1\n"])
+def test_text_that_is_not_a_claim_csv_is_not_sniffed_as_csv(head):
+    assert sniff(Source(name="<stdin>", data=head)) is None
+
+
+def test_csv_on_stdin_is_linted():
+    from click.testing import CliRunner
+
+    from claimlint.cli import main
+
+    data = (FIXTURES / "csv" / "equivalence" / "batch.csv").read_bytes()
+    result = CliRunner().invoke(main, ["check", "-", "--format", "json"], input=data)
+    report = json.loads(result.stdout)
+    assert "Cannot tell what kind of file" not in result.stdout
+    assert report["summary"]["claims_read"] == 4
