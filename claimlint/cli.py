@@ -113,6 +113,20 @@ def load_settings(config_path: str | None) -> Config:
     metavar="FILE",
     help="Record the current findings in FILE as known (set 'baseline = FILE' to use it).",
 )
+@click.option(
+    "--profile",
+    "profile_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Payer profile file or folder (repeatable); replaces the configuration's 'profiles'.",
+)
+@click.option(
+    "--history",
+    "history_path",
+    default=None,
+    metavar="FILE",
+    help="History database (SQLite, see 'claimlint history import'); replaces 'history'.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes on stderr.")
 def check(
     paths: tuple[str, ...],
@@ -131,6 +145,8 @@ def check(
     statistics: bool,
     jobs: int | None,
     baseline_out: str | None,
+    profile_paths: tuple[str, ...],
+    history_path: str | None,
     quiet: bool,
 ) -> None:
     """Lint claim files (837D, JSON, JSONL, CSV, XML), directories, or - for stdin."""
@@ -160,6 +176,10 @@ def check(
             fail(f"--today must be YYYY-MM-DD, not {today!r}")
     if jobs is not None:
         config.jobs = jobs or os.cpu_count() or 1
+    if profile_paths:
+        config.profiles = list(profile_paths)
+    if history_path:
+        config.history = history_path
     from claimlint import progress
     from claimlint.output import OutputError, OutputSpec, check_format, output_specs, resolve_format
     from claimlint.suppress import write_baseline
@@ -312,35 +332,61 @@ def estimate(
 ) -> None:
     """Estimate plan payment, patient share and write-off per line, claim and batch.
 
-    A single --profile also applies to claims whose payer no profile names.
+    \b
+    Profiles come from the configuration, from --profile (files or folders, loaded like
+    'check' loads them) and from a batch's own "payers" section. A --profile naming a
+    single profile also applies to claims whose payer no profile names.
+    Files or claims that cannot be read are reported on stderr (file, position) and make
+    the exit code 1; the batch total counts them.
     """
     import orjson
 
-    from claimlint.estimate import estimate_paths, render_text
-    from claimlint.history import HistoryError, SQLiteHistory
-    from claimlint.profiles import ProfileError, load_profiles
+    from claimlint.estimate import describe_finding, estimate_paths, render_text
+    from claimlint.history import HistoryError
+    from claimlint.profiles import ProfileError
 
     config = load_settings(config_path)
     try:
-        profiles = load_profiles([*config.profiles, *profile_paths], payers=config.payers)
-        default = None
-        if len(profile_paths) == 1:
-            from claimlint.profiles import load_profile
-
-            default = profiles.get(load_profile(profile_paths[0]).name)
-        store_path = history_path or config.history
-        history = SQLiteHistory(store_path) if store_path else None
+        profiles, default = estimate_profiles(config, profile_paths)
+        history = open_history(history_path or config.history)
     except (ProfileError, HistoryError) as exc:
         fail(str(exc))
         raise
-    if not profiles:
-        fail("no payer profile: pass --profile FILE or set 'profiles' in claimlint.toml")
     batch = estimate_paths(paths, profiles, default=default, history=history)
+    if not batch.had_profiles:
+        fail(
+            "no payer profile: pass --profile FILE, set 'profiles' in claimlint.toml, or give "
+            'the batch a "payers" section'
+        )
     if fmt == "json":
         click.echo(orjson.dumps(batch.to_dict(), option=orjson.OPT_INDENT_2).decode())
     else:
         for text in render_text(batch):
             click.echo(text)
+    sys.stdout.flush()
+    for finding in batch.findings:
+        click.echo(f"claimlint: {describe_finding(finding)}", err=True)
+    sys.exit(EXIT_FINDINGS if batch.findings else EXIT_OK)
+
+
+def estimate_profiles(config: Config, extra: tuple[str, ...] | list[str]) -> tuple[object, object]:
+    """The profiles of the configuration plus --profile paths (files or folders), and the
+    default profile: the one profile a single --profile names, if it names exactly one."""
+    from claimlint.profiles import load_profiles
+
+    profiles = load_profiles([*config.profiles, *extra], payers=config.payers)
+    default = None
+    if len(extra) == 1:
+        only = load_profiles(extra)
+        if len(only) == 1:
+            default = profiles.get(next(iter(only.profiles)))
+    return profiles, default
+
+
+def open_history(path: str | None) -> object:
+    from claimlint.history import SQLiteHistory
+
+    return SQLiteHistory(path) if path else None
 
 
 @main.group()
@@ -383,9 +429,14 @@ def history_import(
         store.close()
     for problem in result.problems:
         click.echo(f"claimlint: {problem}", err=True)
+
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
     click.echo(
-        f"{result.inserted} procedure(s) imported into {target} from {len(files)} file(s); "
-        f"{result.duplicates} already present; {len(result.problems)} problem(s)."
+        f"{n(result.inserted, 'procedure')} imported into {target} from "
+        f"{n(len(files), 'path')}; {result.duplicates} already present; "
+        f"{n(len(result.problems), 'problem')}."
     )
     sys.exit(EXIT_FINDINGS if result.problems else EXIT_OK)
 

@@ -31,7 +31,7 @@ from claimlint.readers.base import (
     sniff,
 )
 from claimlint.registry import Registry, load_registry
-from claimlint.suppress import apply_suppressions
+from claimlint.suppress import apply_suppressions, check_suppression_selectors
 
 
 class InternalError(Exception):
@@ -193,6 +193,8 @@ class Engine:
     ) -> None:
         self.config = config or Config()
         self.registry = registry or load_registry()
+        # a mistyped code in an ignore entry or per-file-ignores is a configuration error
+        check_suppression_selectors(self.config, ((c.code, c.name) for c in self.registry.checks))
         self.classes = select_checks(self.registry, self.config)
         self.checks = CheckSet.build(self.classes)
         self.today = self.config.today or dt.date.today()

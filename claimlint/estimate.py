@@ -22,7 +22,11 @@ difference of cent amounts, and claim/batch totals are sums of the rounded line 
 
 The deductible and the annual maximum are consumed line by line in claim order; the
 ``estimate`` command carries them across the claims of one member in file order
-(:class:`Ledger`), while the CL601 rule estimates each claim on its own.
+(:class:`Ledger`), while the rules estimate each claim on its own (a check sees one claim).
+
+Inside a ``check`` run there is one estimate per claim, :func:`claim_estimate`: computed once
+from the claim's profile and history (inline history included) and cached on the context, so
+CL405, CL601 and CL602 quote the same numbers for the same line.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from claimlint.dental import benefits
@@ -129,14 +134,56 @@ class BatchEstimate:
     claims: list[ClaimEstimate] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
     problems: list[str] = field(default_factory=list)
+    #: reader findings (CL001 unreadable file, CL002 unparsable claim, ...): errors that make
+    #: the ``estimate`` command exit 1
+    findings: list[Any] = field(default_factory=list)
+    #: claims read but not built (their findings are in ``findings``)
+    unparsable: int = 0
+    #: claims read and built but not estimated (no profile for their payer)
+    not_estimated: int = 0
+    #: whether any profile was available (configuration, --profile or a batch's "payers")
+    had_profiles: bool = True
+
+    @property
+    def claims_read(self) -> int:
+        return len(self.claims) + self.not_estimated + self.unparsable
 
     def to_dict(self) -> dict[str, Any]:
+        from claimlint.formatters._common import position
+
         return {
             "version": "1",
             "claims": [c.to_dict() for c in self.claims],
             "totals": self.totals.to_dict(),
+            "claims_read": self.claims_read,
+            "claims_estimated": len(self.claims),
+            "claims_unparsable": self.unparsable,
             "problems": list(self.problems),
+            "errors": [
+                {
+                    "code": f.code,
+                    "file": f.location.file,
+                    "line": position(f.location)[0],
+                    "column": position(f.location)[1],
+                    "claim_id": f.location.claim_id,
+                    "message": f.message,
+                }
+                for f in self.findings
+            ],
         }
+
+    def summary(self) -> str:
+        """``3 claims, 1 could not be read`` (singular and plural as they should be)."""
+        text = _plural(self.claims_read, "claim")
+        if self.unparsable:
+            text += f", {self.unparsable} could not be read"
+        if self.not_estimated:
+            text += f", {self.not_estimated} not estimated (no profile)"
+        return text
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _s(value: Decimal | None) -> str | None:
@@ -353,14 +400,62 @@ def estimate_claims(
         batch.claims.append(est)
         batch.totals.add(est.totals)
     for payer, n in sorted(missing.items()):
+        batch.not_estimated += n
         batch.problems.append(
-            f"payer {payer}: no profile, {n} claim(s) not estimated; add a profile and map it "
-            "under [payers] in the configuration"
+            f"payer {payer}: no profile, {_plural(n, 'claim')} not estimated; add a profile and "
+            "map it under [payers] in the configuration"
         )
     return batch
 
 
+# -- the one estimate per claim inside a check run ------------------------------------------
+
+_CACHE_KEY = "_claim_estimate"
+
+
+def claim_estimate(ctx: Any, claim: Claim | None = None) -> ClaimEstimate | None:
+    """The estimate of ``claim`` (default ``ctx.claim``) under its profile, or None.
+
+    Computed once per claim and cached on ``ctx.options`` (keyed by the claim object, its
+    profile and history), so every rule that quotes money reads the same figures: deductible
+    consumed by earlier lines, frequency denials and the not-covered reasons included.
+    """
+    from claimlint.history import for_context as history_for
+    from claimlint.profiles import for_context as profile_for
+
+    claim = claim if claim is not None else ctx.claim
+    if claim is None:
+        return None
+    profile = profile_for(ctx, claim)
+    if profile is None:
+        return None
+    history = history_for(ctx)
+    cached = ctx.options.get(_CACHE_KEY)
+    if cached is not None and cached[0] is claim and cached[1] is profile and cached[2] is history:
+        return cached[3]
+    est = estimate_claim(claim, profile, history=history)
+    ctx.options[_CACHE_KEY] = (claim, profile, history, est)
+    return est
+
+
+def line_estimate(ctx: Any, line: ServiceLine) -> LineEstimate | None:
+    """The estimate of one line of ``ctx.claim`` (see :func:`claim_estimate`)."""
+    claim = ctx.claim
+    est = claim_estimate(ctx, claim)
+    if est is None or claim is None:
+        return None
+    for candidate, item in zip(claim.lines, est.lines, strict=True):
+        if candidate is line:
+            return item
+    return None
+
+
 # -- output ----------------------------------------------------------------------------------
+
+
+#: the text table's columns; total rows put their label where line..paid-as are, so their
+#: amounts sit under the fee, allowed, plan pays, patient and write-off headers
+_LABEL_WIDTH = 4 + 2 + 5 + 1 + 5 + 1 + 5 + 1 + 7
 
 
 def render_text(batch: BatchEstimate) -> Iterator[str]:
@@ -383,17 +478,31 @@ def render_text(batch: BatchEstimate) -> Iterator[str]:
                 yield f"{'':6}note: {problem}"
         yield _total_line("claim total", claim.totals)
         yield ""
-    yield _total_line(f"batch total ({len(batch.claims)} claims)", batch.totals)
+    yield _total_line("batch total", batch.totals, f"({batch.summary()})")
     for problem in batch.problems:
         yield f"note: {problem}"
 
 
-def _total_line(label: str, totals: Totals) -> str:
-    mark = "" if totals.complete else "  (incomplete: see notes)"
+def _total_line(label: str, totals: Totals, extra: str = "") -> str:
+    notes = [extra] if extra else []
+    if not totals.complete:
+        notes.append("(incomplete: see notes)")
+    tail = "".join(f"  {note}" for note in notes)
     return (
-        f"{label:<38} {fmt(totals.office_fee):>10} {'':>10} {fmt(totals.plan_pays):>10} "
-        f"{fmt(totals.patient_owes):>10} {fmt(totals.write_off):>10}{mark}"
+        f"{label:<{_LABEL_WIDTH}} {fmt(totals.office_fee):>10} {'':>10} "
+        f"{fmt(totals.plan_pays):>10} {fmt(totals.patient_owes):>10} "
+        f"{fmt(totals.write_off):>10}{tail}"
     )
+
+
+def describe_finding(finding: Any) -> str:
+    """``file:line:col: CODE message`` for a reader finding (stderr of ``estimate``)."""
+    from claimlint.formatters._common import position, prefixed_message
+
+    loc = finding.location
+    line, col = position(loc)
+    where = f" [{loc.pointer}]" if loc.pointer and not loc.physical_line else ""
+    return f"{loc.file}:{line}:{col}: {finding.code} {prefixed_message(finding)}{where}"
 
 
 def prior_from_line(claim: Claim, line: ServiceLine) -> PriorProcedure | None:
@@ -423,8 +532,11 @@ def estimate_paths(
 ) -> BatchEstimate:
     """Read claim files (any reader; inline history and payers included) and estimate them.
 
-    Unreadable files and claims are listed in ``problems``; they never stop the others.
+    Unreadable files and claims become reader findings in ``findings`` (CL001, CL002, ...,
+    located like ``check`` locates them) and unparsable claims are counted; they never stop
+    the others.
     """
+    from claimlint.checks.source import UnreadableFile
     from claimlint.engine import iter_sources
     from claimlint.findings import Finding
     from claimlint.history import InMemoryHistory, combine
@@ -433,14 +545,22 @@ def estimate_paths(
 
     pairs: list[tuple[str, Claim]] = []
     problems: list[str] = []
+    findings: list[Finding] = []
+    unparsable = 0
     inline: list[PriorProcedure] = []
     for source in iter_sources(paths):
         if isinstance(source, Finding):
-            problems.append(source.message)
+            findings.append(source)
             continue
         fmt_name = sniff(source)
         if fmt_name is None:
-            problems.append(f"{source.name}: not a claim file claimlint can read")
+            findings.append(
+                UnreadableFile.make(
+                    f"Cannot tell what kind of file {source.name} is; expected an 837D, "
+                    "JSON, JSONL, CSV or XML claim file.",
+                    file=source.name,
+                )
+            )
             continue
         try:
             for item in get_reader(fmt_name)(source, options or ReadOptions()):
@@ -451,15 +571,47 @@ def estimate_paths(
                     if item.payers:
                         profiles = profiles.with_batch_payers(item.payers, source=source.name)
                 elif isinstance(item, Unparsable):
-                    problems.append(
-                        f"{source.name}: claim {item.claim_id or '?'} could not be read "
-                        f"({item.findings[0].message if item.findings else 'invalid'})"
-                    )
+                    unparsable += 1
+                    findings.extend(item.findings)
                 elif isinstance(item, Finding) and item.severity.value == "error":
-                    problems.append(f"{source.name}: {item.code} {item.message}")
-        except (OSError, ProfileError) as exc:
+                    findings.append(item)
+        except OSError as exc:
+            findings.append(
+                UnreadableFile.make(
+                    f"Cannot read {source.name}: {exc.strerror or exc}.", file=source.name
+                )
+            )
+        except ProfileError as exc:
             problems.append(f"{source.name}: {exc}")
     store = combine(history, InMemoryHistory(inline)) if inline else history
     batch = estimate_claims(pairs, profiles, default=default, history=store)
     batch.problems = problems + batch.problems
+    batch.findings = _located(findings)
+    batch.unparsable = unparsable
+    batch.had_profiles = bool(profiles) or default is not None
     return batch
+
+
+def _located(findings: list[Any]) -> list[Any]:
+    """Give findings in JSON files the physical line and column of their pointer."""
+    from claimlint.readers.jsonpos import pointer_positions
+
+    pending: dict[str, list[Any]] = {}
+    for f in findings:
+        loc = f.location
+        if loc.physical_line is None and loc.pointer and loc.file.lower().endswith(".json"):
+            pending.setdefault(loc.file, []).append(f)
+    for name, items in pending.items():
+        try:
+            path = Path(name)
+            if path.stat().st_size > 16 * 1024 * 1024:
+                continue  # too big to rescan; the pointer still locates the finding
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        positions = pointer_positions(text, {f.location.pointer for f in items})
+        for f in items:
+            pos = positions.get(f.location.pointer)
+            if pos:
+                f.location.physical_line, f.location.column = pos
+    return findings

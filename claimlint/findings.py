@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from claimlint.model import SourceRef
@@ -46,6 +48,23 @@ class Scope(StrEnum):
     BATCH = "batch"
 
 
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+
+
+def printable(text: str | None) -> str | None:
+    """Control characters from the input (ESC, NUL, …) escaped, so no output can drive a
+    terminal or break a log line; a fast no-op for ordinary text."""
+    if text is None or text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def segment_id(value: str | None) -> str | None:
+    """An X12 segment id only when it looks like one: a line of junk (which may hold patient
+    data) is never echoed as the "segment id"."""
+    return value if value is not None and _SEGMENT_ID.fullmatch(value) else None
+
+
 @dataclass(slots=True)
 class Location:
     """Where a finding is: file, claim id, service line number, field, and the source position."""
@@ -70,6 +89,7 @@ class Location:
         line: int | None = None,
         field: str | None = None,
     ) -> Location:
+        claim_id = printable(claim_id)
         if ref is None:
             return cls(file=file or "<unknown>", claim_id=claim_id, line=line, field=field)
         return cls(
@@ -81,7 +101,7 @@ class Location:
             column=ref.column,
             pointer=ref.pointer,
             segment_index=ref.segment_index,
-            segment_id=ref.segment_id,
+            segment_id=segment_id(ref.segment_id),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -185,11 +205,16 @@ def project_path(file: str, root: str | None) -> str:
     ``./a.json``, ``/abs/project/a.json``). Stdin and paths outside the root stay as given."""
     if file.startswith("<") or not root:
         return file
+    return _project_path(file, root, os.getcwd())
+
+
+@lru_cache(maxsize=1024)
+def _project_path(file: str, root: str, cwd: str) -> str:
     from pathlib import Path
 
     path = Path(file)
     try:
-        full = path if path.is_absolute() else Path.cwd() / path
+        full = path if path.is_absolute() else Path(cwd) / path
         return full.resolve().relative_to(Path(root)).as_posix()
     except (ValueError, OSError):
         return path.as_posix()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import sqlite3
 from abc import ABC, abstractmethod
 from collections import defaultdict
@@ -35,10 +36,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from claimlint.dental import benefits
-from claimlint.model import Claim, PriorProcedure
+from claimlint.dental import surfaces as surface_letters
+from claimlint.model import Claim, PriorProcedure, split_surfaces
 
 #: statuses that do not count as a procedure having been done/paid (frequency, duplicates)
 NOT_DONE = frozenset({"denied", "void", "voided", "rejected", "cancelled", "canceled"})
+#: statuses a history row may carry; NOT_DONE ones are stored but do not count
+DONE = frozenset({"paid", "billed", "completed", "complete", "done", "approved", "pending"})
+KNOWN_STATUSES = DONE | NOT_DONE
 
 CSV_COLUMNS = ("member_id", "code", "date", "tooth", "surfaces", "status", "payer_id", "claim_id")
 CSV_REQUIRED = ("member_id", "code", "date")
@@ -293,13 +298,16 @@ class ImportProblem:
     file: str
     row: int | None
     message: str
+    #: the CSV column the problem is in, when known
+    column: str | None = None
+    #: what ``row`` counts: "row" (CSV), "line" (JSON, XML) or "segment" (X12)
+    unit: str = "row"
 
     def __str__(self) -> str:
-        return (
-            f"{self.file}: row {self.row}: {self.message}"
-            if self.row
-            else (f"{self.file}: {self.message}")
-        )
+        where = f"{self.unit} {self.row}" if self.row else ""
+        if self.column:
+            where = f"{where}, column {self.column}" if where else f"column {self.column}"
+        return f"{self.file}: {where}: {self.message}" if where else f"{self.file}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -318,11 +326,7 @@ def import_files(
     JSON batch's ``"history"`` section is imported too). Broken rows are reported in
     ``result.problems`` with file and row; every other row is imported."""
     result = ImportResult()
-    for raw in paths:
-        path = Path(raw)
-        if not path.is_file():
-            result.problems.append(ImportProblem(str(path), None, "file does not exist"))
-            continue
+    for path in _import_paths(paths, result.problems):
         if path.suffix.lower() in (".csv", ".tsv"):
             records = list(read_history_csv(path, result.problems))
         else:
@@ -332,6 +336,32 @@ def import_files(
         result.inserted += inserted
         result.duplicates += dupes
     return result
+
+
+def _import_paths(paths: Iterable[str | Path], problems: list[ImportProblem]) -> Iterator[Path]:
+    """Files as given; folders walked (history CSV and claim files, hidden ones skipped)."""
+    from claimlint.readers.base import SUFFIXES
+
+    wanted = {*SUFFIXES, ".csv", ".tsv"}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = False
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    child = Path(root) / name
+                    if child.suffix.lower() in wanted and not name.startswith("."):
+                        found = True
+                        yield child
+            if not found:
+                problems.append(
+                    ImportProblem(str(path), None, "folder holds no history or claim files")
+                )
+        elif path.is_file():
+            yield path
+        else:
+            problems.append(ImportProblem(str(path), None, "file or folder does not exist"))
 
 
 def read_history_csv(path: Path, problems: list[ImportProblem]) -> Iterator[PriorProcedure]:
@@ -378,12 +408,40 @@ def _record_from(
         return None
     tooth = values.get("tooth") or None
     if tooth and benefits.tooth_class(str(tooth)) is None:
-        problems.append(ImportProblem(file, row, f"tooth {tooth!r} is not a Universal tooth"))
+        problems.append(
+            ImportProblem(file, row, f"tooth {tooth!r} is not a Universal tooth", "tooth")
+        )
         return None
     try:
         date = dt.date.fromisoformat(str(values["date"]))
     except ValueError:
-        problems.append(ImportProblem(file, row, f"date {values['date']!r} is not YYYY-MM-DD"))
+        problems.append(
+            ImportProblem(file, row, f"date {values['date']!r} is not YYYY-MM-DD", "date")
+        )
+        return None
+    bad = surface_letters.invalid(split_surfaces(values.get("surfaces") or ""))
+    if bad:
+        problems.append(
+            ImportProblem(
+                file,
+                row,
+                f"surface {bad[0]!r} is not a surface letter (M, O, D, B, L, I, F, ...); "
+                "row not imported",
+                "surfaces",
+            )
+        )
+        return None
+    status = str(values.get("status") or "paid").strip().lower()
+    if status not in KNOWN_STATUSES:
+        problems.append(
+            ImportProblem(
+                file,
+                row,
+                f"status {status!r} is unknown; use one of {', '.join(sorted(KNOWN_STATUSES))}; "
+                "row not imported",
+                "status",
+            )
+        )
         return None
     try:
         return PriorProcedure(
@@ -392,7 +450,7 @@ def _record_from(
             date=date,
             tooth=norm_tooth(str(tooth)) if tooth else None,
             surfaces=values.get("surfaces") or (),
-            status=values.get("status") or "paid",
+            status=status,
             payer_id=values.get("payer_id") or None,
             claim_id=values.get("claim_id") or None,
         )
@@ -465,13 +523,17 @@ def read_claim_history(
 
 
 def _problem_from_finding(file: str, finding: Any) -> ImportProblem:
+    """A reader finding as an import problem, positioned in the file's own terms: segment N
+    for X12 (often one physical line), the physical line for JSON, XML and CSV claims."""
     loc = finding.location
     where = loc.describe()
-    row = loc.physical_line
     message = f"{finding.code} {finding.message}"
+    if loc.segment_index is not None:
+        return ImportProblem(file, loc.segment_index, message, unit="segment")
+    row = loc.physical_line
     if where and row is None:
         message = f"{where}: {message}"
-    return ImportProblem(file, row, message)
+    return ImportProblem(file, row, message, unit="line")
 
 
 def for_context(ctx: Any) -> History | None:

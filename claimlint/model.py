@@ -4,7 +4,8 @@ pydantic v2 models, frozen. Every claim and service line carries a :class:`Sourc
 person can open (X12 segment ordinal and element, JSON Pointer, CSV row and column, XML line and
 XPath). ``refs`` maps a canonical field name (``"tooth"``, ``"surfaces"``, ``"charge"`` …) to
 the position of that field in the source, so checks can locate a finding on a field without
-knowing which format the claim came from.
+knowing which format the claim came from. ``refs`` is a read-only mapping: a plain dict, or (X12)
+a mapping that builds each SourceRef on first access; ``where(field)`` is the way to ask.
 
 Readers that already validated their input build models with ``model_construct`` (see
 ``Claim.build``); the JSON reader validates with ``model_validate``.
@@ -13,10 +14,21 @@ Readers that already validated their input build models with ``model_construct``
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+)
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 class SourceRef(BaseModel):
@@ -39,11 +51,16 @@ class SourceRef(BaseModel):
 
     def at(self, field: str | None = None, **changes: Any) -> SourceRef:
         """A copy of this reference naming another field (cheap: no validation)."""
-        data = dict(self.__dict__)
+        data = self.__dict__.copy()
         if field is not None:
             data["field"] = field
         data.update(changes)
-        return SourceRef.model_construct(**data)
+        obj = _new(SourceRef)
+        _set(obj, "__dict__", data)
+        _set(obj, "__pydantic_fields_set__", set(data))
+        _set(obj, "__pydantic_extra__", None)
+        _set(obj, "__pydantic_private__", None)
+        return obj
 
 
 def derive_ref(ref: SourceRef, field: str) -> SourceRef:
@@ -240,7 +257,11 @@ class ServiceLine(BaseModel):
     note: str | None = None
     control_number: str | None = None
     ref: SourceRef
-    refs: dict[str, SourceRef] = Field(default_factory=dict)
+    refs: Mapping[str, SourceRef] = Field(default_factory=dict)
+
+    @field_serializer("refs")
+    def _dump_refs(self, refs: Mapping[str, SourceRef]) -> dict[str, SourceRef]:
+        return dict(refs)
 
     @field_validator("code", mode="before")
     @classmethod
@@ -289,7 +310,11 @@ class Claim(BaseModel):
     missing_teeth: tuple[MissingTooth, ...] = ()
     lines: tuple[ServiceLine, ...] = ()
     ref: SourceRef
-    refs: dict[str, SourceRef] = Field(default_factory=dict)
+    refs: Mapping[str, SourceRef] = Field(default_factory=dict)
+
+    @field_serializer("refs")
+    def _dump_refs(self, refs: Mapping[str, SourceRef]) -> dict[str, SourceRef]:
+        return dict(refs)
 
     @property
     def member_key(self) -> str | None:

@@ -225,6 +225,21 @@ class ProfileSet:
                 fallback = profile
         return fallback
 
+    def other_plans(self, payer_id: str | None) -> dict[str, list[str]]:
+        """Profiles that cover ``payer_id`` but only for some plans: name -> plan ids (from
+        the profiles' ``plan_ids`` and ``payer/plan`` keys under ``[payers]``)."""
+        out: dict[str, list[str]] = {}
+        if not payer_id:
+            return out
+        for profile in self.profiles.values():
+            if payer_id in profile.payer_ids and profile.plan_ids:
+                out.setdefault(profile.name, []).extend(profile.plan_ids)
+        for key, name in self.payers.items():
+            payer, _, plan = key.partition("/")
+            if payer == payer_id and plan:
+                out.setdefault(name, []).append(plan)
+        return {name: sorted(set(plans)) for name, plans in out.items()}
+
     def for_claim(self, claim: Any) -> Profile | None:
         return self.for_payer(getattr(claim, "payer_id", None), getattr(claim, "plan_id", None))
 
@@ -261,13 +276,16 @@ class ProfileSet:
 def load_profiles(
     paths: Iterable[str | Path], payers: Mapping[str, str] | None = None
 ) -> ProfileSet:
-    """Load profile files (or every .toml/.yaml/.yml/.json in a folder) into a ProfileSet."""
+    """Load profile files (or every .toml/.yaml/.yml/.json in a folder, configuration files
+    such as claimlint.toml excepted) into a ProfileSet. Two profiles covering the same payer
+    and plan are a ProfileError naming both files."""
     result = ProfileSet(payers=dict(payers or {}))
     for path in _expand_paths(paths):
         profile = load_profile(path)
         if profile.name in result.profiles:
             other = result.profiles[profile.name].source
             raise ProfileError(str(path), "name", f"profile {profile.name!r} is also in {other}")
+        _check_overlap(result, profile)
         result.profiles[profile.name] = profile
     for payer_id, name in result.payers.items():
         if name not in result.profiles:
@@ -278,12 +296,49 @@ def load_profiles(
     return result
 
 
+def _check_overlap(loaded: ProfileSet, profile: Profile) -> None:
+    """Two profiles covering the same payer and plan would make the choice arbitrary."""
+    for other in loaded.profiles.values():
+        payers = sorted(set(profile.payer_ids) & set(other.payer_ids))
+        if not payers:
+            continue
+        if bool(profile.plan_ids) != bool(other.plan_ids):
+            continue  # a plan-specific profile wins over a payer-wide one: no ambiguity
+        plans = sorted(set(profile.plan_ids) & set(other.plan_ids))
+        if profile.plan_ids and not plans:
+            continue
+        what = f"payer {payers[0]}" + (f", plan {plans[0]}" if plans else " (all plans)")
+        raise ProfileError(
+            profile.source,
+            "payer_ids",
+            f"{what} is also covered by {other.source} (profile {other.name!r}); one payer "
+            "and plan needs exactly one profile: narrow plan_ids, or remove one of the files",
+        )
+
+
+#: files in a profiles folder that are never profiles (configuration files)
+NOT_PROFILES = frozenset({"claimlint.toml", "pyproject.toml"})
+
+
+def profile_files(folder: Path) -> list[Path]:
+    """The profile files of a folder: *.toml, *.yaml, *.yml, *.json, except configuration
+    files (claimlint.toml, pyproject.toml) and hidden files."""
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in SUFFIXES
+        and p.name.lower() not in NOT_PROFILES
+        and not p.name.startswith(".")
+    )
+
+
 def _expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            out.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES))
+            out.extend(profile_files(path))
         elif path.exists():
             out.append(path)
         else:

@@ -165,6 +165,43 @@ def validate_ignores(config: Config) -> None:
             )
 
 
+def unknown_suppression_selectors(config: Config, rules: Iterable[tuple[str, str]]) -> list[str]:
+    """Messages for ``[[tool.claimlint.ignore]]`` entries and ``per-file-ignores`` values that
+    name no rule (a mistyped "CL999" would otherwise suppress nothing, silently).
+
+    ``rules`` are the registry's (code, name) pairs. Each message names the configuration
+    file, the entry and the unknown selector.
+    """
+    known = list(rules)
+
+    def unknown(selector: str) -> bool:
+        return not any(code_matches(selector, code, name) for code, name in known)
+
+    where = f"{config.source}: " if config.source else ""
+    out: list[str] = []
+    for i, entry in enumerate(config.ignore_entries, 1):
+        if unknown(entry.code):
+            out.append(
+                f"{where}{_describe_entry(i, entry)}: unknown rule selector {entry.code!r} "
+                "(see 'claimlint rules')"
+            )
+    for pattern, selectors in config.per_file_ignores.items():
+        for selector in selectors:
+            if unknown(selector):
+                out.append(
+                    f"{where}per-file-ignores {pattern!r}: unknown rule selector {selector!r} "
+                    "(see 'claimlint rules')"
+                )
+    return out
+
+
+def check_suppression_selectors(config: Config, rules: Iterable[tuple[str, str]]) -> None:
+    """Raise :class:`ConfigError` for the first unknown selector (exit code 2 in the CLI)."""
+    problems = unknown_suppression_selectors(config, rules)
+    if problems:
+        raise ConfigError(problems[0])
+
+
 def _describe_entry(i: int, entry: IgnoreEntry) -> str:
     parts = [entry.code]
     if entry.path:
@@ -457,9 +494,10 @@ def apply_suppressions(
         }
         if stale:
             n = len(stale)
+            entries_text = "1 entry no longer matches" if n == 1 else f"{n} entries no longer match"
             notes.append(
-                f"baseline {baseline_path}: {n} entr{'y' if n == 1 else 'ies'} no longer "
-                f"match a finding (fixed, or the claim changed); refresh it with "
+                f"baseline {baseline_path}: {entries_text} a finding (fixed, or the claim "
+                f"changed); refresh it with "
                 f"'--write-baseline {baseline_path}'"
             )
     elif baseline_path:
@@ -483,12 +521,14 @@ def apply_suppressions(
 __all__ = [
     "BaselineEntry",
     "apply_suppressions",
+    "check_suppression_selectors",
     "code_matches",
     "dump_baseline",
     "file_key",
     "glob_regex",
     "load_baseline",
     "path_matches",
+    "unknown_suppression_selectors",
     "validate_ignores",
     "write_baseline",
 ]

@@ -106,3 +106,35 @@ def test_cli_convert(tmp_path):
     ok = runner.invoke(main, ["convert", str(FIXTURES / "xml" / "sample.xml")])
     assert ok.exit_code == 0 and json.loads(ok.stdout)["claims"][0]["claim_id"] == "XMLS1001"
     assert "PATIENT DATA" in runner.invoke(main, ["convert", "--help"]).output
+
+
+def test_converted_837_keeps_content_findings_and_drops_x12_structure_findings(tmp_path):
+    """README: linting the converted file gives the same claim-content findings; findings about
+    the X12 envelope/structure (reader-emitted, Scope.SOURCE: CL117, CL118, ...) are not
+    carried over, because the converted JSON has no segments."""
+    from collections import Counter
+
+    from claimlint.findings import Scope
+    from claimlint.registry import load_registry
+
+    source_codes = {c.code for c in load_registry().checks if c.scope == Scope.SOURCE}
+    path = DEMO / "batch.837"
+    out = io.StringIO()
+    result = convert([str(path)], to="json", out=out)
+    converted = tmp_path / "converted.json"
+    converted.write_text(out.getvalue())
+    engine = Engine(Config(today=TODAY))
+    before = engine.lint_paths([str(path)])
+    after = Engine(Config(today=TODAY)).lint_paths([str(converted)])
+
+    def key(report):
+        return Counter((f.code, f.location.claim_id, f.severity) for f in report.findings)
+
+    structure = Counter({k: n for k, n in key(before).items() if k[0] in source_codes})
+    assert {code for code, _, _ in structure} >= {"CL117", "CL118"}
+    # exactly the structure findings are lost, and they were reported while converting
+    assert key(after) == key(before) - structure
+    assert sorted(f.code for f in result.findings) == sorted(k[0] for k in structure.elements())
+    assert not [f for f in after.findings if f.code in source_codes]
+    b, a = before.summary, after.summary
+    assert (a.claims_read, a.claims_linted) == (b.claims_read, b.claims_linted) == (7, 7)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -66,17 +67,27 @@ def test_surface_spellings(written):
     assert claim.lines[0].surfaces == ("M", "O", "D")
 
 
-def test_non_adjacent_claim_rows_are_reported_not_merged():
-    items = read(
-        HEADER + "A1,P1,2025-06-02,1,1,D0120,1,,\nB2,P1,2025-06-02,1,1,D0120,1,,\n"
-        "A1,P1,2025-06-02,1,2,D1110,1,,\n"
+def test_non_adjacent_claim_rows_are_reported_not_merged_and_not_counted(tmp_path):
+    text = (
+        HEADER + "A1,P1,2025-06-02,1,1,D0120,1,,\nA1,P1,2025-06-02,1,2,D0140,1,,\n"
+        "B2,P1,2025-06-02,1,1,D0120,1,,\n"
+        "A1,P1,2025-06-02,1,3,D1110,1,,\nA1,P1,2025-06-02,1,4,D1110,x,,\n"
+        "B2,P1,2025-06-02,1,2,D1110,1,,\n"
     )
+    items = read(text)
     assert [c.claim_id for c in claims(items)] == ["A1", "B2"]
-    assert len(claims(items)[0].lines) == 1
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    assert bad.claim_id == "A1"
-    (f,) = bad.findings
-    assert f.code == "CL002" and f.location.pointer == "row 4" and "Sort" in f.message
+    assert [ln.code for ln in claims(items)[0].lines] == ["D0120", "D0140"]
+    assert not [i for i in items if isinstance(i, Unparsable)]
+    first, second = [i for i in items if isinstance(i, Finding)]
+    assert first.code == "CL002" and first.location.claim_id == "A1"
+    assert first.location.pointer == "row 5" and first.location.physical_line == 5
+    assert "Rows 5-6 belong to claim A1" in first.message and "(rows 2-3)" in first.message
+    assert "Sort" in first.message
+    assert "Row 7 belongs to claim B2" in second.message and "(row 4)" in second.message
+    path = tmp_path / "unsorted.csv"
+    path.write_text(text)
+    s = Engine(Config(today=TODAY)).lint_paths([str(path)]).summary
+    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (2, 2, 0)
 
 
 def test_bad_row_is_one_finding_and_the_rest_is_read():
@@ -116,10 +127,50 @@ def test_ignored_columns_are_not_reported(tmp_path):
 
 def test_ragged_rows_are_located():
     items = read(HEADER + "A1,P1,2025-06-02,1,1,D0120\nB2,P1,2025-06-02,1,1,D0120,1,,,\n")
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    assert "6 values but the header has 9 columns" in bad.findings[0].message
+    # a broken row next to no row of its claim id is a file-level finding, not a claim
+    assert not [i for i in items if isinstance(i, Unparsable)]
+    (f,) = findings(items)
+    assert "6 values but the header has 9 columns" in f.message
+    assert (f.location.pointer, f.location.physical_line, f.location.claim_id) == ("row 2", 2, None)
     # trailing empty extra values are tolerated
     assert [c.claim_id for c in claims(items)] == ["B2"]
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "JOHN DOE 1980-12-31 M001",
+        "JOHN DOE,1980-12-31,M001,SYN000123",
+        "JOHN\x00DOE\x01\x02,D0120,10",
+        '"JOHN DOE,D0120,10',
+    ],
+)
+def test_junk_row_is_not_a_claim_and_its_cells_are_not_shown(junk, tmp_path):
+    text = f"claim_id,code,charge\nC1,D0120,10\n{junk}\nC2,D0120,10\n"
+    items = read(text)
+    assert [c.claim_id for c in claims(items)] == ["C1", "C2"]
+    assert not [i for i in items if isinstance(i, Unparsable)]
+    (f,) = findings(items)
+    assert f.code == "CL002" and f.location.physical_line == 3 and f.location.pointer == "row 3"
+    assert f.location.claim_id is None and not f.evidence
+    for secret in ("JOHN", "DOE", "1980", "M001", "SYN000123"):
+        assert secret not in f.message
+    path = tmp_path / "junk.csv"
+    path.write_text(text)
+    report = Engine(Config(today=TODAY)).lint_paths([str(path)])
+    s = report.summary
+    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (2, 2, 0)
+    assert not any("JOHN" in (x.location.claim_id or "") + x.message for x in report.findings)
+
+
+def test_broken_row_of_an_adjacent_claim_makes_that_claim_unparsable():
+    before = read("claim_id,code,charge\nC1,D0120,10\nC1,D0140\nC2,D0120,10\n")
+    after = read("claim_id,code,charge\nC1,D0120,10\nC2,D0140\nC2,D0120,10\n")
+    for items, bad_id, good_id in ((before, "C1", "C2"), (after, "C2", "C1")):
+        assert [c.claim_id for c in claims(items)] == [good_id]
+        (bad,) = [i for i in items if isinstance(i, Unparsable)]
+        assert bad.claim_id == bad_id and "2 values but the header has 3" in bad.findings[0].message
+        assert bad.findings[0].location.physical_line == 3
 
 
 def test_unterminated_quote_is_reported_and_following_rows_recovered():
@@ -128,9 +179,9 @@ def test_unterminated_quote_is_reported_and_following_rows_recovered():
         "C3,P1,2025-06-02,1,1,D0120,1,,\n"
     )
     assert [c.claim_id for c in claims(items)] == ["B2", "C3"]
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    assert bad.claim_id == "A1" and "unterminated quote" in bad.findings[0].message
-    assert bad.findings[0].location.physical_line == 2
+    (f,) = findings(items)
+    assert f.location.claim_id is None and "unterminated quote" in f.message
+    assert f.location.physical_line == 2
 
 
 def test_binary_file_is_cl001_not_a_traceback():
@@ -145,8 +196,8 @@ def test_binary_junk_inside_a_row_is_a_row_finding():
     items = read(
         HEADER + "A1,P1,2025-06-02,1,1,D0\x00\x01120,1,,\nB2,P1,2025-06-02,1,1,D0120,1,,\n"
     )
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    assert "binary data" in bad.findings[0].message
+    (f,) = findings(items)
+    assert "binary data" in f.message and f.location.physical_line == 2
     assert [c.claim_id for c in claims(items)] == ["B2"]
 
 
@@ -276,3 +327,53 @@ def test_fast_ref_equals_model_construct():
     fast = _fast_ref(dict(data))
     assert fast == SourceRef.model_construct(**data) == SourceRef(**data)
     assert fast.at("tooth").field == "tooth" and fast.model_dump() == data
+
+
+@pytest.mark.parametrize("amount", ["1e400", "1_000", "-0", "nan", "inf", "-0.00", "Infinity"])
+def test_loose_numbers_are_not_amounts(amount):
+    items = read(f"claim_id,code,charge\nA1,D0120,{amount}\nB2,D0120,10\n")
+    assert [c.claim_id for c in claims(items)] == ["B2"]
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    (f,) = bad.findings
+    assert f.code == "CL002" and "is not an amount" in f.message
+    assert (f.location.physical_line, f.location.column, f.location.field) == (2, 3, "charge")
+
+
+@pytest.mark.parametrize("quantity", ["1e3", "1_0"])
+def test_loose_numbers_are_not_quantities(quantity):
+    items = read(f"claim_id,code,quantity\nA1,D0120,{quantity}\n")
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    assert "is not a whole number" in bad.findings[0].message
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"claim_id,code,charge\nA1,D0120,10\n",
+        b"\xef\xbb\xbfclaim_id;code\nA1;D0120\n",
+        b"Claim ID\tProcedure Code\tFee\nA1\tD0120\t10\n",
+        b'"code"|"claim_id"\nD0120|A1\n',
+    ],
+)
+def test_csv_content_is_sniffed_without_a_suffix(head, tmp_path):
+    assert sniff(Source(name="<stdin>", data=head)) == "csv"
+    path = tmp_path / "export.dat"
+    path.write_bytes(head)
+    assert sniff(Source(name=str(path), path=path)) == "csv"
+
+
+@pytest.mark.parametrize("head", [b"hello, world\n", b"claim_id\nA1\n", b"name,age\nA,1\n"])
+def test_text_that_is_not_a_claim_csv_is_not_sniffed_as_csv(head):
+    assert sniff(Source(name="<stdin>", data=head)) is None
+
+
+def test_csv_on_stdin_is_linted():
+    from click.testing import CliRunner
+
+    from claimlint.cli import main
+
+    data = (FIXTURES / "csv" / "equivalence" / "batch.csv").read_bytes()
+    result = CliRunner().invoke(main, ["check", "-", "--format", "json"], input=data)
+    report = json.loads(result.stdout)
+    assert "Cannot tell what kind of file" not in result.stdout
+    assert report["summary"]["claims_read"] == 4

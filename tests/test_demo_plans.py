@@ -36,7 +36,11 @@ def test_plan_demo_shows_each_kind_of_payer_finding():
     assert "CL504" in found["PB-2006"]  # note says another tooth
     assert found["PB-2007"] == {"CL413"}  # payer without a profile
     assert "CL504" not in found["PB-2004"]  # a PFM note supports a PFM code
-    assert re.search(r"\$60\.00", messages[("PB-2001", "CL405")])
+    # the downgrade would cost $60, but the line is denied for frequency: CL405 says so and
+    # quotes the same patient share as CL601 (the claim's one estimate)
+    assert "moot" in messages[("PB-2001", "CL405")]
+    assert re.search(r"patient share \$180\.00", messages[("PB-2001", "CL405")])
+    assert "patient $180.00" in messages[("PB-2001", "CL601")]
     assert "2024-09-10" in messages[("PB-2001", "CL501")]
 
 

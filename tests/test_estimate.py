@@ -144,3 +144,90 @@ def test_cli_estimate_bad_profile_exits_2_with_located_message(tmp_path):
     assert result.exit_code == 2
     assert "bad.toml: fee_schedule.D2392" in result.output
     assert "Traceback" not in result.output
+
+
+EXPECTED_7_3_TABLE = """\
+Claim PCN0001  ({file}; profile example-mutual-ppo-gold)
+line  code  tooth surf  paid as        fee    allowed  plan pays    patient  write-off
+   1  D2392 30    MO    D2150      $250.00    $180.00     $56.00    $124.00     $70.00
+   2  D2140 3     O     D2140      $145.00    $100.00     $80.00     $20.00     $45.00
+claim total                        $395.00               $136.00    $144.00    $115.00
+
+batch total                        $395.00               $136.00    $144.00    $115.00  (1 claim)
+"""
+
+
+def test_cli_estimate_text_table_totals_sit_under_their_headers():
+    result = CliRunner().invoke(main, ["estimate", str(EXAMPLE), "--profile", str(GOLD)])
+    assert result.exit_code == 0, result.output
+    assert result.output == EXPECTED_7_3_TABLE.format(file=EXAMPLE)
+    header, total = result.output.splitlines()[1], result.output.splitlines()[4]
+    for column in ("fee", "plan pays", "patient", "write-off"):
+        end = header.index(column) + len(column)
+        assert total[end - 1] == "0" and total[end : end + 1] in ("", " "), column
+
+
+def test_cli_estimate_profile_folder_is_loaded_like_check():
+    result = CliRunner().invoke(
+        main,
+        ["estimate", str(EXAMPLE), "--profile", str(FIXTURES / "profiles"), "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["totals"]["plan_pays"] == "136.00"
+
+
+def test_cli_estimate_uses_the_batch_inline_payers_without_profile_option(tmp_path):
+    batch = json.loads(EXAMPLE.read_text())
+    batch["payers"] = {
+        batch["claims"][0]["payer_id"]: {
+            "coinsurance": {"basic": 80},
+            "deductible": {"amount": 50},
+            "alternate_benefits": [{"when": "posterior", "map": {"D2392": "D2150"}}],
+            "fee_schedule": {"D2392": 180, "D2150": 120, "D2140": 100},
+        }
+    }
+    path = tmp_path / "inline.json"
+    path.write_text(json.dumps(batch))
+    result = CliRunner().invoke(main, ["estimate", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["totals"]["plan_pays"] == "136.00"
+    # without any profile at all it is still a usage error
+    del batch["payers"]
+    path.write_text(json.dumps(batch))
+    result = CliRunner().invoke(main, ["estimate", str(path)])
+    assert result.exit_code == 2 and "no payer profile" in result.output
+
+
+def test_cli_estimate_reports_unreadable_input_and_exits_1(tmp_path):
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"claims": [\n')
+    missing = tmp_path / "missing.json"
+    for path, expect in (
+        (missing, f"{missing}:1:1: CL001"),
+        (empty, f"{empty}:1:1: CL001"),
+        (broken, f"{broken}:2:1: CL001"),
+    ):
+        result = CliRunner().invoke(main, ["estimate", str(path), "--profile", str(GOLD)])
+        assert result.exit_code == 1, (path, result.output)
+        assert expect in result.stderr
+
+
+def test_cli_estimate_counts_claims_that_could_not_be_read(tmp_path):
+    batch = json.loads(EXAMPLE.read_text())
+    batch["claims"].append({"claim_id": "BROKEN1", "lines": "not a list"})
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(batch, indent=1))
+    result = CliRunner().invoke(main, ["estimate", str(path), "--profile", str(GOLD)])
+    assert result.exit_code == 1
+    assert "(2 claims, 1 could not be read)" in result.stdout
+    assert "$136.00" in result.stdout  # the readable claim is still estimated
+    assert f"{path}:" in result.stderr and "CL002" in result.stderr and "BROKEN1" in result.stderr
+    data = json.loads(
+        CliRunner()
+        .invoke(main, ["estimate", str(path), "--profile", str(GOLD), "--format", "json"])
+        .stdout
+    )
+    assert (data["claims_read"], data["claims_unparsable"]) == (2, 1)
+    assert data["errors"][0]["code"] == "CL002" and data["errors"][0]["line"] > 1

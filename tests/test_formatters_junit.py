@@ -38,7 +38,37 @@ def test_junit_suites_cases_and_failures() -> None:
     x12_case = suites["x12/claims.837"].find("testcase")
     assert x12_case is not None and "PCN2001" in (x12_case.get("name") or "")
     assert "segment 23 (TOO)" in (x12_case.get("name") or "")
-    assert root.get("tests") == "7" and root.get("failures") == "6"
+    assert root.get("tests") == "7" and root.get("failures") == "5"
+    # a file whose only finding is info passes; the info finding is in the case's system-out
+    broken = suites["broken.json"]
+    assert broken.get("failures") == "0"
+    [case] = broken.findall("testcase")
+    assert case.get("name") == "no errors or warnings" and case.find("failure") is None
+    assert "CL999 sample-plugin-rule (info)" in (case.findtext("system-out") or "")
+
+
+def test_junit_info_next_to_failures_is_a_passing_case() -> None:
+    import io
+
+    from ci_sample import sample_report
+
+    from claimlint.findings import Finding, Location, Severity
+    from claimlint.formatters import FormatOptions, get_formatter
+
+    report = sample_report()
+    report.findings.append(
+        Finding("CL601", "estimate", Severity.INFO, "Estimate for D2392: plan $56.00.",
+                Location("x12/claims.837", "PCN2001", 1, "SV301"), fingerprint="f" * 32)
+    )  # fmt: skip
+    out = io.StringIO()
+    get_formatter("junit")(report, out, FormatOptions())
+    root = ET.fromstring(out.getvalue())
+    suite = next(s for s in root.iter("testsuite") if s.get("name") == "x12/claims.837")
+    assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases][1] == "info findings"
+    assert cases[1].find("failure") is None
+    assert "Estimate for D2392" in (cases[1].findtext("system-out") or "")
 
 
 def test_junit_values_only_on_request() -> None:

@@ -132,3 +132,42 @@ def test_inline_history_is_seen_through_the_context(store):
     assert for_context(ctx) is view  # cached
     ctx.options["inline_history"].append(rec(date=D(2023, 1, 1)))
     assert len(for_context(ctx).lookup("SYN1", "30", before=D(2026, 1, 1))) == 3
+
+
+def test_csv_rows_with_bad_surfaces_or_unknown_status_are_reported_not_imported(tmp_path, store):
+    csv_file = tmp_path / "prior.csv"
+    csv_file.write_text(
+        "member_id,code,date,tooth,surfaces,status\n"
+        "SYN1,D2392,2025-06-02,30,MX,paid\n"
+        "SYN1,D2140,2025-06-02,3,O,paied\n"
+        "SYN1,D2140,2025-05-02,3,O,Denied\n"
+    )
+    result = import_files([csv_file], store)
+    assert result.inserted == 1  # only the denied row (stored; it does not count)
+    messages = [str(p) for p in result.problems]
+    assert messages[0].startswith(f"{csv_file}: row 2, column surfaces: surface 'X'")
+    assert messages[1].startswith(f"{csv_file}: row 3, column status: status 'paied' is unknown")
+    assert store.lookup("SYN1", "30", before=D(2026, 1, 1)) == []
+
+
+def test_history_import_walks_a_folder(tmp_path, store):
+    folder = tmp_path / "exports"
+    (folder / "2024").mkdir(parents=True)
+    (folder / "2024" / "prior.csv").write_text(
+        "member_id,code,date,tooth,surfaces\nSYN1,D2392,2024-06-02,30,MO\n"
+    )
+    (folder / "claims.json").write_bytes((FIXTURES / "history" / "domain-7-3.json").read_bytes())
+    (folder / "notes.txt").write_text("not history")
+    result = import_files([folder], store)
+    assert result.problems == [] and result.inserted == 3
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = import_files([empty], store)
+    assert [str(p) for p in result.problems] == [f"{empty}: folder holds no history or claim files"]
+
+
+def test_x12_history_import_problems_name_the_segment(store):
+    result = import_files([FIXTURES / "rules" / "CL102" / "fail.837"], store)
+    assert result.problems
+    text = str(result.problems[0])
+    assert ": segment 29: CL102" in text and "row" not in text

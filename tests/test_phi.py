@@ -63,3 +63,19 @@ def test_side_outputs_and_statistics_carry_no_phi(tmp_path):
     for path in outs.values():
         text = path.read_text()
         assert text and not [c for c in CANARIES if c in text], path.name
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "concise", "sarif"])
+def test_a_junk_line_in_an_837_is_never_echoed(tmp_path, fmt):
+    """A line of free text inside an X12 file (it may hold patient data) and terminal escape
+    codes never reach the output as a 'segment id' or anywhere else."""
+    segments = as_837(CLAIMS["clean"]).split("~\n")
+    junk = "PATIENT ZEBEDIAH QUIXLEY DOB 01/02/1980 MEMBER 77123"
+    segments.insert(10, junk)
+    segments.insert(11, "\x1b[31mRED\x1b[0m")
+    path = tmp_path / "junk.837"
+    path.write_text("~\n".join(segments))
+    result = CliRunner().invoke(main, ["check", str(path), "--format", fmt])
+    assert result.exit_code == 1
+    for leak in ("ZEBEDIAH", "QUIXLEY", "77123", "01/02/1980", "\x1b"):
+        assert leak not in result.output, (fmt, leak)

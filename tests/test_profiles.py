@@ -161,3 +161,34 @@ def test_parse_profile_defaults():
     profile = parse_profile({"name": "bare"}, source="inline")
     assert profile.in_network and profile.amalgam_covered and profile.frequency == ()
     assert profile.allowed("D2140") is None
+
+
+def test_two_profiles_for_the_same_payer_and_plan_name_both_files(tmp_path):
+    gold = PROFILES / "example-mutual-ppo-gold.toml"
+    twin = _write(
+        tmp_path,
+        "gold-copy.toml",
+        'name = "gold-copy"\npayer_ids = ["SYNPAYER1"]\nplan_ids = ["GOLD", "SILVER"]\n',
+    )
+    with pytest.raises(ProfileError) as err:
+        load_profiles([gold, twin])
+    text = str(err.value)
+    assert str(twin) in text and str(gold) in text and "payer SYNPAYER1, plan GOLD" in text
+    # payer-wide twice is ambiguous too; another plan, or plan-specific vs payer-wide, is not
+    wide = _write(tmp_path, "a.toml", 'name = "a"\npayer_ids = ["SYNPAYER5"]\n')
+    wide2 = _write(tmp_path, "b.toml", 'name = "b"\npayer_ids = ["SYNPAYER5"]\n')
+    with pytest.raises(ProfileError, match=r"payer SYNPAYER5 \(all plans\) is also covered"):
+        load_profiles([wide, wide2])
+    silver = _write(tmp_path, "s.toml",
+                    'name = "s"\npayer_ids = ["SYNPAYER1"]\nplan_ids = ["SILVER"]\n')  # fmt: skip
+    payer_wide = _write(tmp_path, "w.toml", 'name = "w"\npayer_ids = ["SYNPAYER1"]\n')
+    assert len(load_profiles([gold, silver, payer_wide])) == 3
+
+
+def test_a_claimlint_toml_in_a_profiles_folder_is_not_a_profile(tmp_path):
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    (folder / "gold.toml").write_bytes((PROFILES / "example-mutual-ppo-gold.toml").read_bytes())
+    (folder / "claimlint.toml").write_text('profiles = ["."]\n')
+    (folder / "pyproject.toml").write_text('[tool.claimlint]\nprofiles = ["."]\n')
+    assert sorted(load_profiles([folder]).profiles) == ["example-mutual-ppo-gold"]

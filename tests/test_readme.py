@@ -31,3 +31,15 @@ def test_readme_starts_with_the_two_commands_and_ci_runs_the_test_one():
 def test_every_rule_is_documented_in_the_readme_table():
     for code in re.findall(r"^\| (CL\d{3}) \|", README, re.M):
         assert CliRunner().invoke(main, ["rule", code]).exit_code == 0
+
+
+def test_sample_output_is_what_the_demo_command_prints(monkeypatch):
+    block = re.search(r"## What you see\n\n```\n(.*?)\n```", README, re.S).group(1)
+    command, *shown = block.splitlines()
+    args = command.removeprefix("$ claimlint ").split()
+    monkeypatch.chdir(ROOT)
+    actual = CliRunner().invoke(main, args).output.splitlines()
+    for line in shown:
+        if line.strip() in ("", "..."):
+            continue
+        assert line in actual, f"README sample line not printed by the demo command: {line}"

@@ -53,7 +53,8 @@ def test_payer_without_profile_is_reported_once_per_payer(tmp_path):
     claims.append(_claim("D1", [("D2140", "3", "O")], payer="SYNPAYER8"))
     found = codes(_lint(tmp_path, claims), "CL413")
     assert len(found) == 2
-    assert "5 claim(s), first C0" in found[1].message or "5 claim(s), first C0" in found[0].message
+    assert "5 claims, first C0" in found[1].message or "5 claims, first C0" in found[0].message
+    assert any("(1 claim, first D1)" in f.message for f in found)
     # payer rules stay silent for those claims
     assert not [f for f in _lint(tmp_path, claims) if f.code.startswith(("CL40", "CL41", "CL6"))
                 and f.code != "CL413"]  # fmt: skip
@@ -147,7 +148,124 @@ def test_cli_history_import_reports_rows_and_exit_code(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["history", "import", str(prior), "--history", str(db)])
     assert result.exit_code == 1
-    assert "prior.csv: row 3: date 'nope' is not YYYY-MM-DD" in result.output
-    assert "1 procedure(s) imported" in result.output
+    assert "prior.csv: row 3, column date: date 'nope' is not YYYY-MM-DD" in result.output
+    assert "1 procedure imported" in result.output and "1 problem." in result.output
     again = runner.invoke(main, ["history", "import", str(prior), "--history", str(db)])
-    assert "0 procedure(s) imported" in again.output and "1 already present" in again.output
+    assert "0 procedures imported" in again.output and "1 already present" in again.output
+
+
+def _money_after(text, label):
+    import re
+
+    match = re.search(re.escape(label) + r" (\$[\d,]+\.\d\d)", text)
+    assert match, (label, text)
+    return match.group(1)
+
+
+def test_cl405_patient_share_is_the_claims_one_estimate_like_cl601():
+    """Demo MG-1002 line 4 (deductible used by earlier lines) and PB-2001 line 1 (frequency
+    denial): CL405 quotes the same patient share as CL601 for the same line."""
+    from claimlint.config import load_config
+
+    config = load_config(str(FIXTURES / "demo" / "claimlint.toml"))
+    config.today = TODAY
+    report = Engine(config).lint_paths([str(FIXTURES / "demo")])
+    cl601 = {
+        (f.location.file, f.location.claim_id, f.location.line): f
+        for f in report.findings
+        if f.code == "CL601"
+    }
+    checked = {}
+    for f in report.findings:
+        if f.code != "CL405" or "patient share" not in f.message:
+            continue
+        key = (f.location.file, f.location.claim_id, f.location.line)
+        other = cl601[key]
+        assert _money_after(f.message, "estimated patient share") == _money_after(
+            other.message, "patient"
+        ), (f.message, other.message)
+        checked[(f.location.claim_id, f.location.line)] = f.message
+    assert ("MG-1002", 4) in checked and ("PB-2001", 1) in checked
+    assert "$70.00" in checked[("MG-1002", 4)]
+    assert "moot" in checked[("PB-2001", 1)] and "frequency limit" in checked[("PB-2001", 1)]
+
+
+def test_cl405_difference_uses_the_allowed_amount_capped_at_the_office_fee(tmp_path):
+    # D2392 fee schedule $180, paid as D2150 at $120; the office charges $160, so the
+    # allowed amount is $160 and the difference is $40 (not $60).
+    claim = _claim("C1", [("D2392", "30", "MO")], dos="2025-03-03")
+    claim["lines"][0]["charge"] = 160
+    (found,) = codes(_lint(tmp_path, [claim]), "CL405")
+    assert "on $120.00 instead of $160.00" in found.message
+    assert "difference of $40.00" in found.message
+    # charged below even the paid-as allowance: the downgrade changes nothing
+    claim["lines"][0]["charge"] = 110
+    (found,) = codes(_lint(tmp_path, [claim]), "CL405")
+    assert "does not change the benefit" in found.message
+    assert "difference of" not in found.message
+
+
+def test_payer_covered_for_another_plan_names_payer_plan_and_profile(tmp_path):
+    claims = [
+        _claim("G1", [("D2140", "3", "O")], plan="GRP0001"),
+        _claim("G2", [("D2140", "3", "O")], plan="GRP0001", member="SYN0002"),
+        _claim("G3", [("D2140", "3", "O")], plan="GOLD"),
+    ]
+    (found,) = codes(_lint(tmp_path, claims), "CL413")
+    assert found.message.startswith(
+        "No profile for payer SYNPAYER1, plan GRP0001 (2 claims, first G1); "
+        "example-mutual-ppo-gold covers plan GOLD."
+    )
+    assert "has no payer profile" not in found.message
+
+
+def test_duplicate_in_another_file_names_that_file_and_claim(tmp_path):
+    first = tmp_path / "monday.json"
+    second = tmp_path / "tuesday.json"
+    one = _claim("PCN1", [("D2391", "30", "O")], dos="2025-06-02")
+    first.write_text(json.dumps({"claims": [one]}))
+    two = _claim("PCN1", [("D2391", "30", "O")], dos="2025-06-02")  # same id, other file
+    second.write_text(json.dumps({"claims": [two]}))
+    config = Config(today=TODAY, profiles=[PROFILES])
+    found = codes(Engine(config).lint_paths([str(first), str(second)]).findings, "CL412")
+    assert [f.location.file for f in found] == [str(second)]
+    assert f"(also claim PCN1 line 1 in {first})" in found[0].message
+    assert "this claim" not in found[0].message
+    # inside one claim it is still "this claim"
+    dup = _claim("PCN2", [("D2391", "30", "O"), ("D2391", "30", "O")], dos="2025-06-02")
+    (same,) = codes(_lint(tmp_path, [dup]), "CL412")
+    assert "(also this claim line 1)" in same.message
+
+
+def test_cli_check_profile_and_history_options_override_the_config(tmp_path):
+    from claimlint.history import SQLiteHistory
+    from claimlint.model import PriorProcedure
+
+    db = tmp_path / "history.sqlite"
+    store = SQLiteHistory(db, create=True)
+    store.add_many([PriorProcedure(member_id="SYN0001", code="D2392", date="2025-06-02",
+                                   tooth="30", surfaces="MO")])  # fmt: skip
+    store.close()
+    batch = tmp_path / "batch.json"
+    batch.write_text(json.dumps({"claims": [_claim("C1", [("D2391", "30", "O")])]}))
+    config = tmp_path / "claimlint.toml"
+    config.write_text('profiles = ["nowhere"]\n')  # overridden: never loaded
+
+    def run(*extra):
+        result = CliRunner().invoke(
+            main,
+            ["check", str(batch), "--config", str(config), "--format", "json",
+             "--today", "2026-01-15", *extra],
+        )  # fmt: skip
+        return result
+
+    broken = run()
+    assert broken.exit_code == 2 and "nowhere" in broken.output
+    result = run("--profile", PROFILES, "--history", str(db))
+    assert result.exit_code in (0, 1), result.output
+    found = {f["code"] for f in json.loads(result.output)["findings"]}
+    assert {"CL403", "CL601"} <= found  # profile rules and history both in use
+    one = run("--profile", str(FIXTURES / "profiles" / "example-mutual-ppo-gold.toml"))
+    assert "CL601" in {f["code"] for f in json.loads(one.output)["findings"]}
+    missing = run("--profile", PROFILES, "--history", str(tmp_path / "none.sqlite"))
+    assert missing.exit_code == 2 and "none.sqlite" in missing.output

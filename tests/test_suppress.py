@@ -185,7 +185,7 @@ def test_baseline_round_trip_stale_and_partial_runs(tmp_path: Path) -> None:
     assert partial.findings == []
     stale = partial.suppressions["baseline"]["stale"] if partial.suppressions else []
     assert [e["fingerprint"] for e in stale] == [b.fingerprint]
-    assert any("1 entry no longer match" in n for n in notes)
+    assert any("1 entry no longer matches a finding" in n for n in notes)
 
     # rewriting keeps still-matching entries and those of files outside the run (c), and
     # drops the stale one (b)
@@ -246,3 +246,30 @@ def test_fingerprints_do_not_depend_on_how_the_path_is_typed(tmp_path, monkeypat
         report = Engine(Config(select=["CL002"])).lint_paths([path])
         prints.add(report.findings[0].fingerprint)
     assert len(prints) == 1
+
+
+def test_unknown_codes_in_ignore_entries_and_per_file_ignores_exit_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from claimlint.cli import main
+    from claimlint.engine import Engine
+
+    claims = Path(__file__).parents[1] / "fixtures" / "history" / "domain-7-3.json"
+    toml = tmp_path / "claimlint.toml"
+    toml.write_text('[[ignore]]\ncode = "CL301"\nreason = "ok"\n\n'
+                    '[[ignore]]\ncode = "CL999"\nreason = "typo"\n')  # fmt: skip
+    result = CliRunner().invoke(main, ["check", str(claims), "--config", str(toml)])
+    assert result.exit_code == 2
+    assert f"{toml}: ignore entry 2 (CL999): unknown rule selector 'CL999'" in result.output
+    toml.write_text('[per-file-ignores]\n"legacy/*.json" = ["CL301", "surface-count-mismatch", '
+                    '"CL99X"]\n')  # fmt: skip
+    result = CliRunner().invoke(main, ["check", str(claims), "--config", str(toml)])
+    assert result.exit_code == 2
+    assert f"{toml}: per-file-ignores 'legacy/*.json': unknown rule selector 'CL99X'" in (
+        result.output
+    )
+    with pytest.raises(ConfigError, match="unknown rule selector 'CL99X'"):
+        Engine(load_file(toml))
+    # known codes, prefixes, names and ALL are fine
+    toml.write_text('[per-file-ignores]\n"x/*" = ["CL3", "surface-count-mismatch", "ALL"]\n')
+    assert CliRunner().invoke(main, ["check", str(claims), "--config", str(toml)]).exit_code != 2

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from claimlint.findings import Finding, Location, Scope, Severity
+from claimlint.findings import Finding, Location, Scope, Severity, printable
 from claimlint.model import Claim, ServiceLine, SourceRef
 
 DOC_SECTIONS = ("What it checks", "Why it matters", "Bad example", "Good example", "References")
@@ -143,7 +143,7 @@ class Check:
             code=cls.code,
             name=cls.name,
             severity=severity or cls.severity,
-            message=message,
+            message=printable(message),
             location=Location.from_ref(ref, file=file, claim_id=claim_id, line=line, field=field),
             evidence=evidence,
         )

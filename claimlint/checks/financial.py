@@ -1,13 +1,13 @@
 """Financial estimate rules (DOMAIN §7, §8 CL6xx). The arithmetic is claimlint/estimate.py;
-each claim is estimated on its own against the profile's remaining deductible and maximum."""
+each claim is estimated once (``claim_estimate``) against the profile's remaining deductible
+and maximum, and CL405, CL601 and CL602 read that one estimate."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from claimlint import history as hist
 from claimlint.checks.base import Check, Context
-from claimlint.estimate import estimate_claim
+from claimlint.estimate import claim_estimate
 from claimlint.findings import Finding, Scope, Severity
 from claimlint.model import Claim
 from claimlint.money import fmt
@@ -55,7 +55,9 @@ class EstimatePerLine(Check):
         if profile is None:
             return
         ctx.claim = claim
-        est = estimate_claim(claim, profile, history=hist.for_context(ctx))
+        est = claim_estimate(ctx, claim)  # the claim's one estimate (CL405, CL602 share it)
+        if est is None:
+            return
         for line, item in zip(claim.lines, est.lines, strict=True):
             if not item.complete:
                 continue
@@ -113,7 +115,9 @@ class InNetworkBalanceBilling(Check):
         if profile is None or not profile.in_network or profile.balance_billing_allowed:
             return
         ctx.claim = claim
-        est = estimate_claim(claim, profile, history=hist.for_context(ctx))
+        est = claim_estimate(ctx, claim)
+        if est is None:
+            return
         for line, item in zip(claim.lines, est.lines, strict=True):
             if item.downgrade is None or not item.complete or item.not_covered:
                 continue

@@ -245,20 +245,24 @@ class DuplicateProcedure(Check):
                 key = (member, line.code, tooth_key, surface_key, day)
                 first = seen.get(key)
                 if first is not None:
-                    first_claim, first_line = first
-                    same = "this claim" if first_claim == claim.claim_id else first_claim
+                    first_file, first_claim, first_line = first
+                    if first_file != ctx.file:
+                        also = f"claim {first_claim} line {first_line} in {first_file}"
+                    elif first_claim != claim.claim_id:
+                        also = f"claim {first_claim} line {first_line}"
+                    else:
+                        also = f"this claim line {first_line}"
                     found.append(
                         self.on_line(
                             ctx,
                             line,
                             f"{_where(line, tooth, surfaces)} on {day} is billed twice in this "
-                            f"batch (also {same} line {first_line}); remove the duplicate line "
-                            "or claim.",
+                            f"batch (also {also}); remove the duplicate line or claim.",
                             field="code",
                         )
                     )
                     continue
-                seen[key] = (claim.claim_id, line.line_number)
+                seen[key] = (ctx.file, claim.claim_id, line.line_number)
                 if history is None:
                     continue
                 for prior in history.lookup(

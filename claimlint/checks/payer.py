@@ -11,9 +11,8 @@ from collections.abc import Iterable, Iterator
 from claimlint.checks.base import Check, Context
 from claimlint.dental import benefits
 from claimlint.estimate import (
-    Ledger,
     composite_region_excluded,
-    estimate_line,
+    line_estimate,
     patient_age,
     waiting_period_end,
 )
@@ -86,16 +85,46 @@ class AlternateBenefitDowngrade(Check):
                 field="code",
             )
             return
-        est = estimate_line(claim, line, profile, Ledger().slot(profile, claim.member_key))
+        est = line_estimate(ctx, line)  # the claim's one estimate, shared with CL601/CL602
+        if est is None or est.allowed is None or est.basis is None:
+            yield self.on_line(
+                ctx,
+                line,
+                f"{head}; the estimate could not be priced (no charge or office fee).",
+                field="code",
+            )
+            return
         patient = f"; estimated patient share {fmt(est.patient_owes)}" if est.complete else ""
+        evidence = {"allowed": str(est.allowed), "paid_as_allowed": str(est.basis)}
+        if est.not_covered:
+            yield self.on_line(
+                ctx,
+                line,
+                f"{head}, basing its benefit on {fmt(est.basis)} instead of "
+                f"{fmt(est.allowed)}; but the downgrade is moot: the plan will not pay this "
+                f"line ({est.not_covered}){patient}. Resolve that first (see CL601).",
+                field="code",
+                evidence=evidence,
+            )
+            return
+        difference = est.allowed - est.basis
+        if difference <= 0:
+            benefit = (
+                f"the office fee {fmt(est.office_fee)} is at or below the {down.target} "
+                "allowance, so the downgrade does not change the benefit"
+            )
+        else:
+            benefit = (
+                f"the plan bases its benefit on {fmt(est.basis)} instead of "
+                f"{fmt(est.allowed)}, an estimated patient difference of {fmt(difference)}"
+            )
         yield self.on_line(
             ctx,
             line,
-            f"{head}: the plan bases its benefit on {fmt(target)} instead of {fmt(allowed)}, "
-            f"an estimated patient difference of {fmt(allowed - target)}{patient}. Tell the "
+            f"{head}: {benefit}{patient}. Tell the "
             "patient before treatment, or document a contraindication to contest it.",
             field="code",
-            evidence={"allowed": str(allowed), "paid_as_allowed": str(target)},
+            evidence=evidence,
         )
 
 
@@ -412,19 +441,41 @@ class PayerWithoutProfile(Check):
 
     def _record(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         seen = ctx.state(self)
-        key = claim.payer_id or ""
+        other_plans = getattr(ctx.profiles, "other_plans", None)
+        others = other_plans(claim.payer_id) if other_plans else {}
+        # one finding per payer; per payer and plan when a profile covers other plans of it
+        key = (claim.payer_id or "", (claim.plan_id or "") if others else None)
         if key in seen:
             seen[key][1] += 1
         else:
-            seen[key] = [(ctx.file, claim.claim_id, claim.where("payer_id")), 1]
+            seen[key] = [(ctx.file, claim.claim_id, claim.where("payer_id"), others), 1]
         return
         yield
 
     def finish(self, ctx: Context) -> Iterator[Finding]:
-        for payer, ((file, claim_id, ref), count) in sorted(ctx.state(self).items()):
+        for (payer, plan), ((file, claim_id, ref, others), count) in sorted(
+            ctx.state(self).items(), key=lambda item: (item[0][0], item[0][1] or "")
+        ):
+            claims = f"{count} claim{'' if count == 1 else 's'}, first {claim_id}"
+            if plan is not None:
+                covers = "; ".join(
+                    f"{name} covers plan{'' if len(plans) == 1 else 's'} {', '.join(plans)}"
+                    for name, plans in sorted(others.items())
+                )
+                plan_text = f"plan {plan}" if plan else "no plan id"
+                yield self.make(
+                    f"No profile for payer {payer}, {plan_text} ({claims}); {covers}. Payer "
+                    "rules and estimates were skipped for them. Add a profile for that plan, or "
+                    f"map '{payer}/{plan or 'PLAN'}' under [payers] in claimlint.toml.",
+                    ref=ref,
+                    file=file,
+                    claim_id=claim_id,
+                    field="payer_id",
+                )
+                continue
             who = f"Payer {payer}" if payer else "Claims without a payer id"
             yield self.make(
-                f"{who} has no payer profile ({count} claim(s), first {claim_id}); payer rules "
+                f"{who} has no payer profile ({claims}); payer rules "
                 "and estimates were skipped for them. Add a profile and map the payer id under "
                 "[payers] in claimlint.toml.",
                 ref=ref,

@@ -1,10 +1,17 @@
 """JUnit XML, for CI test-report views (GitLab ``artifacts:reports:junit``, Jenkins, Azure).
 
 One ``<testsuite>`` per input file (``report.files``, plus any file that only appears in
-findings). Each finding is a failing ``<testcase>`` whose name carries the claim id, service
-line, rule and source position, so names are unique within the suite: GitLab silently drops
-test cases with duplicate names. A clean file gets one passing test case. Failures carry the
-message and ``type`` = the rule code.
+findings). Each error or warning finding is a failing ``<testcase>`` whose name carries the
+claim id, service line, rule and source position, so names are unique within the suite: GitLab
+silently drops test cases with duplicate names. Failures carry the message and ``type`` = the
+rule code.
+
+Info findings (estimates, downgrade notices) never fail a test. They are listed in the
+``<system-out>`` of one passing test case per file:
+
+* a file without findings gets the passing case ``no findings``;
+* a file whose only findings are info gets the passing case ``no errors or warnings``;
+* a file with failures and info findings also gets a passing case ``info findings``.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from typing import TextIO
 
-from claimlint.findings import Finding, Report
+from claimlint.findings import Finding, Report, Severity
 from claimlint.formatters import FormatOptions
 from claimlint.formatters._common import files_in_order, position
 
@@ -65,31 +72,26 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
     for f in report.findings:
         by_file[f.location.file].append(f)
     files = files_in_order(report)
-    root = ET.Element(
-        "testsuites",
-        name="claimlint",
-        tests="0",
-        failures=str(len(report.findings)),
-        errors="0",
-    )
-    total = 0
+    root = ET.Element("testsuites", name="claimlint", tests="0", failures="0", errors="0")
+    total = failed = 0
     for file in files:
         findings = by_file.get(file, [])
+        failing = [f for f in findings if f.severity is not Severity.INFO]
+        info = [f for f in findings if f.severity is Severity.INFO]
+        passing = 1 if info or not failing else 0
         suite = ET.SubElement(
             root,
             "testsuite",
             name=_clean(file),
-            tests=str(max(len(findings), 1)),
-            failures=str(len(findings)),
+            tests=str(len(failing) + passing),
+            failures=str(len(failing)),
             errors="0",
             skipped="0",
         )
-        total += max(len(findings), 1)
-        if not findings:
-            ET.SubElement(suite, "testcase", classname=_clean(file), name="no findings")
-            continue
+        total += len(failing) + passing
+        failed += len(failing)
         used: Counter[str] = Counter()
-        for f in findings:
+        for f in failing:
             name = case_name(f)
             used[name] += 1
             if used[name] > 1:  # same rule, same place, twice: keep names unique
@@ -97,7 +99,19 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
             case = ET.SubElement(suite, "testcase", classname=_clean(file), name=_clean(name))
             failure = ET.SubElement(case, "failure", message=_clean(f.message), type=f.code)
             failure.text = _clean(_details(f, options))
+        if passing:
+            if not info:
+                name = "no findings"
+            elif not failing:
+                name = "no errors or warnings"
+            else:
+                name = "info findings"
+            case = ET.SubElement(suite, "testcase", classname=_clean(file), name=name)
+            if info:
+                blocks = [f"{case_name(f)}\n{_details(f, options)}" for f in info]
+                ET.SubElement(case, "system-out").text = _clean("\n\n".join(blocks))
     root.set("tests", str(total))
+    root.set("failures", str(failed))
     ET.indent(root)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(ET.tostring(root, encoding="unicode"))

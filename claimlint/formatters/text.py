@@ -52,7 +52,10 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
             if any(f.severity is not Severity.INFO for f in findings):
                 claims_with_findings += 1
             out.write(f"  claim {claim_id}  ({_plural(len(findings), 'finding')})\n")
-            for f in findings:
+            # claim-level findings first, then by service line; the rest keeps engine order
+            for f in sorted(
+                findings, key=lambda f: -1 if f.location.line is None else f.location.line
+            ):
                 out.write(_finding_line(f, options) + "\n")
         out.write("\n")
     if options.statistics and report.findings:

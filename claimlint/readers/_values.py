@@ -18,30 +18,38 @@ _TRUE = {"true", "t", "yes", "y", "1", "x"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
 
+# After currency signs, spaces and thousands separators are removed: an optional minus sign,
+# digits, optional decimals. No exponents (1e400), underscores (1_000), nan or inf.
+_AMOUNT_RE = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?|[+-]?\.[0-9]+")
+_INT_RE = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
+
+
 def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal:
-    """``"1,234.50"``, ``"$250"``, ``"250,00"`` (decimal comma) → Decimal."""
+    """``"1,234.50"``, ``"$250"``, ``"250,00"`` (decimal comma) → Decimal.
+
+    Only plain decimal notation is an amount: ``1e400``, ``1_000``, ``nan``, ``inf`` and a
+    negative zero (``-0``) are rejected with a ``ValueError``.
+    """
     raw = text.strip().replace("$", "").replace(" ", "").replace("\u00a0", "")
     raw = raw.replace(".", "").replace(",", ".") if decimal_comma else raw.replace(",", "")
     if raw.startswith("(") and raw.endswith(")"):  # accounting negative
         raw = "-" + raw[1:-1]
+    if not _AMOUNT_RE.fullmatch(raw):
+        raise ValueError(f"{text.strip()!r} is not an amount")
     try:
         value = Decimal(raw)
-    except InvalidOperation:
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
         raise ValueError(f"{text.strip()!r} is not an amount") from None
-    if not value.is_finite():
-        raise ValueError(f"{text.strip()!r} is not an amount")
+    if value.is_zero() and value.is_signed():
+        raise ValueError(f"{text.strip()!r} is not an amount (a negative zero); write 0")
     return value
 
 
 def parse_int(text: str, *, minimum: int = 0, what: str = "a whole number") -> int:
     raw = text.strip()
-    try:
-        number = Decimal(raw)
-    except InvalidOperation:
-        raise ValueError(f"{raw!r} is not {what}") from None
-    if not number.is_finite() or number != number.to_integral_value():
+    if not _INT_RE.fullmatch(raw):
         raise ValueError(f"{raw!r} is not {what}")
-    value = int(number)
+    value = int(Decimal(raw))
     if value < minimum:
         raise ValueError(f"{raw!r} must be at least {minimum}")
     return value

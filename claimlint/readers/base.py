@@ -183,13 +183,40 @@ def sniff(source: Source) -> str | None:
         return (
             "jsonl" if first.rstrip().endswith(b"}") and rest.strip().startswith(b"{") else "json"
         )
-    if (
-        "csv" in READERS
-        and source.path is not None
-        and source.path.suffix.lower() in (".csv", ".tsv", ".txt")
+    if "csv" in READERS and (
+        (source.path is not None and source.path.suffix.lower() in (".csv", ".tsv", ".txt"))
+        or _looks_like_csv_header(head)
     ):
         return "csv"
     return None
+
+
+def _looks_like_csv_header(head: bytes) -> bool:
+    """A first line split by a CSV delimiter with a known claim id or code column.
+
+    This lets stdin and unknown suffixes be read as CSV without guessing on arbitrary text: a
+    header must name the claim id or procedure code column of the default or a built-in
+    mapping (``claim_id``, ``Claim ID``, ...).
+    """
+    import csv
+
+    from claimlint.readers.mappings import REQUIRED, builtin_names, load_mapping
+
+    first = next(
+        (ln for ln in head.decode("utf-8", errors="replace").splitlines() if ln.strip()), ""
+    )
+    if len(first) > 4000 or "\x00" in first:
+        return False
+    for delimiter in ",;\t|":
+        if delimiter not in first:
+            continue
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        names = {" ".join(cell.strip().lower().split()) for cell in cells}
+        for mapping in (None, *builtin_names()):
+            lookup = load_mapping(mapping).lookup()
+            if any(lookup.get(name) in REQUIRED for name in names):
+                return True
+    return False
 
 
 def get_reader(fmt: str) -> ReaderFn:

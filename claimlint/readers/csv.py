@@ -1,17 +1,22 @@
 """CSV reader: one row per service line, rows grouped into claims by the claim id column.
 
-Decisions (also in docs/readme-csv-xml.md):
+Decisions (also in README.md, "CSV: one row per service line"):
 
 * **Grouping.** Rows are grouped *streaming*: consecutive rows with the same claim id form a
   claim, which is emitted as soon as the claim id changes, so memory stays flat. When a claim id
   that already ended shows up again further down, the new rows are NOT merged into the claim
-  silently: they are reported as one CL002 finding ("sort the export by claim id") and counted
-  as an unparsable claim record. Claim-level columns may be blank on the later rows of a claim
-  (they inherit the first row's value); a *different* non-blank value is a CL002 conflict.
+  and NOT counted as another claim: the claim is linted from its first run of rows and each later
+  run is one CL002 finding on that claim id ("sort the export by claim id"), so ``claims_read``
+  is the number of distinct claim ids. Claim-level columns may be blank on the later rows of a
+  claim (they inherit the first row's value); a *different* non-blank value is a CL002 conflict.
   Notes, attachments and missing teeth may differ between rows: all distinct values are kept.
-* **Rows.** A row that fails validation (ragged, bad amount, broken quoting, binary data) is one
-  CL002 finding naming every bad column, located at its row (``pointer = "row N"``, the
-  physical line, the column name and 1-based column index); the claim it belongs to becomes
+* **Rows.** A row that is not a service line at all (ragged, binary data, broken quoting) is
+  *broken*: none of its cells is parsed or shown, and its first cell is not trusted as a claim
+  id. When that cell equals the claim id of the row before or after it, the row is one CL002 on
+  that claim, which becomes unparsable; otherwise it is a file-level CL002 ("row N cannot be
+  read") and is not counted as a claim. A well-formed row with a bad value (bad amount, bad
+  date flag) is one CL002 naming every bad column, located at its row (``pointer = "row N"``,
+  the physical line, the column name and 1-based column index); the claim it belongs to becomes
   unparsable and the rest of the file is linted. An unterminated quote is reported at the row
   where it opens and the lines it swallowed are read again as rows, so nothing is lost.
 * **Encoding.** Each physical line is decoded as UTF-8 (a leading BOM is dropped); a line that
@@ -215,6 +220,7 @@ class _Row:
     values: dict[str, Any] = field(default_factory=dict)  # canonical column -> parsed value
     refs: dict[str, SourceRef] = field(default_factory=dict)  # canonical column -> ref
     ref: SourceRef | None = None
+    broken: bool = False  # not readable as a service line (ragged, binary, bad quoting)
 
 
 @dataclass(slots=True)
@@ -224,6 +230,9 @@ class _Group:
     rows: list[_Row] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     claim_values: dict[str, tuple[Any, _Row]] = field(default_factory=dict)
+    last: int = 0  # row number of the last row seen for this group
+    # (first, last) row of the claim's earlier part when these rows reappear further down
+    stray_of: tuple[int, int] | None = None
 
 
 class _CsvReader:
@@ -242,7 +251,10 @@ class _CsvReader:
         self.columns: list[str | None] = []  # column index -> canonical field (None: unused)
         self.headers: list[str] = []
         self.width = 0
-        self.done_ids: set[str] = set()
+        # claim id -> (first, last) row of its rows, for rows that reappear further down
+        self.done: dict[str, tuple[int, int]] = {}
+        # broken rows waiting for the next readable row (they may belong to its claim)
+        self.pending: list[tuple[_Row, list[tuple[int | None, str, dict[str, str]]]]] = []
         self.delimiter = ","
 
     # -- decoding ---------------------------------------------------------------------------
@@ -387,6 +399,7 @@ class _CsvReader:
         yield from self._drain()
         if group is not None:
             yield self._finish(group)
+        yield from self._flush_pending(None)
         log.debug("%s: read as %s with delimiter %r", self.name, self.encoding, delimiter)
 
     def _drain(self) -> Iterator[Finding]:
@@ -524,7 +537,7 @@ class _CsvReader:
                 )
         columns = self.columns
         claim_id: str | None = None
-        parsed = _Row(number=number, line=line, claim_id=None)
+        parsed = _Row(number=number, line=line, claim_id=None, broken=bool(problems))
         values = parsed.values
         refs = parsed.refs
         mapping = self.mapping
@@ -537,8 +550,8 @@ class _CsvReader:
                 claim_id = text or None
                 parsed.ref = self._ref(number, line, index)
                 continue
-            if not text:
-                continue
+            if not text or parsed.broken:
+                continue  # the cells of a broken row are neither parsed nor shown
             try:
                 value = self._value(name, text, mapping)
             except ValueError as exc:
@@ -623,6 +636,31 @@ class _CsvReader:
             evidence=evidence or None,
         )
 
+    def _broken_finding(
+        self, parsed: _Row, problems: list[tuple[int | None, str, dict[str, str]]]
+    ) -> Finding:
+        text = "; ".join(msg for _, msg, _ in problems)
+        return SchemaViolation.make(
+            f"Row {parsed.number} cannot be read: {text}. It does not belong to the claim of "
+            "the row before or after it, so it is not counted as a claim; none of its values "
+            "were read. Fix or remove the row.",
+            ref=SourceRef.model_construct(
+                file=self.name, field=None, pointer=f"row {parsed.number}", line=parsed.line
+            ),
+        )
+
+    def _flush_pending(self, group: _Group | None) -> Iterator[Finding]:
+        """Broken rows before ``group``: those with its claim id join it, the rest are
+        file-level findings (not claims)."""
+        pending, self.pending = self.pending, []
+        for parsed, problems in pending:
+            if group is not None and parsed.claim_id == group.claim_id:
+                group.last = parsed.number
+                if group.stray_of is None:
+                    group.findings.append(self._row_finding(parsed, problems, group.claim_id))
+            else:
+                yield self._broken_finding(parsed, problems)
+
     def _group(
         self,
         parsed: _Row,
@@ -630,9 +668,19 @@ class _CsvReader:
         group: _Group | None,
     ) -> Iterator[ReadItem | _Group]:
         claim_id = parsed.claim_id
+        if parsed.broken:
+            # a broken row's first cell is not trusted as a claim id: it joins the claim of the
+            # row before or after it when its id matches, else it is a file-level finding
+            if group is not None and claim_id is not None and claim_id == group.claim_id:
+                self.pending.append((parsed, problems))
+                yield from self._flush_pending(group)
+            else:
+                self.pending.append((parsed, problems))
+            return
         if claim_id is None and self.mapping.fill_down and group is not None:
             claim_id = parsed.claim_id = group.claim_id
         if claim_id is None:
+            yield from self._flush_pending(None)
             if not problems:
                 problems.append(
                     (
@@ -646,19 +694,15 @@ class _CsvReader:
         if group is None or group.claim_id != claim_id:
             if group is not None:
                 yield self._finish(group)
-            group = _Group(claim_id=claim_id, first=parsed)
-            if claim_id in self.done_ids:
-                group.findings.append(
-                    SchemaViolation.make(
-                        f"Row {parsed.number} belongs to claim {claim_id}, whose rows already "
-                        "ended further up; rows of one claim must be next to each other. Sort "
-                        "the export by claim id. These rows are not merged into the claim.",
-                        ref=parsed.ref,
-                        claim_id=claim_id,
-                    )
-                )
-            self.done_ids.add(claim_id)
+            group = _Group(claim_id=claim_id, first=parsed, last=parsed.number)
+            group.stray_of = self.done.get(claim_id)
+            yield from self._flush_pending(group)
             yield group
+        else:
+            yield from self._flush_pending(None)
+        group.last = parsed.number
+        if group.stray_of is not None:
+            return  # reported as one finding when the run of rows ends (see _finish)
         if problems:
             group.findings.append(self._row_finding(parsed, problems, claim_id))
             return
@@ -696,6 +740,23 @@ class _CsvReader:
         return problems
 
     def _finish(self, group: _Group) -> ReadItem:
+        if group.stray_of is not None:
+            first, last = group.stray_of
+            rows = (
+                f"Row {group.first.number} belongs"
+                if group.last == group.first.number
+                else f"Rows {group.first.number}-{group.last} belong"
+            )
+            earlier = f"row {first}" if first == last else f"rows {first}-{last}"
+            return SchemaViolation.make(
+                f"{rows} to claim {group.claim_id}, whose rows ended further up "
+                f"({earlier}); rows of one claim must be next to each other. These rows were "
+                f"not read and are not counted as another claim: claim {group.claim_id} was "
+                f"checked from {earlier} only. Sort the export by claim id.",
+                ref=group.first.ref,
+                claim_id=group.claim_id,
+            )
+        self.done[group.claim_id] = (group.first.number, group.last)
         if group.findings:
             return Unparsable(group.claim_id, group.findings)
         return self._build(group)

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from claimlint.checks.source import SchemaViolation, UnreadableFile
+from claimlint.construct import constructor
 from claimlint.findings import Finding
 from claimlint.model import (
     Attachment,
@@ -42,7 +43,6 @@ from claimlint.model import (
 )
 from claimlint.readers._values import iso_to_universal
 from claimlint.readers.base import BatchMeta, ReadItem, ReadOptions, Source, Unparsable
-from claimlint.x12.construct import constructor  # generic, despite the package
 
 # -- input models: the JSON contract, field for field ----------------------------------------
 

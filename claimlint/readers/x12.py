@@ -58,13 +58,14 @@ from claimlint.model import (
 )
 from claimlint.readers.base import ReadItem, ReadOptions, Source, Unparsable
 from claimlint.x12 import codes
-from claimlint.x12.construct import constructor
-from claimlint.x12.tokenizer import CHUNK_SIZE, Delimiters, Problem, Seg, tokenize
+from claimlint.x12.construct import constructor, positional
+from claimlint.x12.positions import LazyRefs, RefToken, SegRecord, Site, materialize
+from claimlint.x12.tokenizer import CHUNK_SIZE, Batch, Chunk, Delimiters, Problem, tokenize
 
 _Ref = constructor(SourceRef)
-_Claim = constructor(Claim)
-_Line = constructor(ServiceLine)
-_Tooth = constructor(ToothEntry)
+_Claim = positional(Claim)
+_Line = positional(ServiceLine)
+_Tooth = positional(ToothEntry)
 _Person = constructor(Person)
 _Provider = constructor(Provider)
 _Note = constructor(Note)
@@ -96,6 +97,13 @@ def read_x12(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
         yield from _X12Reader(source.name, chunk_size).run(fh)
 
 
+def _valid_id(sid: str) -> bool:
+    """A segment id: 2–3 upper-case letters or digits."""
+    return (2 <= len(sid) <= 3 and sid.isascii() and sid.isalnum() and sid.isupper()) or (
+        len(sid) in (2, 3) and sid.isascii() and sid.isdigit()
+    )
+
+
 def _amount(text: str) -> Decimal | None:
     try:
         value = Decimal(text)
@@ -112,103 +120,60 @@ def _date(fmt: str, text: str) -> Any:
 
 
 class _LineB:
-    __slots__ = (
-        "charge",
-        "code",
-        "control",
-        "date",
-        "note",
-        "number",
-        "oral",
-        "placement",
-        "prior",
-        "qualifier",
-        "quantity",
-        "rank",
-        "ref",
-        "refs",
-        "sv3",
-        "teeth",
-    )
+    """A service line being read. Scalars default on the class; only containers are set."""
+
+    code = ""
+    qualifier: str | None = None
+    charge: Decimal | None = None
+    quantity = 1
+    oral: tuple[str, ...] = ()
+    date: Any = None
+    prior: Any = None
+    placement: str | None = None
+    note: str | None = None
+    control: str | None = None
+    rank = 0
+    sv3 = False
 
     def __init__(self, number: int, ref: SourceRef) -> None:
         self.number = number
         self.ref = ref
-        self.refs: dict[str, SourceRef] = {}
-        self.code = ""
-        self.qualifier: str | None = None
-        self.charge: Decimal | None = None
-        self.quantity = 1
+        self.refs: dict[str, SourceRef | RefToken] = {}
         self.teeth: list[ToothEntry] = []
-        self.oral: tuple[str, ...] = ()
-        self.date: Any = None
-        self.prior: Any = None
-        self.placement: str | None = None
-        self.note: str | None = None
-        self.control: str | None = None
-        self.rank = 0
-        self.sv3 = False
 
 
 class _ClaimB:
-    __slots__ = (
-        "attachments",
-        "billing",
-        "broken",
-        "claim_id",
-        "date",
-        "findings",
-        "frequency",
-        "line",
-        "lines",
-        "missing",
-        "notes",
-        "original",
-        "other_payer",
-        "patient",
-        "patient_is_subscriber",
-        "payer_id",
-        "payer_sequence",
-        "plan_id",
-        "pos",
-        "predetermination",
-        "rank",
-        "ref",
-        "refs",
-        "rendering",
-        "sbr_ref",
-        "subscriber",
-        "total",
-    )
+    """A claim being read. Scalars default on the class; only containers are set."""
+
+    claim_id: str | None = None
+    broken = False
+    total: Decimal | None = None
+    pos: str | None = None
+    frequency: str | None = None
+    original: str | None = None
+    predetermination = False
+    date: Any = None
+    line: _LineB | None = None
+    rendering: dict[str, Any] | None = None
+    other_payer = False
+    rank = 0
+    billing: Provider | None = None
+    subscriber: Person | None = None
+    patient: Person | None = None
+    patient_is_subscriber: bool | None = None
+    payer_id: str | None = None
+    payer_sequence: str | None = None
+    plan_id: str | None = None
+    sbr_ref: RefToken | None = None
 
     def __init__(self, ref: SourceRef) -> None:
         self.ref = ref
-        self.refs: dict[str, SourceRef] = {}
-        self.claim_id: str | None = None
+        self.refs: dict[str, SourceRef | RefToken] = {}
         self.findings: list[Finding] = []
-        self.broken = False
-        self.total: Decimal | None = None
-        self.pos: str | None = None
-        self.frequency: str | None = None
-        self.original: str | None = None
-        self.predetermination = False
-        self.date: Any = None
         self.notes: list[Note] = []
         self.attachments: list[Attachment] = []
         self.missing: list[MissingTooth] = []
         self.lines: list[ServiceLine] = []
-        self.line: _LineB | None = None
-        self.rendering: dict[str, Any] | None = None
-        self.other_payer = False
-        self.rank = 0
-        self.billing: Provider | None = None
-        self.subscriber: Person | None = None
-        self.patient: Person | None = None
-        self.patient_is_subscriber: bool | None = None
-        self.payer_id: str | None = None
-        self.payer_sequence: str | None = None
-        self.plan_id: str | None = None
-        self.sbr_ref: SourceRef | None = None
 
 
 class _X12Reader:
@@ -218,13 +183,14 @@ class _X12Reader:
         self.out: list[ReadItem] = []
         self.delims: Delimiters | None = None
         self.comp = ":"
-        # current segment
+        self.element = "*"
+        self.site = Site(file, self.comp)
+        # current segment: elements, and where it is (batch chunk, piece indices, ordinals)
         self.e: list[str] = []
-        self.sid = ""
-        self.idx = 0
-        self.line = 0
-        self.col = 0
-        self.seg_ref: SourceRef | None = None
+        self.k = 0
+        self.chunk: Chunk | None = None
+        self.pidx: list[int] | None = None
+        self.first = 0
         # envelopes
         self.in_isa = False
         self.in_gs = False
@@ -238,9 +204,10 @@ class _X12Reader:
         self.st_count = 0
         self.st02 = ""
         self.st_ref: SourceRef | None = None
-        self.seg_count = 0
+        self.st_ordinal = 0  # ordinal of the open ST: SE01 counts from there
+        self.st_skipped = 0  # segments since ST that were not X12 segments (not counted)
         self.dental = True
-        self.valid_ids: set[str] = set()
+        self.limits: dict[str, int] = {}  # valid segment id -> most elements allowed + 1
         self.claim: _ClaimB | None = None
         self._reset_transaction()
         self.handlers: dict[str, Callable[[list[str]], None]] = {
@@ -283,6 +250,7 @@ class _X12Reader:
             k: self.handlers[k] for k in ("ISA", "GS", "ST", "SE", "GE", "IEA")
         }
         self.foreign_handlers["CLM"] = self.h_foreign_clm
+        self.active = self.handlers
 
     # -- state -------------------------------------------------------------------------------
 
@@ -293,7 +261,7 @@ class _X12Reader:
         self.receiver = False
         self.hl_levels: dict[str, str] = {}
         self.hl_broken: dict[str, bool] = {}
-        self.last_hl: tuple[str, str, SourceRef] | None = None  # (id, HL04, ref)
+        self.last_hl: tuple[str, str, RefToken] | None = None  # (id, HL04, ref)
         self.cur_hl_broken = False
         self.cur_hl_id: str | None = None
         self.level = ""  # "", "20", "22", "23"
@@ -309,33 +277,38 @@ class _X12Reader:
         self.sbr01: str | None = None
         self.sbr02: str | None = None
         self.sbr03: str | None = None
-        self.sbr_ref: SourceRef | None = None
+        self.sbr_ref: RefToken | None = None
 
     # -- locations and findings ----------------------------------------------------------------
 
+    @property
+    def sid(self) -> str:
+        return self.e[0]
+
+    @property
+    def ordinal(self) -> int:
+        return self.first + self.k
+
+    def seg(self) -> SegRecord:
+        """The position record of the current segment (for lazy refs)."""
+        k = self.k
+        pidx = self.pidx
+        return (self.site, self.chunk, pidx[k] if pidx is not None else k, self.first + k, self.e)  # type: ignore[return-value]
+
     def ref(self, field: str | None = None, element: int = 0, component: int = 0) -> SourceRef:
         """A SourceRef for the current segment, at element (and component) when given."""
-        col = self.col
-        e = self.e
-        if element:
-            n = min(element, len(e))
-            col += n
-            for i in range(n):
-                col += len(e[i])
-            if component > 1 and element < len(e):
-                parts = e[element].split(self.comp)
-                k = min(component - 1, len(parts))
-                col += k
-                for i in range(k):
-                    col += len(parts[i])
-        return _Ref(
-            file=self.file,
-            field=field,
-            line=self.line,
-            column=col,
-            segment_index=self.idx,
-            segment_id=self.sid,
-        )
+        return materialize(self.seg(), field, element, component)
+
+    def lazy(self, field: str, element: int = 0, component: int = 0) -> RefToken:
+        """A ref token for the current segment: a SourceRef when somebody asks for it."""
+        return (self.seg(), field, element, component)
+
+    @staticmethod
+    def _materialized(refs: dict[str, SourceRef | RefToken], key: str) -> SourceRef | None:
+        value = refs.get(key)
+        if value is not None and value.__class__ is tuple:
+            value = refs[key] = materialize(*value)  # type: ignore[misc]
+        return value  # type: ignore[return-value]
 
     def finding(
         self,
@@ -374,47 +347,50 @@ class _X12Reader:
 
     def run(self, fh: Any) -> Iterator[ReadItem]:
         out = self.out
-        valid_ids = self.valid_ids
+        limits = self.limits
         max_elements = codes.MAX_ELEMENTS
         for tok in tokenize(fh, chunk_size=self.chunk_size):
             cls = tok.__class__
-            if cls is Seg:
-                e, idx, line, col = tok  # type: ignore[misc]
-                sid = e[0]
-                self.e = e
-                self.sid = sid
-                self.idx = idx
-                self.line = line
-                self.col = col
-                if sid not in valid_ids:
-                    if not (
-                        (2 <= len(sid) <= 3 and sid.isascii() and sid.isalnum() and sid.isupper())
-                        or (len(sid) in (2, 3) and sid.isascii() and sid.isdigit())
-                    ):
-                        self.finding(
-                            InvalidCharacters,
-                            "this is not an X12 segment (its id is not 2–3 upper-case letters "
-                            "or digits); it was skipped",
-                            evidence={"segment_start": sid[:12]},
-                        )
-                        if out:
-                            yield from out
-                            out.clear()
-                        continue
-                    valid_ids.add(sid)
-                if self.in_st:
-                    self.seg_count += 1
-                if len(e) > max_elements.get(sid, 99) + 1:
-                    self._too_many(e, max_elements[sid])
-                handler = (self.handlers if self.dental else self.foreign_handlers).get(sid)
-                if handler is not None:
-                    try:
-                        handler(e)
-                    except Exception as exc:  # never a traceback: locate it and go on
-                        self._internal_error(exc)
-                if out:
-                    yield from out
-                    out.clear()
+            if cls is Batch:
+                chunk, bodies, pidx, first = tok  # type: ignore[misc]
+                self.chunk = chunk
+                self.pidx = pidx
+                self.first = first
+                el = self.element
+                k = -1
+                for body in bodies:
+                    k += 1
+                    e = body.split(el)
+                    sid = e[0]
+                    self.e = e
+                    self.k = k
+                    limit = limits.get(sid)
+                    if limit is None:
+                        if not _valid_id(sid):
+                            self.finding(
+                                InvalidCharacters,
+                                "this is not an X12 segment (its id is not 2–3 upper-case "
+                                "letters or digits); it was skipped",
+                                evidence={"segment_start": sid[:12]},
+                            )
+                            if self.in_st:
+                                self.st_skipped += 1
+                            if out:
+                                yield from out
+                                out.clear()
+                            continue
+                        limit = limits[sid] = max_elements.get(sid, 99) + 1
+                    if len(e) > limit:
+                        self._too_many(e, limit - 1)
+                    handler = self.active.get(sid)
+                    if handler is not None:
+                        try:
+                            handler(e)
+                        except Exception as exc:  # never a traceback: locate it and go on
+                            self._internal_error(exc)
+                    if out:
+                        yield from out
+                        out.clear()
             elif cls is Problem:
                 self._problem(tok)  # type: ignore[arg-type]
                 if out:
@@ -423,6 +399,8 @@ class _X12Reader:
             else:
                 self.delims = tok  # type: ignore[assignment]
                 self.comp = tok.component  # type: ignore[union-attr]
+                self.element = tok.element  # type: ignore[union-attr]
+                self.site = Site(self.file, self.comp)
         self._eof()
         if out:
             yield from out
@@ -552,7 +530,8 @@ class _X12Reader:
         if self.in_st:
             self._unclosed_st("ST")
         self.in_st = True
-        self.seg_count = 1
+        self.st_ordinal = self.ordinal
+        self.st_skipped = 0
         self.st_count += 1
         self.st02 = e[2] if len(e) > 2 else ""
         self.st_ref = self.ref("ST02", 2)
@@ -560,10 +539,12 @@ class _X12Reader:
         st01 = e[1] if len(e) > 1 else ""
         version = e[3] if len(e) > 3 and e[3] else self.gs08
         self.dental = True
+        self.active = self.handlers
         if st01 != "837" or (
             version != codes.DENTAL_VERSION and version not in codes.TOLERATED_VERSIONS
         ):
             self.dental = False
+            self.active = self.foreign_handlers
             self.finding(
                 NotDentalClaim,
                 f"not an 837D 5010 dental claim (found {st01 or '?'} {version or 'no version'}); "
@@ -600,14 +581,15 @@ class _X12Reader:
         self._check_pending_child(None)
         self._flush_claim()
         count = e[1] if len(e) > 1 else ""
-        if count != str(self.seg_count):
+        seg_count = self.ordinal - self.st_ordinal + 1 - self.st_skipped
+        if count != str(seg_count):
             self.finding(
                 SegmentCountMismatch,
                 f"SE01 says {count or 'nothing'} segments but transaction set {self.st02} has "
-                f"{self.seg_count} (ST through SE)",
+                f"{seg_count} (ST through SE)",
                 field="SE01",
                 element=1,
-                evidence={"declared": count, "actual": self.seg_count},
+                evidence={"declared": count, "actual": seg_count},
                 on_claim=False,
             )
         se02 = e[2] if len(e) > 2 else ""
@@ -621,6 +603,7 @@ class _X12Reader:
             )
         self.in_st = False
         self.dental = True
+        self.active = self.handlers
 
     def h_ge(self, e: list[str]) -> None:
         if self.in_st:
@@ -701,8 +684,18 @@ class _X12Reader:
             self.repeated_header = True
             self.entity = "header"
 
+    def _hl_problem(self, hid: str, detail: str, element: int) -> None:
+        self.finding(
+            HierarchyError,
+            f"hierarchy error at HL {hid or '?'}: {detail}",
+            field=f"HL{element:02d}",
+            element=element,
+            on_claim=False,
+        )
+
     def h_hl(self, e: list[str]) -> None:
-        self._flush_claim()
+        if self.claim is not None:
+            self._flush_claim()
         hid = e[1] if len(e) > 1 else ""
         parent = e[2] if len(e) > 2 else ""
         level = e[3] if len(e) > 3 else ""
@@ -724,31 +717,25 @@ class _X12Reader:
         self.repeated_header = False
         self._check_pending_child(parent)
 
-        def problem(detail: str, element: int) -> None:
-            self.finding(
-                HierarchyError,
-                f"hierarchy error at HL {hid or '?'}: {detail}",
-                field=f"HL{element:02d}",
-                element=element,
-                on_claim=False,
-            )
-
         broken = False
         if not hid:
-            problem("HL01 (the HL id) is empty", 1)
+            self._hl_problem(hid, "HL01 (the HL id) is empty", 1)
             broken = True
         elif hid in self.hl_levels:
-            problem(f"HL id {hid} is already used in this transaction set; ids must be unique", 1)
+            self._hl_problem(
+                hid, f"HL id {hid} is already used in this transaction set; ids must be unique", 1
+            )
         if level == "20":
             if parent:
-                problem("a billing provider HL (level 20) must not have a parent", 2)
+                self._hl_problem(hid, "a billing provider HL (level 20) must not have a parent", 2)
         elif level in ("22", "23"):
             expected = "20" if level == "22" else "22"
             if not parent or parent not in self.hl_levels:
-                problem(f"parent HL {parent or '(empty)'} does not exist", 2)
+                self._hl_problem(hid, f"parent HL {parent or '(empty)'} does not exist", 2)
                 broken = True
             elif self.hl_levels[parent] != expected:
-                problem(
+                self._hl_problem(
+                    hid,
                     f"a level {level} HL must be the child of a level {expected} HL, "
                     f"not of level {self.hl_levels[parent]}",
                     2,
@@ -757,18 +744,19 @@ class _X12Reader:
             else:
                 broken = self.hl_broken.get(parent, False)
             if level == "23" and self.sbr02 == "18":
-                problem(
+                self._hl_problem(
+                    hid,
                     "a patient loop 2000C is present although SBR02 is 18 (the patient is "
                     "the subscriber)",
                     3,
                 )
         else:
-            problem(f"level code {level or '(empty)'} is not 20, 22 or 23", 3)
+            self._hl_problem(hid, f"level code {level or '(empty)'} is not 20, 22 or 23", 3)
             broken = True
         if hid:
             self.hl_levels[hid] = level
             self.hl_broken[hid] = broken
-        self.last_hl = (hid, child, self.ref("HL04", 4))
+        self.last_hl = (hid, child, self.lazy("HL04", 4))
         self.cur_hl_broken = broken
         self.cur_hl_id = hid
         self.level = level
@@ -795,8 +783,9 @@ class _X12Reader:
         last = self.last_hl
         if last is None:
             return
-        hid, child, ref = last
+        hid, child, token = last
         if child == "1" and next_parent != hid:
+            ref = materialize(*token)
             self.finding(
                 HierarchyError,
                 f"hierarchy error at HL {hid}: HL04 is 1 (a child follows) but no child HL "
@@ -805,6 +794,7 @@ class _X12Reader:
                 on_claim=False,
             )
         elif child == "0" and next_parent is not None and next_parent == hid:
+            ref = materialize(*token)
             self.finding(
                 HierarchyError,
                 f"hierarchy error at HL {hid}: HL04 is 0 (no child) but the next HL is its child",
@@ -842,7 +832,7 @@ class _X12Reader:
             if ent == "82":
                 npi, field, element, problem = self._npi(e)
                 cb.rendering = {"npi": npi, "name": e[3] if n > 3 and e[3] else None}
-                cb.refs["rendering_provider.npi"] = self.ref(field, element)
+                cb.refs["rendering_provider.npi"] = self.lazy(field, element)
                 self.entity = "rendering"
                 if problem:
                     self.finding(
@@ -883,7 +873,7 @@ class _X12Reader:
         elif ent == "PR":
             self.entity = "payer"
             self.payer_id = e[9] if n > 9 and e[9] else None
-            self.payer_ref = self.ref("NM109", 9)
+            self.payer_ref = self.lazy("NM109", 9)
         elif ent == "QC":
             self.entity = "patient"
             if self.pat is None:
@@ -1000,14 +990,14 @@ class _X12Reader:
             self._line_rank(6)
             if q == "6R":
                 line.control = value
-                line.refs["control_number"] = self.ref("REF02", 2)
+                line.refs["control_number"] = self.lazy("REF02", 2)
             return
         self._claim_rank(7 if self.entity == "claim" else 11)
         if self.entity != "claim":
             return
         if q == "F8":
             cb.original = value
-            cb.refs["original_claim_number"] = self.ref("REF02", 2)
+            cb.refs["original_claim_number"] = self.lazy("REF02", 2)
 
     def h_sbr(self, e: list[str]) -> None:
         cb = self.claim
@@ -1022,7 +1012,7 @@ class _X12Reader:
         self.sbr01 = e[1] if n > 1 and e[1] else None
         self.sbr02 = e[2] if n > 2 and e[2] else None
         self.sbr03 = e[3] if n > 3 and e[3] else None
-        self.sbr_ref = self.ref("SBR01", 1)
+        self.sbr_ref = self.lazy("SBR01", 1)
         self.entity = "subscriber"
         if self.sbr01 not in codes.PAYER_SEQUENCE:
             self.finding(
@@ -1086,7 +1076,8 @@ class _X12Reader:
 
     def h_clm(self, e: list[str]) -> None:
         self._flush_claim()
-        ref = self.ref("CLM01", 1)
+        seg = self.seg()
+        ref = materialize(seg, "CLM01", 1)
         cb = _ClaimB(ref)
         self.claim = cb
         self.entity = "claim"
@@ -1118,7 +1109,7 @@ class _X12Reader:
             )
             cb.broken = True
         # total
-        refs["total_charge"] = self.ref("CLM02", 2)
+        refs["total_charge"] = (seg, "CLM02", 2, 0)
         text = e[2] if n > 2 else ""
         if text:
             cb.total = _amount(text)
@@ -1133,8 +1124,8 @@ class _X12Reader:
         # CLM05 place : qualifier : frequency
         c5 = e[5].split(self.comp) if n > 5 and e[5] else []
         cb.pos = c5[0] if c5 and c5[0] else None
-        refs["place_of_service"] = self.ref("CLM05-1", 5, 1)
-        refs["frequency_code"] = self.ref("CLM05-3", 5, 3)
+        refs["place_of_service"] = (seg, "CLM05-1", 5, 1)
+        refs["frequency_code"] = (seg, "CLM05-3", 5, 3)
         if not c5:
             self.finding(
                 RequiredSegmentMissing,
@@ -1181,7 +1172,7 @@ class _X12Reader:
             )
         if n > 19 and e[19] == "PB":
             cb.predetermination = True
-            refs["predetermination"] = self.ref("CLM19", 19)
+            refs["predetermination"] = (seg, "CLM19", 19, 0)
         # context from the hierarchy
         if self.billing_obj is None and self.billing:
             b = self.billing
@@ -1229,20 +1220,26 @@ class _X12Reader:
         value = e[3] if n > 3 else ""
         line = cb.line
         if line is not None:
-            self._line_rank(3)
+            if line.rank > 3:
+                self._line_rank(3)
+            else:
+                line.rank = 3
             if q == "472":
                 line.date = _date(fmt, value)
-                line.refs["date_of_service"] = self.ref("DTP03", 3)
+                line.refs["date_of_service"] = self.lazy("DTP03", 3)
             elif q in ("441", "139"):
                 line.prior = _date(fmt, value)
-                line.refs["prior_placement_date"] = self.ref("DTP03", 3)
+                line.refs["prior_placement_date"] = self.lazy("DTP03", 3)
             return
         if self.entity != "claim":
             return
-        self._claim_rank(1)
+        if cb.rank > 1:
+            self._claim_rank(1)
+        else:
+            cb.rank = 1
         if q == "472":
             cb.date = _date(fmt, value)
-            cb.refs["date_of_service"] = self.ref("DTP03", 3)
+            cb.refs["date_of_service"] = self.lazy("DTP03", 3)
 
     def h_dn2(self, e: list[str]) -> None:
         cb = self.claim
@@ -1285,7 +1282,7 @@ class _X12Reader:
         if cb.line is not None:
             self._line_rank(7)
             cb.line.note = text
-            cb.line.refs["note"] = self.ref("NTE02", 2)
+            cb.line.refs["note"] = self.lazy("NTE02", 2)
             return
         self._claim_rank(8)
         cb.notes.append(_Note(text=text, code=code, ref=self.ref("NTE02", 2)))
@@ -1296,7 +1293,8 @@ class _X12Reader:
         cb = self.claim
         if cb is None:
             return
-        self._close_line_if_any()
+        if cb.line is not None:
+            self._close_line_if_any()
         text = e[1] if len(e) > 1 else ""
         ref = self.ref("LX01", 1)
         if text.isdigit():
@@ -1316,7 +1314,10 @@ class _X12Reader:
         line = cb.line if cb is not None else None
         if line is None:
             return
-        self._line_rank(1)
+        if line.rank > 1:
+            self._line_rank(1)
+        else:
+            line.rank = 1
         line.sv3 = True
         n = len(e)
         refs = line.refs
@@ -1324,11 +1325,12 @@ class _X12Reader:
         c1 = e[1].split(comp) if n > 1 and e[1] else []
         line.qualifier = c1[0] if c1 and c1[0] else None
         line.code = c1[1].strip().upper() if len(c1) > 1 else ""
-        refs["code"] = self.ref("SV301-2", 1, 2)
-        refs["code_qualifier"] = self.ref("SV301-1", 1, 1)
+        seg = self.seg()
+        refs["code"] = (seg, "SV301-2", 1, 2)
+        refs["code_qualifier"] = (seg, "SV301-1", 1, 1)
         if len(c1) > 6 and c1[6]:
             line.note = c1[6]
-            refs["note"] = self.ref("SV301-7", 1, 7)
+            refs["note"] = (seg, "SV301-7", 1, 7)
         if not line.code:
             self.finding(
                 RequiredSegmentMissing,
@@ -1338,7 +1340,7 @@ class _X12Reader:
                 component=2,
             )
         text = e[2] if n > 2 else ""
-        refs["charge"] = self.ref("SV302", 2)
+        refs["charge"] = (seg, "SV302", 2, 0)
         if text:
             line.charge = _amount(text)
             if line.charge is None:
@@ -1356,7 +1358,7 @@ class _X12Reader:
         if n > 4 and e[4]:
             oral = tuple(e[4].split(comp))
             line.oral = oral
-            refs["oral_cavity"] = self.ref("SV304", 4)
+            refs["oral_cavity"] = (seg, "SV304", 4, 0)
             for k, value in enumerate(oral, 1):
                 if value not in codes.ORAL_CAVITY:
                     self.finding(
@@ -1369,7 +1371,7 @@ class _X12Reader:
                         evidence={"value": value},
                     )
         if n > 5 and e[5]:
-            refs["placement"] = self.ref("SV305", 5)
+            refs["placement"] = (seg, "SV305", 5, 0)
             if e[5] in codes.PLACEMENT:
                 line.placement = e[5]
             else:
@@ -1381,7 +1383,7 @@ class _X12Reader:
                     evidence={"value": e[5]},
                 )
         if n > 6 and e[6]:
-            refs["quantity"] = self.ref("SV306", 6)
+            refs["quantity"] = (seg, "SV306", 6, 0)
             q = e[6]
             if q.isdigit():
                 line.quantity = int(q)
@@ -1400,28 +1402,37 @@ class _X12Reader:
                     )
         if n > 7 and e[7] and line.note is None:
             line.note = e[7]
-            refs["note"] = self.ref("SV307", 7)
+            refs["note"] = (seg, "SV307", 7, 0)
 
     def h_too(self, e: list[str]) -> None:
         cb = self.claim
         line = cb.line if cb is not None else None
         if line is None:
             return
-        self._line_rank(2)
+        if line.rank > 2:
+            self._line_rank(2)
+        else:
+            line.rank = 2
         n = len(e)
         qualifier = e[1] if n > 1 and e[1] else None
         tooth = e[2].strip().upper() if n > 2 and e[2] else None
         if n > 3 and e[3]:
-            surfaces = tuple(c for part in e[3].split(self.comp) for c in part.strip().upper())
+            letters = e[3].replace(self.comp, "")
+            if letters.isalnum():  # no blanks to trim around the components
+                surfaces = tuple(letters.upper())
+            else:
+                surfaces = tuple(c for part in e[3].split(self.comp) for c in part.strip().upper())
         else:
             surfaces = ()
-        tooth_ref = self.ref("TOO02", 2)
-        surfaces_ref = self.ref("TOO03", 3) if surfaces else None
+        seg = self.seg()
+        tooth_ref = materialize(seg, "TOO02", 2)
+        surfaces_ref = materialize(seg, "TOO03", 3) if surfaces else None
         if not line.teeth:
-            line.refs["tooth"] = tooth_ref
+            refs = line.refs
+            refs["tooth"] = tooth_ref
             if surfaces_ref is not None:
-                line.refs["surfaces"] = surfaces_ref
-            line.refs["tooth_qualifier"] = self.ref("TOO01", 1)
+                refs["surfaces"] = surfaces_ref
+            refs["tooth_qualifier"] = (seg, "TOO01", 1, 0)
         system: str | None = None
         original: str | None = None
         if qualifier == codes.TOOTH_QUALIFIER:
@@ -1470,7 +1481,7 @@ class _X12Reader:
                 note=lb.note,
                 control_number=lb.control,
                 ref=lb.ref,
-                refs=lb.refs,
+                refs=LazyRefs(lb.refs),
             )
         )
         cb.line = None
@@ -1490,7 +1501,7 @@ class _X12Reader:
                     f"SBR01 is {cb.payer_sequence} (another payer pays first) but the claim has "
                     "no other-payer loop 2320/2330 (other subscriber SBR, NM1*IL, NM1*PR); add "
                     "the primary payer's information or send it as primary (SBR01 P)",
-                    ref=cb.sbr_ref,
+                    ref=materialize(*cb.sbr_ref) if cb.sbr_ref is not None else None,
                     claim_id=cb.claim_id,
                     field="SBR01",
                 )
@@ -1520,7 +1531,7 @@ class _X12Reader:
                         npi=cb.rendering.get("npi"),
                         name=cb.rendering.get("name"),
                         taxonomy=cb.rendering.get("taxonomy"),
-                        ref=cb.refs.get("rendering_provider.npi"),
+                        ref=self._materialized(cb.refs, "rendering_provider.npi"),
                     )
                     if cb.rendering is not None
                     else None
@@ -1540,7 +1551,7 @@ class _X12Reader:
                 missing_teeth=tuple(cb.missing),
                 lines=tuple(cb.lines),
                 ref=cb.ref,
-                refs=cb.refs,
+                refs=LazyRefs(cb.refs),
             )
         except Exception as exc:  # pragma: no cover - defensive
             cb.findings.append(

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,7 @@ from pydantic import ValidationError
 from claimlint.checks.source import SchemaViolation, UnreadableFile
 from claimlint.findings import Finding
 from claimlint.model import Claim, PriorProcedure, SourceRef, _lenient_date, split_surfaces
+from claimlint.readers._values import parse_amount
 from claimlint.readers.base import BatchMeta, ReadItem, ReadOptions, Source, Unparsable
 
 XSD_PATH = Path(__file__).resolve().parents[1] / "schemas" / "claim-batch.xsd"
@@ -103,6 +105,7 @@ class _XmlReader:
 
     def run(self, fh: Any) -> Iterator[ReadItem]:
         schema = claim_schema()
+        etree.clear_error_log()  # a syntax error below is read from this thread's log
         context = etree.iterparse(fh, events=("start", "end"), **_parser_args())
         depth = 0
         root_checked = False
@@ -204,16 +207,57 @@ class _XmlReader:
         return None
 
     def _syntax_error(self, exc: etree.XMLSyntaxError) -> Iterator[ReadItem]:
-        line = exc.lineno or None
-        msg = str(exc.msg if hasattr(exc, "msg") else exc).strip()
-        after = (
-            f"; the {self.claims_seen} claim(s) before it were read, nothing after it"
+        # lxml's iterparse often raises a generic "no element found" without a position; the
+        # real error (undefined entity, mismatched tag, ...) with line and column is in the log.
+        line: int | None = None
+        column: int | None = None
+        msg = ""
+        # the log can still hold entries of an earlier parse in this thread: the last fatal
+        # error is the one that stopped this document
+        entries = [e for e in getattr(exc, "error_log", None) or () if e.level >= 2]
+        fatal = [e for e in entries if e.level >= 3] or entries
+        type_name = ""
+        if fatal:
+            entry = fatal[-1]
+            line, column, msg = entry.line or None, entry.column or None, entry.message
+            type_name = entry.type_name
+        else:
+            line = exc.lineno or None
+            position = getattr(exc, "position", None)
+            column = position[1] if position and position[1] else None
+            msg = str(exc.msg if hasattr(exc, "msg") else exc)
+        msg = msg.strip().rstrip(".")
+        if type_name == "ERR_UNDECLARED_ENTITY":
+            entity = re.search(r"Entity '([^']*)'", msg)
+            name = entity.group(1) if entity else "?"
+            if entity and column is not None and column > len(name) + 2:
+                column -= len(name) + 2  # libxml2 points after the ';': point at the '&'
+            msg = (
+                f"the entity &{name}; is not defined (XML knows only &amp; &lt; &gt; &quot; "
+                "&apos; and numeric references; write the character itself, or &#160; for a "
+                "non-breaking space)"
+            )
+        where = f"line {line}" if line is not None else "an unknown position"
+        if column is not None and line is not None:
+            where += f", column {column}"
+        done = (
+            f"the {self.claims_seen} claim(s) before it were read"
             if self.claims_seen
-            else "; no claim was linted"
+            else "no claim was read before it"
         )
         finding = UnreadableFile.make(
-            f"The file is not well-formed XML at line {line}: {msg}{after}.",
-            ref=self._ref("/", line),
+            f"The file is not well-formed XML at {where}: {msg}. Reading stopped there: "
+            f"{done}; the rest of the file was not read. Fix the XML and run again.",
+            ref=SourceRef.model_construct(
+                file=self.name,
+                field=None,
+                pointer="/",
+                line=line,
+                column=column,
+                segment_index=None,
+                segment_id=None,
+            ),
+            claim_id=self.current_claim_id if self.in_claim else None,
         )
         if self.in_claim:
             # the claim being read when the document broke is counted, not dropped
@@ -232,6 +276,20 @@ class _XmlReader:
         if not schema.validate(elem):
             return Unparsable(claim_id, [self._schema_finding(schema, base, claim_id, elem)])
         data, refs, line_refs = self._claim_dict(elem, base)
+        bad_amount = self._amount_problem(data, refs, line_refs)
+        if bad_amount is not None:
+            ref, detail = bad_amount
+            return Unparsable(
+                claim_id,
+                [
+                    SchemaViolation.make(
+                        f"Claim {claim_id or index} cannot be read: {ref.pointer}: {detail}. "
+                        "It was not linted.",
+                        ref=ref,
+                        claim_id=claim_id,
+                    )
+                ],
+            )
         from claimlint.readers.json import ClaimIn, build_claim
 
         try:
@@ -260,6 +318,28 @@ class _XmlReader:
             for line, (lref, lrefs) in zip(claim.lines, line_refs, strict=True)
         )
         return claim.model_copy(update={"lines": lines, "refs": refs})
+
+    @staticmethod
+    def _amount_problem(
+        data: dict[str, Any],
+        refs: dict[str, SourceRef],
+        line_refs: list[tuple[SourceRef, dict[str, SourceRef]]],
+    ) -> tuple[SourceRef, str] | None:
+        """The first amount the shared value parser rejects (the XSD lets ``-0`` through)."""
+        places: list[tuple[dict[str, Any], dict[str, SourceRef], str]] = [
+            (data, refs, "total_charge")
+        ]
+        for line, (_, lrefs) in zip(data.get("lines") or (), line_refs, strict=False):
+            places.append((line, lrefs, "charge"))
+        for values, where, key in places:
+            text = values.get(key)
+            if text is None:
+                continue
+            try:
+                parse_amount(text)
+            except ValueError as exc:
+                return where[key], str(exc)
+        return None
 
     def _teeth(self, teeth: tuple[Any, ...], lref: SourceRef) -> tuple[Any, ...]:
         if not any(t.ref is not None for t in teeth):

@@ -9,10 +9,13 @@ The file is read in chunks (1 MB by default) and split on the segment terminator
 whole interchange on one physical line is fine. Several interchanges may follow each other; a
 later ISA with different delimiters makes the tokenizer re-read its header.
 
-For each segment the tokenizer yields a :class:`Seg` tuple: the elements (``elements[0]`` is
-the segment id), the 1-based ordinal of the segment in the file, and the physical line and
-column (1-based) of its first character. Problems with the byte stream itself are yielded as
-:class:`Problem` tuples in file order; the reader turns them into located findings.
+Segments come in batches, one per split buffer: a :class:`Batch` holds the segment texts
+(terminator and surrounding CR/LF removed; the reader splits them into elements), the 1-based
+ordinal of the first one, and the :class:`Chunk` they were cut from. Physical line and column
+are not computed per segment: :meth:`Chunk.position` finds them on demand (a reader asks only
+for segments that end up in a finding), with exactly the numbers a per-segment count would
+give. Problems with the byte stream itself are yielded as :class:`Problem` tuples in file
+order, between batches; the reader turns them into located findings.
 """
 
 from __future__ import annotations
@@ -40,11 +43,105 @@ class Delimiters:
         return all(c.isprintable() and c.isascii() for c in chars)
 
 
-class Seg(NamedTuple):
-    elements: list[str]
-    index: int
-    line: int
-    column: int
+class Chunk:
+    """One split buffer: its text and where in the file it starts.
+
+    The first ``consumed`` characters of ``text`` are ``n`` terminated pieces (the rest is
+    carried into the next chunk); ``line`` and ``col`` are the physical line and 0-based column
+    of ``text[0]``. A terminator counts as one ordinary column (also when it is a newline
+    character, as the per-segment count always did).
+    """
+
+    __slots__ = (
+        "_at",
+        "_cur",
+        "col",
+        "consumed",
+        "count_nl",
+        "lead",
+        "line",
+        "term",
+        "text",
+        "uniform",
+    )
+
+    def __init__(self, text: str, n: int, consumed: int, line: int, col: int, term: str) -> None:
+        self.text = text
+        self.consumed = consumed
+        self.line = line
+        self.col = col
+        self.term = term
+        self.count_nl = term != "\n"
+        self._cur = (0, 0)  # (piece index, offset): the last piece offset found, to go on from
+        self._at = (0, line, col)  # (offset, line, col): the last position counted
+        # "one segment per line": every piece but maybe the first is "\nBODY"; O(1) positions
+        self.lead = 1 if n and text[:1] == "\n" else 0
+        self.uniform = (
+            self.count_nl
+            and n > 0
+            and text.count(term + "\n", 0, consumed - 1) == n - 1
+            and text.count("\n", 0, consumed) == n - 1 + self.lead
+            and text.find("\r", 0, consumed) < 0
+        )
+
+    def offset(self, i: int) -> int:
+        """Offset in ``text`` of piece ``i``."""
+        ci, off = self._cur
+        if i < ci:
+            ci, off = 0, 0
+        find = self.text.index
+        term = self.term
+        for _ in range(i - ci):
+            off = find(term, off) + 1
+        self._cur = (i, off)
+        return off
+
+    def state(self, pos: int) -> tuple[int, int]:
+        """Physical line and 0-based column of ``text[pos]``."""
+        if not self.count_nl:
+            return self.line, self.col + pos
+        at, line, col = self._at
+        if pos < at:
+            at, line, col = 0, self.line, self.col
+        text = self.text
+        nl = text.count("\n", at, pos)
+        if nl:
+            line += nl
+            col = pos - text.rfind("\n", at, pos) - 1
+        else:
+            col += pos - at
+        self._at = (pos, line, col)
+        return line, col
+
+    def position(self, i: int) -> tuple[int, int]:
+        """Physical line and 1-based column of the first character of piece ``i``'s segment
+        (after the CR/LF that may precede it)."""
+        if self.uniform:
+            if i or self.lead:
+                return self.line + i + self.lead, 1
+            return self.line, self.col + 1
+        text = self.text
+        pos = self.offset(i)
+        while text[pos : pos + 1] in ("\r", "\n"):  # slicing: "" at the end stops it
+            if pos >= self.consumed:
+                break
+            pos += 1
+        line, col = self.state(pos)
+        return line, col + 1
+
+    def end(self) -> tuple[int, int]:
+        """Line and 0-based column after the last piece's terminator."""
+        return self.state(self.consumed)
+
+
+class Batch(NamedTuple):
+    """Consecutive segments of one chunk: ``bodies[k]`` is piece ``pidx[k]`` (``k`` when
+    ``pidx`` is None) and has the ordinal ``first + k``."""
+
+    chunk: Chunk
+    bodies: list[str]
+    pidx: list[int] | None
+    first: int
 
 
 class Problem(NamedTuple):
@@ -125,8 +222,9 @@ def _bad_characters(body: str, delims: Delimiters) -> list[str]:
 
 def tokenize(
     fh: BinaryIO, *, chunk_size: int = CHUNK_SIZE, encoding: str = "latin-1"
-) -> Iterator[Seg | Problem | Delimiters]:
-    """Yield segments (and problems, and a :class:`Delimiters` before each interchange).
+) -> Iterator[Batch | Problem | Delimiters]:
+    """Yield batches of segments (and problems, and a :class:`Delimiters` before each
+    interchange).
 
     Bytes are decoded as latin-1 so that any byte maps to one character (positions stay
     exact, nothing raises); the reader reports characters outside the X12 sets separately.
@@ -245,55 +343,75 @@ def tokenize(
                 buf += chunk.decode(encoding)
             else:
                 eof = True
-        pieces = buf.split(term)
+        text = buf
+        pieces = text.split(term)
         buf = pieces.pop()
-        resync = False
-        for i, piece in enumerate(pieces):
-            if piece and piece[0] in _NEWLINES:
-                stripped = piece.lstrip(_NEWLINES)
-                lead = len(piece) - len(stripped)
-                advance(piece[:lead])
-                piece_body = stripped
-            else:
-                piece_body = piece
-            body = piece_body.rstrip(_NEWLINES) if piece_body[-1:] in _NEWLINES else piece_body
-            if not body:
-                advance(piece_body)
-                col += 1
-                continue
-            if fresh:
+        ck = Chunk(text, len(pieces), len(text) - len(buf), line, col, term)
+        resync_at = -1  # piece index of an ISA that starts a new interchange
+        # fast path: every piece holds one segment of printable ASCII
+        bodies = [p.strip(_NEWLINES) for p in pieces]
+        joined = "".join(bodies)
+        if "" not in bodies and joined.isascii() and joined.isprintable():
+            if "ISA" in joined:
+                for k, body in enumerate(bodies):
+                    if body[:3] != "ISA":
+                        continue
+                    if fresh and k == 0:
+                        continue
+                    if _starts_interchange(body, delims):
+                        resync_at = k
+                        del bodies[k:]
+                        break
+            if bodies:
                 fresh = False
-            elif body.startswith("ISA") and (
-                len(body) != ISA_LENGTH - 1
-                or body[3] != element
-                or body[ISA_LENGTH - 2] != delims.component
-            ):
-                # a new interchange with other delimiters (or a malformed ISA): re-read header
-                buf = term.join([piece_body, *pieces[i + 1 :], buf])
-                delims = None
-                resync = True
-                break
-            ordinal += 1
-            if not (body.isascii() and body.isprintable()):
-                bad = _bad_characters(body, delims)
-                if bad:
-                    yield Problem(
-                        "characters",
-                        f"segment contains {len(bad)} control or non-ASCII character(s) that "
-                        "X12 does not allow (wrong encoding or damaged file)",
-                        ordinal,
-                        line,
-                        col + 1,
-                        {"segment_id": body.split(element, 1)[0][:3], "characters": bad[:10]},
-                    )
-            yield Seg(body.split(element), ordinal, line, col + 1)
-            if "\n" in piece_body:
-                advance(piece_body)
-            else:
-                col += len(piece_body)
-            col += 1  # the terminator
-        if resync:
+                yield Batch(ck, bodies, None, ordinal + 1)
+                ordinal += len(bodies)
+        else:
+            # slow path: empty pieces, odd characters; the same rules, one piece at a time
+            batch: list[str] = []
+            pidx: list[int] = []
+            first = ordinal + 1
+            for i, piece in enumerate(pieces):
+                body = piece.strip(_NEWLINES)
+                if not body:
+                    continue
+                if fresh:
+                    fresh = False
+                elif body.startswith("ISA") and _starts_interchange(body, delims):
+                    resync_at = i
+                    break
+                ordinal += 1
+                if not (body.isascii() and body.isprintable()):
+                    bad = _bad_characters(body, delims)
+                    if bad:
+                        if batch:
+                            yield Batch(ck, batch, pidx, first)
+                            batch, pidx, first = [], [], ordinal
+                        seg_line, seg_col = ck.position(i)
+                        yield Problem(
+                            "characters",
+                            f"segment contains {len(bad)} control or non-ASCII character(s) "
+                            "that X12 does not allow (wrong encoding or damaged file)",
+                            ordinal,
+                            seg_line,
+                            seg_col,
+                            {"segment_id": body.split(element, 1)[0][:3], "characters": bad[:10]},
+                        )
+                batch.append(body)
+                pidx.append(i)
+            if batch:
+                yield Batch(ck, batch, pidx, first)
+        if resync_at >= 0:
+            # a new interchange with other delimiters (or a malformed ISA): re-read header
+            line, col = ck.position(resync_at)
+            col -= 1
+            piece = pieces[resync_at]
+            buf = term.join([piece.lstrip(_NEWLINES), *pieces[resync_at + 1 :], buf])
+            delims = None
+            del pieces, bodies, joined, ck
             continue
+        line, col = ck.end()
+        del pieces, bodies, joined, ck, text  # the reader keeps what it refers to
         if eof:
             rest = buf.strip(" \t\r\n\x00\x1a")
             if rest:
@@ -310,3 +428,12 @@ def tokenize(
                     {"segment_id": rest.split(element, 1)[0][:3]},
                 )
             return
+
+
+def _starts_interchange(body: str, delims: Delimiters) -> bool:
+    """An ISA that a new header read must handle (other delimiters, or not 106 long)."""
+    return (
+        len(body) != ISA_LENGTH - 1
+        or body[3] != delims.element
+        or body[ISA_LENGTH - 2] != delims.component
+    )
