@@ -400,3 +400,19 @@ def test_multi_tooth_lines_are_checked_per_tooth() -> None:
     found = run(codes.SurfaceCountMismatch, claim(ln))
     assert len(found) == 1 and "3 surfaces (MOD)" in found[0].message
     assert len(run(surface_checks.SurfaceRegionMismatch, claim(ln))) == 1
+
+
+def test_cl115_only_judges_codes_in_ranges_the_table_covers() -> None:
+    from claimlint.checks.base import Context
+    from claimlint.checks.codes import UnknownProcedureCode
+    from claimlint.model import Claim, ServiceLine, SourceRef
+
+    ref = SourceRef(file="t.json")
+
+    def fires(code: str) -> bool:
+        line = ServiceLine(line_number=1, code=code, ref=ref)
+        claim = Claim(claim_id="C", lines=(line,), ref=ref)
+        return bool(list(UnknownProcedureCode().check(line, Context(claim=claim))))
+
+    assert fires("D2155") and fires("D2530") is False and fires("D2795") is False
+    assert not fires("D3320") and not fires("D2150") and not fires("D9999")

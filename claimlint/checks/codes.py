@@ -14,6 +14,7 @@ from claimlint.dental.cdt import (
     ONLAY_CODES,
     REGION_CODES,
     SURFACE_COUNT_RANGE,
+    in_tabulated_range,
     is_cdt_shaped,
     lookup,
     one_surface_alternative,
@@ -29,29 +30,31 @@ from claimlint.model import ServiceLine
 class UnknownProcedureCode(Check):
     """
     What it checks:
-        A procedure code shaped like a CDT code (``D`` and four digits) is one claimlint knows:
-        the restorative codes in scope plus common diagnostic, preventive, periodontal and
-        extraction codes. Malformed codes are reported by CL111 instead.
+        A procedure code shaped like a CDT code (``D`` and four digits) that falls in a range
+        claimlint's code table covers completely (direct restorations D2140–D2394,
+        inlays/onlays D2510–D2664, single crowns D2710–D2794) but is not one of its codes.
+        Outside those ranges claimlint cannot tell a valid code from a typo and says nothing;
+        malformed codes are reported by CL111 instead.
 
     Why it matters:
         A mistyped or retired code (``D2155`` for ``D2150``/``D2160``) is denied as an invalid
-        procedure, and none of the tooth and surface rules can check the line. Because the
-        table covers the codes in claimlint's scope rather than the whole CDT, a valid code
-        outside it is also reported: confirm it and ignore CL115 for that code.
+        procedure, and none of the tooth and surface rules can check the line.
 
     Bad example:
         ``{"code": "D2155", "tooth": "30", "surfaces": "MO"}``
 
     Good example:
-        ``{"code": "D2150", "tooth": "30", "surfaces": "MO"}``
+        ``{"code": "D2150", "tooth": "30", "surfaces": "MO"}`` (and ``D3320``, outside the
+        tabulated ranges, is not reported)
 
     References:
-        DOMAIN.md §1, §8 (CL111 for the code's shape); claimlint/dental/cdt.py.
+        DOMAIN.md §1, §8 (CL111 for the code's shape); claimlint/dental/cdt.py
+        (TABULATED_RANGES).
     """
 
     code = "CL115"
     name = "unknown-procedure-code"
-    summary = "CDT-shaped procedure code that claimlint does not know"
+    summary = "Restorative CDT-shaped code that is not a valid code"
     severity = Severity.WARNING
     scope = Scope.LINE
     tags = ("codes",)
@@ -62,13 +65,14 @@ class UnknownProcedureCode(Check):
         return self._findings(line, ctx)
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
-        if lookup(line.code) is not None or not is_cdt_shaped(line.code):
+        code = line.code
+        if lookup(code) is not None or not is_cdt_shaped(code) or not in_tabulated_range(code):
             return
         yield self.on_line(
             ctx,
             line,
-            f"Procedure code {line.code} on line {line.line_number} is not a CDT code claimlint "
-            "knows; check it for a typo or a retired code before submitting.",
+            f"Procedure code {code} on line {line.line_number} is not a valid restorative CDT "
+            "code; check it for a typo or a retired code before submitting.",
             field="code",
         )
 

@@ -446,6 +446,18 @@ INCISAL_ANGLE_CODES: frozenset[str] = frozenset(
 )
 
 
+#: Code-number ranges where the table above lists every code in use (direct restorations,
+#: inlays/onlays, single crowns). A code inside one of them that the table lacks is a typo or
+#: a retired code; outside them claimlint cannot tell, so it says nothing (CL115).
+TABULATED_RANGES: tuple[tuple[int, int], ...] = ((2140, 2394), (2510, 2664), (2710, 2794))
+
+
+def in_tabulated_range(code: str) -> bool:
+    """Whether ``code`` (``D####``) falls in a range the table covers completely."""
+    number = int(code[1:])
+    return any(low <= number <= high for low, high in TABULATED_RANGES)
+
+
 def lookup(code: str | None) -> CdtCode | None:
     """The table record for a code (case and surrounding spaces ignored), or None."""
     if not code:
