@@ -23,7 +23,7 @@ Design notes
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from claimlint.checks.base import Check
@@ -105,18 +105,28 @@ def _valid_id(sid: str) -> bool:
 
 
 def _amount(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text)
-    except (InvalidOperation, ValueError):
+    """An X12 R (decimal) value: digits, one optional leading minus, one optional decimal
+    point; nothing else (no exponent, ``_``, ``+``, blanks, NaN/Infinity, negative zero)."""
+    if text.isdigit() and text.isascii():  # the common case: a whole amount
+        return Decimal(text)
+    body = text[1:] if text[:1] == "-" else text
+    digits = body.replace(".", "", 1)
+    if not (digits.isdigit() and digits.isascii()):
         return None
-    return value if value.is_finite() else None
+    value = Decimal(text)
+    if not value and body is not text:
+        return None  # "-0": a minus on zero is not a value
+    return value
 
 
 def _date(fmt: str, text: str) -> Any:
-    """DTP03 as a date (D8, or the start of an RD8 range); the raw text when it is invalid."""
+    """DTP03 as a date (D8, or the start of an RD8 range); the raw text when it is invalid
+    (kept so that CL112 reports an invalid date, not a missing one)."""
     if fmt == "RD8" and "-" in text:
         text = text.split("-", 1)[0]
-    return parse_date(text) if len(text) == 8 else (text or None)
+    if not text:
+        return None
+    return (parse_date(text) if len(text) == 8 else None) or text
 
 
 class _LineB:
@@ -1116,7 +1126,8 @@ class _X12Reader:
             if cb.total is None:
                 self.finding(
                     InvalidElementValue,
-                    "CLM02 (total claim charge) is not a number",
+                    "CLM02 (total claim charge) is not an X12 decimal number (digits, an optional "
+                    "leading minus and decimal point); it is read as missing",
                     field="CLM02",
                     element=2,
                     evidence={"value": text},
@@ -1346,7 +1357,8 @@ class _X12Reader:
             if line.charge is None:
                 self.finding(
                     InvalidElementValue,
-                    "SV302 (line charge) is not a number",
+                    "SV302 (line charge) is not an X12 decimal number (digits, an optional "
+                    "leading minus and decimal point); it is read as missing",
                     field="SV302",
                     element=2,
                     evidence={"value": text},
@@ -1385,15 +1397,13 @@ class _X12Reader:
         if n > 6 and e[6]:
             refs["quantity"] = (seg, "SV306", 6, 0)
             q = e[6]
-            if q.isdigit():
+            if q.isdigit() and q.isascii():
                 line.quantity = int(q)
             else:
-                try:
-                    value = Decimal(q)
-                    if value != value.to_integral_value() or value < 0:
-                        raise ValueError
+                value = _amount(q)
+                if value is not None and value >= 0 and value == value.to_integral_value():
                     line.quantity = int(value)
-                except (InvalidOperation, ValueError):
+                else:
                     self.finding(
                         InvalidElementValue,
                         f"SV306 (procedure count) '{q}' is not a whole number",
