@@ -265,6 +265,8 @@ class _X12Reader:
     # -- state -------------------------------------------------------------------------------
 
     def _reset_transaction(self) -> None:
+        if getattr(self, "pending", None):
+            self._release_pending(None)
         self.header_done = False
         self.repeated_header = False
         self.submitter = False
@@ -272,6 +274,11 @@ class _X12Reader:
         self.hl_levels: dict[str, str] = {}
         self.hl_broken: dict[str, bool] = {}
         self.last_hl: tuple[str, str, RefToken] | None = None  # (id, HL04, ref)
+        # findings inside a claim's hierarchy (an HL, a repeated BHT) wait for the next CLM
+        # under that HL to get its claim id: (HL id or None for "the next claim", check,
+        # message, ref, evidence); the HL path is the current chain of HL ids (20, 22, 23)
+        self.pending: list[tuple[str | None, type[Check], str, SourceRef, Any]] = []
+        self.hl_path: list[str] = []
         self.cur_hl_broken = False
         self.cur_hl_id: str | None = None
         self.level = ""  # "", "20", "22", "23"
@@ -352,6 +359,41 @@ class _X12Reader:
         else:
             self.out.append(f)
         return f
+
+    def _defer(
+        self,
+        hl: str | None,
+        check: type[Check],
+        message: str,
+        *,
+        field: str | None = None,
+        element: int = 0,
+        evidence: dict[str, Any] | None = None,
+    ) -> None:
+        """A finding that belongs to the next claim under HL ``hl`` (the next claim when
+        None); filed at file level if its hierarchy ends without a claim."""
+        self.pending.append((hl, check, message, self.ref(field, element), evidence))
+
+    def _release_pending(self, keep: list[str] | None) -> None:
+        """File at file level the pending findings whose HL is not in ``keep`` (all of them
+        when ``keep`` is None): their hierarchy ended without a claim."""
+        held = []
+        for item in self.pending:
+            if keep is not None and (item[0] is None or item[0] in keep):
+                held.append(item)
+                continue
+            _hl, check, message, ref, evidence = item
+            self.out.append(check.make(message, ref=ref, field=ref.field, evidence=evidence))
+        self.pending = held
+
+    def _attach_pending(self, cb: _ClaimB) -> None:
+        for _hl, check, message, ref, evidence in self.pending:
+            cb.findings.append(
+                check.make(
+                    message, ref=ref, claim_id=cb.claim_id, field=ref.field, evidence=evidence
+                )
+            )
+        self.pending = []
 
     # -- main loop -------------------------------------------------------------------------------
 
@@ -462,6 +504,8 @@ class _X12Reader:
             self.claim.broken = True
 
     def _eof(self) -> None:
+        if self.pending:
+            self._release_pending(None)
         if self.in_st:
             self.finding(
                 EnvelopeNotClosed,
@@ -528,6 +572,8 @@ class _X12Reader:
         self.gs08_ref = self.ref("GS08", 8)
 
     def _unclosed_st(self, by: str) -> None:
+        if self.pending:
+            self._release_pending(None)
         self.finding(
             EnvelopeNotClosed,
             f"transaction set {self.st02 or '?'} is not closed by SE before this {by}",
@@ -590,6 +636,8 @@ class _X12Reader:
             return
         self._check_pending_child(None)
         self._flush_claim()
+        if self.pending:
+            self._release_pending(None)
         count = e[1] if len(e) > 1 else ""
         seg_count = self.ordinal - self.st_ordinal + 1 - self.st_skipped
         if count != str(seg_count):
@@ -685,22 +733,22 @@ class _X12Reader:
     def h_bht(self, e: list[str]) -> None:
         if self.header_done:
             self._flush_claim()
-            self.finding(
+            self._defer(
+                None,
                 SegmentOutOfOrder,
                 "BHT appears again inside the transaction set: the header (BHT, submitter, "
                 "receiver) belongs once at the top; start a new ST/SE for another batch",
-                on_claim=False,
             )
             self.repeated_header = True
             self.entity = "header"
 
     def _hl_problem(self, hid: str, detail: str, element: int) -> None:
-        self.finding(
+        self._defer(
+            hid,
             HierarchyError,
             f"hierarchy error at HL {hid or '?'}: {detail}",
             field=f"HL{element:02d}",
             element=element,
-            on_claim=False,
         )
 
     def h_hl(self, e: list[str]) -> None:
@@ -726,6 +774,14 @@ class _X12Reader:
                 )
         self.repeated_header = False
         self._check_pending_child(parent)
+        path = self.hl_path
+        if parent and parent in path:
+            del path[path.index(parent) + 1 :]
+        else:
+            path.clear()
+        path.append(hid)
+        if self.pending:
+            self._release_pending(path)
 
         broken = False
         if not hid:
@@ -1093,6 +1149,8 @@ class _X12Reader:
         self.entity = "claim"
         n = len(e)
         cb.claim_id = e[1] if n > 1 and e[1] else None
+        if self.pending:
+            self._attach_pending(cb)
         refs = cb.refs
         refs.update(self.billing_refs)
         refs["claim_id"] = ref
