@@ -59,6 +59,7 @@ from claimlint.model import (
 from claimlint.readers.base import ReadItem, ReadOptions, Source, Unparsable
 from claimlint.x12 import codes
 from claimlint.x12.construct import constructor, positional
+from claimlint.x12.hl import HlIndex
 from claimlint.x12.positions import LazyRefs, RefToken, SegRecord, Site, materialize
 from claimlint.x12.tokenizer import CHUNK_SIZE, Batch, Chunk, Delimiters, Problem, tokenize
 
@@ -271,8 +272,7 @@ class _X12Reader:
         self.repeated_header = False
         self.submitter = False
         self.receiver = False
-        self.hl_levels: dict[str, str] = {}
-        self.hl_broken: dict[str, bool] = {}
+        self.hl_ids = HlIndex()
         self.last_hl: tuple[str, str, RefToken] | None = None  # (id, HL04, ref)
         # findings inside a claim's hierarchy (an HL, a repeated BHT) wait for the next CLM
         # under that HL to get its claim id: (HL id or None for "the next claim", check,
@@ -784,10 +784,11 @@ class _X12Reader:
             self._release_pending(path)
 
         broken = False
+        hl_ids = self.hl_ids
         if not hid:
             self._hl_problem(hid, "HL01 (the HL id) is empty", 1)
             broken = True
-        elif hid in self.hl_levels:
+        elif hid in hl_ids:
             self._hl_problem(
                 hid, f"HL id {hid} is already used in this transaction set; ids must be unique", 1
             )
@@ -796,19 +797,20 @@ class _X12Reader:
                 self._hl_problem(hid, "a billing provider HL (level 20) must not have a parent", 2)
         elif level in ("22", "23"):
             expected = "20" if level == "22" else "22"
-            if not parent or parent not in self.hl_levels:
+            up = hl_ids.get(parent) if parent else None
+            if up is None:
                 self._hl_problem(hid, f"parent HL {parent or '(empty)'} does not exist", 2)
                 broken = True
-            elif self.hl_levels[parent] != expected:
+            elif up[0] != expected:
                 self._hl_problem(
                     hid,
                     f"a level {level} HL must be the child of a level {expected} HL, "
-                    f"not of level {self.hl_levels[parent]}",
+                    f"not of level {up[0]}",
                     2,
                 )
                 broken = True
             else:
-                broken = self.hl_broken.get(parent, False)
+                broken = up[1]
             if level == "23" and self.sbr02 == "18":
                 self._hl_problem(
                     hid,
@@ -820,8 +822,7 @@ class _X12Reader:
             self._hl_problem(hid, f"level code {level or '(empty)'} is not 20, 22 or 23", 3)
             broken = True
         if hid:
-            self.hl_levels[hid] = level
-            self.hl_broken[hid] = broken
+            hl_ids.add(hid, level, broken)
         self.last_hl = (hid, child, self.lazy("HL04", 4))
         self.cur_hl_broken = broken
         self.cur_hl_id = hid
