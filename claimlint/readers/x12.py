@@ -94,8 +94,21 @@ def read_x12(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
             f"cannot open the file: {exc.strerror or type(exc).__name__}", file=source.name
         )
         return
+    resume = getattr(source, "resume", None)
     with fh:
-        yield from _X12Reader(source.name, chunk_size).run(fh)
+        reader = _X12Reader(source.name, chunk_size)
+        if resume is None:
+            yield from reader.run(fh, final=source.end is None)
+            return
+        # a part of a large file (--jobs): start at its ST with the interchange's delimiters
+        # and the envelope state the segments before it left (claimlint/x12/split.py)
+        reader.set_delimiters(resume.delimiters)
+        for name, value in resume.envelope:
+            if isinstance(value, SourceRef):
+                value = value.model_copy(update={"file": source.name})
+            setattr(reader, name, value)
+        start = (resume.delimiters, source.first_line, resume.column, source.first_segment - 1)
+        yield from reader.run(fh, resume=start, final=source.end is None)
 
 
 def _valid_id(sid: str) -> bool:
@@ -397,11 +410,24 @@ class _X12Reader:
 
     # -- main loop -------------------------------------------------------------------------------
 
-    def run(self, fh: Any) -> Iterator[ReadItem]:
+    def set_delimiters(self, delims: Delimiters) -> None:
+        self.delims = delims
+        self.comp = delims.component
+        self.element = delims.element
+        self.site = Site(self.file, self.comp)
+
+    def run(
+        self,
+        fh: Any,
+        resume: tuple[Delimiters, int, int, int] | None = None,
+        final: bool = True,
+    ) -> Iterator[ReadItem]:
+        """Read ``fh``; ``final`` is False for a part of a file that continues elsewhere (its
+        envelopes are closed, or found unclosed, by a later part)."""
         out = self.out
         limits = self.limits
         max_elements = codes.MAX_ELEMENTS
-        for tok in tokenize(fh, chunk_size=self.chunk_size):
+        for tok in tokenize(fh, chunk_size=self.chunk_size, resume=resume):
             cls = tok.__class__
             if cls is Batch:
                 chunk, bodies, pidx, first = tok  # type: ignore[misc]
@@ -449,11 +475,8 @@ class _X12Reader:
                     yield from out
                     out.clear()
             else:
-                self.delims = tok  # type: ignore[assignment]
-                self.comp = tok.component  # type: ignore[union-attr]
-                self.element = tok.element  # type: ignore[union-attr]
-                self.site = Site(self.file, self.comp)
-        self._eof()
+                self.set_delimiters(tok)  # type: ignore[arg-type]
+        self._eof(final)
         if out:
             yield from out
             out.clear()
@@ -503,9 +526,11 @@ class _X12Reader:
         if self.claim is not None:
             self.claim.broken = True
 
-    def _eof(self) -> None:
+    def _eof(self, final: bool = True) -> None:
         if self.pending:
             self._release_pending(None)
+        if not final and not self.in_st:
+            return  # a part that ends between transaction sets: the next part goes on
         if self.in_st:
             self.finding(
                 EnvelopeNotClosed,
@@ -940,7 +965,6 @@ class _X12Reader:
         elif ent == "PR":
             self.entity = "payer"
             self.payer_id = e[9] if n > 9 and e[9] else None
-            self.payer_ref = self.lazy("NM109", 9)
         elif ent == "QC":
             self.entity = "patient"
             if self.pat is None:
