@@ -108,3 +108,23 @@ def test_hl_index_keeps_level_and_broken_flag_for_any_id():
     assert len(index.codes) < 10_000
     index.add("3", "23", False)  # a repeated id: the later HL wins, as before
     assert index.get("3") == ("23", False) and len(index) == 6
+
+
+def test_a_pickled_claim_carries_its_positions_not_the_file(tmp_path):
+    """--jobs sends claims to the parent (batch-scope checks): a claim's lazy refs must not
+    drag the chunk of the file they point into along."""
+    import pickle
+
+    from claimlint.model import Claim
+    from claimlint.readers.base import ReadOptions, Source
+    from claimlint.readers.x12 import read_x12
+
+    path = tmp_path / "one.837"
+    write_one_set(path, 3_000)  # ~1 MB: the first claims share a chunk of that size
+    claim = next(i for i in read_x12(Source(path.name, path), ReadOptions()) if type(i) is Claim)
+    data = pickle.dumps(claim)
+    assert len(data) < 20_000
+    again = pickle.loads(data)
+    assert again == claim
+    assert again.refs["total_charge"] == claim.refs["total_charge"]
+    assert again.lines[0].refs["code"].column == claim.lines[0].refs["code"].column
