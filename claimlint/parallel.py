@@ -1,11 +1,12 @@
 """``--jobs N``: lint over several processes, with results identical to ``--jobs 1``.
 
 The parent splits the work into *tasks*: a whole file, or — for a format whose records can be
-found by scanning bytes (JSONL lines; X12 transaction sets once the X12 reader reads parts) —
+found by scanning bytes (JSONL lines; X12 transaction sets, see claimlint/x12/split.py) —
 one part of a large file, ``[start, end)`` beginning at a record boundary, together with the
-physical line and segment ordinal of ``start`` so that positions and messages match a
-one-process run. Workers are spawn-safe: they receive only (configuration, selected check
-classes) once, then (path, byte range) tasks, and return findings and counts. The parent
+physical line and segment ordinal of ``start`` (and, for X12, the delimiters, column and
+envelope state there) so that positions and messages match a one-process run. Workers are
+spawn-safe: they receive only (configuration, selected check classes) once, then (path, byte
+range) tasks, and return findings and counts. The parent
 merges the results in task order, so findings and their order do not depend on N; it then
 runs the usual ``finalize`` (fingerprints, severity counts).
 
