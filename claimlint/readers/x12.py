@@ -813,7 +813,7 @@ class _X12Reader:
         if not hid:
             self._hl_problem(hid, "HL01 (the HL id) is empty", 1)
             broken = True
-        elif hid in hl_ids:
+        elif hl_ids.get(hid) is not None:
             self._hl_problem(
                 hid, f"HL id {hid} is already used in this transaction set; ids must be unique", 1
             )

@@ -30,11 +30,12 @@ class HlIndex:
 
     def get(self, hid: str) -> tuple[str, bool] | None:
         """(level, broken) of HL ``hid``, or None when no such HL was seen."""
-        i = self._slot(hid)
-        if 0 <= i < len(self.codes):
-            code = self.codes[i]
-            if code:
-                return _LEVELS[code & 3], bool(code & _BROKEN)
+        if hid.isdigit() and hid.isascii() and len(hid) <= _MAX_DIGITS and hid[0] != "0":
+            i = int(hid)
+            if i < len(self.codes):
+                code = self.codes[i]
+                if code:
+                    return _LEVELS[code & 3], bool(code & _BROKEN)
         return self.other.get(hid) if self.other else None
 
     def __contains__(self, hid: str) -> bool:
