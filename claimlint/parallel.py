@@ -1,11 +1,12 @@
 """``--jobs N``: lint over several processes, with results identical to ``--jobs 1``.
 
 The parent splits the work into *tasks*: a whole file, or — for a format whose records can be
-found by scanning bytes (JSONL lines; X12 transaction sets once the X12 reader reads parts) —
+found by scanning bytes (JSONL lines; X12 transaction sets, see claimlint/x12/split.py) —
 one part of a large file, ``[start, end)`` beginning at a record boundary, together with the
-physical line and segment ordinal of ``start`` so that positions and messages match a
-one-process run. Workers are spawn-safe: they receive only (configuration, selected check
-classes) once, then (path, byte range) tasks, and return findings and counts. The parent
+physical line and segment ordinal of ``start`` (and, for X12, the delimiters, column and
+envelope state there) so that positions and messages match a one-process run. Workers are
+spawn-safe: they receive only (configuration, selected check classes) once, then (path, byte
+range) tasks, and return findings and counts. The parent
 merges the results in task order, so findings and their order do not depend on N; it then
 runs the usual ``finalize`` (fingerprints, severity counts).
 
@@ -57,6 +58,7 @@ class Part:
     end: int | None
     first_line: int = 1
     first_segment: int = 1
+    resume: Any = None  # reader-specific start state (Source.resume)
 
 
 @dataclass(slots=True, frozen=True)
@@ -77,6 +79,7 @@ class Task:
             end=p.end,
             first_line=p.first_line,
             first_segment=p.first_segment,
+            resume=p.resume,
         )
 
 
@@ -157,19 +160,24 @@ def split_lines(path: Path, part_size: int) -> list[Part]:
 
 
 def split_x12(path: Path, part_size: int) -> list[Part]:
-    """X12: parts begin at an ST segment (a transaction set); delimiters come from the ISA."""
-    with path.open("rb") as fh:
-        head = fh.read(106)
-    if len(head) < 106 or not head.startswith(b"ISA"):
+    """X12: parts begin at an ST that directly follows an SE; each carries the delimiters,
+    column and envelope state it starts with (claimlint/x12/split.py)."""
+    from claimlint.x12.split import find_cuts
+
+    if path.stat().st_size <= part_size:
         return [Part(0, None)]
-    element, terminator = head[3:4], head[105:106]
-    pattern = re.compile(re.escape(terminator) + rb"[\r\n]*ST" + re.escape(element))
-    return _split(path, part_size, pattern, 2 + len(element), terminator)
+    parts: list[Part] = []
+    prev = Part(0, None)
+    for cut in find_cuts(path, part_size):
+        parts.append(Part(prev.start, cut.offset, prev.first_line, prev.first_segment, prev.resume))
+        prev = Part(cut.offset, None, cut.line, cut.segment, cut.resume)
+    parts.append(prev)
+    return parts
 
 
 #: format -> splitter; a format is split only when its reader honours ``Source.start/end``,
-#: ``first_line`` and ``first_segment`` (readers/base.py). X12 joins when its reader does.
-SPLITTERS: dict[str, Callable[[Path, int], list[Part]]] = {"jsonl": split_lines}
+#: ``first_line``, ``first_segment`` and ``resume`` (readers/base.py).
+SPLITTERS: dict[str, Callable[[Path, int], list[Part]]] = {"jsonl": split_lines, "x12": split_x12}
 
 
 def plan(source: Source, fmt: str, jobs: int, part_max: int = MAX_PART) -> list[Task]:

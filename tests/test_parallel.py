@@ -3,8 +3,11 @@ rests on (splitting files at record boundaries, reading a part) keep positions e
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import io
 import itertools
+import re
 import sys
 from pathlib import Path
 
@@ -19,9 +22,10 @@ from claimlint.checks.source import SchemaViolation, UnreadableFile
 from claimlint.cli import main
 from claimlint.config import Config
 from claimlint.engine import Engine
-from claimlint.findings import Scope, Severity
-from claimlint.readers.base import ReadOptions, Source
+from claimlint.findings import Finding, Scope, Severity
+from claimlint.readers.base import ReadOptions, Source, Unparsable
 from claimlint.readers.json import read_jsonl
+from claimlint.readers.x12 import read_x12
 from claimlint.registry import Registry
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -223,3 +227,110 @@ def test_x12_parts_begin_at_transaction_sets(tmp_path):
         assert data[part.start : part.start + 3] == b"ST*"
         assert part.first_segment == data[: part.start].count(b"~") + 1
         assert part.first_line == data[: part.start].count(b"\n") + 1
+
+
+# -- X12 parts ---------------------------------------------------------------------------------
+
+
+def _x12_items(items) -> list:
+    """Everything a reader yields, with positions: findings, unparsable claims, claims."""
+    out = []
+    for i in items:
+        if isinstance(i, Finding):
+            out.append(("finding", i.to_dict(show_values=True)))
+        elif isinstance(i, Unparsable):
+            out.append(
+                ("unparsable", i.claim_id, [f.to_dict(show_values=True) for f in i.findings])
+            )
+        else:
+            refs = sorted((k, repr(v)) for k, v in i.refs.items())
+            lines = [sorted((k, repr(v)) for k, v in ln.refs.items()) for ln in i.lines]
+            out.append(("claim", i.claim_id, repr(i.ref), refs, lines))
+    return out
+
+
+def _x12_text(claims: int = 600) -> str:
+    buf = io.StringIO()
+    generate.write_837d(buf, claims, 5, 8.0, per_st=20)
+    return buf.getvalue()
+
+
+def _regroup(text: str, at: int) -> str:
+    """A second functional group from the ``at``-th ST on (GE01 of the first one lies)."""
+    starts = [m.start() for m in re.finditer(r"^ST\*", text, re.M)]
+    i = starts[at]
+    return text[:i] + "GE*7*1~\nGS*HC*S*R*20251201*1200*2*X*005010X224A2~\n" + text[i:]
+
+
+def _other_delimiters(text: str) -> str:
+    from test_x12_reader import with_delimiters
+
+    return with_delimiters(text.replace("000000001", "000000003"), "|", ">", "!", "^")
+
+
+X12_VARIANTS = {
+    "ge01-wrong": lambda t: t.replace("GE*30*1", "GE*31*1"),
+    "two-groups": lambda t: _regroup(t, 10),
+    "two-interchanges": lambda t: t + t.replace("000000001", "000000002").replace("GE*30", "GE*3"),
+    "other-delimiters-later": lambda t: t + _other_delimiters(t) + t,
+    "no-ge-no-iea": lambda t: t[: t.index("GE*")],
+    "one-physical-line": lambda t: _regroup(t, 5).replace("~\n", "~"),
+    "crlf": lambda t: _regroup(t, 5).replace("\n", "\r\n"),
+    "empty-pieces": lambda t: t.replace("~\nLX*2", "~~\n\r~LX*2"),
+    "se-missing": lambda t: t.replace("SE*", "XX*", 3),
+    "an-837p-set": lambda t: t.replace("ST*837*0005*005010X224A2", "ST*837*0005*005010X222A1"),
+    "truncated": lambda t: t[:-40],
+    "control-characters": lambda t: t.replace("SV3*AD:D2", "SV3*AD:D2\xe9", 5),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(X12_VARIANTS))
+def test_x12_parts_read_exactly_as_the_whole_file(tmp_path, variant):
+    path = tmp_path / "claims.837"
+    path.write_bytes(X12_VARIANTS[variant](_x12_text()).encode("latin-1"))
+    whole = _x12_items(read_x12(Source(path.name, path), ReadOptions()))
+    assert sum(1 for w in whole if w[0] != "finding") >= 600
+    for size in (3000, 40000):
+        parts = parallel.split_x12(path, size)
+        assert len(parts) > 3
+        pieces = []
+        for part in parts:
+            source = Source(
+                path.name,
+                path,
+                start=part.start,
+                end=part.end,
+                first_line=part.first_line,
+                first_segment=part.first_segment,
+                resume=part.resume,
+            )
+            pieces += _x12_items(read_x12(source, ReadOptions()))
+        assert pieces == whole
+
+
+def test_jobs_on_one_837d_file_give_byte_identical_json(tmp_path, small_parts):
+    path = tmp_path / "claims.837"
+    text = _regroup(_x12_text(), 12).replace("GE*18*1", "GE*19*1")  # GE01 of group 2 lies
+    path.write_bytes(text.encode("latin-1"))
+    assert len(parallel.plan(Source(path.name, path), "x12", 3)) >= 6
+    runner = CliRunner()
+    args = ["check", str(path), "--format", "json", "--today", "2026-01-15"]
+    outputs = [runner.invoke(main, [*args, "--jobs", str(n)]) for n in (1, 2, 3)]
+    assert {r.exit_code for r in outputs} == {1}
+    one = outputs[0].output
+    assert outputs[1].output == one and outputs[2].output == one
+    report = orjson.loads(one)
+    findings = report["findings"]
+    envelope = [f for f in findings if f["code"] == "CL103"]
+    # GE01 of both groups and IEA01 (two groups), each reported once
+    assert sorted(f["location"]["position"]["segment_id"] for f in envelope) == ["GE", "GE", "IEA"]
+    # findings in many transaction sets: map each segment ordinal to its ST
+    ids = [seg.strip()[:3] for seg in text.split("~")]
+    st_at = [n for n, sid in enumerate(ids, 1) if sid.startswith("ST*")]
+    sets = {
+        bisect.bisect(st_at, f["location"]["position"]["segment_index"])
+        for f in findings
+        if f["location"].get("claim_id")
+    }
+    assert len(sets) > 10
+    assert len(findings) > 30 and report["summary"]["claims_read"] == 600

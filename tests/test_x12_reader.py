@@ -255,3 +255,35 @@ def test_iso_qualifier_is_converted_and_the_original_kept():
     (claim,) = claims(read(text))
     entry = claim.lines[1].teeth[0]
     assert (entry.tooth, entry.original, entry.system, entry.qualifier) == ("3", "16", "iso", "JO")
+
+
+def test_hierarchy_findings_carry_the_claim_under_that_hl():
+    text = _two_transactions()
+    # transaction 1: a patient loop although SBR02 is 18, and a duplicate HL id; the claim
+    # under them gets the findings. Transaction 2: a broken subscriber HL with no claim under
+    # it (a sibling follows), so its finding stays at file level.
+    text = text.replace(
+        "HL*2*1*22*0~\nSBR*P*18*",
+        "HL*2*1*22*1~\nSBR*P*18*",
+        1,
+    ).replace(
+        "DMG*D8*19800101*F~\nNM1*PR*2*SYNTHETIC DENTAL PLAN*****PI*SYNPAYER1~\nCLM*PCN0001",
+        "DMG*D8*19800101*F~\nNM1*PR*2*SYNTHETIC DENTAL PLAN*****PI*SYNPAYER1~\nHL*2*2*23*0~\n"
+        "PAT*19~\nCLM*PCN0001",
+        1,
+    )
+    second = text.index("ST*837*0002")
+    head, tail = text[:second], text[second:]
+    tail = tail.replace("HL*2*1*22*0~", "HL*2*1*22*0~\nHL*5**22*0~\nHL*3*1*22*0~", 1)
+    items = read(head.replace("SE*27*0001", "SE*29*0001") + tail.replace("SE*27", "SE*29"))
+    assert codes(items) == ["CL105"] * 3
+
+    def hit(text: str) -> Finding:
+        (found,) = [f for f in findings(items) if text in f.message]
+        return found
+
+    assert hit("HL id 2 is already used").location.claim_id == "PCN0001"
+    assert hit("2000C is present although SBR02 is 18").location.claim_id == "PCN0001"
+    orphan = hit("parent HL (empty) does not exist")
+    assert orphan.location.claim_id is None and orphan.location.segment_index == 44
+    assert [c.claim_id for c in claims(items)] == ["PCN0001", "PCN0009"]

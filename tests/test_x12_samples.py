@@ -74,6 +74,9 @@ def test_mjkubba_sample(shared):
     assert any(f.location.segment_id == "NM1" and "NM107" in f.message for f in missing)
     rendering = [f for f in hits(report, "CL109") if "6789012345" in f.message]
     assert rendering and rendering[0].location.segment_index == 23
+    (patient_loop,) = hits(report, "CL105", "SBR02 is 18")
+    assert patient_loop.location.claim_id == "26403774"
+    assert patient_loop.location.field == "HL03"
 
 
 def test_new_wave_batch(shared):
@@ -81,8 +84,11 @@ def test_new_wave_batch(shared):
     (count,) = hits(report, "CL103")
     assert "126" in count.message and "127" in count.message
     assert count.location.segment_id == "SE"
-    assert len(hits(report, "CL118", "BHT")) == 4
-    assert len(hits(report, "CL105", "already used")) == 8
+    # the repeated header and HL ids belong to the claim that follows them
+    bht = hits(report, "CL118", "BHT")
+    assert [f.location.claim_id for f in bht] == [f"CLM000{i}" for i in range(2, 6)]
+    reused = hits(report, "CL105", "already used")
+    assert [f.location.claim_id for f in reused] == [f"CLM000{i}" for i in (2, 2, 3, 3, 4, 4, 5, 5)]
     assert len(hits(report, "CL117", "CLM05-2")) == 5
     oral = hits(report, "CL117", "SV304")
     assert len(oral) == 10 and {f.location.field for f in oral} == {"SV304-1"}

@@ -60,6 +60,8 @@ class Source:
     begin at a record boundary (a JSONL line, an X12 ST segment). ``first_line`` and
     ``first_segment`` are the 1-based physical line and X12 segment ordinal of ``start``, so
     that a reader of a part reports the same positions as a reader of the whole file.
+    ``resume`` is what else a format's reader needs to start there (X12: the interchange's
+    delimiters, the column and the envelope state; see claimlint/x12/split.py).
     """
 
     name: str
@@ -69,6 +71,7 @@ class Source:
     end: int | None = None
     first_line: int = 1
     first_segment: int = 1
+    resume: Any = None
 
     @property
     def is_part(self) -> bool:

@@ -23,7 +23,7 @@ Design notes
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from claimlint.checks.base import Check
@@ -59,6 +59,7 @@ from claimlint.model import (
 from claimlint.readers.base import ReadItem, ReadOptions, Source, Unparsable
 from claimlint.x12 import codes
 from claimlint.x12.construct import constructor, positional
+from claimlint.x12.hl import HlIndex
 from claimlint.x12.positions import LazyRefs, RefToken, SegRecord, Site, materialize
 from claimlint.x12.tokenizer import CHUNK_SIZE, Batch, Chunk, Delimiters, Problem, tokenize
 
@@ -93,8 +94,21 @@ def read_x12(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
             f"cannot open the file: {exc.strerror or type(exc).__name__}", file=source.name
         )
         return
+    resume = getattr(source, "resume", None)
     with fh:
-        yield from _X12Reader(source.name, chunk_size).run(fh)
+        reader = _X12Reader(source.name, chunk_size)
+        if resume is None:
+            yield from reader.run(fh, final=source.end is None)
+            return
+        # a part of a large file (--jobs): start at its ST with the interchange's delimiters
+        # and the envelope state the segments before it left (claimlint/x12/split.py)
+        reader.set_delimiters(resume.delimiters)
+        for name, value in resume.envelope:
+            if isinstance(value, SourceRef):
+                value = value.model_copy(update={"file": source.name})
+            setattr(reader, name, value)
+        start = (resume.delimiters, source.first_line, resume.column, source.first_segment - 1)
+        yield from reader.run(fh, resume=start, final=source.end is None)
 
 
 def _valid_id(sid: str) -> bool:
@@ -105,18 +119,28 @@ def _valid_id(sid: str) -> bool:
 
 
 def _amount(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text)
-    except (InvalidOperation, ValueError):
+    """An X12 R (decimal) value: digits, one optional leading minus, one optional decimal
+    point; nothing else (no exponent, ``_``, ``+``, blanks, NaN/Infinity, negative zero)."""
+    if text.isdigit() and text.isascii():  # the common case: a whole amount
+        return Decimal(text)
+    body = text[1:] if text[:1] == "-" else text
+    digits = body.replace(".", "", 1)
+    if not (digits.isdigit() and digits.isascii()):
         return None
-    return value if value.is_finite() else None
+    value = Decimal(text)
+    if not value and body is not text:
+        return None  # "-0": a minus on zero is not a value
+    return value
 
 
 def _date(fmt: str, text: str) -> Any:
-    """DTP03 as a date (D8, or the start of an RD8 range); the raw text when it is invalid."""
+    """DTP03 as a date (D8, or the start of an RD8 range); the raw text when it is invalid
+    (kept so that CL112 reports an invalid date, not a missing one)."""
     if fmt == "RD8" and "-" in text:
         text = text.split("-", 1)[0]
-    return parse_date(text) if len(text) == 8 else (text or None)
+    if not text:
+        return None
+    return (parse_date(text) if len(text) == 8 else None) or text
 
 
 class _LineB:
@@ -255,13 +279,19 @@ class _X12Reader:
     # -- state -------------------------------------------------------------------------------
 
     def _reset_transaction(self) -> None:
+        if getattr(self, "pending", None):
+            self._release_pending(None)
         self.header_done = False
         self.repeated_header = False
         self.submitter = False
         self.receiver = False
-        self.hl_levels: dict[str, str] = {}
-        self.hl_broken: dict[str, bool] = {}
+        self.hl_ids = HlIndex()
         self.last_hl: tuple[str, str, RefToken] | None = None  # (id, HL04, ref)
+        # findings inside a claim's hierarchy (an HL, a repeated BHT) wait for the next CLM
+        # under that HL to get its claim id: (HL id or None for "the next claim", check,
+        # message, ref, evidence); the HL path is the current chain of HL ids (20, 22, 23)
+        self.pending: list[tuple[str | None, type[Check], str, SourceRef, Any]] = []
+        self.hl_path: list[str] = []
         self.cur_hl_broken = False
         self.cur_hl_id: str | None = None
         self.level = ""  # "", "20", "22", "23"
@@ -343,13 +373,61 @@ class _X12Reader:
             self.out.append(f)
         return f
 
+    def _defer(
+        self,
+        hl: str | None,
+        check: type[Check],
+        message: str,
+        *,
+        field: str | None = None,
+        element: int = 0,
+        evidence: dict[str, Any] | None = None,
+    ) -> None:
+        """A finding that belongs to the next claim under HL ``hl`` (the next claim when
+        None); filed at file level if its hierarchy ends without a claim."""
+        self.pending.append((hl, check, message, self.ref(field, element), evidence))
+
+    def _release_pending(self, keep: list[str] | None) -> None:
+        """File at file level the pending findings whose HL is not in ``keep`` (all of them
+        when ``keep`` is None): their hierarchy ended without a claim."""
+        held = []
+        for item in self.pending:
+            if keep is not None and (item[0] is None or item[0] in keep):
+                held.append(item)
+                continue
+            _hl, check, message, ref, evidence = item
+            self.out.append(check.make(message, ref=ref, field=ref.field, evidence=evidence))
+        self.pending = held
+
+    def _attach_pending(self, cb: _ClaimB) -> None:
+        for _hl, check, message, ref, evidence in self.pending:
+            cb.findings.append(
+                check.make(
+                    message, ref=ref, claim_id=cb.claim_id, field=ref.field, evidence=evidence
+                )
+            )
+        self.pending = []
+
     # -- main loop -------------------------------------------------------------------------------
 
-    def run(self, fh: Any) -> Iterator[ReadItem]:
+    def set_delimiters(self, delims: Delimiters) -> None:
+        self.delims = delims
+        self.comp = delims.component
+        self.element = delims.element
+        self.site = Site(self.file, self.comp)
+
+    def run(
+        self,
+        fh: Any,
+        resume: tuple[Delimiters, int, int, int] | None = None,
+        final: bool = True,
+    ) -> Iterator[ReadItem]:
+        """Read ``fh``; ``final`` is False for a part of a file that continues elsewhere (its
+        envelopes are closed, or found unclosed, by a later part)."""
         out = self.out
         limits = self.limits
         max_elements = codes.MAX_ELEMENTS
-        for tok in tokenize(fh, chunk_size=self.chunk_size):
+        for tok in tokenize(fh, chunk_size=self.chunk_size, resume=resume):
             cls = tok.__class__
             if cls is Batch:
                 chunk, bodies, pidx, first = tok  # type: ignore[misc]
@@ -397,11 +475,8 @@ class _X12Reader:
                     yield from out
                     out.clear()
             else:
-                self.delims = tok  # type: ignore[assignment]
-                self.comp = tok.component  # type: ignore[union-attr]
-                self.element = tok.element  # type: ignore[union-attr]
-                self.site = Site(self.file, self.comp)
-        self._eof()
+                self.set_delimiters(tok)  # type: ignore[arg-type]
+        self._eof(final)
         if out:
             yield from out
             out.clear()
@@ -451,7 +526,11 @@ class _X12Reader:
         if self.claim is not None:
             self.claim.broken = True
 
-    def _eof(self) -> None:
+    def _eof(self, final: bool = True) -> None:
+        if self.pending:
+            self._release_pending(None)
+        if not final and not self.in_st:
+            return  # a part that ends between transaction sets: the next part goes on
         if self.in_st:
             self.finding(
                 EnvelopeNotClosed,
@@ -518,6 +597,8 @@ class _X12Reader:
         self.gs08_ref = self.ref("GS08", 8)
 
     def _unclosed_st(self, by: str) -> None:
+        if self.pending:
+            self._release_pending(None)
         self.finding(
             EnvelopeNotClosed,
             f"transaction set {self.st02 or '?'} is not closed by SE before this {by}",
@@ -580,6 +661,8 @@ class _X12Reader:
             return
         self._check_pending_child(None)
         self._flush_claim()
+        if self.pending:
+            self._release_pending(None)
         count = e[1] if len(e) > 1 else ""
         seg_count = self.ordinal - self.st_ordinal + 1 - self.st_skipped
         if count != str(seg_count):
@@ -675,22 +758,22 @@ class _X12Reader:
     def h_bht(self, e: list[str]) -> None:
         if self.header_done:
             self._flush_claim()
-            self.finding(
+            self._defer(
+                None,
                 SegmentOutOfOrder,
                 "BHT appears again inside the transaction set: the header (BHT, submitter, "
                 "receiver) belongs once at the top; start a new ST/SE for another batch",
-                on_claim=False,
             )
             self.repeated_header = True
             self.entity = "header"
 
     def _hl_problem(self, hid: str, detail: str, element: int) -> None:
-        self.finding(
+        self._defer(
+            hid,
             HierarchyError,
             f"hierarchy error at HL {hid or '?'}: {detail}",
             field=f"HL{element:02d}",
             element=element,
-            on_claim=False,
         )
 
     def h_hl(self, e: list[str]) -> None:
@@ -716,12 +799,21 @@ class _X12Reader:
                 )
         self.repeated_header = False
         self._check_pending_child(parent)
+        path = self.hl_path
+        if parent and parent in path:
+            del path[path.index(parent) + 1 :]
+        else:
+            path.clear()
+        path.append(hid)
+        if self.pending:
+            self._release_pending(path)
 
         broken = False
+        hl_ids = self.hl_ids
         if not hid:
             self._hl_problem(hid, "HL01 (the HL id) is empty", 1)
             broken = True
-        elif hid in self.hl_levels:
+        elif hl_ids.get(hid) is not None:
             self._hl_problem(
                 hid, f"HL id {hid} is already used in this transaction set; ids must be unique", 1
             )
@@ -730,19 +822,20 @@ class _X12Reader:
                 self._hl_problem(hid, "a billing provider HL (level 20) must not have a parent", 2)
         elif level in ("22", "23"):
             expected = "20" if level == "22" else "22"
-            if not parent or parent not in self.hl_levels:
+            up = hl_ids.get(parent) if parent else None
+            if up is None:
                 self._hl_problem(hid, f"parent HL {parent or '(empty)'} does not exist", 2)
                 broken = True
-            elif self.hl_levels[parent] != expected:
+            elif up[0] != expected:
                 self._hl_problem(
                     hid,
                     f"a level {level} HL must be the child of a level {expected} HL, "
-                    f"not of level {self.hl_levels[parent]}",
+                    f"not of level {up[0]}",
                     2,
                 )
                 broken = True
             else:
-                broken = self.hl_broken.get(parent, False)
+                broken = up[1]
             if level == "23" and self.sbr02 == "18":
                 self._hl_problem(
                     hid,
@@ -754,8 +847,7 @@ class _X12Reader:
             self._hl_problem(hid, f"level code {level or '(empty)'} is not 20, 22 or 23", 3)
             broken = True
         if hid:
-            self.hl_levels[hid] = level
-            self.hl_broken[hid] = broken
+            hl_ids.add(hid, level, broken)
         self.last_hl = (hid, child, self.lazy("HL04", 4))
         self.cur_hl_broken = broken
         self.cur_hl_id = hid
@@ -873,7 +965,6 @@ class _X12Reader:
         elif ent == "PR":
             self.entity = "payer"
             self.payer_id = e[9] if n > 9 and e[9] else None
-            self.payer_ref = self.lazy("NM109", 9)
         elif ent == "QC":
             self.entity = "patient"
             if self.pat is None:
@@ -1083,6 +1174,8 @@ class _X12Reader:
         self.entity = "claim"
         n = len(e)
         cb.claim_id = e[1] if n > 1 and e[1] else None
+        if self.pending:
+            self._attach_pending(cb)
         refs = cb.refs
         refs.update(self.billing_refs)
         refs["claim_id"] = ref
@@ -1116,7 +1209,8 @@ class _X12Reader:
             if cb.total is None:
                 self.finding(
                     InvalidElementValue,
-                    "CLM02 (total claim charge) is not a number",
+                    "CLM02 (total claim charge) is not an X12 decimal number (digits, an optional "
+                    "leading minus and decimal point); it is read as missing",
                     field="CLM02",
                     element=2,
                     evidence={"value": text},
@@ -1346,7 +1440,8 @@ class _X12Reader:
             if line.charge is None:
                 self.finding(
                     InvalidElementValue,
-                    "SV302 (line charge) is not a number",
+                    "SV302 (line charge) is not an X12 decimal number (digits, an optional "
+                    "leading minus and decimal point); it is read as missing",
                     field="SV302",
                     element=2,
                     evidence={"value": text},
@@ -1385,15 +1480,13 @@ class _X12Reader:
         if n > 6 and e[6]:
             refs["quantity"] = (seg, "SV306", 6, 0)
             q = e[6]
-            if q.isdigit():
+            if q.isdigit() and q.isascii():
                 line.quantity = int(q)
             else:
-                try:
-                    value = Decimal(q)
-                    if value != value.to_integral_value() or value < 0:
-                        raise ValueError
+                value = _amount(q)
+                if value is not None and value >= 0 and value == value.to_integral_value():
                     line.quantity = int(value)
-                except (InvalidOperation, ValueError):
+                else:
                     self.finding(
                         InvalidElementValue,
                         f"SV306 (procedure count) '{q}' is not a whole number",

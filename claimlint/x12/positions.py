@@ -85,6 +85,11 @@ class LazyRefs(Mapping[str, SourceRef]):
             value = self._items[key] = materialize(*value)  # type: ignore[misc]
         return value
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a token refers to its whole chunk of the file: send SourceRefs, not chunks (--jobs
+        # sends claims to the parent for batch-scope checks)
+        return (LazyRefs, ({key: self[key] for key in self._items},))
+
     def __contains__(self, key: object) -> bool:
         return key in self._items
 

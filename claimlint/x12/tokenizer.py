@@ -221,13 +221,20 @@ def _bad_characters(body: str, delims: Delimiters) -> list[str]:
 
 
 def tokenize(
-    fh: BinaryIO, *, chunk_size: int = CHUNK_SIZE, encoding: str = "latin-1"
+    fh: BinaryIO,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    encoding: str = "latin-1",
+    resume: tuple[Delimiters, int, int, int] | None = None,
 ) -> Iterator[Batch | Problem | Delimiters]:
     """Yield batches of segments (and problems, and a :class:`Delimiters` before each
     interchange).
 
     Bytes are decoded as latin-1 so that any byte maps to one character (positions stay
     exact, nothing raises); the reader reports characters outside the X12 sets separately.
+
+    ``resume`` = (delimiters, line, 0-based column, segments before) reads a part of a file
+    that begins at a segment of an interchange whose header came earlier (``--jobs``).
     """
     buf = ""
     eof = False
@@ -238,6 +245,10 @@ def tokenize(
     term = ""
     seen_isa = False
     fresh = False
+    if resume is not None:
+        delims, line, col, ordinal = resume
+        term = delims.segment
+        seen_isa = True
 
     def advance(text: str) -> None:
         nonlocal line, col
