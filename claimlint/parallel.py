@@ -11,9 +11,9 @@ merges the results in task order, so findings and their order do not depend on N
 runs the usual ``finalize`` (fingerprints, severity counts).
 
 Batch-scope checks (rules across claims, e.g. duplicates within a batch) keep their state in
-one place: workers run line and claim checks and send each claim back with its findings; the
-parent runs the batch checks on it, in file order. That costs a pickled claim per claim, so
-runs that select no batch-scope check are the fast case.
+one place: workers run line and claim checks and, per claim, each batch check's ``collect``
+(the few keys the rule needs, not the claim); the parent feeds those to the batch checks'
+``check`` in file order.
 
 Inline history and payers (a JSON batch's ``history`` and ``payers``) apply to every later
 claim of the run; when a part carries some and later files remain, the parent lints those
@@ -203,9 +203,9 @@ def _init_worker(classes: list[type[Check]], config: Any, profiles: Any, history
 
     engine = Engine(config, registry=Registry(tuple(classes)), profiles=profiles, history=history)
     checks = CheckSet.build(engine.classes)
-    with_batch = bool(checks.batch)
-    checks.batch = []  # the parent runs batch-scope checks
-    _WORKER.update(engine=engine, checks=checks, with_batch=with_batch)
+    batch = checks.batch
+    checks.batch = []  # workers collect for batch-scope checks; the parent runs them
+    _WORKER.update(engine=engine, checks=checks, batch=batch)
 
 
 def lint_part(task: Task) -> PartResult:
@@ -215,7 +215,7 @@ def lint_part(task: Task) -> PartResult:
 
     engine: Engine = _WORKER["engine"]
     checks = _WORKER["checks"]
-    with_batch: bool = _WORKER["with_batch"]
+    batch: list[Check] = _WORKER["batch"]
     keep, adjust = engine._keep, engine._adjust
     source = task.source()
     ctx: Context = engine.new_context(task.name)
@@ -235,8 +235,9 @@ def lint_part(task: Task) -> PartResult:
                     )
                     continue
                 kept = [adjust(f) for f in found if keep(f)]
-                if with_batch:
-                    events.append((item, kept))
+                if batch:
+                    # the parent needs only what each batch rule collects, not the claim
+                    events.append((item.claim_id, [c.collect(item, ctx) for c in batch], kept))
                 else:
                     events.extend(kept)
             elif isinstance(item, Unparsable):
@@ -285,8 +286,6 @@ def lint_sources_parallel(engine: Engine, sources: Iterable[Source | Finding], j
     """``Engine.lint_sources`` over ``jobs`` processes."""
     report = Report()
     ctx = engine.new_context("<batch>")
-    batch = engine.checks.batch
-    part_max = MAX_PART if not batch else MAX_PART // 8
     slots: list[_Slot] = []
     for item in sources:
         if isinstance(item, Finding):
@@ -295,7 +294,7 @@ def lint_sources_parallel(engine: Engine, sources: Iterable[Source | Finding], j
         fmt = sniff(item)
         slot = _Slot(item, fmt)
         if fmt is not None:
-            slot.tasks = plan(item, fmt, jobs, part_max)
+            slot.tasks = plan(item, fmt, jobs, MAX_PART)
         slots.append(slot)
     tasks = [t for s in slots for t in s.tasks]
     if len(tasks) <= 1:
@@ -362,13 +361,18 @@ def _merge(
                 elif isinstance(event, str):
                     engine.errors.append(event)
                 else:
-                    claim, kept = event
-                    ctx.claim = claim
+                    claim_id, collected, kept = event
                     try:
-                        extra = [f for check in batch for f in check.check(claim, ctx)]
+                        extra = []
+                        for check, data in zip(batch, collected, strict=True):
+                            if data is None:
+                                continue
+                            # a rule that collects whole claims (the default) may use ctx.claim
+                            ctx.claim = data if isinstance(data, Claim) else None
+                            extra.extend(check.check(data, ctx))
                     except Exception as exc:
                         engine.errors.append(
-                            f"internal error while checking claim {claim.claim_id} in "
+                            f"internal error while checking claim {claim_id} in "
                             f"{slot.item.name}: {type(exc).__name__}: {exc}"
                         )
                         continue

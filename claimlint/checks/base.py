@@ -5,8 +5,12 @@ A check is a small class: metadata on the class, a docstring in the fixed shape 
 
 * ``Scope.LINE``  – called once per service line: ``check(line, ctx)``; ``ctx.claim`` is set.
 * ``Scope.CLAIM`` – called once per claim: ``check(claim, ctx)``.
-* ``Scope.BATCH`` – ``check(claim, ctx)`` per claim and ``finish(ctx)`` at the end of a run,
-  for rules across claims. State lives in ``ctx.state(self)``, never on the instance.
+* ``Scope.BATCH`` – rules across claims, in two steps like a map and a reduce:
+  ``collect(claim, ctx)`` runs where the claim is read (in a worker process with ``--jobs``,
+  on a Spark executor later) and returns the small, picklable part of the claim the rule needs
+  (default: the claim itself); ``check(collected, ctx)`` runs in the one place that sees every
+  claim, in file order, and ``finish(ctx)`` at the end of a run. State lives in
+  ``ctx.state(self)``, never on the instance; ``ctx.file`` names the claim's file.
 * ``Scope.SOURCE`` – emitted by readers (CL001, CL002, CL1xx); the class holds metadata and
   documentation, and readers build findings with ``Check.make``.
 
@@ -120,6 +124,14 @@ class Check:
 
     def check(self, item: Any, ctx: Context) -> Iterable[Finding]:  # pragma: no cover - abstract
         return ()
+
+    def collect(self, claim: Claim, ctx: Context) -> Any:
+        """Batch scope: what ``check`` needs of one claim (runs where the claim is read).
+
+        Keep it small and picklable: with ``--jobs`` it crosses a process boundary per claim.
+        ``None`` means the claim has nothing for this rule and ``check`` is not called.
+        """
+        return claim
 
     def finish(self, ctx: Context) -> Iterable[Finding]:
         return ()

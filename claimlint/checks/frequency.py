@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from claimlint import history as hist
 from claimlint import profiles as prof
@@ -16,7 +17,7 @@ from claimlint.dental import benefits
 from claimlint.dental.teeth import TEETH
 from claimlint.estimate import prior_from_line
 from claimlint.findings import Finding, Scope, Severity
-from claimlint.model import Claim, ServiceLine, ToothEntry
+from claimlint.model import Claim, ServiceLine, SourceRef, ToothEntry
 from claimlint.profiles import FrequencyHit, add_months
 
 
@@ -183,8 +184,8 @@ def _tooth_key(tooth: str | None) -> str:
     return tooth if tooth in TEETH else hist.norm_tooth(tooth)
 
 
-def _where(line: ServiceLine, tooth: str | None, surfaces: tuple[str, ...]) -> str:
-    where = f"{line.code} on tooth {tooth}" if tooth else line.code
+def _where(code: str, tooth: str | None, surfaces: tuple[str, ...]) -> str:
+    where = f"{code} on tooth {tooth}" if tooth else code
     if surfaces:
         where += f" ({''.join(surfaces)})"
     return where
@@ -218,17 +219,17 @@ class DuplicateProcedure(Check):
     scope = Scope.BATCH
     tags = ("history",)
 
-    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
-        # a plain function, not a generator: every claim is recorded, few have a duplicate
+    def collect(self, claim: Claim, ctx: Context) -> Any:
+        """Per tooth entry: the duplicate key, where the line is, and the history finding (the
+        history lookup is per claim, so it runs where the claim is read)."""
         if claim.frequency_code in ("7", "8"):
-            return ()
+            return None
         member = claim.member_key
         if not member:
-            return ()
-        seen = ctx.state(self)
+            return None
         history = hist.for_context(ctx)
         ctx.claim = claim
-        found: list[Finding] = []
+        entries: list[tuple] = []
         claim_date = claim.date_of_service
         surface_keys = _SURFACE_KEYS
         for line in claim.lines:
@@ -243,47 +244,76 @@ class DuplicateProcedure(Check):
                 if surface_key is None:
                     surface_key = _surface_key(surfaces)
                 key = (member, line.code, tooth_key, surface_key, day)
-                first = seen.get(key)
-                if first is not None:
-                    first_file, first_claim, first_line = first
-                    if first_file != ctx.file:
-                        also = f"claim {first_claim} line {first_line} in {first_file}"
-                    elif first_claim != claim.claim_id:
-                        also = f"claim {first_claim} line {first_line}"
-                    else:
-                        also = f"this claim line {first_line}"
-                    found.append(
-                        self.on_line(
-                            ctx,
-                            line,
-                            f"{_where(line, tooth, surfaces)} on {day} is billed twice in this "
-                            f"batch (also {also}); remove the duplicate line or claim.",
-                            field="code",
-                        )
+                entries.append(
+                    (
+                        key,
+                        line.line_number,
+                        # plain values: this crosses a process boundary per claim with --jobs
+                        tuple(line.where("code").__dict__.values()),
+                        tooth,
+                        surfaces,
+                        self._in_history(ctx, line, history, key, tooth, surfaces),
                     )
-                    continue
-                seen[key] = (ctx.file, claim.claim_id, line.line_number)
-                if history is None:
-                    continue
-                for prior in history.lookup(
-                    member, tooth, before=day + dt.timedelta(days=1), since=day
-                ):
-                    if (
-                        hist.counts(prior)
-                        and prior.code == line.code
-                        and "".join(sorted(set(prior.surfaces))) == key[3]
-                    ):
-                        ref = f" (claim {prior.claim_id})" if prior.claim_id else ""
-                        found.append(
-                            self.on_line(
-                                ctx,
-                                line,
-                                f"{_where(line, tooth, surfaces)} on {day} is already in the "
-                                f"patient's history{ref}; do not bill it again - send a "
-                                "corrected claim (frequency code 7) if the original needs "
-                                "changes.",
-                                field="code",
-                            )
-                        )
-                        break
+                )
+        return (claim.claim_id, entries) if entries else None
+
+    def _in_history(
+        self,
+        ctx: Context,
+        line: ServiceLine,
+        history: Any,
+        key: tuple,
+        tooth: str | None,
+        surfaces: tuple[str, ...],
+    ) -> Finding | None:
+        if history is None:
+            return None
+        member, code, _, surface_key, day = key
+        for prior in history.lookup(member, tooth, before=day + dt.timedelta(days=1), since=day):
+            if (
+                hist.counts(prior)
+                and prior.code == code
+                and "".join(sorted(set(prior.surfaces))) == surface_key
+            ):
+                ref = f" (claim {prior.claim_id})" if prior.claim_id else ""
+                return self.on_line(
+                    ctx,
+                    line,
+                    f"{_where(line.code, tooth, surfaces)} on {day} is already in the patient's "
+                    f"history{ref}; do not bill it again - send a corrected claim (frequency "
+                    "code 7) if the original needs changes.",
+                    field="code",
+                )
+        return None
+
+    def check(self, collected: tuple[str, list[tuple]], ctx: Context) -> Iterable[Finding]:
+        # a plain function, not a generator: every claim is recorded, few have a duplicate
+        claim_id, entries = collected
+        seen = ctx.state(self)
+        found: list[Finding] = []
+        for key, line_number, position, tooth, surfaces, in_history in entries:
+            first = seen.get(key)
+            if first is not None:
+                first_file, first_claim, first_line = first
+                if first_file != ctx.file:
+                    also = f"claim {first_claim} line {first_line} in {first_file}"
+                elif first_claim != claim_id:
+                    also = f"claim {first_claim} line {first_line}"
+                else:
+                    also = f"this claim line {first_line}"
+                where = SourceRef(**dict(zip(SourceRef.model_fields, position, strict=True)))
+                found.append(
+                    self.make(
+                        f"{_where(key[1], tooth, surfaces)} on {key[4]} is billed twice in this "
+                        f"batch (also {also}); remove the duplicate line or claim.",
+                        ref=where,
+                        claim_id=claim_id,
+                        line=line_number,
+                        field=where.field or "code",
+                    )
+                )
+                continue
+            seen[key] = (ctx.file, claim_id, line_number)
+            if in_history is not None:
+                found.append(in_history)
         return found

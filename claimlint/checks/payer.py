@@ -7,6 +7,7 @@ the claim has none; CL413 reports such payers once per run.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from claimlint.checks.base import Check, Context
 from claimlint.dental import benefits
@@ -434,23 +435,23 @@ class PayerWithoutProfile(Check):
     scope = Scope.BATCH
     tags = ("payer",)
 
-    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
+    def collect(self, claim: Claim, ctx: Context) -> Any:
         if not ctx.profiles or ctx.profile(claim) is not None:
-            return ()
-        return self._record(claim, ctx)
-
-    def _record(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
-        seen = ctx.state(self)
+            return None
         other_plans = getattr(ctx.profiles, "other_plans", None)
         others = other_plans(claim.payer_id) if other_plans else {}
+        return (claim.payer_id, claim.plan_id, claim.claim_id, claim.where("payer_id"), others)
+
+    def check(self, collected: tuple, ctx: Context) -> Iterable[Finding]:
+        payer_id, plan_id, claim_id, where, others = collected
+        seen = ctx.state(self)
         # one finding per payer; per payer and plan when a profile covers other plans of it
-        key = (claim.payer_id or "", (claim.plan_id or "") if others else None)
+        key = (payer_id or "", (plan_id or "") if others else None)
         if key in seen:
             seen[key][1] += 1
         else:
-            seen[key] = [(ctx.file, claim.claim_id, claim.where("payer_id"), others), 1]
-        return
-        yield
+            seen[key] = [(ctx.file, claim_id, where, others), 1]
+        return ()
 
     def finish(self, ctx: Context) -> Iterator[Finding]:
         for (payer, plan), ((file, claim_id, ref, others), count) in sorted(
