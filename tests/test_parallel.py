@@ -334,3 +334,28 @@ def test_jobs_on_one_837d_file_give_byte_identical_json(tmp_path, small_parts):
     }
     assert len(sets) > 10
     assert len(findings) > 30 and report["summary"]["claims_read"] == 600
+
+
+def test_built_in_batch_rules_collect_in_workers_and_match_one_process(tmp_path, small_parts):
+    """CL412 (duplicates across claims) and CL413 (payer without a profile) run as map/reduce:
+    workers collect keys, the parent judges; duplicates that straddle parts are still found."""
+    claims = [generate.claim_json(c) for c in generate.claims(300, seed=5)]
+    lines = [orjson.dumps(c) for c in claims]
+    dup = dict(claims[3], claim_id="DUPLICATE-OF-4")  # same member, codes, teeth, date
+    lines.append(orjson.dumps(dup))  # far from the original: in another part
+    batch = tmp_path / "dups.jsonl"
+    batch.write_bytes(b"\n".join(lines) + b"\n")
+    assert len(parallel.plan(Source(batch.name, batch), "jsonl", 2)) >= 2
+    profile = tmp_path / "p.toml"
+    profile.write_text('name = "only-this-payer"\npayer_ids = ["NOBODY"]\n')
+
+    def lint(jobs: int):
+        config = Config(jobs=jobs, today=dt.date(2026, 1, 15), profiles=[str(profile)])
+        report = Engine(config).lint_paths([str(batch)])
+        return [f.to_dict() for f in report.findings]
+
+    one = lint(1)
+    assert lint(2) == one
+    dups = [f for f in one if f["code"] == "CL412"]
+    assert any(f["location"]["claim_id"] == "DUPLICATE-OF-4" for f in dups)
+    assert any(f["code"] == "CL413" for f in one)
