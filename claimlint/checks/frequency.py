@@ -19,6 +19,7 @@ from claimlint.estimate import prior_from_line
 from claimlint.findings import Finding, Scope, Severity
 from claimlint.model import Claim, ServiceLine, SourceRef, ToothEntry
 from claimlint.profiles import FrequencyHit, add_months
+from claimlint.spill import FirstSeen
 
 
 def hits_for(line: ServiceLine, ctx: Context) -> list[FrequencyHit]:
@@ -289,10 +290,10 @@ class DuplicateProcedure(Check):
     def check(self, collected: tuple[str, list[tuple]], ctx: Context) -> Iterable[Finding]:
         # a plain function, not a generator: every claim is recorded, few have a duplicate
         claim_id, entries = collected
-        seen = ctx.state(self)
+        seen = ctx.state(self, FirstSeen)
         found: list[Finding] = []
         for key, line_number, position, tooth, surfaces, in_history in entries:
-            first = seen.get(key)
+            first = seen.first(key, (ctx.file, claim_id, line_number))
             if first is not None:
                 first_file, first_claim, first_line = first
                 if first_file != ctx.file:
@@ -313,7 +314,6 @@ class DuplicateProcedure(Check):
                     )
                 )
                 continue
-            seen[key] = (ctx.file, claim_id, line_number)
             if in_history is not None:
                 found.append(in_history)
         return found

@@ -1,0 +1,76 @@
+"""A first-seen index that keeps memory flat on very large runs.
+
+Rules across claims (CL412 duplicates) must remember every procedure of the run. Held in a
+dict that costs about 400 bytes per service line, so a million-claim file would need a
+gigabyte. ``FirstSeen`` keeps the first ``limit`` keys in a dict (fast; ordinary batches never
+leave it) and then moves them to a temporary SQLite file (stdlib; deleted when closed), whose
+page cache is bounded: memory stays flat whatever the run's size, at a few microseconds per
+lookup beyond the limit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+#: keys held in memory before spilling (~20 MB)
+DEFAULT_LIMIT = 50_000
+
+
+def _text(key: tuple[Any, ...]) -> str:
+    return "\x1f".join("" if part is None else str(part) for part in key)
+
+
+class FirstSeen:
+    """``first(key, value)``: None when ``key`` is new (and records ``value``), else the value
+    recorded the first time. Values are tuples of str/int/None."""
+
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        self.limit = limit
+        self._mem: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._db: sqlite3.Connection | None = None
+
+    def first(self, key: tuple[Any, ...], value: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        if self._db is None:
+            earlier = self._mem.get(key)
+            if earlier is not None:
+                return earlier
+            self._mem[key] = value
+            if len(self._mem) > self.limit:
+                self._spill()
+            return None
+        text = _text(key)
+        cur = self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (text, repr(value)))
+        if cur.rowcount:
+            return None
+        row = self._db.execute("SELECT value FROM seen WHERE key = ?", (text,)).fetchone()
+        return _value(row[0])
+
+    def __len__(self) -> int:
+        if self._db is None:
+            return len(self._mem)
+        return self._db.execute("SELECT count(*) FROM seen").fetchone()[0]
+
+    def _spill(self) -> None:
+        db = sqlite3.connect("")  # a private temporary database on disk
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("PRAGMA cache_size = -8000")  # 8 MB
+        db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+        db.executemany(
+            "INSERT INTO seen VALUES (?, ?)",
+            ((_text(k), repr(v)) for k, v in self._mem.items()),
+        )
+        self._mem = {}
+        self._db = db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _value(text: str) -> tuple[Any, ...]:
+    import ast
+
+    return tuple(ast.literal_eval(text))
