@@ -236,3 +236,19 @@ def parse_doc(doc: str) -> dict[str, str]:
 def iter_line_teeth(line: ServiceLine) -> Iterator[tuple[int, Any]]:
     """(index, ToothEntry) pairs of a line."""
     return iter(enumerate(line.teeth))
+
+
+class ProfileCheck(Check):
+    """Base of rules that judge a claim against its payer profile: without a profile there is
+    nothing to find (the engine skips them; direct callers get the same answer here).
+    Subclasses implement ``_findings(item, ctx)``."""
+
+    needs_profile = True
+
+    def check(self, item: Any, ctx: Context) -> Iterable[Finding]:
+        if ctx.profile() is None:
+            return ()
+        return self._findings(item, ctx)
+
+    def _findings(self, item: Any, ctx: Context) -> Iterable[Finding]:
+        return ()

@@ -12,7 +12,7 @@ from typing import Any
 
 from claimlint import history as hist
 from claimlint import profiles as prof
-from claimlint.checks.base import Check, Context
+from claimlint.checks.base import Check, Context, ProfileCheck
 from claimlint.dental import benefits
 from claimlint.dental.teeth import TEETH
 from claimlint.estimate import prior_from_line
@@ -108,7 +108,7 @@ class RestorationFrequency(Check):
             )
 
 
-class CrownFrequency(Check):
+class CrownFrequency(ProfileCheck):
     """
     What it checks:
         Crowns, inlays, onlays and bridge units on a tooth with a prior crown/indirect
@@ -136,12 +136,6 @@ class CrownFrequency(Check):
     scope = Scope.LINE
     tags = ("payer", "history")
     applies_to = INDIRECT_CODES
-    needs_profile = True
-
-    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        if ctx.profile() is None:
-            return ()
-        return self._findings(line, ctx)
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         if not benefits.is_indirect(line.code):

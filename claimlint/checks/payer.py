@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from claimlint.checks.base import Check, Context
+from claimlint.checks.base import Check, Context, ProfileCheck
 from claimlint.dental import benefits
 from claimlint.estimate import (
     composite_region_excluded,
@@ -26,7 +26,7 @@ def _tooth(line: ServiceLine) -> str:
     return f"tooth {line.tooth}" if line.tooth else "the line"
 
 
-class AlternateBenefitDowngrade(Check):
+class AlternateBenefitDowngrade(ProfileCheck):
     """
     What it checks:
         Whether the plan's alternate-benefit (least costly alternative) table maps the billed
@@ -57,13 +57,6 @@ class AlternateBenefitDowngrade(Check):
     severity = Severity.INFO
     scope = Scope.LINE
     tags = ("payer", "money")
-
-    needs_profile = True
-
-    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        if ctx.profile() is None:
-            return ()
-        return self._findings(line, ctx)
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         profile = ctx.profile()
@@ -129,7 +122,7 @@ class AlternateBenefitDowngrade(Check):
         )
 
 
-class WaitingPeriod(Check):
+class WaitingPeriod(ProfileCheck):
     """
     What it checks:
         Whether the date of service falls inside the profile's waiting period for the code's
@@ -157,13 +150,6 @@ class WaitingPeriod(Check):
     scope = Scope.LINE
     tags = ("payer",)
 
-    needs_profile = True
-
-    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        if ctx.profile() is None:
-            return ()
-        return self._findings(line, ctx)
-
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         profile = ctx.profile()
         claim = ctx.claim
@@ -184,7 +170,7 @@ class WaitingPeriod(Check):
         )
 
 
-class AgeLimit(Check):
+class AgeLimit(ProfileCheck):
     """
     What it checks:
         Whether the patient's age on the date of service is inside the profile's age limits
@@ -211,13 +197,6 @@ class AgeLimit(Check):
     scope = Scope.LINE
     tags = ("payer",)
 
-    needs_profile = True
-
-    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        if ctx.profile() is None:
-            return ()
-        return self._findings(line, ctx)
-
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         profile = ctx.profile()
         claim = ctx.claim
@@ -237,7 +216,7 @@ class AgeLimit(Check):
         )
 
 
-class CompositeRegionLimit(Check):
+class CompositeRegionLimit(ProfileCheck):
     """
     What it checks:
         Whether the plan covers tooth-coloured (composite) fillings in the tooth's region at
@@ -266,12 +245,6 @@ class CompositeRegionLimit(Check):
     tags = ("payer",)
 
     applies_to = benefits.FAMILIES["composite"]
-    needs_profile = True
-
-    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        if ctx.profile() is None:
-            return ()
-        return self._findings(line, ctx)
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         profile = ctx.profile()
@@ -291,7 +264,7 @@ class CompositeRegionLimit(Check):
         )
 
 
-class AmalgamNotCovered(Check):
+class AmalgamNotCovered(ProfileCheck):
     """
     What it checks:
         Amalgam codes (D2140-D2161) under a profile with ``amalgam_covered = false``.
@@ -318,12 +291,6 @@ class AmalgamNotCovered(Check):
     tags = ("payer",)
 
     applies_to = benefits.FAMILIES["amalgam"]
-    needs_profile = True
-
-    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        if ctx.profile() is None:
-            return ()
-        return self._findings(line, ctx)
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         profile = ctx.profile()
