@@ -302,10 +302,18 @@ def lint_sources_parallel(engine: Engine, sources: Iterable[Source | Finding], j
     else:
         mp = multiprocessing.get_context(_start_method())
         init = (list(engine.classes), engine.config, engine.profiles, engine.history)
-        with mp.Pool(min(jobs, len(tasks)), _init_worker, init) as pool:
+        pool = mp.Pool(min(jobs, len(tasks)), _init_worker, init)
+        try:
             results = pool.imap(lint_part, tasks, chunksize=1)
             _merge(engine, slots, results, report, ctx)
+            for _unused in results:  # drain: terminating a pool with results in flight can hang
+                pass
+            pool.close()
+        except BaseException:
             pool.terminate()
+            raise
+        finally:
+            pool.join()
     return engine.finish(report, ctx)
 
 
