@@ -246,7 +246,8 @@ class ProfileCheck(Check):
     needs_profile = True
 
     def check(self, item: Any, ctx: Context) -> Iterable[Finding]:
-        if ctx.profile() is None:
+        # a claim-scope rule gets the claim; a line-scope rule's claim is ctx.claim
+        if ctx.profile(item if isinstance(item, Claim) else None) is None:
             return ()
         return self._findings(item, ctx)
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from claimlint.checks.base import Check, Context
+from claimlint.checks.base import Check, Context, ProfileCheck
 from claimlint.estimate import claim_estimate
 from claimlint.findings import Finding, Scope, Severity
 from claimlint.model import Claim
 from claimlint.money import fmt
 
 
-class EstimatePerLine(Check):
+class EstimatePerLine(ProfileCheck):
     """
     What it checks:
         Nothing is wrong: it reports the estimate for each line (DOMAIN §7.2) from the
@@ -43,13 +43,6 @@ class EstimatePerLine(Check):
     scope = Scope.CLAIM
     tags = ("money",)
 
-    needs_profile = True
-
-    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
-        if ctx.profile(claim) is None:
-            return ()
-        return self._findings(claim, ctx)
-
     def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         profile = ctx.profile(claim)
         if profile is None:
@@ -73,7 +66,7 @@ class EstimatePerLine(Check):
             )
 
 
-class InNetworkBalanceBilling(Check):
+class InNetworkBalanceBilling(ProfileCheck):
     """
     What it checks:
         Downgraded lines (alternate benefit) for an in-network practice whose profile does
@@ -102,13 +95,6 @@ class InNetworkBalanceBilling(Check):
     severity = Severity.WARNING
     scope = Scope.CLAIM
     tags = ("money",)
-
-    needs_profile = True
-
-    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
-        if ctx.profile(claim) is None:
-            return ()
-        return self._findings(claim, ctx)
 
     def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         profile = ctx.profile(claim)

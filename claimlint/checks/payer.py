@@ -308,7 +308,7 @@ class AmalgamNotCovered(ProfileCheck):
         )
 
 
-class OutsideCoverage(Check):
+class OutsideCoverage(ProfileCheck):
     """
     What it checks:
         That every date of service on the claim is inside the profile's coverage period
@@ -335,13 +335,6 @@ class OutsideCoverage(Check):
     severity = Severity.ERROR
     scope = Scope.CLAIM
     tags = ("payer",)
-
-    needs_profile = True
-
-    def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
-        if ctx.profile(claim) is None:
-            return ()
-        return self._findings(claim, ctx)
 
     def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         profile = ctx.profile(claim)
