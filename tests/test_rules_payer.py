@@ -269,3 +269,13 @@ def test_cli_check_profile_and_history_options_override_the_config(tmp_path):
     assert "CL601" in {f["code"] for f in json.loads(one.output)["findings"]}
     missing = run("--profile", PROFILES, "--history", str(tmp_path / "none.sqlite"))
     assert missing.exit_code == 2 and "none.sqlite" in missing.output
+
+
+def test_cl407_is_silent_before_coverage_starts_where_cl411_is_the_finding(tmp_path):
+    # Sample Union: coverage from 2025-03-01, 12-month major waiting period (to 2026-03-01)
+    before = [_claim("C1", [("D2750", "19", "")], payer="SYNPAYER2", plan=None, dos="2025-01-10")]
+    found = _lint(tmp_path, before)
+    assert codes(found, "CL411") and not codes(found, "CL407")
+    inside = [_claim("C2", [("D2750", "19", "")], payer="SYNPAYER2", plan=None, dos="2025-06-05")]
+    found = _lint(tmp_path, inside)
+    assert codes(found, "CL407") and not codes(found, "CL411")
