@@ -279,3 +279,15 @@ def test_cl407_is_silent_before_coverage_starts_where_cl411_is_the_finding(tmp_p
     inside = [_claim("C2", [("D2750", "19", "")], payer="SYNPAYER2", plan=None, dos="2025-06-05")]
     found = _lint(tmp_path, inside)
     assert codes(found, "CL407") and not codes(found, "CL411")
+
+
+def test_cl602_is_an_estimate_without_an_amount_charged_to_the_patient(tmp_path):
+    # Example Mutual Gold is in network and pays D2392 on 30 as D2150; the claim says nothing
+    # of what the patient is charged, so the limit is information, not a warning
+    found = codes(
+        _lint(tmp_path, [_claim("C1", [("D2392", "30", "MO")], dos="2025-01-10")]), "CL602"
+    )
+    assert len(found) == 1
+    assert found[0].severity.value == "info"
+    assert found[0].message.startswith("Estimate: ")
+    assert "at most" in found[0].message and "write off" in found[0].message
