@@ -575,3 +575,43 @@ def test_a_5000_line_claim_gives_a_bounded_number_of_findings() -> None:
     assert per_rule["CL301"] == MAX_FINDINGS_PER_RULE + 1
     closing = [f for f in found if f.message.startswith("... and ")]
     assert any("more CL301 findings on this claim" in f.message for f in closing)
+
+
+# -- CL113: judge what the 837D carries -------------------------------------------------------
+
+
+def _noted(*texts: str, x12: bool = False, code: str | None = None) -> Claim:
+    from claimlint.model import Note
+
+    if x12:
+        ref = SourceRef(file="t.837", field="NTE02", segment_index=30, segment_id="NTE")
+        notes = tuple(Note(text=t, code=code or "ADD", ref=ref) for t in texts)
+        where = ref.at("CLM01", segment_id="CLM")
+        return Claim(claim_id="T1", lines=(line(1, "D1110"),), notes=notes, ref=where)
+    return claim(line(1, "D1110"), notes=tuple(Note(text=t, code=code) for t in texts))
+
+
+def test_cl113_837d_notes_are_judged_per_nte_segment() -> None:
+    from claimlint.checks.claim_billing import ClaimNoteLimits
+
+    f = one(ClaimNoteLimits, _noted("X" * 81, x12=True))
+    assert "81 characters" in f.message and "NTE02" in f.message
+    assert run(ClaimNoteLimits, _noted("X" * 80, "Y" * 80, x12=True)) == []
+    assert "only 5 are" in one(ClaimNoteLimits, _noted(*["ok"] * 6, x12=True)).message
+
+
+def test_cl113_json_notes_are_judged_by_what_an_837d_can_carry() -> None:
+    from claimlint.checks.claim_billing import ClaimNoteLimits
+
+    # one long narrative is split over NTE segments: 150 characters fit in two of five
+    assert run(ClaimNoteLimits, _noted("X" * 150)) == []
+    assert run(ClaimNoteLimits, _noted("X" * 400)) == []
+    assert run(ClaimNoteLimits, _noted("X" * 200, "Y" * 120)) == []  # 3 + 2 segments
+    f = one(ClaimNoteLimits, _noted("X" * 401))
+    assert "401 characters" in f.message and "6 NTE segments" in f.message
+    assert "at most 5" in f.message and "truncated" not in f.message
+    f = one(ClaimNoteLimits, _noted(*["short note"] * 6))
+    assert "6 NTE segments" in f.message
+    # a coded note is still judged by its code
+    f = one(ClaimNoteLimits, _noted("fine", code="XYZ"))
+    assert "reference code XYZ" in f.message
