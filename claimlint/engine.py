@@ -14,7 +14,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from claimlint.checks.base import Check, Context
@@ -134,12 +134,58 @@ class CheckSet:
         return hit
 
 
-def lint_claim(claim: Claim, ctx: Context, checks: CheckSet) -> list[Finding]:
+#: at most this many findings of one rule on one claim; the rest become one closing finding
+#: "and N more CLxxx findings on this claim" (issue 10: a 5,000-line claim must not produce
+#: hundreds of thousands of findings)
+MAX_FINDINGS_PER_RULE = 100
+
+
+def cap_findings(found: list[Finding], limit: int = MAX_FINDINGS_PER_RULE) -> list[Finding]:
+    """``found`` (the findings of one claim) with at most ``limit`` findings per rule, each
+    rule over the limit closed by one finding of the same rule that counts the findings left
+    out. The closing finding stands where the first one left out was (a real position, the
+    same with ``--jobs``, where batch rules are capped in the parent) and takes the most
+    severe severity among them, so ``--fail-on`` judges the claim the same."""
+    if len(found) <= limit:
+        return found
+    counts: Counter[str] = Counter(f.code for f in found)
+    if max(counts.values()) <= limit:
+        return found
+    kept: list[Finding] = []
+    seen: Counter[str] = Counter()
+    dropped: dict[str, list[Finding]] = {}
+    for f in found:
+        seen[f.code] += 1
+        if seen[f.code] <= limit:
+            kept.append(f)
+        else:
+            dropped.setdefault(f.code, []).append(f)
+    for code, rest in dropped.items():
+        first = rest[0]
+        worst = max((f.severity for f in rest), key=lambda sev: sev.rank)
+        kept.append(
+            Finding(
+                code=code,
+                name=first.name,
+                severity=worst,
+                message=(
+                    f"... and {len(rest):,} more {code} findings on this claim, from here on "
+                    f"(only the first {limit} of {counts[code]:,} are listed)."
+                ),
+                location=replace(first.location),
+            )
+        )
+    return kept
+
+
+def lint_claim(
+    claim: Claim, ctx: Context, checks: CheckSet, limit: int = MAX_FINDINGS_PER_RULE
+) -> list[Finding]:
     """All findings of the selected line, claim and batch checks for one claim.
 
     Order: for each line, its line checks in code order; then claim checks; then batch
     checks. Checks return an empty tuple for a clean item, so a clean claim costs a few
-    lookups per line.
+    lookups per line. At most ``limit`` findings per rule are kept (:func:`cap_findings`).
     """
     ctx.claim = claim
     found: list[Finding] = []
@@ -163,7 +209,7 @@ def lint_claim(claim: Claim, ctx: Context, checks: CheckSet) -> list[Finding]:
             out = check.check(collected, ctx)
             if out:
                 found.extend(out)
-    return found
+    return cap_findings(found, limit)
 
 
 def iter_sources(paths: Iterable[str]) -> Iterator[Source | Finding]:

@@ -411,6 +411,7 @@ def estimate_claims(
 # -- the one estimate per claim inside a check run ------------------------------------------
 
 _CACHE_KEY = "_claim_estimate"
+_INDEX_KEY = "_line_estimate_index"
 
 
 def claim_estimate(ctx: Any, claim: Claim | None = None) -> ClaimEstimate | None:
@@ -444,10 +445,13 @@ def line_estimate(ctx: Any, line: ServiceLine) -> LineEstimate | None:
     est = claim_estimate(ctx, claim)
     if est is None or claim is None:
         return None
-    for candidate, item in zip(claim.lines, est.lines, strict=True):
-        if candidate is line:
-            return item
-    return None
+    # by identity through an index built once per estimate: a scan of the claim's lines per
+    # line was quadratic on a claim of thousands of lines (issue 10)
+    index = ctx.options.get(_INDEX_KEY)
+    if index is None or index[0] is not est:
+        items = {id(c): item for c, item in zip(claim.lines, est.lines, strict=True)}
+        index = ctx.options[_INDEX_KEY] = (est, items)
+    return index[1].get(id(line))
 
 
 # -- output ----------------------------------------------------------------------------------

@@ -352,6 +352,8 @@ def _serial(engine: Engine, slots: list[_Slot], report: Report, ctx: Context) ->
 def _merge(
     engine: Engine, slots: list[_Slot], results: Iterator[PartResult], report: Report, ctx: Context
 ) -> None:
+    from claimlint.engine import cap_findings
+
     summary = report.summary
     batch = engine.checks.batch
     for n, slot in enumerate(slots):
@@ -386,7 +388,8 @@ def _merge(
                         continue
                     for f in kept:
                         report.add(f)
-                    for f in extra:
+                    # batch rules run here, so their per-claim cap is applied here too
+                    for f in cap_findings(extra):
                         engine._add(report, f)
             for meta in res.metas:
                 engine.on_batch_meta(meta, ctx, Report())  # its findings came from the worker

@@ -359,3 +359,35 @@ def test_built_in_batch_rules_collect_in_workers_and_match_one_process(tmp_path,
     dups = [f for f in one if f["code"] == "CL412"]
     assert any(f["location"]["claim_id"] == "DUPLICATE-OF-4" for f in dups)
     assert any(f["code"] == "CL413" for f in one)
+
+
+def test_the_per_claim_cap_of_batch_rules_is_the_same_with_jobs(tmp_path, small_parts):
+    """Batch rules (CL412) run in the parent with --jobs: their findings are capped per claim
+    there, exactly as in one process (issue 10)."""
+    lines = [
+        {"line_number": n, "code": code, "charge": 10, "tooth": str(tooth), "surfaces": "O"}
+        for n, (code, tooth) in enumerate(
+            itertools.product(("D2140", "D2391", "D2150", "D2392", "D2160"), range(1, 33)), 1
+        )
+    ]
+    claims = [
+        {
+            "claim_id": cid,
+            "payer_id": "SYNPAYER1",
+            "date_of_service": "2025-06-02",
+            "total_charge": 10 * len(lines),
+            "patient": {"member_id": "SYN0001"},
+            "lines": lines,
+        }
+        for cid in ("FIRST", "AGAIN")
+    ]
+    batch = tmp_path / "again.jsonl"
+    batch.write_bytes(b"\n".join(orjson.dumps(c) for c in claims) + b"\n")
+
+    def lint(jobs: int):
+        config = Config(jobs=jobs, today=dt.date(2026, 1, 15), select=["CL412"])
+        return [f.to_dict() for f in Engine(config).lint_paths([str(batch)]).findings]
+
+    one = lint(1)
+    assert lint(2) == one
+    assert len(one) == 101 and one[-1]["message"].startswith("... and 60 more CL412 findings")

@@ -416,3 +416,202 @@ def test_cl115_only_judges_codes_in_ranges_the_table_covers() -> None:
 
     assert fires("D2155") and fires("D2530") is False and fires("D2795") is False
     assert not fires("D3320") and not fires("D2150") and not fires("D9999")
+
+
+# -- issue 10: pairwise rules report per group; findings per rule per claim are capped -------
+
+
+def _one_tooth_claim(n: int, **kw: Any) -> Claim:
+    """``n`` restorations on tooth 19, one date: every surface repeats on many lines."""
+    surfaces = ("O", "MO", "DO", "MOD", "B", "OL")
+    lines = [
+        line(i + 1, "D2392" if i % 2 else "D2150", "19", surfaces[i % len(surfaces)])
+        for i in range(n)
+    ]
+    return claim(*lines, **kw)
+
+
+def test_cl401_two_lines_keep_their_pair_message() -> None:
+    f = one(
+        same_tooth.SurfaceBilledTwice,
+        claim(line(1, "D2150", "19", "O"), line(2, "D2150", "19", "MO")),
+    )
+    assert f.message.startswith(
+        "Surface O on tooth 19 is billed on line 1 (D2150) and again on line 2 (D2150) for "
+        "the same date"
+    )
+
+
+def test_cl401_one_finding_names_every_line_of_a_surface() -> None:
+    c = claim(
+        line(1, "D2150", "19", "MO"),
+        line(2, "D2391", "19", "O"),
+        line(3, "D2140", "19", "B"),
+        line(4, "D2140", "19", "L"),
+        line(5, "D2391", "19", "O"),
+    )
+    f = one(same_tooth.SurfaceBilledTwice, c)
+    assert "Surface O on tooth 19 is billed on lines 1, 2 and 5 (D2150, D2391)" in f.message
+    assert f.location.line == 2  # the first line that repeats it, as for a pair
+
+
+def test_cl401_surfaces_on_the_same_lines_are_one_finding() -> None:
+    c = claim(*(line(i, "D2150", "19", "MO") for i in (1, 2, 3)))
+    f = one(same_tooth.SurfaceBilledTwice, c)
+    assert f.message.startswith("Surfaces MO on tooth 19 are billed on lines 1, 2 and 3")
+
+
+def test_cl401_long_line_lists_are_capped_in_the_message() -> None:
+    c = claim(*(line(i, "D2140", "19", "O") for i in range(1, 5001)))
+    f = one(same_tooth.SurfaceBilledTwice, c)
+    assert "lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 4,990 more (D2140)" in f.message
+    assert len(f.message) < 400
+
+
+def test_cl402_touching_restorations_are_one_finding_naming_the_lines() -> None:
+    c = claim(
+        line(1, "D2150", "19", "MO"),
+        line(2, "D2150", "19", "MO"),
+        line(3, "D2150", "19", "DO"),
+        line(4, "D2140", "3", "O"),
+    )
+    f = one(same_tooth.ContiguousRestorations, c)
+    assert f.message.startswith(
+        "Restorations MO (line 1), MO (line 2) and DO (line 3) on tooth 19 touch"
+    )
+    assert "one 3-surface restoration (MOD, D2160)" in f.message and f.location.line == 2
+    # two restorations that do not touch each other but both touch a third are merged too
+    c = claim(line(1, "D2140", "19", "M"), line(2, "D2140", "19", "D"), line(3, "D2140", "19", "O"))
+    f = one(same_tooth.ContiguousRestorations, c)
+    assert "(line 1), D (line 2) and O (line 3)" in f.message and "(MOD, D2160)" in f.message
+    # apart: two parts, two findings
+    c = claim(
+        line(1, "D2140", "19", "M"),
+        line(2, "D2140", "19", "B"),
+        line(3, "D2140", "3", "D"),
+        line(4, "D2140", "3", "L"),
+    )
+    assert len(run(same_tooth.ContiguousRestorations, c)) == 2
+
+
+def test_cl402_many_lines_one_finding_with_a_capped_list() -> None:
+    f = one(same_tooth.ContiguousRestorations, _one_tooth_claim(5000))
+    assert "MOD (line 10) and 4,990 more on tooth 19 touch" in f.message
+    assert "5-surface restoration (MODBL)" in f.message
+
+
+def test_cl305_repeated_pins_are_one_finding() -> None:
+    c = claim(line(1, "D2160", "3", "MOD"), *(line(i, "D2951", "3") for i in range(2, 6)))
+    f = one(same_tooth.PinRetention, c)
+    assert "(lines 2, 3, 4, 5)" in f.message and f.location.line == 3
+
+
+def _member(c: Claim) -> Claim:
+    from claimlint.model import Person
+
+    return c.model_copy(update={"patient": Person(member_id="SYN0001")})
+
+
+def test_cl412_repeats_on_one_claim_are_one_finding() -> None:
+    from claimlint.checks.frequency import DuplicateProcedure
+
+    def dup_findings(c: Claim) -> list[Finding]:
+        check, ctx = DuplicateProcedure(), Context(file="t.json", today=TODAY)
+        return list(check.check(check.collect(c, ctx), ctx))
+
+    two = dup_findings(_member(claim(line(1, "D2140", "19", "O"), line(2, "D2140", "19", "O"))))
+    assert len(two) == 1 and "billed twice in this batch (also this claim line 1)" in (
+        two[0].message
+    )
+    many = dup_findings(
+        _member(claim(*(line(i, "D2140", "19", "O") for i in range(1, 5001)), line(5001, "D0120")))
+    )
+    assert len(many) == 1
+    assert "billed 5,000 times in this batch (first on this claim line 1, again on lines 2, 3" in (
+        many[0].message
+    )
+    assert "and 4,989 more)" in many[0].message and many[0].location.line == 2
+
+
+def test_cap_keeps_the_first_findings_of_a_rule_and_closes_with_a_count() -> None:
+    from claimlint.engine import cap_findings
+
+    c = claim(line(1, "D2140", "19", "O"))
+    ln = c.lines[0]
+    ctx = Context(file="t.json", claim=c, today=TODAY)
+
+    class Many(Check):
+        code, name, summary, severity = "CL999", "many", "many", Severity.WARNING
+
+    found = [Many().on_line(ctx, ln, f"finding {i}") for i in range(250)]
+    found[180].severity = Severity.ERROR
+    found.append(same_tooth.PinRetention().on_line(ctx, ln, "another rule"))
+    capped = cap_findings(found, 100)
+    assert [f.message for f in capped[:100]] == [f"finding {i}" for i in range(100)]
+    assert capped[100].message == "another rule"
+    closing = capped[101]
+    assert len(capped) == 102 and closing.code == "CL999"
+    assert closing.message.startswith("... and 150 more CL999 findings on this claim")
+    assert closing.severity is Severity.ERROR  # the worst of those left out
+    assert closing.location == found[100].location  # where the first one left out was
+    assert cap_findings(found[:100], 100) == found[:100]
+
+
+def test_a_5000_line_claim_gives_a_bounded_number_of_findings() -> None:
+    from collections import Counter
+
+    from claimlint.config import Config
+    from claimlint.engine import MAX_FINDINGS_PER_RULE, Engine, lint_claim
+
+    engine = Engine(Config(today=TODAY))
+    c = _member(_one_tooth_claim(5000))
+    found = lint_claim(c, engine.new_context("big.json"), engine.checks)
+    per_rule = Counter(f.code for f in found)
+    assert max(per_rule.values()) <= MAX_FINDINGS_PER_RULE + 1
+    assert len(found) <= len(per_rule) * (MAX_FINDINGS_PER_RULE + 1) < 2000
+    # the pairwise rules give one finding per group: a surface, a touching part, a key
+    assert per_rule["CL401"] == 5 and per_rule["CL402"] == 1 and per_rule["CL412"] == 6
+    # rules with a finding per line are capped, with a closing count
+    assert per_rule["CL301"] == MAX_FINDINGS_PER_RULE + 1
+    closing = [f for f in found if f.message.startswith("... and ")]
+    assert any("more CL301 findings on this claim" in f.message for f in closing)
+
+
+# -- CL113: judge what the 837D carries -------------------------------------------------------
+
+
+def _noted(*texts: str, x12: bool = False, code: str | None = None) -> Claim:
+    from claimlint.model import Note
+
+    if x12:
+        ref = SourceRef(file="t.837", field="NTE02", segment_index=30, segment_id="NTE")
+        notes = tuple(Note(text=t, code=code or "ADD", ref=ref) for t in texts)
+        where = ref.at("CLM01", segment_id="CLM")
+        return Claim(claim_id="T1", lines=(line(1, "D1110"),), notes=notes, ref=where)
+    return claim(line(1, "D1110"), notes=tuple(Note(text=t, code=code) for t in texts))
+
+
+def test_cl113_837d_notes_are_judged_per_nte_segment() -> None:
+    from claimlint.checks.claim_billing import ClaimNoteLimits
+
+    f = one(ClaimNoteLimits, _noted("X" * 81, x12=True))
+    assert "81 characters" in f.message and "NTE02" in f.message
+    assert run(ClaimNoteLimits, _noted("X" * 80, "Y" * 80, x12=True)) == []
+    assert "only 5 are" in one(ClaimNoteLimits, _noted(*["ok"] * 6, x12=True)).message
+
+
+def test_cl113_json_notes_are_judged_by_what_an_837d_can_carry() -> None:
+    from claimlint.checks.claim_billing import ClaimNoteLimits
+
+    # one long narrative is split over NTE segments: 150 characters fit in two of five
+    assert run(ClaimNoteLimits, _noted("X" * 150)) == []
+    assert run(ClaimNoteLimits, _noted("X" * 400)) == []
+    assert run(ClaimNoteLimits, _noted("X" * 200, "Y" * 120)) == []  # 3 + 2 segments
+    f = one(ClaimNoteLimits, _noted("X" * 401))
+    assert "401 characters" in f.message and "6 NTE segments" in f.message
+    assert "at most 5" in f.message and "truncated" not in f.message
+    f = one(ClaimNoteLimits, _noted(*["short note"] * 6))
+    assert "6 NTE segments" in f.message
+    # a coded note is still judged by its code
+    f = one(ClaimNoteLimits, _noted("fine", code="XYZ"))
+    assert "reference code XYZ" in f.message

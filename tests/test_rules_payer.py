@@ -269,3 +269,80 @@ def test_cli_check_profile_and_history_options_override_the_config(tmp_path):
     assert "CL601" in {f["code"] for f in json.loads(one.output)["findings"]}
     missing = run("--profile", PROFILES, "--history", str(tmp_path / "none.sqlite"))
     assert missing.exit_code == 2 and "none.sqlite" in missing.output
+
+
+def test_cl407_is_silent_before_coverage_starts_where_cl411_is_the_finding(tmp_path):
+    # Sample Union: coverage from 2025-03-01, 12-month major waiting period (to 2026-03-01)
+    before = [_claim("C1", [("D2750", "19", "")], payer="SYNPAYER2", plan=None, dos="2025-01-10")]
+    found = _lint(tmp_path, before)
+    assert codes(found, "CL411") and not codes(found, "CL407")
+    inside = [_claim("C2", [("D2750", "19", "")], payer="SYNPAYER2", plan=None, dos="2025-06-05")]
+    found = _lint(tmp_path, inside)
+    assert codes(found, "CL407") and not codes(found, "CL411")
+
+
+def test_cl602_is_an_estimate_without_an_amount_charged_to_the_patient(tmp_path):
+    # Example Mutual Gold is in network and pays D2392 on 30 as D2150; the claim says nothing
+    # of what the patient is charged, so the limit is information, not a warning
+    found = codes(
+        _lint(tmp_path, [_claim("C1", [("D2392", "30", "MO")], dos="2025-01-10")]), "CL602"
+    )
+    assert len(found) == 1
+    assert found[0].severity.value == "info"
+    assert found[0].message.startswith("Estimate: ")
+    assert "at most" in found[0].message and "write off" in found[0].message
+
+
+def _note_findings(tmp_path, code, tooth, surfaces, note):
+    claim = _claim("N1", [(code, tooth, surfaces)], payer="SYNPAYER9")
+    claim["lines"][0]["note"] = note
+    return [f.code for f in _lint(tmp_path, [claim], profiles=()) if f.code.startswith("CL50")]
+
+
+def test_negated_dentin_is_not_dentin(tmp_path):
+    note = read_note("#19 O composite, caries limited to enamel only, no dentin involvement")
+    assert note.sealant and not note.dentin
+    for text in (
+        "#19 O resin, enamel only - without dentin involvement",
+        "#19 O resin; dentin involvement ruled out",
+        "#19 O resin, negative for dentin caries",
+    ):
+        assert not read_note(text).dentin, text
+    # a negation in another clause does not reach the term
+    assert read_note("#19 O composite, no pain; caries into dentin").dentin
+    # CL505: an enamel-only D2391 note that denies dentin does not support the code
+    found = _note_findings(
+        tmp_path, "D2391", "19", "O", "#19 O composite, enamel only, no dentin involvement, caries"
+    )
+    assert "CL505" in found
+
+
+def test_negated_reason_and_material_are_not_stated():
+    assert not read_note("#19 MO composite, no caries, no fracture").has_reason
+    assert read_note("#19 MO composite, no pain, recurrent caries").has_reason
+    assert read_note("non-carious cervical lesion #8 F").has_reason  # a lesion all the same
+    assert read_note("#30 MO composite placed, no amalgam").materials == {"composite"}
+
+
+def test_material_shorthand_is_a_material(tmp_path):
+    cases = {
+        "#19 MO comp, recurrent caries": "composite",
+        "#19 MO RBC, caries into dentin": "composite",
+        "#8 F RMGI, abrasion": "composite",
+        "#8 F GIC, caries": "composite",
+        "#30 MO amal, fractured cusp": "amalgam",
+        "#30 MO alloy, recurrent decay": "amalgam",
+        "#14 PFM crown, fractured": "porcelain-fused-to-metal",
+        "#3 zirc crown, fractured cusp": "ceramic",
+        "#18 FGC, recurrent decay under old crown": "metal",
+    }
+    for text, material in cases.items():
+        assert read_note(text).materials == {material}, text
+    # "noble alloy" is a crown metal, not amalgam
+    assert read_note("#18 porcelain fused to noble alloy crown").materials == {
+        "porcelain-fused-to-metal"
+    }
+    # CL503 no longer asks for the material of "comp"; CL504 sees "amal" contradict a composite
+    assert _note_findings(tmp_path, "D2392", "19", "MO", "#19 MO comp, recurrent caries") == []
+    found = _note_findings(tmp_path, "D2392", "19", "MO", "#19 MO amal, recurrent caries")
+    assert found == ["CL504"]

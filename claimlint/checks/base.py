@@ -233,6 +233,22 @@ def parse_doc(doc: str) -> dict[str, str]:
     return out
 
 
+#: a finding about a group of lines names at most this many of them, then "and N more"
+LISTED_LINES = 10
+
+
+def line_list(numbers: Iterable[int], limit: int = LISTED_LINES) -> str:
+    """``line 4``, ``lines 1, 2 and 5``; past ``limit`` lines ``lines 1, 2, … 10 and 4,990
+    more`` (issue 10: one finding for a group of lines, its message kept short)."""
+    numbers = list(dict.fromkeys(numbers))
+    if len(numbers) == 1:
+        return f"line {numbers[0]}"
+    if len(numbers) > limit:
+        shown = ", ".join(str(n) for n in numbers[:limit])
+        return f"lines {shown} and {len(numbers) - limit:,} more"
+    return f"lines {', '.join(str(n) for n in numbers[:-1])} and {numbers[-1]}"
+
+
 def iter_line_teeth(line: ServiceLine) -> Iterator[tuple[int, Any]]:
     """(index, ToothEntry) pairs of a line."""
     return iter(enumerate(line.teeth))

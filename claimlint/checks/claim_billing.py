@@ -361,26 +361,39 @@ class CdtProcedureCode(Check):
 class ClaimNoteLimits(Check):
     """
     What it checks:
-        Claim notes (NTE) use reference code ADD, each note is at most 80 characters, and
-        there are at most five of them (400 characters in all).
+        Claim notes fit what an 837D claim can carry. The 2300 claim note (NTE) repeats up to
+        five times and each NTE02 holds at most 80 characters (NTE_MAX_CHARS, NTE_MAX_COUNT;
+        DOMAIN §4.3; the 005010X224A2 loop definition gives repeat 5, AN 1-80). So:
+
+        * 837D input: each NTE segment is judged as sent - NTE01 is ``ADD``, NTE02 at most 80
+          characters (longer text is cut by the receiver), at most five NTE segments.
+        * JSON, CSV and XML input: a note is narrative text that the 837D is built from, split
+          over NTE segments of 80 characters (each note starting a new segment). Only notes
+          that need more than five segments (at most 400 characters in all) are reported:
+          the rest cannot be sent. A note over 80 characters is not itself a problem.
+
+        The 837D service line (2400) has no note segment, so the lines' chart notes are not
+        judged here (they are clinical records, CL503-CL505). Payers that keep less than the
+        837D carries have no setting in the payer profile yet.
 
     Why it matters:
-        Longer notes are cut off by the receiver, so the narrative a reviewer needs (why a
+        Text that does not fit is cut off or dropped, so the narrative a reviewer needs (why a
         replacement, which surfaces) is lost and the line is denied for documentation.
 
     Bad example:
-        A 120-character narrative in one ``NTE*ADD*…~``.
+        A 120-character narrative in one ``NTE*ADD*…~``; in JSON, notes of 450 characters.
 
     Good example:
-        ``NTE*ADD*REPLACING FRACTURED AMALGAM PLACED 2016~``
+        ``NTE*ADD*REPLACING FRACTURED AMALGAM PLACED 2016~``; in JSON, a 150-character note
+        (sent as two NTE segments).
 
     References:
-        DOMAIN.md §4.3, §8 (CL113).
+        DOMAIN.md §4.3, §8 (CL113), §9 item 5.
     """
 
     code = "CL113"
     name = "claim-note-limits"
-    summary = "Claim note too long or too many notes"
+    summary = "Claim notes longer than or more than the 837D carries"
     severity = Severity.WARNING
     scope = Scope.CLAIM
 
@@ -390,12 +403,14 @@ class ClaimNoteLimits(Check):
         return self._findings(claim, ctx)
 
     def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        x12 = claim.ref.segment_index is not None
         for i, note in enumerate(claim.notes, 1):
-            if len(note.text) > NOTE_MAX_CHARS:
+            if x12 and len(note.text) > NOTE_MAX_CHARS:
                 yield self.on_claim(
                     claim,
-                    f"Claim note {i} has {len(note.text)} characters; notes over "
-                    f"{NOTE_MAX_CHARS} characters are truncated. Split it or shorten it.",
+                    f"Claim note {i} (NTE02) has {len(note.text)} characters; an NTE segment "
+                    f"carries at most {NOTE_MAX_CHARS} and the receiver cuts the rest. Split it "
+                    "over several NTE segments or shorten it.",
                     field="notes",
                     ref=note.ref,
                 )
@@ -407,7 +422,7 @@ class ClaimNoteLimits(Check):
                     field="notes",
                     ref=note.ref,
                 )
-            if i == NOTE_MAX_COUNT + 1:
+            if x12 and i == NOTE_MAX_COUNT + 1:
                 yield self.on_claim(
                     claim,
                     f"The claim has {len(claim.notes)} notes; only {NOTE_MAX_COUNT} are "
@@ -415,6 +430,29 @@ class ClaimNoteLimits(Check):
                     field="notes",
                     ref=note.ref,
                 )
+        if not x12:
+            yield from self._as_segments(claim)
+
+    def _as_segments(self, claim: Claim) -> Iterator[Finding]:
+        """Notes of other formats: do they fit in the 837D's NTE segments?"""
+        needed, total, first_over = 0, 0, None
+        for note in claim.notes:
+            total += len(note.text)
+            needed += max(1, -(-len(note.text) // NOTE_MAX_CHARS))
+            if needed > NOTE_MAX_COUNT and first_over is None:
+                first_over = note
+        if first_over is None:
+            return
+        count = len(claim.notes)
+        yield self.on_claim(
+            claim,
+            f"Claim notes total {total} characters in {count} note{'s' if count > 1 else ''}, "
+            f"which need {needed} NTE segments of {NOTE_MAX_CHARS} characters; an 837D claim "
+            f"carries at most {NOTE_MAX_COUNT} ({NOTE_MAX_COUNT * NOTE_MAX_CHARS} characters), "
+            "so the rest is dropped. Shorten the narrative or send it as an attachment (PWK).",
+            field="notes",
+            ref=first_over.ref,
+        )
 
 
 class AttachmentControlNumber(Check):

@@ -15,7 +15,7 @@ from claimlint import profiles as prof
 from claimlint.checks.base import Check, Context
 from claimlint.checks.frequency import hits_for
 from claimlint.dental import benefits
-from claimlint.dental.notes import REASON_WORDS, normalise, read_note
+from claimlint.dental.notes import REASON_WORDS, normalise, read_note, states
 from claimlint.findings import Finding, Scope, Severity
 from claimlint.model import Claim, ServiceLine
 from claimlint.profiles import add_months
@@ -39,7 +39,7 @@ def has_narrative(claim: Claim, tooth: str | None) -> bool:
     for note in claim.notes:
         if tooth and re.search(rf"(?:#|tooth\s*#?)\s*{re.escape(tooth)}\b", note.text, re.I):
             return True
-        if re.search(REASON_WORDS, note.text, re.IGNORECASE):
+        if states(REASON_WORDS, note.text):  # "no decay" states no reason
             return True
     return False
 

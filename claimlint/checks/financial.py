@@ -73,6 +73,12 @@ class InNetworkBalanceBilling(ProfileCheck):
         not allow balance billing: the patient may be asked for at most the allowed amount
         of the billed code minus the plan's payment; the rest of the fee is a write-off.
 
+        It is information (an estimate), not a warning: a claim carries the office's fee but
+        no amount charged to or collected from the patient (the canonical model has none; the
+        837D's patient amount paid, AMT*F5, is not read), so the rule cannot know that the
+        office bills the patient its full fee - it tells what the contract allows. Raise it
+        with ``severity = { CL602 = "warning" }`` where the office bills the full fee.
+
     Why it matters:
         Billing the patient the office fee minus the plan payment on a downgraded service
         breaks the network contract (and in some states the law); refunds and complaints
@@ -80,7 +86,7 @@ class InNetworkBalanceBilling(ProfileCheck):
 
     Bad example:
         In-network, D2392 fee $250, allowed $180, paid as D2150: billing the patient
-        $250 - $56 = $194.
+        $250 - $56 = $194 (the finding says $124 at most).
 
     Good example:
         Billing the patient $180 - $56 = $124 and writing off $70.
@@ -91,8 +97,8 @@ class InNetworkBalanceBilling(ProfileCheck):
 
     code = "CL602"
     name = "in-network-balance-limit"
-    summary = "In-network patient balance exceeds the allowance"
-    severity = Severity.WARNING
+    summary = "Downgraded in-network line: patient balance limited to the allowance"
+    severity = Severity.INFO
     scope = Scope.CLAIM
     tags = ("money",)
 
@@ -114,11 +120,11 @@ class InNetworkBalanceBilling(ProfileCheck):
             yield self.on_line(
                 ctx,
                 line,
-                f"{item.code} on tooth {item.tooth} is paid as {item.paid_as}, but "
+                f"Estimate: {item.code} on tooth {item.tooth} is paid as {item.paid_as}, but "
                 f"{profile.label} is in network: bill the patient at most "
                 f"{fmt(item.patient_owes)} (allowed {fmt(item.allowed)} - plan "
-                f"{fmt(item.plan_pays)}), not {fmt(item.office_fee - item.plan_pays)}; write "
-                f"off {fmt(item.write_off)}.",
+                f"{fmt(item.plan_pays)}), not the {fmt(item.office_fee - item.plan_pays)} the "
+                f"office fee leaves; write off {fmt(item.write_off)}.",
                 field="charge",
             )
 

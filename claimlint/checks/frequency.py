@@ -12,7 +12,7 @@ from typing import Any
 
 from claimlint import history as hist
 from claimlint import profiles as prof
-from claimlint.checks.base import Check, Context, ProfileCheck
+from claimlint.checks.base import Check, Context, ProfileCheck, line_list
 from claimlint.dental import benefits
 from claimlint.dental.teeth import TEETH
 from claimlint.estimate import prior_from_line
@@ -282,32 +282,56 @@ class DuplicateProcedure(Check):
         return None
 
     def check(self, collected: tuple[str, list[tuple]], ctx: Context) -> Iterable[Finding]:
-        # a plain function, not a generator: every claim is recorded, few have a duplicate
+        # a plain function, not a generator: every claim is recorded, few have a duplicate.
+        # Repeats of one key on this claim are one finding naming their lines (a claim of
+        # 5,000 identical lines gives one finding, not 4,999; issue 10).
         claim_id, entries = collected
         seen = ctx.state(self, FirstSeen)
         found: list[Finding] = []
-        for key, line_number, position, tooth, surfaces, in_history in entries:
+        repeats: dict[tuple, tuple[tuple, list[tuple]]] = {}
+        for entry in entries:
+            key, line_number = entry[0], entry[1]
             first = seen.first(key, (ctx.file, claim_id, line_number))
             if first is not None:
-                first_file, first_claim, first_line = first
-                if first_file != ctx.file:
-                    also = f"claim {first_claim} line {first_line} in {first_file}"
-                elif first_claim != claim_id:
-                    also = f"claim {first_claim} line {first_line}"
-                else:
-                    also = f"this claim line {first_line}"
-                where = SourceRef(**dict(zip(SourceRef.model_fields, position, strict=True)))
-                found.append(
-                    self.make(
-                        f"{_where(key[1], tooth, surfaces)} on {key[4]} is billed twice in this "
-                        f"batch (also {also}); remove the duplicate line or claim.",
-                        ref=where,
-                        claim_id=claim_id,
-                        line=line_number,
-                        field=where.field or "code",
-                    )
-                )
+                if key in repeats:
+                    repeats[key][1].append(entry)
+                    continue
+                repeats[key] = (first, [entry])
+                found.append(key)  # placeholder: the group's finding goes here
                 continue
-            if in_history is not None:
-                found.append(in_history)
-        return found
+            if entry[5] is not None:
+                found.append(entry[5])
+        if not repeats:
+            return found
+        return [
+            self._billed_twice(ctx, claim_id, *repeats[item]) if type(item) is tuple else item
+            for item in found
+        ]
+
+    def _billed_twice(
+        self, ctx: Context, claim_id: str, first: tuple, group: list[tuple]
+    ) -> Finding:
+        first_file, first_claim, first_line = first
+        if first_file != ctx.file:
+            also = f"claim {first_claim} line {first_line} in {first_file}"
+        elif first_claim != claim_id:
+            also = f"claim {first_claim} line {first_line}"
+        else:
+            also = f"this claim line {first_line}"
+        key, line_number, position, tooth, surfaces, _ = group[0]
+        where = SourceRef(**dict(zip(SourceRef.model_fields, position, strict=True)))
+        if len(group) == 1:
+            text = f"is billed twice in this batch (also {also})"
+        else:
+            text = (
+                f"is billed {len(group) + 1:,} times in this batch (first on {also}, again on "
+                f"{line_list(entry[1] for entry in group)})"
+            )
+        return self.make(
+            f"{_where(key[1], tooth, surfaces)} on {key[4]} {text}; remove the duplicate line "
+            "or claim.",
+            ref=where,
+            claim_id=claim_id,
+            line=line_number,
+            field=where.field or "code",
+        )

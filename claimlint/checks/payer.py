@@ -127,7 +127,8 @@ class WaitingPeriod(ProfileCheck):
     What it checks:
         Whether the date of service falls inside the profile's waiting period for the code's
         service class (months counted from the coverage start; e.g. 6 months for basic, 12 for
-        major services on a new plan).
+        major services on a new plan). A date outside the coverage period (before it starts,
+        or after it ends) is not in a waiting period: CL411 reports it, and this rule is silent.
 
     Why it matters:
         Services inside a waiting period are denied; the patient owes the full fee unless prior
@@ -157,8 +158,8 @@ class WaitingPeriod(ProfileCheck):
             return
         day = claim.service_date(line)
         waiting = waiting_period_end(profile, line.code)
-        if day is None or waiting is None or day >= waiting[2]:
-            return
+        if day is None or waiting is None or day >= waiting[2] or not profile.covers(day):
+            return  # a date outside the coverage period is CL411's finding, not a wait
         cls, months, first = waiting
         yield self.on_line(
             ctx,

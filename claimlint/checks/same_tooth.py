@@ -5,9 +5,8 @@ restorations."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from itertools import combinations
 
-from claimlint.checks.base import Check, Context
+from claimlint.checks.base import LISTED_LINES, Check, Context, line_list
 from claimlint.dental import surfaces as sf
 from claimlint.dental.cdt import INCLUDED_IN, codes_in_family, suggest_code
 from claimlint.dental.lines import ToothLine, by_tooth_and_date, entry_ref
@@ -37,9 +36,11 @@ def _tooth_repeats(claim: Claim) -> bool:
     return False
 
 
-def _lines(tls: list[ToothLine]) -> str:
+def _lines(tls: list[ToothLine], limit: int = LISTED_LINES) -> str:
+    """``1, 2, 5``; past ``limit`` lines ``1, 2, … 10 and 4,990 more``."""
     numbers = sorted({tl.line.line_number for tl in tls})
-    return ", ".join(str(n) for n in numbers)
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    return shown if len(numbers) <= limit else f"{shown} and {len(numbers) - limit:,} more"
 
 
 class PinRetention(Check):
@@ -121,7 +122,10 @@ class PinRetention(Check):
                         f"per pin; quantity {line.quantity} will be denied — bill quantity 1.",
                         field="quantity",
                     )
-            for tl in pins[1:]:
+            if len(pins) > 1:
+                # one finding for the group, on the first repeat (not one per repeat, each
+                # listing every line: quadratic on a claim with thousands of pins)
+                tl = pins[1]
                 yield self.on_line(
                     ctx,
                     tl.line,
@@ -201,6 +205,8 @@ class SurfaceBilledTwice(Check):
     What it checks:
         On one claim, no surface of a tooth is billed on two lines for the same date of
         service (e.g. D2392 MO and D2391 O on tooth 30: the occlusal surface appears twice).
+        One finding per repeated surface (surfaces repeated on the same lines together), on
+        the first line that repeats it, naming every line that bills it.
 
     Why it matters:
         Carriers pay a surface once per tooth per date; the second line is denied as a
@@ -231,29 +237,49 @@ class SurfaceBilledTwice(Check):
         return self._findings(claim, ctx)
 
     def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        # per (tooth, date): each valid surface -> the lines that bill it (first entry of each
+        # line), then surfaces billed on the same set of lines are one finding. Linear in the
+        # lines: no pair is ever enumerated (issue 10).
         for (tooth, _date), group in _groups(claim, ctx).items():
             if len(group) < 2:
                 continue
-            for a, b in combinations(_surface_lines(group), 2):
-                if a.line is b.line:
+            by_surface: dict[str, dict[int, ToothLine]] = {}
+            for tl in _surface_lines(group):
+                for s in tl.entry.surfaces:
+                    if s in sf.VALID:
+                        by_surface.setdefault(s, {}).setdefault(id(tl.line), tl)
+            by_lines: dict[tuple[int, ...], tuple[list[ToothLine], list[str]]] = {}
+            for s, where in by_surface.items():
+                if len(where) < 2:
                     continue
-                common = sf.normalise(
-                    s for s in set(a.entry.surfaces) & set(b.entry.surfaces) if s in sf.VALID
-                )
-                if not common:
-                    continue
-                label = f"Surface {common}" if len(common) == 1 else f"Surfaces {common}"
-                verb = "is" if len(common) == 1 else "are"
-                yield self.on_line(
-                    ctx,
-                    b.line,
-                    f"{label} on tooth {tooth} {verb} billed on line {a.line.line_number} "
-                    f"({a.line.code}) and again on line {b.line.line_number} ({b.line.code}) "
-                    "for the same date; the payer pays a surface once per tooth — combine "
-                    "them into one restoration line or correct the surfaces.",
-                    field="surfaces",
-                    ref=entry_ref(b.entry, "surfaces"),
-                )
+                tls = list(where.values())
+                key = tuple(id(tl.line) for tl in tls)
+                by_lines.setdefault(key, (tls, []))[1].append(s)
+            for tls, letters in by_lines.values():
+                yield self._finding(ctx, tooth, tls, sf.normalise(letters))
+
+    def _finding(self, ctx: Context, tooth: str, tls: list[ToothLine], common: str) -> Finding:
+        label = f"Surface {common}" if len(common) == 1 else f"Surfaces {common}"
+        verb = "is" if len(common) == 1 else "are"
+        a, b = tls[0], tls[1]
+        if len(tls) == 2:
+            where = (
+                f"on line {a.line.line_number} ({a.line.code}) and again on line "
+                f"{b.line.line_number} ({b.line.code})"
+            )
+        else:
+            codes = list(dict.fromkeys(tl.line.code for tl in tls))
+            listed = ", ".join(codes[:5]) + (", …" if len(codes) > 5 else "")
+            where = f"on {line_list(tl.line.line_number for tl in tls)} ({listed})"
+        return self.on_line(
+            ctx,
+            b.line,  # the first line that repeats the surface
+            f"{label} on tooth {tooth} {verb} billed {where} for the same date; the payer "
+            "pays a surface once per tooth — combine them into one restoration line or "
+            "correct the surfaces.",
+            field="surfaces",
+            ref=entry_ref(b.entry, "surfaces"),
+        )
 
 
 class ContiguousRestorations(Check):
@@ -263,7 +289,9 @@ class ContiguousRestorations(Check):
         date whose surfaces touch — they share a surface, or a surface of one meets a surface
         of the other (MO + DO, MO + OL, DO + B) — are reported with the single restoration
         and code the payer will pay instead. Surfaces that do not touch (M + D, B + L) are
-        separate restorations and pass. Anterior teeth are not combined.
+        separate restorations and pass. Anterior teeth are not combined. Restorations that
+        touch one another, directly or through a third, are one finding naming all of them
+        and the one restoration they make together.
 
     Why it matters:
         Payers such as Regence process touching restorations on one back tooth as one
@@ -294,40 +322,87 @@ class ContiguousRestorations(Check):
         return self._findings(claim, ctx)
 
     def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
+        # Touching restorations are what the payer merges, so lines are grouped into the
+        # connected parts of the "touches" relation, one finding each. Linear in the lines:
+        # touching is decided between distinct surface sets (at most 2^7 of them), never
+        # between pairs of lines (issue 10).
         for (tooth, _date), group in _groups(claim, ctx).items():
             if len(group) < 2:
                 continue
             info = TEETH.get(tooth)
             if info is None or info.region != "posterior":
                 continue
-            direct = [
-                tl
-                for tl in _surface_lines(group)
-                if tl.code is not None and tl.code.kind == "direct"
-            ]
-            for a, b in combinations(direct, 2):
-                if a.line is b.line or not sf.contiguous(a.entry.surfaces, b.entry.surfaces):
-                    continue
-                first = sf.normalise(s for s in a.entry.surfaces if s in sf.VALID)
-                second = sf.normalise(s for s in b.entry.surfaces if s in sf.VALID)
-                merged = sf.union(first, second)
-                if merged in (first, second):
-                    continue  # one line repeats surfaces of the other: CL401's duplicate
-
-                code = None
-                if a.code is not None and b.code is not None and a.code.series == b.code.series:
-                    code = suggest_code(a.code.family, len(merged), info.region)
-                as_code = f", {code}" if code else ""
-                yield self.on_line(
-                    ctx,
-                    b.line,
-                    f"Restorations {''.join(a.entry.surfaces)} (line "
-                    f"{a.line.line_number}) and {''.join(b.entry.surfaces)} (line "
-                    f"{b.line.line_number}) on tooth {tooth} touch; the payer will likely "
-                    f"process them as one {len(merged)}-surface restoration ({merged}{as_code})."
-                    " Bill one line if it was one restoration, or document why they are "
-                    "separate.",
-                    field="surfaces",
-                    ref=entry_ref(b.entry, "surfaces"),
-                    evidence={"union": merged, "code": code} if code else {"union": merged},
+            by_set: dict[str, list[ToothLine]] = {}
+            for tl in _surface_lines(group):
+                if tl.code is not None and tl.code.kind == "direct":
+                    valid = sf.normalise(s for s in tl.entry.surfaces if s in sf.VALID)
+                    if valid:
+                        by_set.setdefault(valid, []).append(tl)
+            for part in _touching_parts(list(by_set)):
+                tls = sorted(
+                    (tl for key in part for tl in by_set[key]), key=lambda t: t.line.line_number
                 )
+                tls = list({id(tl.line): tl for tl in tls}.values())  # one entry per line
+                if len(tls) < 2:
+                    continue
+                merged = sf.union(*part)
+                if merged in part:
+                    continue  # every line repeats surfaces of one of them: CL401's duplicate
+                yield self._finding(ctx, tooth, info.region, tls, merged)
+
+    def _finding(
+        self, ctx: Context, tooth: str, region: str, tls: list[ToothLine], merged: str
+    ) -> Finding:
+        code = None
+        series = {tl.code.series for tl in tls if tl.code is not None}
+        if len(series) == 1 and tls[0].code is not None:
+            code = suggest_code(tls[0].code.family, len(merged), region)
+        as_code = f", {code}" if code else ""
+        a, b = tls[0], tls[1]
+        if len(tls) == 2:
+            which = (
+                f"{''.join(a.entry.surfaces)} (line {a.line.line_number}) and "
+                f"{''.join(b.entry.surfaces)} (line {b.line.line_number})"
+            )
+        else:
+            shown = [
+                f"{''.join(tl.entry.surfaces)} (line {tl.line.line_number})"
+                for tl in tls[:LISTED_LINES]
+            ]
+            more = len(tls) - len(shown)
+            which = (
+                ", ".join(shown[:-1]) + " and " + shown[-1]
+                if not more
+                else ", ".join(shown) + f" and {more:,} more"
+            )
+        return self.on_line(
+            ctx,
+            b.line,
+            f"Restorations {which} on tooth {tooth} touch; the payer will likely process them "
+            f"as one {len(merged)}-surface restoration ({merged}{as_code}). Bill one line if it "
+            "was one restoration, or document why they are separate.",
+            field="surfaces",
+            ref=entry_ref(b.entry, "surfaces"),
+            evidence={"union": merged, "code": code} if code else {"union": merged},
+        )
+
+
+def _touching_parts(sets: list[str]) -> list[list[str]]:
+    """The surface sets grouped into connected parts of "touches" (``surfaces.contiguous``);
+    at most 2^7 distinct sets, so the pairwise test is bounded."""
+    parent = list(range(len(sets)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(sets)):
+        for j in range(i + 1, len(sets)):
+            if sf.contiguous(sets[i], sets[j]):
+                parent[root(i)] = root(j)
+    parts: dict[int, list[str]] = {}
+    for i, key in enumerate(sets):
+        parts.setdefault(root(i), []).append(key)
+    return list(parts.values())

@@ -4,7 +4,9 @@
 named, surfaces named, materials named, whether a clinical reason is given, and the special
 evidence some codes need (dentin involvement for D2391, incisal angle for D2335, pin
 rationale for D2951). It is a heuristic reader of free text, not a clinical parser: it looks
-for the words billing auditors look for.
+for the words billing auditors look for, in full or in the usual shorthand
+(``MATERIAL_SHORTHAND``: comp, RBC, amal, alloy, GI, RMGI, PFM, zirc …), and a finding that a
+negation cancels in its clause ("enamel only, no dentin involvement") is not read as stated.
 """
 
 from __future__ import annotations
@@ -33,8 +35,40 @@ MATERIAL_WORDS: tuple[tuple[str, str], ...] = (
     (r"\bcomposite\b|\bresin\b|tooth[- ]colou?red|glass[- ]ionomer|\brmgi\b|\bflowable\b"
      r"|bulk[- ]fill", "composite"),
     (r"\bporcelain\b|\bceramic\b|\bzirconia\b|lithium[- ]disilicate|\be\.?max\b", "ceramic"),
-    (r"\bgold\b|full[- ]cast|cast[- ]metal|\bnoble\b|base[- ]metal|\bfgc\b", "metal"),
+    (r"\bgold\b(?:[- ]alloy)?|full[- ]cast|cast[- ]metal|\bnoble\b(?:[- ]alloy)?"
+     r"|base[- ]metal(?:[- ]alloy)?|\bfgc\b", "metal"),
 )  # fmt: skip
+
+#: the shorthand chart notes use for materials (whole words, any case; read after
+#: MATERIAL_WORDS, so "noble alloy" is metal before "alloy" alone is read as amalgam). Glass
+#: ionomers are reported with the resin codes (DOMAIN §1), so they count as composite.
+MATERIAL_SHORTHAND: dict[str, str] = {
+    "comp": "composite", "compo": "composite", "rbc": "composite", "rbcr": "composite",
+    "gi": "composite", "gic": "composite", "rmgi": "composite", "rmgic": "composite",
+    "amal": "amalgam", "amalg": "amalgam", "alloy": "amalgam", "silver": "amalgam",
+    "pfm": "porcelain-fused-to-metal",
+    "zirc": "ceramic", "emax": "ceramic", "lithium": "ceramic",
+    "fgc": "metal", "fmc": "metal", "fcc": "metal",
+}  # fmt: skip
+_SHORTHAND = re.compile(
+    r"\b(" + "|".join(sorted(MATERIAL_SHORTHAND, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+
+#: words that negate a finding named after them in the same clause ("no dentin involvement",
+#: "without caries"), NegEx-style: at most NEGATION_WINDOW words before it. "non-" negates
+#: only the word it is attached to ("non-carious", but a "non-carious lesion" is a lesion).
+NEGATION_WORDS = (
+    r"\bno\b|\bnot\b|\bwithout\b|\bw/o\b|\bden(?:y|ies|ied)\b|\bnegative for\b"
+    r"|\bruled out\b|\br/o\b|\babsence of\b|\bfree of\b|\bnever\b"
+)
+#: words that negate a finding named just before them ("dentin involvement ruled out")
+POST_NEGATION_WORDS = (
+    r"^\W*(?:\w+\W+){0,2}?(?:ruled out|absent|negative|not (?:present|seen|involved|noted|"
+    r"evident|found))\b"
+)
+NEGATION_WINDOW = 6
+#: where a clause ends: negation does not reach past these
+_CLAUSE_BREAK = re.compile(r"[.;:,!?\n()\[\]]|\b(?:but|however|although|though|yet)\b", re.I)
 
 #: words that state a clinical reason for a restoration
 REASON_WORDS = (
@@ -84,8 +118,28 @@ class NoteFacts:
     pin_rationale: bool = False
 
 
-def _has(pattern: str, text: str) -> bool:
-    return re.search(pattern, text, re.IGNORECASE) is not None
+def states(pattern: str, text: str) -> bool:
+    """Does the note state ``pattern`` (a match that no negation in its clause cancels)?"""
+    return any(
+        not negated(text, m.start(), m.end()) for m in re.finditer(pattern, text, re.IGNORECASE)
+    )
+
+
+def negated(text: str, start: int, end: int) -> bool:
+    """Is ``text[start:end]`` negated in its clause: a negation word at most
+    ``NEGATION_WINDOW`` words before it ("no dentin"), or a post-negation just after it
+    ("dentin ruled out")? Commas, semicolons, full stops and "but" end a clause."""
+    if text[max(0, start - 4) : start].lower() == "non-":
+        return True
+    clause_start = 0
+    for brk in _CLAUSE_BREAK.finditer(text, 0, start):
+        clause_start = brk.end()
+    before = text[clause_start:start].split()[-NEGATION_WINDOW:]
+    if before and re.search(NEGATION_WORDS, " ".join(before), re.IGNORECASE):
+        return True
+    brk = _CLAUSE_BREAK.search(text, end)
+    after = text[end : brk.start() if brk else len(text)]
+    return re.match(POST_NEGATION_WORDS, after, re.IGNORECASE) is not None
 
 
 def read_note(text: str) -> NoteFacts:
@@ -105,15 +159,19 @@ def read_note(text: str) -> NoteFacts:
         facts.surfaces.add(SURFACE_WORDS[match.group(1).lower()])
     lowered = text.lower()
     for pattern, material in MATERIAL_WORDS:
-        if re.search(pattern, lowered):
+        if states(pattern, lowered):
             facts.materials.add(material)
-            lowered = re.sub(pattern, " ", lowered)
-    facts.has_reason = _has(REASON_WORDS, text)
-    facts.sealant = _has(SEALANT_WORDS, text)
-    facts.dentin = _has(DENTIN_WORDS, text)
-    facts.incisal_angle = _has(INCISAL_ANGLE_WORDS, text)
-    facts.pins = _has(PIN_WORDS, text)
-    facts.pin_rationale = _has(PIN_RATIONALE_WORDS, text)
+        # matched words are blanked (same length) so shorthand does not read them again
+        lowered = re.sub(pattern, lambda m: " " * len(m.group(0)), lowered)
+    for match in _SHORTHAND.finditer(lowered):
+        if not negated(lowered, match.start(), match.end()):
+            facts.materials.add(MATERIAL_SHORTHAND[match.group(1)])
+    facts.has_reason = states(REASON_WORDS, text)
+    facts.sealant = states(SEALANT_WORDS, text)
+    facts.dentin = states(DENTIN_WORDS, text)
+    facts.incisal_angle = states(INCISAL_ANGLE_WORDS, text)
+    facts.pins = states(PIN_WORDS, text)
+    facts.pin_rationale = states(PIN_RATIONALE_WORDS, text)
     return facts
 
 
