@@ -33,9 +33,7 @@ def cli(*args: str, **kwargs):
 
 
 def proc(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*EXE, *args], capture_output=True, text=True, timeout=TIMEOUT, **kwargs
-    )
+    return subprocess.run([*EXE, *args], capture_output=True, text=True, timeout=TIMEOUT, **kwargs)
 
 
 def truncated(tmp_path: Path) -> Path:
