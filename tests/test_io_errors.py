@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -144,7 +145,16 @@ def test_a_fifo_named_on_the_command_line_is_read_as_a_stream(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    with open(fifo, "wb") as writer:
+    deadline = time.monotonic() + TIMEOUT
+    while True:  # wait for claimlint to open the pipe (never block if it does not)
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError:
+            assert child.poll() is None and time.monotonic() < deadline, "the FIFO was not read"
+            time.sleep(0.02)
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "wb") as writer:
         writer.write(GOOD.read_bytes())
     out, err = child.communicate(timeout=TIMEOUT)
     assert child.returncode == 0, err
