@@ -1,14 +1,31 @@
 """The command line. Argument handling only: the work is in engine, readers and formatters.
 
 Exit codes (like ruff): 0 nothing at or above --fail-on; 1 there is; 2 usage, configuration or
-internal error.
+internal error. Besides those:
+
+* a path named on the command line that does not exist is a usage error (2);
+* a file or folder that cannot be read (CL001 error) makes the exit code at least 1 whatever
+  --select, --ignore, severity overrides, suppressions, the baseline, --fail-on or --exit-zero
+  say;
+* SIGINT (Ctrl-C) exits 130 and SIGTERM 143, with one line ``claimlint: interrupted`` on
+  stderr, no worker process left and no report file half-written (see claimlint/output.py);
+* stdout closed by the reader (``claimlint check . | head -1``): exit 141, as if killed by
+  SIGPIPE like other Unix tools, without a message; stdout that cannot be written (a full disk,
+  /dev/full, a closed descriptor): one ``claimlint: error:`` line and exit 2.
 """
 
 from __future__ import annotations
 
+import errno
+import io
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
 
 import click
 
@@ -21,6 +38,8 @@ from claimlint.output import write_outputs
 from claimlint.registry import Registry, RegistryError, load_registry
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: stdout closed by its reader: the status of a process killed by SIGPIPE (128 + 13)
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 #: stdout formats that print --statistics themselves; for the others it goes to stderr
 STATISTICS_INLINE = ("text", "concise")
 
@@ -37,7 +56,147 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# -- interrupts and standard streams --------------------------------------------------------
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived. A BaseException, so that no ``except Exception`` (a reader's
+    or a check's error handling) swallows it; ``finally`` blocks still run: workers are killed
+    and temporary report files removed on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_MAIN_PID: list[int] = []
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if not _MAIN_PID or os.getpid() != _MAIN_PID[0]:
+        # a worker forked before it set its own handlers: leave without a traceback
+        os._exit(128 + signum)
+    if len(_MAIN_PID) > 1:  # a second signal while cleaning up: leave now
+        os._exit(128 + signum)
+    _MAIN_PID.append(signum)
+    raise Interrupted(signum)
+
+
+@contextmanager
+def _signal_handlers() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` in this process (restored afterwards, so
+    that in-process callers such as tests keep their own handlers)."""
+    try:
+        old = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    _MAIN_PID[:] = [os.getpid()]
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        _MAIN_PID.clear()
+
+
+class _ClosedStream(io.TextIOBase):
+    """Stands in for a standard stream that was closed when claimlint started (``>&-``):
+    writing to it is an error that says so, instead of an AttributeError on ``None``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._name = name
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self._name
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, f"{self._name} is closed")
+
+
+def _guard_standard_streams() -> None:
+    """Python sets ``sys.stdout``/``sys.stderr`` to None when the descriptor was closed. Put
+    /dev/null on the descriptor (so that no file opened later takes its number and receives
+    output) and a stream that refuses writes in its place."""
+    for fd, attr in ((1, "stdout"), (2, "stderr")):
+        if getattr(sys, attr) is not None:
+            continue
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        setattr(sys, attr, _ClosedStream(attr))
+
+
+def _silence_stdout() -> None:
+    """After stdout failed: send what is still buffered to /dev/null, so that the flush at
+    exit does not fail again (and change the exit code to 120)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+
+
+def _say(message: str) -> None:
+    with suppress(OSError, ValueError):
+        click.echo(message, err=True)
+
+
+def exit_interrupted(signum: int) -> NoReturn:
+    _say("claimlint: interrupted")
+    _silence_stdout()
+    sys.exit(128 + signum)
+
+
+def exit_write_error(exc: OSError, what: str = "stdout") -> NoReturn:
+    if exc.errno == errno.EPIPE:
+        _silence_stdout()
+        sys.exit(EXIT_BROKEN_PIPE)
+    _say(f"claimlint: error: cannot write to {what}: {exc.strerror or exc}")
+    _silence_stdout()
+    sys.exit(EXIT_ERROR)
+
+
+#: errors of writing to a stream: reported in one line (exit 2), never as a traceback
+_WRITE_ERRNOS = frozenset(
+    {errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG}
+)
+
+
+class _Main(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _guard_standard_streams()
+        with _signal_handlers():
+            try:
+                return super().main(*args, **kwargs)
+            except Interrupted as exc:
+                exit_interrupted(exc.signum)
+            except KeyboardInterrupt:
+                exit_interrupted(signal.SIGINT)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno not in _WRITE_ERRNOS:
+                raise
+            exit_write_error(exc, "the output")
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="claimlint")
 def main() -> None:
     """claimlint: find what will get a dental claim denied, pended or downgraded, before you
@@ -154,6 +313,9 @@ def check(
 
     from claimlint.engine import Engine, unknown_selectors
 
+    missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
+    if missing:
+        fail(f"{missing[0]}: no such file or directory")
     config = load_settings(config_path)
     if select:
         config.select = _codes(select)
@@ -203,7 +365,9 @@ def check(
 
     try:
         engine = Engine(config, registry=registry)
-        with progress.track(paths, show=progress.enabled(quiet=quiet)) as sources:
+        with progress.track(
+            paths, show=progress.enabled(quiet=quiet), notes=engine.notes
+        ) as sources:
             report = engine.lint_sources(sources)  # suppressions applied inside
         if baseline_out:
             write_baseline(report, baseline_out, selected_codes=engine.checks.selected_codes)
@@ -219,9 +383,11 @@ def check(
     )
     try:
         write_outputs(report, [*specs, OutputSpec(fmt, "-")], options)
+        sys.stdout.flush()
     except OutputError as exc:
         fail(str(exc))
-    sys.stdout.flush()
+    except OSError as exc:  # only stdout is left: files fail as OutputError
+        exit_write_error(exc)
     if statistics and fmt not in STATISTICS_INLINE:
         click.echo(statistics_text(report), err=True, nl=False)
     if not quiet:
@@ -233,8 +399,12 @@ def check(
 
 
 def exit_code(report: Report, config: Config, exit_zero: bool, *, internal_errors: bool) -> int:
+    from claimlint.findings import is_read_failure
+
     if internal_errors:
         return EXIT_ERROR
+    if any(is_read_failure(f) for f in report.findings):
+        return EXIT_FINDINGS  # an input that could not be read always fails the run
     if exit_zero:
         return EXIT_OK
     worst = report.max_severity()

@@ -183,7 +183,7 @@ def iter_items(
     """Claims and batch data of every input; reader findings go into ``result``."""
     from claimlint.engine import iter_sources
 
-    for source in iter_sources(paths):
+    for source in iter_sources(paths, result.notices):  # notes: FIFOs a folder walk skipped
         if isinstance(source, Finding):
             result.findings.append(source)
             continue

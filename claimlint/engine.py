@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,9 +20,16 @@ from pathlib import Path
 
 from claimlint.checks.base import Check, Context
 from claimlint.checks.source import SchemaViolation, UnreadableFile
-from claimlint.config import Config
+from claimlint.config import Config, ConfigError
 from claimlint.dental.cdt import lookup
-from claimlint.findings import Finding, Report, Scope, fingerprint, project_path
+from claimlint.findings import (
+    ALWAYS_ON,
+    Finding,
+    Report,
+    Scope,
+    fingerprint,
+    project_path,
+)
 from claimlint.model import Claim, SourceRef
 from claimlint.readers.base import (
     SUFFIXES,
@@ -48,7 +56,8 @@ def _matches(selector: str, check: type[Check]) -> bool:
 
 
 def select_checks(registry: Registry, config: Config) -> list[type[Check]]:
-    """ruff's vocabulary: select (default ALL), extend-select, ignore; prefixes or names."""
+    """ruff's vocabulary: select (default ALL), extend-select, ignore; prefixes or names.
+    The rules of ``ALWAYS_ON`` are selected whatever the configuration says."""
     chosen = [c for c in registry.checks if any(_matches(s, c) for s in config.select)]
     extra = [
         c
@@ -56,7 +65,8 @@ def select_checks(registry: Registry, config: Config) -> list[type[Check]]:
         if c not in chosen and any(_matches(s, c) for s in config.extend_select)
     ]
     chosen += extra
-    return [c for c in chosen if not any(_matches(s, c) for s in config.ignore)]
+    kept = [c for c in chosen if not any(_matches(s, c) for s in config.ignore)]
+    return kept + [c for c in registry.checks if c.code in ALWAYS_ON and c not in kept]
 
 
 def unknown_selectors(registry: Registry, config: Config) -> list[str]:
@@ -212,24 +222,87 @@ def lint_claim(
     return cap_findings(found, limit)
 
 
-def iter_sources(paths: Iterable[str]) -> Iterator[Source | Finding]:
-    """Files to lint: files as given, directories walked (known suffixes), ``-`` for stdin."""
+def _unreadable(name: str, exc: OSError) -> Finding:
+    return UnreadableFile.make(f"Cannot read {name}: {exc.strerror or exc}.", file=name)
+
+
+def iter_sources(
+    paths: Iterable[str], notes: list[str] | None = None
+) -> Iterator[Source | Finding]:
+    """Files to lint: files as given, directories walked (known suffixes), ``-`` for stdin.
+
+    What cannot be read is a CL001 finding naming it (a path that does not exist, a folder that
+    cannot be listed, a symlink loop), never a silent zero. A folder walk takes regular files
+    only: a FIFO, socket or device found in a folder is skipped with a note in ``notes`` (reading
+    it could block forever). A FIFO or character device named explicitly (``<(cat x.json)``,
+    ``/dev/stdin``) is read once, as a stream, like ``-``.
+    """
     for raw in paths:
         if raw == "-":
             yield Source.stdin()
             continue
         path = Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    child = Path(root) / name
-                    if child.suffix.lower() in SUFFIXES and not name.startswith("."):
-                        yield Source(name=str(child), path=child)
-        elif path.is_file():
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            if path.is_symlink():
+                yield UnreadableFile.make(f"Cannot read {raw}: the symlink is broken.", file=raw)
+            else:
+                yield UnreadableFile.make(
+                    f"Cannot open {raw}: no such file or directory.", file=raw
+                )
+            continue
+        except OSError as exc:  # a symlink loop, a name too long, a permission problem
+            yield _unreadable(raw, exc)
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(path, notes)
+        elif stat.S_ISREG(st.st_mode):
             yield Source(name=raw, path=path)
+        elif stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode):
+            try:
+                with path.open("rb") as fh:
+                    data = fh.read()
+            except OSError as exc:
+                yield _unreadable(raw, exc)
+                continue
+            yield Source(name=raw, data=data)
         else:
-            yield UnreadableFile.make(f"Cannot open {raw}: no such file or directory.", file=raw)
+            yield UnreadableFile.make(
+                f"Cannot read {raw}: not a regular file, folder or pipe.", file=raw
+            )
+
+
+def _walk(folder: Path, notes: list[str] | None) -> Iterator[Source | Finding]:
+    """The claim files under ``folder``, sorted; hidden files and folders left out."""
+    failed: list[OSError] = []
+    for root, dirs, files in os.walk(folder, onerror=failed.append):
+        # os.walk reports a folder it cannot list through onerror, before moving on
+        while failed:
+            exc = failed.pop(0)
+            name = exc.filename or str(root)
+            yield _unreadable(str(name), exc)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            child = Path(root) / name
+            if child.suffix.lower() not in SUFFIXES or name.startswith("."):
+                continue
+            try:
+                st = child.stat()
+            except OSError as exc:  # a broken symlink or a symlink loop
+                if isinstance(exc, FileNotFoundError) and child.is_symlink():
+                    yield UnreadableFile.make(
+                        f"Cannot read {child}: the symlink is broken.", file=str(child)
+                    )
+                else:
+                    yield _unreadable(str(child), exc)
+                continue
+            if stat.S_ISREG(st.st_mode):
+                yield Source(name=str(child), path=child)
+            elif notes is not None:
+                notes.append(f"skipped {child}: not a regular file (a pipe, socket or device)")
+    for exc in failed:
+        yield _unreadable(str(exc.filename or folder), exc)
 
 
 @contextmanager
@@ -262,6 +335,11 @@ class Engine:
         self.registry = registry or load_registry()
         # a mistyped code in an ignore entry or per-file-ignores is a configuration error
         check_suppression_selectors(self.config, ((c.code, c.name) for c in self.registry.checks))
+        for code in sorted(ALWAYS_ON & set(self.config.severity)):
+            raise ConfigError(
+                f"severity: {code} (unreadable file) cannot be changed; a file that cannot be "
+                "read always fails the run"
+            )
         self.classes = select_checks(self.registry, self.config)
         self.checks = CheckSet.build(self.classes)
         self.today = self.config.today or dt.date.today()
@@ -279,6 +357,8 @@ class Engine:
             tooth_system=self.config.tooth_numbering, csv_mapping=self.config.csv_mapping
         )
         self.errors: list[str] = []
+        #: notes about the run (files a folder walk skipped), copied into the report
+        self.notes: list[str] = []
         self._json_sources: dict[str, Source] = {}
 
     # -- per finding ------------------------------------------------------------------------
@@ -298,7 +378,7 @@ class Engine:
         return Context(file=file, today=self.today, profiles=self.profiles, history=self.history)
 
     def lint_paths(self, paths: Iterable[str]) -> Report:
-        return self.lint_sources(iter_sources(paths))
+        return self.lint_sources(iter_sources(paths, self.notes))
 
     def lint_sources(self, sources: Iterable[Source | Finding]) -> Report:
         """Lint each source in turn; batch checks finish at the end; every claim counted."""
@@ -328,6 +408,7 @@ class Engine:
             for finding in check.finish(ctx):
                 self._add(report, finding)
         self.finalize(report)
+        report.notes.extend(self.notes)
         apply_suppressions(report, self.config, selected_codes=self.checks.selected_codes)
         return report
 
@@ -335,7 +416,11 @@ class Engine:
         report.summary.files += 1
         report.files.append(source.name)
         ctx.file = source.name
-        fmt = sniff(source)
+        try:
+            fmt = sniff(source)
+        except OSError as exc:
+            self._add(report, _unreadable(source.name, exc))
+            return
         if fmt is None:
             self._add(
                 report,

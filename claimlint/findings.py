@@ -178,6 +178,19 @@ class Finding:
 _DEFAULT_KEY = os.environ.get("CLAIMLINT_FINGERPRINT_KEY", "claimlint-fingerprint-v1").encode()
 
 
+#: rules that are always on: ``select``/``ignore``, severity overrides, per-file-ignores, ignore
+#: entries and the baseline leave them alone, and a CL001 error fails the run whatever
+#: ``--fail-on`` or ``--exit-zero`` say (an input that could not be read must never pass CI as
+#: "0 claims, no findings"). CL001 *warnings* (a file read with a caveat, e.g. mixed encodings)
+#: count like any warning.
+ALWAYS_ON = frozenset({"CL001"})
+
+
+def is_read_failure(finding: Finding) -> bool:
+    """A file or folder that could not be read: it always fails the run."""
+    return finding.code in ALWAYS_ON and finding.severity is Severity.ERROR
+
+
 def fingerprint(
     code: str,
     file: str,
@@ -216,7 +229,7 @@ def _project_path(file: str, root: str, cwd: str) -> str:
     try:
         full = path if path.is_absolute() else Path(cwd) / path
         return full.resolve().relative_to(Path(root)).as_posix()
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
         return path.as_posix()
 
 

@@ -275,8 +275,11 @@ class SQLiteHistory(SQLHistory):
     """The embedded store: ``SQLiteHistory("history.sqlite")`` (created when missing if
     ``create=True``, which ``history import`` uses; linting opens an existing file)."""
 
+    _conn: Any = None
+
     def __init__(self, path: str | Path, *, create: bool = False) -> None:
         self.path = Path(path)
+        self._conn = None
         if not create and not self.path.is_file():
             raise HistoryError(f"{self.path}: history database does not exist")
         try:
@@ -288,6 +291,39 @@ class SQLiteHistory(SQLHistory):
                 self.count()  # fails early on a file that is not a history database
         except sqlite3.Error as exc:
             raise HistoryError(f"{self.path}: not a usable history database: {exc}") from None
+
+    # A sqlite3 connection cannot be pickled (``--jobs`` under the spawn start method, the
+    # macOS and Windows default) and must not be shared across fork: the store pickles as its
+    # path and opens its own connection on first use in the process that unpickled it.
+
+    @property
+    def conn(self) -> Any:
+        if self._conn is None:
+            try:
+                self._conn = sqlite3.connect(str(self.path))
+            except sqlite3.Error as exc:
+                raise HistoryError(f"{self.path}: not a usable history database: {exc}") from None
+        return self._conn
+
+    @conn.setter
+    def conn(self, value: Any) -> None:
+        self._conn = value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_reopen_sqlite, (str(self.path),))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _reopen_sqlite(path: str) -> SQLiteHistory:
+    """Unpickle a :class:`SQLiteHistory`: its path only; connected lazily."""
+    store = SQLiteHistory.__new__(SQLiteHistory)
+    store.path = Path(path)
+    store._conn = None
+    return store
 
 
 # -- import ----------------------------------------------------------------------------------

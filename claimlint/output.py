@@ -3,18 +3,26 @@
 Every file is rendered to a temporary file in the destination folder and then moved into place
 with ``os.replace``, so a CI job never picks up a half-written SARIF or JUnit file, and a failed
 run never leaves a truncated report where yesterday's good one was. All outputs are rendered
-first and only then renamed: if one format fails, none of the files is replaced.
+first and only then renamed: if one format fails (or its path is a folder, or the disk is
+full), none of the files is replaced. An interrupt (SIGINT, SIGTERM) while writing removes the
+temporary files; the renames themselves run with signals held, so a set of reports is committed
+whole or not at all.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
 from claimlint.findings import Report
@@ -86,18 +94,50 @@ def _mode_for_new_file() -> int:
     return 0o666 & ~umask
 
 
-def _temp_for(path: Path) -> tuple[TextIO, str]:
+def _temp_for(path: Path, staged: list[tuple[str, Path]]) -> TextIO:
+    """A temporary file next to ``path``, registered in ``staged`` before anything can
+    interrupt (so that the caller's cleanup always knows about it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with signals_deferred():
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        staged.append((tmp, path))
     try:
         mode = path.stat().st_mode & 0o777 if path.exists() else _mode_for_new_file()
         os.chmod(tmp, mode)
-        return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
+        return os.fdopen(fd, "w", encoding="utf-8", newline="")
     except BaseException:
         os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM for the duration of a short step that must not be cut in two
+    (create-and-register a temporary file, rename a set of reports, remove temporary files);
+    a signal that arrived meanwhile is handled right after, by the handler that was in place.
+
+    Python runs signal handlers in the main thread, whatever thread the signal hit, so this
+    swaps the Python-level handlers rather than the thread's signal mask."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        got.append(signum)
+
+    old = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        if got:
+            handler = old[got[0]]
+            if callable(handler):
+                handler(got[0], None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), got[0])
 
 
 def atomic_write(path: str | Path, write: Callable[[TextIO], None]) -> None:
@@ -105,29 +145,57 @@ def atomic_write(path: str | Path, write: Callable[[TextIO], None]) -> None:
     atomic_write_many([(Path(path), write)])
 
 
+def _is_special(path: Path) -> bool:
+    """An existing target that is not a regular file (``/dev/stdout``, a FIFO): written
+    directly, since renaming a file over it would replace the device or pipe."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode)
+
+
 def atomic_write_many(jobs: Iterable[tuple[Path, Callable[[TextIO], None]]]) -> None:
+    """All or nothing: every file is rendered to a temporary file first; only when all of
+    them are written are they renamed into place (with signals held, so that an interrupt
+    cannot commit half of them). On any failure or interrupt the temporary files are removed
+    and the existing files are left untouched."""
+    jobs = list(jobs)
+    for path, _write in jobs:
+        if path.is_dir():
+            raise OutputError(f"cannot write {path}: it is a folder")
     staged: list[tuple[str, Path]] = []
+    special = [(path, write) for path, write in jobs if _is_special(path)]
     try:
         for path, write in jobs:
+            if (path, write) in special:
+                continue
             try:
-                fh, tmp = _temp_for(path)
+                fh = _temp_for(path, staged)
+                with fh:
+                    write(fh)
+                    fh.flush()
+                    os.fsync(fh.fileno())
             except OSError as exc:
                 raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-            staged.append((tmp, path))
-            with fh:
-                write(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-        for tmp, path in staged:
+        for path, write in special:
             try:
-                os.replace(tmp, path)
+                with open(path, "w", encoding="utf-8", newline="") as fh:
+                    write(fh)
             except OSError as exc:
                 raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-        staged.clear()
+        with signals_deferred():
+            for tmp, path in staged:
+                try:
+                    os.replace(tmp, path)
+                except OSError as exc:
+                    raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+            staged.clear()
     finally:
-        for tmp, _ in staged:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        with signals_deferred():
+            for tmp, _ in staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
 
 def _writer(renderer: Renderer, report: Report, options: FormatOptions) -> Callable[[TextIO], None]:

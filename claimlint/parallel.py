@@ -22,12 +22,17 @@ files itself, in order, so the result is still the same as with one process.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import pickle
 import re
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as mp_wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -197,6 +202,10 @@ def plan(source: Source, fmt: str, jobs: int, part_max: int = MAX_PART) -> list[
 _WORKER: dict[str, Any] = {}
 
 
+def _unreadable(name: str, exc: OSError) -> Finding:
+    return UnreadableFile.make(f"Cannot read {name}: {exc.strerror or exc}.", file=name)
+
+
 def _init_worker(classes: list[type[Check]], config: Any, profiles: Any, history: Any) -> None:
     from claimlint.engine import CheckSet, Engine
     from claimlint.registry import Registry
@@ -206,6 +215,43 @@ def _init_worker(classes: list[type[Check]], config: Any, profiles: Any, history
     batch = checks.batch
     checks.batch = []  # workers collect for batch-scope checks; the parent runs them
     _WORKER.update(engine=engine, checks=checks, batch=batch)
+
+
+def _worker_main(conn: Connection, init: bytes) -> None:
+    """A worker: receive a task, send its :class:`PartResult`, until told to stop (``None``)
+    or the parent is gone (end of file on the pipe).
+
+    Ctrl-C in a terminal signals the whole process group: workers ignore SIGINT and leave
+    the interrupt to the parent, which kills them; SIGTERM keeps its default (die quietly).
+    The parent starts workers with both signals blocked, so none arrives before this point.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM))
+    try:
+        try:
+            _init_worker(*pickle.loads(init))
+            failure = None
+        except Exception as exc:  # reported with every task, so that the run exits 2
+            failure = f"internal error while starting a worker: {type(exc).__name__}: {exc}"
+        while True:
+            task = conn.recv()
+            if task is None:
+                return
+            if failure is not None:
+                conn.send(PartResult(events=[failure]))
+                continue
+            try:
+                result = lint_part(task)
+            except Exception as exc:
+                result = PartResult(
+                    events=[f"internal error in {task.name}: {type(exc).__name__}: {exc}"]
+                )
+            conn.send(result)
+    except (EOFError, OSError):
+        return  # the parent is gone or stopped listening
+    finally:
+        conn.close()
 
 
 def lint_part(task: Task) -> PartResult:
@@ -253,9 +299,7 @@ def lint_part(task: Task) -> PartResult:
                 events.extend(scratch.findings)  # already kept and adjusted by _add
                 out.metas.append(item)
     except OSError as exc:
-        finding = UnreadableFile.make(
-            f"Cannot read {source.name}: {exc.strerror or exc}.", file=source.name
-        )
+        finding = _unreadable(source.name, exc)
         if keep(finding):
             events.append(adjust(finding))
     except Exception as exc:
@@ -282,6 +326,131 @@ class _Slot:
     tasks: list[Task] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Worker:
+    process: Any
+    conn: Connection
+    task: int | None = None  # index of the task it is working on
+
+
+class WorkerPool:
+    """A few worker processes, each with its own pipe; no shared queue, lock or helper
+    thread. ``multiprocessing.Pool`` hung in its ``terminate`` (a worker killed while holding
+    the task queue's lock, results in flight); here the parent talks to each worker over its
+    own pipe, so stopping is: kill every worker (SIGKILL), then reap it. Used as a context
+    manager: leaving it normally stops the workers politely, leaving it by an exception (an
+    interrupt) kills them at once; either way no worker process outlives it.
+    """
+
+    #: tasks sent ahead of the one the parent is waiting for, per worker (bounds the results
+    #: held out of order)
+    AHEAD = 2
+
+    def __init__(self, jobs: int, init: tuple[Any, ...], method: str | None = None) -> None:
+        self.ctx = multiprocessing.get_context(method or _start_method())
+        self.jobs = jobs
+        # pickled whatever the start method: a forked worker then gets the same objects a
+        # spawned one does (a history store reopens its own database connection, as a sqlite3
+        # connection must not cross a fork), and a fork-only pickling bug cannot hide
+        self.init = pickle.dumps(init, protocol=pickle.HIGHEST_PROTOCOL)
+        self.workers: list[_Worker] = []
+
+    def __enter__(self) -> WorkerPool:
+        # signals blocked while the workers start: a worker must not see SIGINT before it
+        # ignores it (a KeyboardInterrupt traceback), and the parent gets it right after
+        blocked = (signal.SIGINT, signal.SIGTERM)
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            for _ in range(self.jobs):
+                parent, child = self.ctx.Pipe()
+                process = self.ctx.Process(
+                    target=_worker_main, args=(child, self.init), daemon=True
+                )
+                try:
+                    process.start()
+                finally:
+                    child.close()
+                self.workers.append(_Worker(process, parent))
+        except BaseException:
+            self._kill()
+            raise
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if kind is None:
+            self._stop()
+        else:
+            self._kill()
+
+    def imap(self, tasks: list[Task]) -> Iterator[PartResult]:
+        """The results of ``lint_part`` over ``tasks``, in task order."""
+        done: dict[int, PartResult] = {}
+        following = 0  # the next task to send
+        idle = list(self.workers)
+        busy: dict[Any, _Worker] = {}
+        limit = len(self.workers) * self.AHEAD
+        for wanted in range(len(tasks)):
+            while wanted not in done:
+                while idle and following < len(tasks) and following < wanted + limit:
+                    worker = idle.pop()
+                    worker.task = following
+                    worker.conn.send(tasks[following])
+                    busy[worker.conn] = worker
+                    following += 1
+                sentinels = {w.process.sentinel: w for w in busy.values()}
+                for ready in mp_wait([*busy, *sentinels]):
+                    if ready in busy:
+                        worker = busy[ready]
+                        try:
+                            result = ready.recv()
+                        except (EOFError, OSError):
+                            continue  # it died: its sentinel says so
+                        del busy[ready]
+                        assert worker.task is not None
+                        done[worker.task] = result
+                        worker.task = None
+                        idle.append(worker)
+                    elif sentinels[ready].conn in busy:
+                        worker = sentinels[ready]
+                        if worker.conn.poll():
+                            continue  # its last result is still to be read
+                        raise WorkerDied(worker.process.exitcode, tasks[worker.task or 0].name)
+            yield done.pop(wanted)
+
+    def _stop(self) -> None:
+        """Idle workers are told to stop; a worker still busy (the parent stopped reading
+        results early) is killed, as it might be blocked sending a result nobody reads."""
+        for w in self.workers:
+            if w.task is None:
+                with contextlib.suppress(OSError):
+                    w.conn.send(None)
+        for w in self.workers:
+            if w.task is None:
+                w.process.join(timeout=5)
+        self._kill()
+
+    def _kill(self) -> None:
+        for w in self.workers:
+            if w.process.exitcode is None:
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    w.process.kill()
+        for w in self.workers:
+            with contextlib.suppress(OSError, ValueError, AssertionError):
+                w.process.join(timeout=5)
+            with contextlib.suppress(OSError):
+                w.conn.close()
+        self.workers.clear()
+
+
+class WorkerDied(Exception):
+    def __init__(self, exitcode: int | None, name: str) -> None:
+        super().__init__(
+            f"internal error: a worker process ended (exit code {exitcode}) while reading {name}"
+        )
+
+
 def lint_sources_parallel(engine: Engine, sources: Iterable[Source | Finding], jobs: int) -> Report:
     """``Engine.lint_sources`` over ``jobs`` processes."""
     report = Report()
@@ -291,29 +460,25 @@ def lint_sources_parallel(engine: Engine, sources: Iterable[Source | Finding], j
         if isinstance(item, Finding):
             slots.append(_Slot(item))
             continue
-        fmt = sniff(item)
-        slot = _Slot(item, fmt)
-        if fmt is not None:
-            slot.tasks = plan(item, fmt, jobs, MAX_PART)
+        try:
+            fmt = sniff(item)
+            slot = _Slot(item, fmt)
+            if fmt is not None:
+                slot.tasks = plan(item, fmt, jobs, MAX_PART)
+        except OSError as exc:
+            slots.append(_Slot(_unreadable(item.name, exc)))
+            continue
         slots.append(slot)
     tasks = [t for s in slots for t in s.tasks]
     if len(tasks) <= 1:
         _serial(engine, slots, report, ctx)
     else:
-        mp = multiprocessing.get_context(_start_method())
         init = (list(engine.classes), engine.config, engine.profiles, engine.history)
-        pool = mp.Pool(min(jobs, len(tasks)), _init_worker, init)
         try:
-            results = pool.imap(lint_part, tasks, chunksize=1)
-            _merge(engine, slots, results, report, ctx)
-            for _unused in results:  # drain: terminating a pool with results in flight can hang
-                pass
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
+            with WorkerPool(min(jobs, len(tasks)), init) as pool:
+                _merge(engine, slots, pool.imap(tasks), report, ctx)
+        except WorkerDied as exc:
+            engine.errors.append(str(exc))
     return engine.finish(report, ctx)
 
 

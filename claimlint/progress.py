@@ -41,11 +41,16 @@ def _name(item: Source | Finding) -> str:
 
 @contextmanager
 def track(
-    paths: Sequence[str], *, show: bool, stream: TextIO | None = None
+    paths: Sequence[str],
+    *,
+    show: bool,
+    stream: TextIO | None = None,
+    notes: list[str] | None = None,
 ) -> Iterator[Iterable[Source | Finding]]:
-    """``with track(paths, show=...) as sources: engine.lint_sources(sources)``."""
+    """``with track(paths, show=...) as sources: engine.lint_sources(sources)``; ``notes``
+    receives what the folder walk skipped (``iter_sources``)."""
     if not show:
-        yield iter_sources(paths)
+        yield iter_sources(paths, notes)
         return
     from rich.console import Console
     from rich.progress import (
@@ -57,7 +62,7 @@ def track(
         TimeElapsedColumn,
     )
 
-    files = list(iter_sources(paths))
+    files = list(iter_sources(paths, notes))
     console = Console(file=stream or sys.stderr, stderr=stream is None)
     progress = Progress(
         SpinnerColumn(),

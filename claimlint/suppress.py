@@ -38,7 +38,7 @@ from typing import Any
 import orjson
 
 from claimlint.config import Config, ConfigError, IgnoreEntry
-from claimlint.findings import Finding, Report, fingerprint, project_path
+from claimlint.findings import Finding, Report, fingerprint, is_read_failure, project_path
 
 BASELINE_VERSION = 1
 PER_FILE = "per-file-ignores"
@@ -314,17 +314,18 @@ def write_baseline(
             or (selected_codes is not None and e.code not in selected_codes)
         ]
     carried = [f for kind, f in report.suppressed if kind == BASELINE]
-    fresh = baseline_entries([*report.findings, *carried], report.root)
+    known = [f for f in report.findings if not is_read_failure(f)]  # never baselined
+    fresh = baseline_entries([*known, *carried], report.root)
     merged = {e.fingerprint: e for e in kept}
     merged.update({e.fingerprint: e for e in fresh})
     entries = sorted(merged.values(), key=lambda e: (e.code, e.fingerprint))
     data = dump_baseline(entries).decode()
     atomic_write(path, lambda fh: fh.write(data))
 
-    newly = len(report.findings)
-    for f in report.findings:
+    newly = len(known)
+    for f in known:
         report.suppressed.append((BASELINE, f))
-    report.findings.clear()
+    report.findings[:] = [f for f in report.findings if is_read_failure(f)]
     _recount(report)
     sup = report.suppressions if report.suppressions is not None else _empty_account()
     sup["suppressed"][BASELINE] += newly
@@ -417,6 +418,9 @@ def apply_suppressions(
 
     kept: list[Finding] = []
     for f in report.findings:
+        if is_read_failure(f):  # a file that could not be read is never suppressed
+            kept.append(f)
+            continue
         kind: str | None = None
         for key in pfi:
             pat, sel = key

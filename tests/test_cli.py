@@ -79,7 +79,8 @@ def test_stdin_and_missing_file():
     assert result.exit_code == 0
     assert json.loads(result.output)["summary"]["claims_read"] == 1
     missing = run("check", "no-such-file.json")
-    assert missing.exit_code == 1 and "CL001" in missing.output
+    # a path named on the command line that does not exist is a usage error
+    assert missing.exit_code == 2 and "no-such-file.json: no such file" in missing.output
 
 
 def test_directory_is_walked(tmp_path):

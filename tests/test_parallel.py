@@ -391,3 +391,36 @@ def test_the_per_claim_cap_of_batch_rules_is_the_same_with_jobs(tmp_path, small_
     one = lint(1)
     assert lint(2) == one
     assert len(one) == 101 and one[-1]["message"].startswith("... and 60 more CL412 findings")
+
+
+def test_spawned_workers_get_the_sqlite_history_store(tmp_path, small_parts, monkeypatch):
+    """--jobs under spawn (the macOS and Windows default) with --history: the store pickles as
+    its path and each worker opens its own connection ("cannot pickle 'sqlite3.Connection'")."""
+    import pickle
+
+    from claimlint.history import SQLiteHistory, import_files
+
+    rows = tmp_path / "history.csv"
+    rows.write_text(
+        "member_id,code,date,tooth,surfaces,status\n"
+        + "".join(f"SYN{i},D2392,2024-01-02,30,MO,paid\n" for i in range(40))
+    )
+    db = tmp_path / "history.sqlite"
+    store = SQLiteHistory(db, create=True)
+    import_files([str(rows)], store)
+    copy = pickle.loads(pickle.dumps(store))
+    store.close()
+    assert copy.path == db and copy.count() == 40
+    copy.close()
+
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write_batch(a, 120)
+    write_batch(b, 80)
+    runner = CliRunner()
+    args = ["check", str(a), str(b), "--format", "json", "--today", "2026-01-15"]
+    args += ["--history", str(db)]
+    one = runner.invoke(main, [*args, "--jobs", "1"])
+    monkeypatch.setenv("CLAIMLINT_MP_START", "spawn")
+    two = runner.invoke(main, [*args, "--jobs", "2"])
+    assert one.exit_code == two.exit_code == 1, two.output
+    assert one.output == two.output

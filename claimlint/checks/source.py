@@ -14,7 +14,17 @@ class UnreadableFile(Check):
 
     Why it matters:
         A file that cannot be parsed is rejected whole by a clearinghouse: none of its claims
-        reach the payer. Reported once per file with the position of the first problem.
+        reach the payer. Reported once per file with the position of the first problem; a
+        folder that cannot be listed and a symlink that leads nowhere (broken, or a loop) are
+        reported the same way, naming them.
+
+        An input that could not be read must never pass CI as "0 claims, no findings", so a
+        CL001 error always fails the run (exit code 1): it cannot be deselected (``--select``,
+        ``--ignore``), suppressed (per-file-ignores, ignore entries, the baseline) or given
+        another severity, and it fails the run whatever ``--fail-on`` and ``--exit-zero`` say.
+        (A path named on the command line that does not exist is a usage error: exit code 2.)
+        CL001 warnings (a file read with a caveat, such as mixed text encodings) count like
+        any other warning.
 
     Bad example:
         A JSON export cut off mid-way: ``{"claims": [{"claim_id": "A1", "lines": [``
