@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from claimlint import __version__
-from claimlint.config import Config, ConfigError, load_config
+from claimlint.config import Config, ConfigError, check_csv_mapping, load_config
 from claimlint.findings import Report, Severity
 from claimlint.formatters import FormatOptions, available
 from claimlint.formatters._common import statistics_text
@@ -495,6 +495,10 @@ def convert(
         tooth_system=tooth_numbering or config.tooth_numbering,
         csv_mapping=csv_mapping or config.csv_mapping,
     )
+    try:
+        check_csv_mapping(options.csv_mapping)
+    except ConfigError as exc:
+        fail(str(exc))
     if output:
         with open(output, "w", encoding="utf-8") as out:
             result = run_convert(paths, to=to, out=out, options=options)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from claimlint.checks.base import Check, Context
 from claimlint.checks.source import SchemaViolation, UnreadableFile
-from claimlint.config import Config
+from claimlint.config import Config, check_csv_mapping
 from claimlint.dental.cdt import lookup
 from claimlint.findings import Finding, Report, Scope, fingerprint, project_path
 from claimlint.model import Claim, SourceRef
@@ -216,6 +216,7 @@ class Engine:
         self.registry = registry or load_registry()
         # a mistyped code in an ignore entry or per-file-ignores is a configuration error
         check_suppression_selectors(self.config, ((c.code, c.name) for c in self.registry.checks))
+        check_csv_mapping(self.config.csv_mapping)
         self.classes = select_checks(self.registry, self.config)
         self.checks = CheckSet.build(self.classes)
         self.today = self.config.today or dt.date.today()
