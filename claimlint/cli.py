@@ -352,6 +352,8 @@ def estimate(
     except (ProfileError, HistoryError) as exc:
         fail(str(exc))
         raise
+    for warning in getattr(history, "warnings", ()):
+        click.echo(f"claimlint: warning: {warning}", err=True)
     batch = estimate_paths(paths, profiles, default=default, history=history)
     if not batch.had_profiles:
         fail(
@@ -425,6 +427,9 @@ def history_import(
         raise
     try:
         result = import_files(files, store)
+    except HistoryError as exc:
+        fail(str(exc))
+        raise
     finally:
         store.close()
     for problem in result.problems:
@@ -435,7 +440,8 @@ def history_import(
 
     click.echo(
         f"{n(result.inserted, 'procedure')} imported into {target} from "
-        f"{n(len(files), 'path')}; {result.duplicates} already present; "
+        f"{n(len(files), 'path')}; {result.duplicates} already present"
+        f"{f' ({result.updated} of them now counted as done)' if result.updated else ''}; "
         f"{n(len(result.problems), 'problem')}."
     )
     sys.exit(EXIT_FINDINGS if result.problems else EXIT_OK)

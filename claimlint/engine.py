@@ -283,6 +283,8 @@ class Engine:
             for finding in check.finish(ctx):
                 self._add(report, finding)
         self.finalize(report)
+        # a history store with rows it cannot read (written by another tool) says so once
+        report.notes.extend(getattr(self.history, "warnings", ()))
         apply_suppressions(report, self.config, selected_codes=self.checks.selected_codes)
         return report
 
