@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 import click
 
 from claimlint import __version__
-from claimlint.config import Config, ConfigError, load_config
+from claimlint.config import Config, ConfigError, check_csv_mapping, load_config
 from claimlint.findings import Report, Severity
 from claimlint.formatters import FormatOptions, available
 from claimlint.formatters._common import statistics_text
@@ -522,6 +522,8 @@ def estimate(
     except (ProfileError, HistoryError) as exc:
         fail(str(exc))
         raise
+    for warning in getattr(history, "warnings", ()):
+        click.echo(f"claimlint: warning: {warning}", err=True)
     batch = estimate_paths(paths, profiles, default=default, history=history)
     if not batch.had_profiles:
         fail(
@@ -595,6 +597,9 @@ def history_import(
         raise
     try:
         result = import_files(files, store)
+    except HistoryError as exc:
+        fail(str(exc))
+        raise
     finally:
         store.close()
     for problem in result.problems:
@@ -605,7 +610,8 @@ def history_import(
 
     click.echo(
         f"{n(result.inserted, 'procedure')} imported into {target} from "
-        f"{n(len(files), 'path')}; {result.duplicates} already present; "
+        f"{n(len(files), 'path')}; {result.duplicates} already present"
+        f"{f' ({result.updated} of them now counted as done)' if result.updated else ''}; "
         f"{n(len(result.problems), 'problem')}."
     )
     sys.exit(EXIT_FINDINGS if result.problems else EXIT_OK)
@@ -665,6 +671,10 @@ def convert(
         tooth_system=tooth_numbering or config.tooth_numbering,
         csv_mapping=csv_mapping or config.csv_mapping,
     )
+    try:
+        check_csv_mapping(options.csv_mapping)
+    except ConfigError as exc:
+        fail(str(exc))
     if output:
         with open(output, "w", encoding="utf-8") as out:
             result = run_convert(paths, to=to, out=out, options=options)

@@ -50,6 +50,12 @@ class Config:
     csv_mapping: str | None = None
     jobs: int = 1
     today: dt.date | None = None
+    #: ``[tool.claimlint.plugins.<name>]``: each plugin's own table, by entry-point name,
+    #: as written (validated by the plugin when the engine starts, see ``claimlint.plugins``)
+    plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the validated options of each configured plugin's checks, by check code (filled by
+    #: :func:`claimlint.plugins.resolve_plugin_options`)
+    check_options: dict[str, Any] | None = None
     #: where the configuration came from (None: defaults); relative paths resolve against it
     source: Path | None = None
 
@@ -162,6 +168,10 @@ def _parse(table: dict[str, Any], file: Path) -> Config:
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{file}: 'jobs' must be a positive integer")
             cfg.jobs = value
+        elif key == "plugins":
+            cfg.plugins = {}
+            for name, options in _table(value, key, file).items():
+                cfg.plugins[str(name)] = dict(_table(options, f"plugins.{name}", file))
         elif key == "today":
             if not isinstance(value, dt.date):
                 raise ConfigError(f"{file}: 'today' must be a date (YYYY-MM-DD)")
@@ -174,28 +184,55 @@ def _parse(table: dict[str, Any], file: Path) -> Config:
 KNOWN_KEYS = (
     "select", "extend-select", "ignore", "per-file-ignores", "severity", "fail-on", "format",
     "output", "show-values", "baseline", "profiles", "payers", "history", "tooth-numbering",
-    "csv-mapping", "jobs", "today",
+    "csv-mapping", "jobs", "today", "plugins",
 )  # fmt: skip
 
 
-def load_file(path: Path) -> Config:
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML configuration file; every problem is a ConfigError naming the file (and
+    the line, for syntax errors): unreadable, not UTF-8 (UTF-16 is named), nested too deep."""
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path}: the file is UTF-16; save it as UTF-8")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line}: not UTF-8 text; save it as UTF-8") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("claimlint")
-        if table is None:
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: values nested too deeply") from None
+
+
+def _claimlint_table(data: dict[str, Any], path: Path) -> Any:
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table")
+    return tool.get("claimlint")
+
+
+def load_file(path: Path) -> Config:
+    data = read_toml(path)
+    table = _claimlint_table(data, path)
+    if table is None:
+        if path.name == "pyproject.toml":
             return Config(source=path)
-    else:
-        table = data.get("tool", {}).get("claimlint", data)
-    return _parse(table, path)
+        table = data
+    return _parse(_table(table, "tool.claimlint", path), path)
 
 
 def find_config(start: Path) -> Path | None:
+    """The configuration file for ``start``: the first claimlint.toml, or pyproject.toml with
+    a ``[tool.claimlint]`` table, walking up. A pyproject.toml that cannot be parsed but
+    mentions claimlint would have been the source: it is an error naming file and line."""
     start = start.resolve()
     for folder in (start, *start.parents):
         candidate = folder / "claimlint.toml"
@@ -204,12 +241,36 @@ def find_config(start: Path) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                with pyproject.open("rb") as fh:
-                    if "claimlint" in tomllib.load(fh).get("tool", {}):
-                        return pyproject
-            except (OSError, tomllib.TOMLDecodeError):
+                data = read_toml(pyproject)
+                if isinstance(data.get("tool"), dict) and "claimlint" in data["tool"]:
+                    return pyproject
+            except ConfigError:
+                if _mentions_claimlint(pyproject):
+                    raise
                 continue
     return None
+
+
+def _mentions_claimlint(path: Path) -> bool:
+    try:
+        return b"claimlint" in path.read_bytes().replace(b"\x00", b"").lower()
+    except OSError:
+        return False
+
+
+def check_csv_mapping(spec: str | None) -> None:
+    """A ``csv-mapping`` that is neither a built-in name nor a readable mapping file is a
+    configuration error (exit 2), found before any file is read."""
+    if not spec:
+        return
+    from claimlint.readers.mappings import MappingError, load_mapping
+
+    try:
+        load_mapping(spec)
+    except MappingError as exc:
+        raise ConfigError(f"csv-mapping: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"csv-mapping: {spec}: invalid TOML: nested too deeply") from None
 
 
 def load_config(explicit: str | None = None, start: Path | None = None) -> Config:

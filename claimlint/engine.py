@@ -20,7 +20,7 @@ from pathlib import Path
 
 from claimlint.checks.base import Check, Context
 from claimlint.checks.source import SchemaViolation, UnreadableFile
-from claimlint.config import Config, ConfigError
+from claimlint.config import Config, ConfigError, check_csv_mapping
 from claimlint.dental.cdt import lookup
 from claimlint.findings import (
     ALWAYS_ON,
@@ -40,7 +40,7 @@ from claimlint.readers.base import (
     get_reader,
     sniff,
 )
-from claimlint.registry import Registry, load_registry
+from claimlint.registry import Registry, load_registry, resolve_plugin_options
 from claimlint.suppress import apply_suppressions, check_suppression_selectors
 
 
@@ -108,15 +108,24 @@ class CheckSet:
     )
 
     @classmethod
-    def build(cls, classes: Sequence[type[Check]]) -> CheckSet:
+    def build(
+        cls, classes: Sequence[type[Check]], options: dict[str, object] | None = None
+    ) -> CheckSet:
+        """Instances of ``classes`` by scope; ``options`` (by code) are plugin options."""
         out = cls(selected_codes=frozenset(c.code for c in classes))
+        options = options or {}
         for c in classes:
+            if c.scope not in (Scope.LINE, Scope.CLAIM, Scope.BATCH):
+                continue
+            check = c()
+            if c.code in options:
+                check.options = options[c.code]
             if c.scope is Scope.LINE:
-                out.line.append(c())
+                out.line.append(check)
             elif c.scope is Scope.CLAIM:
-                out.claim.append(c())
-            elif c.scope is Scope.BATCH:
-                out.batch.append(c())
+                out.claim.append(check)
+            else:
+                out.batch.append(check)
         out.claim_plain = [c for c in out.claim if not c.needs_profile]
         return out
 
@@ -340,8 +349,13 @@ class Engine:
                 f"severity: {code} (unreadable file) cannot be changed; a file that cannot be "
                 "read always fails the run"
             )
+        check_csv_mapping(self.config.csv_mapping)
         self.classes = select_checks(self.registry, self.config)
-        self.checks = CheckSet.build(self.classes)
+        if self.config.check_options is None:  # (a --jobs worker gets them resolved)
+            self.config.check_options = resolve_plugin_options(
+                self.registry, self.config, self.classes
+            )
+        self.checks = CheckSet.build(self.classes, self.config.check_options)
         self.today = self.config.today or dt.date.today()
         if profiles is None and (self.config.profiles or self.config.payers):
             from claimlint.profiles import load_profiles
@@ -409,6 +423,8 @@ class Engine:
                 self._add(report, finding)
         self.finalize(report)
         report.notes.extend(self.notes)
+        # a history store with rows it cannot read (written by another tool) says so once
+        report.notes.extend(getattr(self.history, "warnings", ()))
         apply_suppressions(report, self.config, selected_codes=self.checks.selected_codes)
         return report
 

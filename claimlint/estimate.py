@@ -40,7 +40,7 @@ from typing import Any
 
 from claimlint.dental import benefits
 from claimlint.model import Claim, PriorProcedure, ServiceLine
-from claimlint.money import ZERO, cents, fmt
+from claimlint.money import MAX_AMOUNT, ZERO, cents, fmt, in_range
 from claimlint.profiles import Downgrade, Profile, ProfileSet, frequency_hits
 
 
@@ -141,12 +141,14 @@ class BatchEstimate:
     unparsable: int = 0
     #: claims read and built but not estimated (no profile for their payer)
     not_estimated: int = 0
+    #: claims whose estimate failed (a claimlint bug, reported in ``problems``)
+    failed: int = 0
     #: whether any profile was available (configuration, --profile or a batch's "payers")
     had_profiles: bool = True
 
     @property
     def claims_read(self) -> int:
-        return len(self.claims) + self.not_estimated + self.unparsable
+        return len(self.claims) + self.not_estimated + self.failed + self.unparsable
 
     def to_dict(self) -> dict[str, Any]:
         from claimlint.formatters._common import position
@@ -179,6 +181,8 @@ class BatchEstimate:
             text += f", {self.unparsable} could not be read"
         if self.not_estimated:
             text += f", {self.not_estimated} not estimated (no profile)"
+        if self.failed:
+            text += f", {self.failed} failed (internal error)"
         return text
 
 
@@ -309,6 +313,9 @@ def estimate_line(
     day = claim.service_date(line)
     downgrade = profile.downgrade(code, line.tooth, line.surfaces)
     office_fee = line.charge if line.charge is not None else profile.office_fee(code)
+    out_of_range = office_fee is not None and not in_range(office_fee)
+    if out_of_range:
+        office_fee = None  # refused: not an amount the estimate computes with
     allowed = profile.allowed(code)
     if allowed is not None and office_fee is not None:
         allowed = min(allowed, office_fee)
@@ -323,7 +330,12 @@ def estimate_line(
         allowed=allowed,
         basis=None,
     )
-    if office_fee is None:
+    if out_of_range:
+        est.problems.append(
+            f"the line charge is beyond {fmt(MAX_AMOUNT)}, the largest amount claimlint "
+            "estimates; check the charge"
+        )
+    elif office_fee is None:
         est.problems.append(f"no charge on the line and no office fee for {code} in the profile")
     if allowed is None:
         est.problems.append(f"{code} is not in the plan's fee schedule")
@@ -395,7 +407,15 @@ def estimate_claims(
             key = claim.payer_id or "(no payer id)"
             missing[key] = missing.get(key, 0) + 1
             continue
-        est = estimate_claim(claim, profile, ledger=ledger, history=history)
+        try:
+            est = estimate_claim(claim, profile, ledger=ledger, history=history)
+        except Exception as exc:  # a claimlint bug must not stop the other claims
+            batch.failed += 1
+            batch.problems.append(
+                f"{file}: claim {claim.claim_id} could not be estimated (internal error: "
+                f"{type(exc).__name__}); please report it"
+            )
+            continue
         est.file = file
         batch.claims.append(est)
         batch.totals.add(est.totals)

@@ -21,10 +21,12 @@ Lookups never raise for an unknown member: they return an empty list.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import os
+import re
 import sqlite3
 from abc import ABC, abstractmethod
 from collections import defaultdict
@@ -45,6 +47,7 @@ NOT_DONE = frozenset({"denied", "void", "voided", "rejected", "cancelled", "canc
 DONE = frozenset({"paid", "billed", "completed", "complete", "done", "approved", "pending"})
 KNOWN_STATUSES = DONE | NOT_DONE
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CSV_COLUMNS = ("member_id", "code", "date", "tooth", "surfaces", "status", "payer_id", "claim_id")
 CSV_REQUIRED = ("member_id", "code", "date")
 
@@ -52,6 +55,14 @@ CSV_REQUIRED = ("member_id", "code", "date")
 def norm_tooth(tooth: str | None) -> str:
     """Storage key of a tooth: upper case, no ``#``; ``""`` for no tooth."""
     return (tooth or "").strip().upper().lstrip("#").strip()
+
+
+#: How statuses of one procedure combine. A procedure is identified by member, tooth, date,
+#: code and surfaces. When it is imported (or known from two stores) more than once, a status
+#: that counts as done (paid, billed, completed, ...) beats one that does not (denied, void,
+#: ...), whatever the order: a denied claim that was corrected and paid is a done procedure.
+#: Between two statuses of the same kind the first one stays.
+STATUS_RULE = "paid beats denied"
 
 
 def counts(record: PriorProcedure) -> bool:
@@ -134,15 +145,14 @@ class CombinedHistory(History):
         before: dt.date,
         since: dt.date | None = None,
     ) -> list[PriorProcedure]:
-        seen: set[tuple[Any, ...]] = set()
-        out: list[PriorProcedure] = []
+        found: dict[tuple[Any, ...], PriorProcedure] = {}
         for source in self.sources:
             for record in source.lookup(member_id, tooth, before, since):
                 key = _identity(record)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(record)
-        return sorted(out, key=lambda r: (r.date, r.code))
+                kept = found.get(key)
+                if kept is None or (counts(record) and not counts(kept)):
+                    found[key] = record  # paid beats denied (see STATUS_RULE)
+        return sorted(found.values(), key=lambda r: (r.date, r.code))
 
     def close(self) -> None:
         for source in self.sources:
@@ -196,12 +206,27 @@ class SQLHistory(History):
     def _sql(self, text: str) -> str:
         return text.replace("?", self.placeholder)
 
-    def add_many(self, records: Iterable[PriorProcedure]) -> tuple[int, int]:
-        """Insert records; returns (inserted, already present)."""
+    #: rows the last :meth:`add_many` changed from a status that does not count to one that
+    #: does (STATUS_RULE)
+    last_updated: int = 0
+
+    def add_many(
+        self, records: Iterable[PriorProcedure], *, commit: bool = True
+    ) -> tuple[int, int]:
+        """Insert records; returns (inserted, already present). A record already present with
+        a status that does not count (denied, void) takes the new one's status when that one
+        counts (paid): see STATUS_RULE. ``commit=False`` leaves the transaction open (one
+        transaction for a whole import)."""
         cols = ", ".join(self.COLUMNS)
         marks = ", ".join("?" for _ in self.COLUMNS)
+        not_done = ", ".join(f"'{s}'" for s in sorted(NOT_DONE))
         sql = self._sql(
-            f"INSERT INTO {self.table} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+            f"INSERT INTO {self.table} ({cols}) VALUES ({marks}) "
+            "ON CONFLICT (member_id, tooth, date, code, surfaces) DO UPDATE SET "
+            "status = excluded.status, payer_id = excluded.payer_id, "
+            "claim_id = excluded.claim_id "
+            f"WHERE LOWER({self.table}.status) IN ({not_done}) "
+            f"AND LOWER(excluded.status) NOT IN ({not_done})"
         )
         rows = [
             (
@@ -216,13 +241,17 @@ class SQLHistory(History):
             )
             for r in records
         ]
+        self.last_updated = 0
         if not rows:
             return 0, 0
         cur = self.conn.cursor()
         before = self.count()
         cur.executemany(sql, rows)
-        self.conn.commit()
+        changed = cur.rowcount
+        if commit:
+            self.conn.commit()
         inserted = self.count() - before
+        self.last_updated = max(changed - inserted, 0) if changed is not None else 0
         return inserted, len(rows) - inserted
 
     def count(self) -> int:
@@ -251,20 +280,43 @@ class SQLHistory(History):
         )
         cur = self.conn.cursor()
         cur.execute(sql, params)
-        return [self._record(row) for row in cur.fetchall()]
+        out: list[PriorProcedure] = []
+        for row in cur.fetchall():
+            record = self._record(row)
+            if record is None:
+                self.skipped += 1  # a row written by another tool: skipped (see bad_rows)
+            else:
+                out.append(record)
+        return out
+
+    #: rows a lookup skipped because they cannot be read (bad date, wrong types)
+    skipped: int = 0
 
     @staticmethod
-    def _record(row: tuple[Any, ...]) -> PriorProcedure:
+    def _record(row: tuple[Any, ...]) -> PriorProcedure | None:
+        """A stored row as a PriorProcedure, or None when it cannot be one (a date that is
+        not YYYY-MM-DD, a missing code): such rows are skipped, never an error per claim."""
         member, tooth, date, code, surfaces, status, payer, claim = row
+        if isinstance(date, dt.datetime):
+            date = date.date()
+        elif not isinstance(date, dt.date):
+            if not isinstance(date, str) or not _ISO_DATE.fullmatch(date):
+                return None
+            try:
+                date = dt.date.fromisoformat(date)
+            except ValueError:
+                return None
+        if member is None or not code:
+            return None
         return PriorProcedure.model_construct(
-            member_id=member,
-            tooth=tooth or None,
-            date=date if isinstance(date, dt.date) else dt.date.fromisoformat(date),
-            code=code,
-            surfaces=tuple(surfaces),
-            status=status,
-            payer_id=payer,
-            claim_id=claim,
+            member_id=str(member),
+            tooth=str(tooth) if tooth not in (None, "") else None,
+            date=date,
+            code=str(code),
+            surfaces=tuple(str(surfaces or "")),
+            status=str(status or "paid"),
+            payer_id=None if payer is None else str(payer),
+            claim_id=None if claim is None else str(claim),
         )
 
     def close(self) -> None:
@@ -280,8 +332,12 @@ class SQLiteHistory(SQLHistory):
     def __init__(self, path: str | Path, *, create: bool = False) -> None:
         self.path = Path(path)
         self._conn = None
+        #: problems with the store's content, one line each, without values (for stderr)
+        self.warnings: list[str] = []
         if not create and not self.path.is_file():
             raise HistoryError(f"{self.path}: history database does not exist")
+        if create and self.path.exists() and not self.path.is_file():
+            raise HistoryError(f"{self.path}: not a file")
         try:
             conn = sqlite3.connect(str(self.path))
             super().__init__(conn)
@@ -289,6 +345,13 @@ class SQLiteHistory(SQLHistory):
                 self.create()
             else:
                 self.count()  # fails early on a file that is not a history database
+                bad = self.bad_rows()
+                if bad:
+                    self.warnings.append(
+                        f"{self.path}: {bad} history row{'s' if bad != 1 else ''} with a date "
+                        "that is not YYYY-MM-DD (or another unreadable value) are skipped; "
+                        "delete them and import the source again"
+                    )
         except sqlite3.Error as exc:
             raise HistoryError(f"{self.path}: not a usable history database: {exc}") from None
 
@@ -323,7 +386,25 @@ def _reopen_sqlite(path: str) -> SQLiteHistory:
     store = SQLiteHistory.__new__(SQLiteHistory)
     store.path = Path(path)
     store._conn = None
+    store.warnings = []
     return store
+    def bad_rows(self) -> int:
+        """Rows a lookup would skip (a date SQLite does not read back as the same
+        YYYY-MM-DD, a NULL or empty code or member)."""
+        cur = self.conn.cursor()
+        cur.execute(
+            f"SELECT COUNT(*) FROM {self.table} WHERE typeof(date) != 'text' "
+            "OR date(date) IS NULL OR date(date) != date OR substr(date, 1, 4) = '0000' "
+            "OR member_id IS NULL OR code IS NULL OR code = ''"
+        )
+        return int(cur.fetchone()[0])
+
+    def writable_error(self, exc: sqlite3.Error) -> HistoryError:
+        if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc).replace(" ", ""):
+            return HistoryError(f"{self.path}: the history database is read-only; nothing imported")
+        return HistoryError(
+            f"{self.path}: cannot write the history database ({exc}); nothing imported"
+        )
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -351,6 +432,8 @@ class ImportResult:
     read: int = 0
     inserted: int = 0
     duplicates: int = 0
+    #: procedures already present whose status now counts (a paid row after a denied one)
+    updated: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
 
 
@@ -362,16 +445,33 @@ def import_files(
     JSON batch's ``"history"`` section is imported too). Broken rows are reported in
     ``result.problems`` with file and row; every other row is imported."""
     result = ImportResult()
-    for path in _import_paths(paths, result.problems):
-        if path.suffix.lower() in (".csv", ".tsv"):
-            records = list(read_history_csv(path, result.problems))
-        else:
-            records = list(read_claim_history(path, result.problems, options))
-        result.read += len(records)
-        inserted, dupes = store.add_many(records)
-        result.inserted += inserted
-        result.duplicates += dupes
+    try:
+        for path in _import_paths(paths, result.problems):
+            if path.suffix.lower() in (".csv", ".tsv"):
+                records = list(read_history_csv(path, result.problems))
+            else:
+                records = list(read_claim_history(path, result.problems, options))
+            result.read += len(records)
+            inserted, dupes = store.add_many(records, commit=False)
+            result.inserted += inserted
+            result.duplicates += dupes
+            result.updated += store.last_updated
+        store.conn.commit()  # one transaction for the whole import: all files or none
+    except sqlite3.Error as exc:
+        _rollback(store)
+        writable = getattr(store, "writable_error", None)
+        if writable is not None:
+            raise writable(exc) from None
+        raise HistoryError(f"cannot write the history store ({exc}); nothing imported") from None
+    except BaseException:
+        _rollback(store)
+        raise
     return result
+
+
+def _rollback(store: SQLHistory) -> None:
+    with contextlib.suppress(Exception):  # the original error is the one to report
+        store.conn.rollback()
 
 
 def _import_paths(paths: Iterable[str | Path], problems: list[ImportProblem]) -> Iterator[Path]:
@@ -436,24 +536,22 @@ def _record_from(
 ) -> PriorProcedure | None:
     for column in CSV_REQUIRED:
         if not values.get(column):
-            problems.append(ImportProblem(file, row, f"'{column}' is empty"))
+            problems.append(ImportProblem(file, row, f"'{column}' is empty", column))
             return None
     code = str(values["code"]).upper()
     if not benefits.is_code(code):
-        problems.append(ImportProblem(file, row, f"code {code!r} is not a CDT code (D####)"))
+        problems.append(ImportProblem(file, row, "not a CDT code (D####)", "code"))
         return None
     tooth = values.get("tooth") or None
     if tooth and benefits.tooth_class(str(tooth)) is None:
         problems.append(
-            ImportProblem(file, row, f"tooth {tooth!r} is not a Universal tooth", "tooth")
+            ImportProblem(file, row, "not a Universal tooth number (1-32, A-T)", "tooth")
         )
         return None
     try:
         date = dt.date.fromisoformat(str(values["date"]))
     except ValueError:
-        problems.append(
-            ImportProblem(file, row, f"date {values['date']!r} is not YYYY-MM-DD", "date")
-        )
+        problems.append(ImportProblem(file, row, "not a date (YYYY-MM-DD)", "date"))
         return None
     bad = surface_letters.invalid(split_surfaces(values.get("surfaces") or ""))
     if bad:
@@ -461,8 +559,7 @@ def _record_from(
             ImportProblem(
                 file,
                 row,
-                f"surface {bad[0]!r} is not a surface letter (M, O, D, B, L, I, F, ...); "
-                "row not imported",
+                "a letter is not a surface letter (M, O, D, B, L, I, F, ...); row not imported",
                 "surfaces",
             )
         )
@@ -473,7 +570,7 @@ def _record_from(
             ImportProblem(
                 file,
                 row,
-                f"status {status!r} is unknown; use one of {', '.join(sorted(KNOWN_STATUSES))}; "
+                f"not a known status; use one of {', '.join(sorted(KNOWN_STATUSES))}; "
                 "row not imported",
                 "status",
             )
@@ -493,7 +590,7 @@ def _record_from(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        problems.append(ImportProblem(file, row, f"{where}: {first['msg']}"))
+        problems.append(ImportProblem(file, row, f"{first['msg']}", where))
         return None
 
 
@@ -555,7 +652,11 @@ def read_claim_history(
             elif isinstance(item, Finding):
                 problems.append(_problem_from_finding(str(path), item))
     except Exception as exc:  # a reader bug must not stop the import of other files
-        problems.append(ImportProblem(str(path), None, f"{type(exc).__name__}: {exc}"))
+        problems.append(
+            ImportProblem(
+                str(path), None, f"could not be read (internal error: {type(exc).__name__})"
+            )
+        )
 
 
 def _problem_from_finding(file: str, finding: Any) -> ImportProblem:

@@ -211,7 +211,7 @@ def _init_worker(classes: list[type[Check]], config: Any, profiles: Any, history
     from claimlint.registry import Registry
 
     engine = Engine(config, registry=Registry(tuple(classes)), profiles=profiles, history=history)
-    checks = CheckSet.build(engine.classes)
+    checks = CheckSet.build(engine.classes, engine.config.check_options)
     batch = checks.batch
     checks.batch = []  # workers collect for batch-scope checks; the parent runs them
     _WORKER.update(engine=engine, checks=checks, batch=batch)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -365,15 +366,21 @@ def read_document(path: Path) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ProfileError(str(path), None, f"not UTF-8 text (byte {exc.start})") from None
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise ProfileError(
+            str(path), None, f"file is larger than {MAX_PROFILE_BYTES // 1024 // 1024} MB"
+        )
     try:
         if suffix == ".toml":
-            return tomllib.loads(text)
-        if suffix in (".yaml", ".yml"):
-            import yaml
-
-            return yaml.safe_load(text)
-        if suffix == ".json":
-            return json.loads(text)
+            data: Any = tomllib.loads(text)
+        elif suffix in (".yaml", ".yml"):
+            data = _load_yaml(text)
+        elif suffix == ".json":
+            data = json.loads(text)
+        else:
+            data = _UNKNOWN
+    except RecursionError:
+        raise ProfileError(str(path), None, f"nested more than {MAX_DEPTH} levels deep") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(str(path), None, f"invalid TOML: {exc}") from None
     except json.JSONDecodeError as exc:
@@ -385,7 +392,57 @@ def read_document(path: Path) -> Any:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ProfileError(str(path), None, f"invalid YAML{where}: {problem}") from None
-    raise ProfileError(str(path), None, f"unknown profile format {suffix!r}; use {SUFFIXES}")
+    if data is _UNKNOWN:
+        raise ProfileError(str(path), None, f"unknown profile format {suffix!r}; use {SUFFIXES}")
+    check_values(data, source=str(path))
+    return data
+
+
+_UNKNOWN = object()
+#: a profile is a page of settings; anything bigger or deeper is not one
+MAX_PROFILE_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 32
+
+
+def _load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` without aliases: profiles never need them, and an alias bomb
+    (a few hundred bytes expanding to gigabytes) is refused at the first ``*alias``."""
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.events.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not allowed in a profile", event.start_mark
+                )
+            return super().compose_node(parent, index)
+
+    return yaml.load(text, Loader=NoAliasLoader)  # a SafeLoader subclass: safe
+
+
+def check_values(data: Any, *, source: str, prefix: str = "") -> None:
+    """Refuse what no schema keyword can: non-finite numbers (nan, inf, 1e400 read as inf)
+    and nesting deeper than :data:`MAX_DEPTH`; the error names the key path."""
+    stack: list[tuple[Any, list[Any]]] = [(data, [])]
+    while stack:
+        value, parts = stack.pop()
+        if len(parts) > MAX_DEPTH:
+            raise ProfileError(
+                source, key_path(parts[:MAX_DEPTH], prefix), f"nested more than {MAX_DEPTH} deep"
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ProfileError(
+                source,
+                key_path(parts, prefix),
+                "is not a finite number (nan, inf, or too large to be a number)",
+            )
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise ProfileError(source, key_path(parts, prefix), "is not a finite number")
+        if isinstance(value, dict):
+            stack.extend((v, [*parts, str(k)]) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, [*parts, i]) for i, v in enumerate(value))
 
 
 @lru_cache(maxsize=1)
@@ -428,14 +485,25 @@ def _schema_message(error: Any) -> str:
         allowed = ", ".join(map(str, error.validator_value))
         return f"{error.instance!r} is not one of: {allowed}"
     if error.validator == "minimum" and isinstance(error.instance, (int, float)):
-        return f"{error.instance} is negative; amounts and counts must be at least 0"
+        if error.validator_value == 0:
+            return f"{error.instance} is negative; amounts and counts must be at least 0"
+        return f"{error.instance} is less than the minimum of {error.validator_value}"
+    if error.validator == "maximum" and isinstance(error.instance, (int, float)):
+        return f"{_short(error.instance)} is more than the maximum of {error.validator_value}"
     return error.message
+
+
+def _short(number: float) -> str:
+    """A number as written, shortened when it is absurdly long (10**400)."""
+    text = str(number) if not isinstance(number, int) or number < 10**30 else f"{number:.3e}"
+    return text
 
 
 def validate(data: Any, *, source: str, prefix: str = "") -> None:
     """Schema validation; the first error (in document order) raises ProfileError."""
     if not isinstance(data, dict):
         raise ProfileError(source, prefix or None, "a profile must be a table/object")
+    check_values(data, source=source, prefix=prefix)
     errors = sorted(_validator().iter_errors(_plain(data)), key=lambda e: list(e.absolute_path))
     if errors:
         error = errors[0]
@@ -602,6 +670,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     month += 1
+    if year < dt.MINYEAR:
+        return dt.date.min
+    if year > dt.MAXYEAR:
+        return dt.date.max
     for last in (31, 30, 29, 28):
         try:
             return dt.date(year, month, min(day.day, last))

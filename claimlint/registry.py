@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import entry_points
+from typing import Any
 
 from claimlint.checks.base import DOC_SECTIONS, Check
 
@@ -27,6 +28,11 @@ class RegistryError(Exception):
 @dataclass(frozen=True, slots=True)
 class Registry:
     checks: tuple[type[Check], ...]
+    #: check code -> the entry-point name of the plugin it came from ("builtin" for ours)
+    origins: Mapping[str, str] = field(default_factory=dict)
+
+    def plugin_names(self) -> list[str]:
+        return sorted(set(self.origins.values()))
 
     def by_code(self) -> dict[str, type[Check]]:
         return {c.code: c for c in self.checks}
@@ -98,9 +104,76 @@ def load_registry() -> Registry:
             names[check.name] = origin
             checks.append(check)
     checks.sort(key=lambda c: c.code)
-    return Registry(tuple(checks))
+    return Registry(tuple(checks), origins=dict(codes))
 
 
 def missing_doc_sections(check: type[Check]) -> list[str]:
     sections = check.doc_sections()
     return [s for s in DOC_SECTIONS if s not in sections]
+
+
+# -- plugin options ------------------------------------------------------------------------
+
+
+def resolve_plugin_options(
+    registry: Registry, config: Any, selected: Iterable[type[Check]]
+) -> dict[str, Any]:
+    """Validate each ``[tool.claimlint.plugins.<name>]`` table with its plugin and return the
+    options of every selected check, by code.
+
+    A plugin validates its table with a Check class attribute ``options_model`` (a pydantic
+    model: the check gets the model instance) or a ``validate_options(table)`` classmethod
+    (the check gets what it returns; raise ValueError to refuse). A plugin that declares
+    neither gets its table as a dict. A table for a plugin that is not installed, or options
+    its plugin refuses, are a :class:`~claimlint.config.ConfigError` naming the file and key.
+    """
+    from claimlint.config import ConfigError
+
+    where = str(config.source) if getattr(config, "source", None) else "configuration"
+    tables: dict[str, dict[str, Any]] = dict(getattr(config, "plugins", None) or {})
+    known = registry.plugin_names()
+    for name in tables:
+        if name not in known:
+            raise ConfigError(
+                f"{where}: plugins.{name}: no installed plugin is named {name!r} "
+                f"(installed: {', '.join(known) or 'none'}; the name is the entry-point name)"
+            )
+    out: dict[str, Any] = {}
+    done: dict[tuple[str, int], Any] = {}
+    for check in selected:
+        origin = registry.origins.get(check.code)
+        if origin is None:
+            continue
+        table = tables.get(origin)
+        validator = getattr(check, "validate_options", None) or getattr(
+            check, "options_model", None
+        )
+        if validator is None:
+            if table is not None:
+                out[check.code] = dict(table)
+            continue
+        key = (origin, id(validator))
+        if key not in done:
+            done[key] = _validate(check, dict(table or {}), f"{where}: plugins.{origin}")
+        out[check.code] = done[key]
+    return out
+
+
+def _validate(check: type[Check], table: dict[str, Any], where: str) -> Any:
+    from pydantic import ValidationError
+
+    from claimlint.config import ConfigError
+
+    try:
+        hook = getattr(check, "validate_options", None)
+        if hook is not None:
+            return hook(table)
+        return check.options_model.model_validate(table)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field_path = ".".join(str(p) for p in first.get("loc", ()))
+        raise ConfigError(
+            f"{where}{'.' + field_path if field_path else ''}: {first.get('msg', exc)}"
+        ) from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ConfigError(f"{where}: {exc}") from None

@@ -235,7 +235,10 @@ def file_key(file: str, root: str | None = None) -> str:
 def load_baseline(path: str | Path) -> list[BaselineEntry]:
     """Read a baseline file; a malformed one is a configuration error naming the file."""
     try:
-        data = orjson.loads(Path(path).read_bytes())
+        raw = Path(path).read_bytes()
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise ConfigError(f"baseline {path} is UTF-16; write a new one with --write-baseline")
+        data = orjson.loads(raw)
     except OSError as exc:
         raise ConfigError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
     except orjson.JSONDecodeError as exc:

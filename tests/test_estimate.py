@@ -12,7 +12,7 @@ from claimlint.cli import main
 from claimlint.estimate import estimate_claim, estimate_paths
 from claimlint.model import Claim
 from claimlint.money import cents
-from claimlint.profiles import load_profiles, parse_profile
+from claimlint.profiles import load_profile, load_profiles, parse_profile
 
 GOLD = FIXTURES / "profiles" / "example-mutual-ppo-gold.toml"
 EXAMPLE = FIXTURES / "history" / "domain-7-3.json"
@@ -231,3 +231,73 @@ def test_cli_estimate_counts_claims_that_could_not_be_read(tmp_path):
     )
     assert (data["claims_read"], data["claims_unparsable"]) == (2, 1)
     assert data["errors"][0]["code"] == "CL002" and data["errors"][0]["line"] > 1
+
+
+# -- issue 10: amounts of any size never crash the money engine ------------------------------
+
+
+def _big_batch(tmp_path, charge: str):
+    data = json.loads(EXAMPLE.read_text())
+    data["claims"][0]["lines"][0]["charge"] = charge
+    data["claims"][0]["total_charge"] = charge
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_cents_and_fmt_are_exact_for_amounts_wider_than_the_default_context():
+    from claimlint.money import fmt
+
+    wide = Decimal("1" + "0" * 40 + ".005")
+    assert cents(wide) == Decimal("1" + "0" * 40 + ".01")
+    assert fmt(Decimal("123456789012345678901234567890.125")) == (
+        "$123,456,789,012,345,678,901,234,567,890.13"
+    )
+
+
+def test_a_line_charge_of_thirty_digits_is_refused_by_the_estimate_not_a_crash():
+    profile = load_profile(GOLD)
+    huge = "1" + "0" * 30
+    claim = _claim([("D2392", huge, "30", "MO"), ("D2140", "145", "3", "O")], payer="SYNPAYER1")
+    est = estimate_claim(claim, profile)
+    first, second = est.lines
+    assert first.plan_pays is None and not first.complete
+    assert any("beyond $10,000,000.00" in p for p in first.problems)
+    assert second.complete and second.office_fee == D("145")
+    claim = _claim([("D2392", "9E+999999", "30", "MO")], payer="SYNPAYER1")
+    assert not estimate_claim(claim, profile).lines[0].complete
+
+
+def test_cli_estimate_and_check_with_a_28_digit_charge_do_not_crash(tmp_path):
+    path = _big_batch(tmp_path, "1" + "0" * 29)
+    runner = CliRunner()
+    result = runner.invoke(main, ["estimate", str(path), "--profile", str(GOLD)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    assert "beyond $10,000,000.00" in result.output
+    checked = runner.invoke(
+        main, ["check", str(path), "--profile", str(GOLD), "--today", "2025-06-01"]
+    )
+    assert checked.exit_code in (0, 1), checked.output
+    assert "internal error" not in checked.output
+
+
+def test_estimate_reports_a_claim_whose_estimate_fails_and_keeps_the_others(monkeypatch):
+    import claimlint.estimate as estimate_module
+    from claimlint.estimate import estimate_claims
+    from claimlint.profiles import ProfileSet
+
+    profile = load_profile(GOLD)
+    real = estimate_module.estimate_claim
+
+    def flaky(claim, *args, **kwargs):
+        if claim.claim_id == "BOOM":
+            raise ArithmeticError("synthetic")
+        return real(claim, *args, **kwargs)
+
+    monkeypatch.setattr(estimate_module, "estimate_claim", flaky)
+    good = _claim([("D2140", "145", "3", "O")])
+    bad = good.model_copy(update={"claim_id": "BOOM"})
+    batch = estimate_claims([("a.json", bad), ("a.json", good)], ProfileSet(), default=profile)
+    assert len(batch.claims) == 1 and batch.failed == 1 and batch.claims_read == 2
+    assert any("claim BOOM could not be estimated" in p for p in batch.problems)

@@ -102,8 +102,8 @@ def test_csv_import_reports_broken_rows_and_imports_the_rest(tmp_path, store):
     )
     result = import_files([csv_file, tmp_path / "missing.csv"], store)
     assert result.inserted == 2
-    rows = sorted((p.row, p.message.split()[0]) for p in result.problems if p.row)
-    assert rows == [(3, "code"), (4, "date"), (5, "'member_id'"), (6, "tooth"), (7, "more")]
+    rows = sorted((p.row, p.column or p.message.split()[0]) for p in result.problems if p.row)
+    assert rows == [(3, "code"), (4, "date"), (5, "member_id"), (6, "tooth"), (7, "more")]
     assert any("missing.csv" in str(p) and "does not exist" in str(p) for p in result.problems)
     third = store.lookup("SYN1", "3", before=D(2026, 1, 1))
     assert [(r.code, r.status) for r in third] == [("D2140", "paid")]
@@ -145,8 +145,8 @@ def test_csv_rows_with_bad_surfaces_or_unknown_status_are_reported_not_imported(
     result = import_files([csv_file], store)
     assert result.inserted == 1  # only the denied row (stored; it does not count)
     messages = [str(p) for p in result.problems]
-    assert messages[0].startswith(f"{csv_file}: row 2, column surfaces: surface 'X'")
-    assert messages[1].startswith(f"{csv_file}: row 3, column status: status 'paied' is unknown")
+    assert messages[0].startswith(f"{csv_file}: row 2, column surfaces: a letter is not a surf")
+    assert messages[1].startswith(f"{csv_file}: row 3, column status: not a known status")
     assert store.lookup("SYN1", "30", before=D(2026, 1, 1)) == []
 
 
@@ -171,3 +171,169 @@ def test_x12_history_import_problems_name_the_segment(store):
     assert result.problems
     text = str(result.problems[0])
     assert ": segment 29: CL102" in text and "row" not in text
+
+
+# -- issue 10: broken stores, bad rows, status rule, atomic imports, no values echoed --------
+
+
+def _csv(tmp_path, name, rows):
+    path = tmp_path / name
+    path.write_text("member_id,code,date,tooth,surfaces,status\n" + "".join(rows))
+    return path
+
+
+def _run_import(*args):
+    from click.testing import CliRunner
+
+    from claimlint.cli import main
+
+    return CliRunner().invoke(main, ["history", "import", *map(str, args)])
+
+
+def test_import_into_a_corrupt_database_exits_2_naming_it(tmp_path):
+    good = _csv(tmp_path, "prior.csv", ["SYN1,D2392,2025-06-02,30,MO,paid\n"])
+    db = tmp_path / "h.sqlite"
+    filled = SQLiteHistory(db, create=True)
+    filled.add_many([rec(member=f"SYN{i}", date=D(2024, 1, 1 + i % 28)) for i in range(3000)])
+    filled.close()
+    data = bytearray(db.read_bytes())
+    half = len(data) // 2
+    data[half:] = b"\xa5" * (len(data) - half)  # schema page intact, table pages garbage
+    db.write_bytes(bytes(data))
+    result = _run_import(good, "--history", db)
+    assert result.exit_code == 2, result.output
+    assert f"{db}:" in result.output and "Traceback" not in result.output
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"this is not a database" * 100)
+    result = _run_import(good, "--history", garbage)
+    assert result.exit_code == 2 and str(garbage) in result.output
+
+
+def test_import_into_a_read_only_database_exits_2_and_commits_nothing(tmp_path, monkeypatch):
+    import claimlint.history as history_module
+
+    db = tmp_path / "h.sqlite"
+    SQLiteHistory(db, create=True).close()
+    real = sqlite3.connect
+    monkeypatch.setattr(
+        history_module.sqlite3, "connect", lambda p: real(f"file:{p}?mode=ro", uri=True)
+    )
+    good = _csv(tmp_path, "prior.csv", ["SYN1,D2392,2025-06-02,30,MO,paid\n"])
+    result = _run_import(good, "--history", db)
+    assert result.exit_code == 2, result.output
+    assert f"{db}: the history database is read-only; nothing imported" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_multi_file_import_is_one_transaction(tmp_path, store, monkeypatch):
+    first = _csv(tmp_path, "a.csv", ["SYN1,D2392,2025-06-02,30,MO,paid\n"])
+    second = _csv(tmp_path, "b.csv", ["SYN1,D2140,2025-06-02,3,O,paid\n"])
+    calls = []
+    real = store.add_many
+
+    def failing(records, **kw):
+        calls.append(kw)
+        if len(calls) == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(records, **kw)
+
+    monkeypatch.setattr(store, "add_many", failing)
+    with pytest.raises(HistoryError, match="nothing imported"):
+        import_files([first, second], store)
+    assert store.count() == 0  # the first file was rolled back too
+    monkeypatch.undo()
+    result = import_files([first, second], store)
+    assert result.inserted == 2 and store.count() == 2
+
+
+def test_paid_beats_denied_whatever_the_import_order(tmp_path, store):
+    denied = _csv(tmp_path, "denied.csv", ["SYN1,D2392,2025-06-02,30,MO,denied\n"])
+    paid = _csv(tmp_path, "paid.csv", ["SYN1,D2392,2025-06-02,30,MO,paid\n"])
+    import_files([denied], store)
+    result = import_files([paid], store)
+    assert (result.inserted, result.duplicates, result.updated) == (0, 1, 1)
+    (row,) = store.lookup("SYN1", "30", before=D(2026, 1, 1))
+    assert row.status == "paid"
+    again = import_files([denied], store)  # a later denied row does not undo the payment
+    assert again.updated == 0
+    assert store.lookup("SYN1", "30", before=D(2026, 1, 1))[0].status == "paid"
+
+
+def test_combined_history_keeps_the_paid_copy_of_a_procedure(store):
+    store.add_many([rec(status="denied")])
+    inline = InMemoryHistory([rec(status="paid")])
+    (row,) = CombinedHistory([store, inline]).lookup("SYN1", "30", before=D(2026, 1, 1))
+    assert row.status == "paid"
+
+
+def test_cl403_fires_after_the_paid_row_of_a_denied_procedure_is_imported(tmp_path):
+    from click.testing import CliRunner
+
+    from claimlint.cli import main
+
+    db = tmp_path / "h.sqlite"
+    # DOMAIN 7.3 claim: D2392 on 30-MO, 2025-01-10; a prior MO filling 2024-06-02 (24 months)
+    assert _run_import(_csv(tmp_path, "d.csv", ["SYN0001,D2392,2024-06-02,30,MO,denied\n"]),
+                       "--history", db).exit_code == 0  # fmt: skip
+    assert _run_import(_csv(tmp_path, "p.csv", ["SYN0001,D2392,2024-06-02,30,MO,paid\n"]),
+                       "--history", db).exit_code == 0  # fmt: skip
+    result = CliRunner().invoke(
+        main,
+        ["check", str(FIXTURES / "history" / "domain-7-3.json"), "--history", str(db),
+         "--profile", str(FIXTURES / "profiles" / "example-mutual-ppo-gold.toml"),
+         "--today", "2025-06-01", "--select", "CL403"],
+    )  # fmt: skip
+    assert "CL403" in result.output, result.output
+
+
+def test_a_bad_row_in_the_store_is_skipped_with_one_warning(tmp_path):
+    from click.testing import CliRunner
+
+    from claimlint.cli import main
+
+    db = tmp_path / "h.sqlite"
+    SQLiteHistory(db, create=True).close()
+    conn = sqlite3.connect(db)
+    conn.executemany(
+        "INSERT INTO prior_procedure VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            ("SYN0001", "30", "2024-13-45", "D2392", "MO", "paid", None, None),
+            ("SYN0001", "3", 20240101, "D2140", "O", "paid", None, None),
+            ("SYN0001", "30", "2024-06-02", "D2392", "MO", "paid", None, None),
+        ],
+    )
+    conn.commit()
+    conn.close()
+    opened = SQLiteHistory(db)
+    assert opened.bad_rows() == 2 and len(opened.warnings) == 1
+    rows = opened.lookup("SYN0001", None, before=D(2026, 1, 1))
+    assert [(r.code, r.date) for r in rows] == [("D2392", D(2024, 6, 2))]
+    result = CliRunner().invoke(
+        main,
+        ["check", str(FIXTURES / "history" / "domain-7-3.json"), "--history", str(db),
+         "--profile", str(FIXTURES / "profiles" / "example-mutual-ppo-gold.toml"),
+         "--today", "2025-06-01"],
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    assert "internal error" not in result.output
+    assert "CL403" in result.output  # the good row still counts
+    assert result.output.count("2 history rows with a date") == 1
+    assert "2024-13-45" not in result.output and "SYN0001" not in result.output
+
+
+def test_history_import_never_echoes_cell_values(tmp_path):
+    shifted = tmp_path / "shifted.csv"
+    shifted.write_text(
+        "member_id,code,date,tooth,surfaces,status\n"
+        "SYN0001,ZELDA QUARTZ,1970-02-03,30,MO,paid\n"
+        "SYN0001,D2392,QUARTZ ZELDA,30,MO,paid\n"
+        "SYN0001,D2392,2024-06-02,ZQX,MO,paid\n"
+        "SYN0001,D2392,2024-06-02,30,QZ,paid\n"
+        "SYN0001,D2392,2024-06-02,30,MO,ZELDA\n"
+    )
+    result = _run_import(shifted, "--history", tmp_path / "h.sqlite")
+    assert result.exit_code == 1
+    for value in ("ZELDA", "QUARTZ", "ZQX", "QZ"):
+        assert value not in result.output, result.output
+    for row, column in [(2, "code"), (3, "date"), (4, "tooth"), (5, "surfaces"), (6, "status")]:
+        assert f"row {row}, column {column}:" in result.output

@@ -192,3 +192,105 @@ def test_a_claimlint_toml_in_a_profiles_folder_is_not_a_profile(tmp_path):
     (folder / "claimlint.toml").write_text('profiles = ["."]\n')
     (folder / "pyproject.toml").write_text('[tool.claimlint]\nprofiles = ["."]\n')
     assert sorted(load_profiles([folder]).profiles) == ["example-mutual-ppo-gold"]
+
+
+# -- issue 10: hostile numbers, sizes and YAML ----------------------------------------------
+
+YAML_BOMB = "\n".join(
+    [
+        'a: &a ["x","x","x","x","x","x","x","x","x"]',
+        *(
+            f"{n}: &{n} [{','.join(['*' + p] * 9)}]"
+            for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+        "",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "key", "words"),
+    [
+        ("nan.toml", "[fee_schedule]\nD2140 = nan\n", "fee_schedule.D2140", "not a finite"),
+        ("inf.toml", "[fee_schedule]\nD2140 = inf\n", "fee_schedule.D2140", "not a finite"),
+        ("big.toml", "[office_fees]\nD2140 = 1e400\n", "office_fees.D2140", "not a finite"),
+        ("nan.json", '{"deductible": {"amount": NaN}}', "deductible.amount", "not a finite"),
+        ("inf.yaml", "annual_maximum:\n  amount: .inf\n", "annual_maximum.amount", "finite"),
+        ("huge.toml", "[fee_schedule]\nD2140 = 1" + "0" * 30 + "\n", "fee_schedule.D2140", "max"),
+        (
+            "months.toml",
+            '[[frequency]]\nfamilies = ["direct"]\nper = "tooth"\nmonths = 1000000000\n',
+            "frequency[0].months",
+            "more than the maximum of 1200",
+        ),
+        (
+            "age.toml",
+            '[[age_limits]]\ncodes = ["D2140"]\nmax = 1000\n',
+            "age_limits[0].max",
+            "maximum of 150",
+        ),
+        ("wait.toml", "[waiting_periods]\nbasic = 99999\n", "waiting_periods.basic", "maximum"),
+    ],
+)
+def test_non_finite_and_out_of_range_numbers_are_located_profile_errors(
+    tmp_path, name, text, key, words
+):
+    path = _write(tmp_path, name, text)
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    assert (info.value.file, info.value.key) == (str(path), key)
+    assert words in str(info.value)
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly(tmp_path):
+    import time
+
+    path = _write(tmp_path, "bomb.yaml", YAML_BOMB)
+    assert len(YAML_BOMB) < 400
+    started = time.monotonic()
+    with pytest.raises(ProfileError, match="aliases"):
+        load_profile(path)
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("deep.json", '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ("deep.toml", "a = " + "[" * 100_000 + "]" * 100_000 + "\n"),
+        ("deep.yaml", "a: " + "[" * 100_000 + "]" * 100_000 + "\n"),
+        ("forty-deep.json", '{"title": ' + "[" * 40 + "]" * 40 + "}"),
+    ],
+)
+def test_deep_nesting_is_a_profile_error_not_a_recursion_crash(tmp_path, name, text):
+    with pytest.raises(ProfileError, match="nested more than"):
+        load_profile(_write(tmp_path, name, text))
+
+
+def test_add_months_clamps_at_the_ends_of_the_calendar():
+    import datetime as dt
+
+    assert add_months(dt.date(1, 3, 1), -24) == dt.date.min
+    assert add_months(dt.date(9999, 3, 1), 24) == dt.date.max
+
+
+def test_cli_hostile_profiles_exit_2_naming_file_and_field(tmp_path):
+    from click.testing import CliRunner
+
+    from claimlint.cli import main
+
+    claims = FIXTURES / "history" / "domain-7-3.json"
+    for name, text, where in [
+        ("nan.toml", "[fee_schedule]\nD2140 = nan\n", "nan.toml: fee_schedule.D2140"),
+        ("bomb.yaml", YAML_BOMB, "bomb.yaml"),
+        (
+            "months.toml",
+            '[[frequency]]\nfamilies = ["direct"]\nper = "tooth"\nmonths = 1000000000\n',
+            "months.toml: frequency[0].months",
+        ),
+    ]:
+        path = _write(tmp_path, name, text)
+        for command in (["check"], ["estimate"]):
+            result = CliRunner().invoke(main, [*command, str(claims), "--profile", str(path)])
+            assert result.exit_code == 2, (name, command, result.output)
+            assert where in result.output and "Traceback" not in result.output

@@ -148,7 +148,8 @@ def test_cli_history_import_reports_rows_and_exit_code(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["history", "import", str(prior), "--history", str(db)])
     assert result.exit_code == 1
-    assert "prior.csv: row 3, column date: date 'nope' is not YYYY-MM-DD" in result.output
+    assert "prior.csv: row 3, column date: not a date (YYYY-MM-DD)" in result.output
+    assert "nope" not in result.output
     assert "1 procedure imported" in result.output and "1 problem." in result.output
     again = runner.invoke(main, ["history", "import", str(prior), "--history", str(db)])
     assert "0 procedures imported" in again.output and "1 already present" in again.output

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from claimlint.findings import Finding, Location, Scope, Severity, printable
@@ -121,6 +122,12 @@ class Check:
     #: line checks: the check can only find something on a line with tooth entries; the
     #: engine skips it for lines without teeth (exams, cleanings, x-rays)
     needs_teeth: ClassVar[bool] = False
+    #: plugins: a pydantic model for the plugin's ``[tool.claimlint.plugins.<name>]`` table
+    #: (or define a ``validate_options(table)`` classmethod instead)
+    options_model: ClassVar[Any] = None
+    #: this check's validated options (the model instance, or the table as a dict); set by
+    #: the engine for checks of a configured plugin
+    options: Any = MappingProxyType({})
 
     def check(self, item: Any, ctx: Context) -> Iterable[Finding]:  # pragma: no cover - abstract
         return ()

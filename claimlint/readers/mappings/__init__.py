@@ -307,6 +307,8 @@ def load_mapping(spec: str | None) -> Mapping:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise MappingError(f"CSV mapping {spec}: {exc}") from None
+    except RecursionError:
+        raise MappingError(f"CSV mapping {spec}: values nested too deeply") from None
     data.setdefault("name", path.stem)
     return Mapping.from_dict(data, origin=str(path))
 

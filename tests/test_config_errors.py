@@ -1,0 +1,97 @@
+"""Configuration, CSV mapping and baseline files that cannot be used: exit 2, one line naming
+the file (and the line or field), never a traceback (issue 10)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES
+
+from claimlint.cli import main
+from claimlint.config import ConfigError, load_config
+
+CLAIMS = FIXTURES / "history" / "domain-7-3.json"
+CSV = FIXTURES / "csv" / "generic-pms.csv"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def assert_config_error(result, *words: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    errors = [ln for ln in result.output.splitlines() if ln.startswith("claimlint: error:")]
+    assert len(errors) == 1, result.output
+    for word in words:
+        assert word in errors[0], (word, errors[0])
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b'select = ["ALL"]\nfail-on = "\xff\xfe"\n', ("bad.toml", "line 2", "not UTF-8")),
+        ('select = ["ALL"]\n'.encode("utf-16"), ("bad.toml", "UTF-16")),
+        (b"a = " + b"[" * 100_000 + b"]" * 100_000 + b"\n", ("bad.toml", "nested too deeply")),
+        (b"tool = 1\n", ("bad.toml", "'tool' must be a table")),
+        (b"[tool]\nclaimlint = 3\n", ("bad.toml", "'tool.claimlint' must be a table")),
+    ],
+)
+def test_unusable_config_files_exit_2_naming_the_file(tmp_path, content, words):
+    path = tmp_path / "bad.toml"
+    path.write_bytes(content)
+    assert_config_error(run("check", str(CLAIMS), "--config", str(path)), *words)
+
+
+def test_a_malformed_pyproject_that_would_configure_claimlint_is_an_error(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.claimlint]\nselect = ["ALL"\nignore = []\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: invalid TOML: .*line 6"):
+        load_config()
+    assert_config_error(run("check", str(CLAIMS)), "pyproject.toml", "line 6")
+
+
+def test_a_malformed_pyproject_without_claimlint_is_not_our_business(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x\n')
+    monkeypatch.chdir(tmp_path)
+    assert load_config().source is None
+
+
+@pytest.mark.parametrize("where", ["option", "config"])
+@pytest.mark.parametrize("command", ["check", "convert"])
+def test_a_missing_csv_mapping_file_exits_2(tmp_path, monkeypatch, where, command):
+    monkeypatch.chdir(tmp_path)
+    args = [command, str(CSV)]
+    if where == "option":
+        args += ["--csv-mapping", "nope.toml"]
+    else:
+        (tmp_path / "claimlint.toml").write_text('csv-mapping = "nope.toml"\n')
+    assert_config_error(run(*args), "csv-mapping", "nope.toml")
+
+
+def test_a_deeply_nested_csv_mapping_exits_2(tmp_path):
+    path = tmp_path / "deep.toml"
+    path.write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert_config_error(run("check", str(CSV), "--csv-mapping", str(path)), "deep.toml")
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"garbage", ("not valid JSON",)),
+        (b"[" * 100_000 + b"]" * 100_000, ("not valid JSON",)),
+        (b'{"version": 1, "entries": [1]}', ("entry 1",)),
+        ('{"version": 1, "entries": []}'.encode("utf-16"), ("UTF-16",)),
+        (b'{"version": 1, "entries": ["\xff"]}', ("not valid JSON",)),
+    ],
+)
+def test_a_corrupt_baseline_exits_2_naming_the_file(tmp_path, monkeypatch, content, words):
+    (tmp_path / "base.json").write_bytes(content)
+    (tmp_path / "claimlint.toml").write_text('baseline = "base.json"\n')
+    monkeypatch.chdir(tmp_path)
+    assert_config_error(run("check", str(CLAIMS)), str(Path("base.json")), *words)
