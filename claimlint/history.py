@@ -380,14 +380,6 @@ class SQLiteHistory(SQLHistory):
             self._conn.close()
             self._conn = None
 
-
-def _reopen_sqlite(path: str) -> SQLiteHistory:
-    """Unpickle a :class:`SQLiteHistory`: its path only; connected lazily."""
-    store = SQLiteHistory.__new__(SQLiteHistory)
-    store.path = Path(path)
-    store._conn = None
-    store.warnings = []
-    return store
     def bad_rows(self) -> int:
         """Rows a lookup would skip (a date SQLite does not read back as the same
         YYYY-MM-DD, a NULL or empty code or member)."""
@@ -405,6 +397,15 @@ def _reopen_sqlite(path: str) -> SQLiteHistory:
         return HistoryError(
             f"{self.path}: cannot write the history database ({exc}); nothing imported"
         )
+
+
+def _reopen_sqlite(path: str) -> SQLiteHistory:
+    """Unpickle a :class:`SQLiteHistory`: its path only; connected lazily."""
+    store = SQLiteHistory.__new__(SQLiteHistory)
+    store.path = Path(path)
+    store._conn = None
+    store.warnings = []
+    return store
 
 
 # -- import ----------------------------------------------------------------------------------
