@@ -38,7 +38,7 @@ _COMMON = dict(
 # no shrinking in ci: a failure is reported with the example as found (bounded run time)
 settings.register_profile(
     "ci",
-    max_examples=60,
+    max_examples=100,
     derandomize=True,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     **_COMMON,

@@ -74,3 +74,56 @@ def test_mutated_inputs_in_process(fmt: str) -> None:
 
     run()
     assert_clean(name)
+
+
+#: one of each mutation shape on every reader, always run (the random examples add to these)
+SHAPES = {
+    "crlf": Mutation("crlf"),
+    "cr": Mutation("cr"),
+    "utf8-bom": Mutation("utf8-bom"),
+    "utf16-bom": Mutation("utf16"),
+    "empty": Mutation("empty"),
+    "nul": Mutation("nul", 700),
+    "bad-utf8": Mutation("bad-utf8", 700),
+    "number-40-digits": Mutation("number", 40, 40),
+    "number-5000-digits": Mutation("number", 41, 5_000),
+    "huge-field-140KB": Mutation("huge", 45, 140_000),
+    "nest-100k": Mutation("nest", 45, 100_000),
+    "quote-in-value": Mutation("value", 50, 0, b'"'),
+    "open-quote": Mutation("interesting", 1000, 0, b'"'),
+    "bare-cr": Mutation("value", 50, 0, b"a\rb"),
+    "rows-swapped": Mutation("unit-swap", 3, 9),
+    "row-duplicated": Mutation("unit-dup", 4),
+    "iso-tooth-58": Mutation("value", 60, 0, b"58"),
+    "charge-12x": Mutation("value", 62, 0, b"12x.00"),
+}
+
+
+def _known(fmt: str, shape: str):  # type: ignore[no-untyped-def]
+    """Cases that fail on main for a bug of issue 10 (or one this suite found); the lead
+    removes the marks as the fixes land."""
+    reasons = {
+        ("csv", "huge-field-140KB"): "issue 10 item 1: a CSV cell over 128 KB",
+        ("csv", "bare-cr"): "issue 10 item 1: a bare CR in an unquoted CSV cell",
+        ("csv", "cr"): "found by the fuzzer: a CSV with CR-only line endings is CL001",
+        ("jsonl", "cr"): "found by the fuzzer: JSONL with CR-only line endings reads 1 claim",
+    }
+    reason = reasons.get((fmt, shape))
+    marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
+    return pytest.param(fmt, shape, marks=marks, id=f"{fmt}-{shape}")
+
+
+@pytest.mark.parametrize(("fmt", "shape"), [_known(f, s) for f in READERS for s in SHAPES])
+def test_each_mutation_shape(fmt: str, shape: str) -> None:
+    seed = seeds(fmt)[-1]  # the generated batch of 6 claims
+    m = SHAPES[shape]
+    if shape == "open-quote":  # a quote that opens a field a third into the file
+        third = len(seed.data) // 3
+        at = max(seed.data.find(b",", third), seed.data.find(b"*", third), third) + 1
+        m = Mutation("interesting", at, 0, b'"')
+    out = lint_bytes(apply_all(seed.data, fmt, [m]), seed.name, seed.csv_mapping)
+    if m.kind in COUNT_KEEPING:
+        check_not_lost(out, expected_claims(seed))
+        if fmt in ("csv", "jsonl") and not _touches_header(seed.data, fmt, m):
+            check_not_lost(out, expected_claims(seed), tolerance=2, even_with_errors=True)
+    assert not out.problems, out.problems
