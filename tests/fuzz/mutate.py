@@ -213,7 +213,7 @@ def _json_value(data: bytes, fmt: str, at: int, new: bytes) -> bytes:
             ) + (b"\n" if lines[i].endswith(b"\n") else b"")
             return b"".join(lines)
         doc = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (any more), or nested too deep to load
         spans = _tokens(data, fmt)
         if not spans:
             return data
