@@ -128,3 +128,46 @@ def test_each_mutation_shape(fmt: str, shape: str) -> None:
         if fmt in ("csv", "jsonl") and not _touches_header(seed.data, fmt, m):
             check_not_lost(out, expected_claims(seed), tolerance=2, even_with_errors=True)
     assert not out.problems, out.problems
+
+
+def _every_line_number(fmt: str, digits: int) -> bytes:
+    """The 6-claim batch with every service line's number ``digits`` long."""
+    import re
+
+    data = seeds(fmt)[-1].data
+    nines = b"9" * digits
+    if fmt == "xml":
+        return re.sub(
+            rb"<line_number>\d+</line_number>", b"<line_number>" + nines + b"</line_number>", data
+        )
+    if fmt in ("json", "jsonl"):
+        return re.sub(rb'"line_number": ?\d+', b'"line_number": ' + nines, data)
+    if fmt == "x12":
+        return re.sub(rb"LX\*\d+~", b"LX*" + nines + b"~", data)
+    header, *rows = data.decode().splitlines()
+    at = header.split(",").index("line_number")
+    out = [header]
+    for row in rows:
+        cells = row.split(",")
+        cells[at] = nines.decode()
+        out.append(",".join(cells))
+    return ("\n".join(out) + "\n").encode()
+
+
+@pytest.mark.parametrize("digits", [40, 5_000])
+@pytest.mark.parametrize("fmt", READERS)
+def test_huge_line_numbers(fmt: str, digits: int, request: pytest.FixtureRequest) -> None:
+    """Issue 10 item 2: a 40-digit line number broke the json outputs ("Integer exceeds
+    64-bit range"); the fuzzer found the same in XML, and 5,000 digits an internal error."""
+    if fmt in ("xml", "csv", "x12"):
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=False, reason=f"issue 10 item 2: huge {fmt} line numbers (json output)"
+            )
+        )
+    seed = seeds(fmt)[-1]
+    data = _every_line_number(fmt, digits)
+    assert b"9" * digits in data
+    out = lint_bytes(data, seed.name, seed.csv_mapping)
+    check_not_lost(out, expected_claims(seed))
+    assert not out.problems, out.problems
