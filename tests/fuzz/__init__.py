@@ -1,0 +1,1 @@
+"""Property-based fuzzing of claimlint's readers, CLI and loaders (see tests/fuzz/README.md)."""
