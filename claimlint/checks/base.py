@@ -31,6 +31,7 @@ Clean claims must cost almost nothing (issue 7), so the built-in checks follow t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -212,10 +213,12 @@ class Check:
     @classmethod
     def doc_sections(cls) -> dict[str, str]:
         """The docstring split into its fixed sections (missing ones absent)."""
-        return parse_doc(cls.__doc__ or "")
+        return dict(parse_doc(cls.__doc__ or ""))
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_doc(doc: str) -> dict[str, str]:
+    """Parsed once per docstring: every SARIF report describes every selected rule."""
     import inspect
 
     text = inspect.cleandoc(doc)
