@@ -603,8 +603,29 @@ def _history(raw: Any, source: Source) -> tuple[list[PriorProcedure], list[Findi
     return records, problems
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _utf16(source: Source, head: bytes) -> Finding | None:
+    """CL001 for a file with a UTF-16 (or UTF-32) byte order mark: say the encoding."""
+    if head[:2] not in (b"\xff\xfe", b"\xfe\xff") and head[:4] != b"\x00\x00\xfe\xff":
+        return None
+    return UnreadableFile.make(
+        f"{source.name} is UTF-16 (or UTF-32) text: it starts with that encoding's byte "
+        "order mark. claimlint reads JSON as UTF-8; save the file as UTF-8 (most editors and "
+        "export tools offer it) and run again. No claim in it was linted.",
+        ref=SourceRef(file=source.name, line=1, column=1),
+    )
+
+
 def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     raw = source.read_bytes()
+    wrong = _utf16(source, raw[:4])
+    if wrong is not None:
+        yield wrong
+        return
+    if raw[:3] == _UTF8_BOM:  # a UTF-8 byte order mark (spreadsheet exports): not content
+        raw = raw[3:]
     if not raw.strip():
         yield UnreadableFile.make(
             f"{source.name} is empty; there are no claims in it.",
@@ -671,6 +692,13 @@ def read_jsonl(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     name = source.name
     with source.open() as fh:
         for lineno, raw_line in enumerate(fh, start=source.first_line):
+            if lineno == 1 and source.start == 0:
+                wrong = _utf16(source, raw_line[:4])
+                if wrong is not None:
+                    yield wrong
+                    return
+                if raw_line[:3] == _UTF8_BOM:  # a UTF-8 byte order mark: not content
+                    raw_line = raw_line[3:]
             if not raw_line.strip():
                 continue
             ref = SourceRef(file=name, line=lineno, column=1, pointer="", field=None)

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import html.entities
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -213,34 +214,35 @@ class _XmlReader:
     def _syntax_error(self, exc: etree.XMLSyntaxError) -> Iterator[ReadItem]:
         # lxml's iterparse often raises a generic "no element found" without a position; the
         # real error (undefined entity, mismatched tag, ...) with line and column is in the log.
+        # libxml2's message text quotes the document (element names, content that can be a
+        # patient's name): only the class of the error and its position are reported
         line: int | None = None
         column: int | None = None
-        msg = ""
         # the log can still hold entries of an earlier parse in this thread: the last fatal
         # error is the one that stopped this document
         entries = [e for e in getattr(exc, "error_log", None) or () if e.level >= 2]
         fatal = [e for e in entries if e.level >= 3] or entries
         type_name = ""
+        known_entity = ""
         if fatal:
             entry = fatal[-1]
-            line, column, msg = entry.line or None, entry.column or None, entry.message
-            type_name = entry.type_name
+            line, column = entry.line or None, entry.column or None
+            type_name = entry.type_name or ""
+            if type_name == "ERR_UNDECLARED_ENTITY":
+                entity = re.search(r"Entity '([^']*)'", entry.message or "")
+                size = len(entity.group(1)) + 2 if entity else 0
+                if entity and column is not None and column > size:
+                    column -= size  # libxml2 points after the ';': point at the '&'
+                if entity and entity.group(1) in html.entities.name2codepoint:
+                    # an HTML entity (&nbsp;, &eacute;) is markup, never claim data: name it
+                    known_entity = entity.group(1)
         else:
             line = exc.lineno or None
             position = getattr(exc, "position", None)
             column = position[1] if position and position[1] else None
-            msg = str(exc.msg if hasattr(exc, "msg") else exc)
-        msg = msg.strip().rstrip(".")
-        if type_name == "ERR_UNDECLARED_ENTITY":
-            entity = re.search(r"Entity '([^']*)'", msg)
-            name = entity.group(1) if entity else "?"
-            if entity and column is not None and column > len(name) + 2:
-                column -= len(name) + 2  # libxml2 points after the ';': point at the '&'
-            msg = (
-                f"the entity &{name}; is not defined (XML knows only &amp; &lt; &gt; &quot; "
-                "&apos; and numeric references; write the character itself, or &#160; for a "
-                "non-breaking space)"
-            )
+        msg = syntax_error_text(type_name)
+        if known_entity:
+            msg = msg.replace("an entity reference (&name;)", f"the entity &{known_entity};")
         where = f"line {line}" if line is not None else "an unknown position"
         if column is not None and line is not None:
             where += f", column {column}"
@@ -544,6 +546,53 @@ class _XmlReader:
             )
         if records:
             yield BatchMeta(history=records, payers={})
+
+
+# plain words for the XML syntax errors libxml2 reports (by its error type, never its text)
+_SYNTAX_ERRORS = {
+    "ERR_UNDECLARED_ENTITY": (
+        "an entity reference (&name;) is not defined (XML knows only &amp; &lt; &gt; &quot; "
+        "&apos; and numeric references; write the character itself, or &#160; for a "
+        "non-breaking space)"
+    ),
+    "ERR_TAG_NAME_MISMATCH": "an end tag does not match the element it closes",
+    "ERR_TAG_NOT_FINISHED": "an element is not closed before the document ends",
+    "ERR_LTSLASH_REQUIRED": "an end tag is missing",
+    "ERR_GT_REQUIRED": "a tag is not closed with '>'",
+    "ERR_DOCUMENT_END": "there is content after the end of the root element",
+    "ERR_DOCUMENT_EMPTY": "the document is empty",
+    "ERR_NAME_REQUIRED": "a '<' or '&' is not followed by a name (write &lt; or &amp; in text)",
+    "ERR_STARTTAG_NOT_FINISHED": "a start tag is not finished",
+    "ERR_INVALID_CHAR": "a character that XML does not allow",
+    "ERR_INVALID_CHARREF": "a character reference names a character XML does not allow",
+    "ERR_INVALID_ENCODING": "the text is not in the document's declared encoding",
+    "ERR_UNKNOWN_ENCODING": "the declared encoding is unknown",
+    "ERR_UNSUPPORTED_ENCODING": "the declared encoding is not supported",
+    "ERR_ENTITYREF_SEMICOL_MISSING": "an entity reference (&name;) lacks its ';' (write &amp;)",
+    "ERR_ATTRIBUTE_NOT_STARTED": "an attribute value is not quoted",
+    "ERR_ATTRIBUTE_WITHOUT_VALUE": "an attribute has no value",
+    "ERR_ATTRIBUTE_REDEFINED": "an attribute is repeated on one element",
+    "ERR_LT_IN_ATTRIBUTE": "an attribute value contains '<' (write &lt;)",
+    "ERR_SPACE_REQUIRED": "a space is missing between attributes",
+    "ERR_COMMENT_NOT_FINISHED": "a comment is not closed",
+    "ERR_CDATA_NOT_FINISHED": "a CDATA section is not closed",
+    "ERR_RESERVED_XML_NAME": "an XML declaration is not at the very start of the file",
+    "ERR_EXT_SUBSET_NOT_FINISHED": "the document type declaration is not finished",
+}
+
+
+def syntax_error_text(type_name: str) -> str:
+    """A description of an XML syntax error from libxml2's error type alone.
+
+    The parser's own message is never shown: it quotes element names and text, which in a
+    claim file can be a patient's name or member id (DESIGN.md §6).
+    """
+    known = _SYNTAX_ERRORS.get(type_name)
+    if known is not None:
+        return known
+    if type_name:
+        return f"a syntax error (libxml2 {type_name})"
+    return "a syntax error (the document ends before it is complete, or is not XML)"
 
 
 _MAX_SALVAGE_PASSES = 50
