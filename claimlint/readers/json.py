@@ -522,15 +522,23 @@ def _edit_for(data: dict[str, Any], err: Any) -> _EditFor | None:
 def _wrong_branch(data: dict[str, Any], err: Any) -> bool:
     """An error of the union branch the value plainly is not (``str`` for an object)."""
     node: Any = data
-    for part in err["loc"]:
-        if (part == "str" and type(node) is dict) or (
-            part in ("NoteIn", "MissingToothIn") and (type(node) is not dict)
-        ):
-            return True
+    loc = err["loc"]
+    if err["type"] == "missing":
+        loc = loc[:-1]  # the last part names the missing field, not a branch
+    for part in loc:
         if (type(node) is dict and isinstance(part, str) and part in node) or (
             type(node) is list and type(part) is int and 0 <= part < len(node)
         ):
             node = node[part]
+        elif isinstance(part, str):  # a branch name: list[str], NoteIn, str, constrained-str
+            if part.startswith("list["):
+                wrong = type(node) is not list
+            elif part.endswith("In"):
+                wrong = type(node) is not dict
+            else:
+                wrong = type(node) in (dict, list)
+            if wrong:
+                return True
     return False
 
 
