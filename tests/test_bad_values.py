@@ -206,6 +206,10 @@ def test_xml_bad_values_are_findings_at_their_elements_and_the_claim_is_linted(t
         ("<code>D2391</code><charge>12x.00", "<code>D2391</code><bogus/><charge>12"),
         ("<line_number>2</line_number>", "<placement>Q</placement>"),
         ("<line_number>2</line_number>", ""),
+        # two errors on one element (element content and pattern), a repeated bad element
+        ("<charge>12x.00</charge>", "<charge><zz/></charge>"),
+        ("<line_number>2</line_number>", "<placement>Q</placement><placement>Q</placement>"),
+        ("<line_number>2</line_number>", "<line_number><b>2</b></line_number>"),
     ],
 )
 def test_xml_other_bad_values_and_huge_numbers_keep_the_claim(tmp_path, change, where):

@@ -358,8 +358,19 @@ class _XmlReader:
             if claim_id is None:
                 break
             changed = False
-            for err in schema.error_log:
-                action = _salvage_action(elem, err, no_code)
+            # every error names its element before any is changed (positions shift after)
+            resolved = [(err, _salvage_target(elem, err)) for err in schema.error_log]
+            done: set[tuple[int, str]] = set()
+            for err, target in resolved:
+                if target is None:
+                    changed = False
+                    break
+                attribute = _ATTRIBUTE.match(err.message)
+                key = (id(target), attribute.group(1) if attribute else "")
+                if key in done or not _attached(elem, target):
+                    continue  # a second error on one value, or inside a value already dropped
+                done.add(key)
+                action = _salvage_action(elem, target, err, no_code)
                 if action is None:
                     changed = False
                     break
@@ -624,12 +635,8 @@ def _line_position(elem: Any, rel: str) -> int | None:
     return int(text) if text and text.isdigit() and len(text) <= 6 else position
 
 
-def _salvage_action(elem: Any, err: Any, no_code: set[int]) -> tuple[str, str] | None:
-    """Change the claim subtree so that the value ``err`` names is missing.
-
-    Returns the XPath of the value below the claim and what was done, or ``None`` when the
-    error cannot be taken as a missing value (the claim id itself is unreadable).
-    """
+def _salvage_target(elem: Any, err: Any) -> Any:
+    """The element of the claim subtree an XSD error names (None when it cannot be found)."""
     path = err.path or ""
     if not path.startswith("/claim"):
         return None
@@ -640,7 +647,20 @@ def _salvage_action(elem: Any, err: Any, no_code: set[int]) -> tuple[str, str] |
         return None
     if len(targets) != 1 or not isinstance(targets[0].tag, str):
         return None
-    target = targets[0]
+    return targets[0]
+
+
+def _attached(elem: Any, target: Any) -> bool:
+    return target is elem or any(a is elem for a in target.iterancestors())
+
+
+def _salvage_action(elem: Any, target: Any, err: Any, no_code: set[int]) -> tuple[str, str] | None:
+    """Change the claim subtree so that the value ``err`` names is missing.
+
+    Returns the XPath of the value below the claim and what was done, or ``None`` when the
+    error cannot be taken as a missing value (the claim id itself is unreadable).
+    """
+    rel = (err.path or "")[len("/claim") :]
     tag = target.tag
     parent = target.getparent()
     message = err.message
@@ -673,6 +693,8 @@ def _salvage_action(elem: Any, err: Any, no_code: set[int]) -> tuple[str, str] |
         return rel, "the element (unknown here, or repeated) was ignored"
     if parent.tag == "line" and tag in _REQUIRED_IN_LINE:
         position = len(parent.xpath("preceding-sibling::line")) + 1
+        for child in list(target):  # an element inside a value: not a value either
+            target.remove(child)
         if tag == "line_number":
             target.text = str(position)
             return rel, f"it was read as line {position}"
