@@ -525,7 +525,7 @@ class Engine:
             if source.path is not None and source.path.stat().st_size > 16 * 1024 * 1024:
                 continue  # too big to rescan; the pointer still locates the finding
             try:
-                text = source.read_bytes().decode("utf-8", errors="replace")
+                text = source.read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
             except OSError:
                 continue
             positions = pointer_positions(text, {f.location.pointer for f in findings})

@@ -46,7 +46,7 @@ def lint_stream(
     """
     from claimlint.engine import Engine, InternalError, lint_claim
     from claimlint.readers.base import Unparsable
-    from claimlint.readers.json import _claim_item
+    from claimlint.readers.json import Salvaged, _claim_item
 
     engine = Engine(config, history=history, profiles=profiles)
     keep, adjust = engine._keep, engine._adjust
@@ -73,11 +73,16 @@ def lint_stream(
         return finding
 
     for index, item in enumerate(claims):
+        salvaged: list[Finding] = []
         if isinstance(item, Claim):
             claim: Claim | Unparsable = item
         else:
             ref = SourceRef(file=name, line=index + 1, column=1, pointer="", field=None)
-            claim = _claim_item(item, ref, system)
+            read = _claim_item(item, ref, system)
+            if isinstance(read, Salvaged):  # bad values are findings; the claim is linted
+                salvaged, claim = read.findings, read.claim
+            else:
+                claim = read
         if isinstance(claim, Unparsable):
             found = claim.findings
         else:
@@ -88,7 +93,7 @@ def lint_stream(
                     f"internal error while checking claim {claim.claim_id} (item {index} of "
                     f"{name}): {type(exc).__name__}: {exc}"
                 ) from exc
-        for f in found:
+        for f in (*salvaged, *found) if salvaged else found:
             if keep(f):
                 yield done(adjust(f))
     for check in checks.batch:

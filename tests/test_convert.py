@@ -49,6 +49,10 @@ DEMO_FORMATS = FIXTURES / "demo-formats"  # the demo batch as CSV and XML (same 
 )
 @pytest.mark.parametrize("fmt", ["csv", "xml"])
 def test_json_csv_and_xml_give_the_same_claims_and_findings(json_path, folder, fmt):
+    if fmt == "csv" and folder == EQUIV:
+        # EQV1004's bad charge: JSON and XML read it as missing and lint the claim (issue 10);
+        # the CSV reader does the same once its part of issue 10 lands (another branch)
+        pytest.xfail("CSV reader still drops a claim with a bad value")
     other = folder / f"batch.{fmt}"
     assert _claims(other) == _claims(json_path)
     assert _findings(other) == _findings(json_path)
@@ -60,12 +64,15 @@ def test_convert_round_trip_lints_the_same(tmp_path, source):
     path = EQUIV / source
     out = io.StringIO()
     result = convert([str(path)], to="json", out=out)
-    assert result.claims_written == 3 and result.claims_unparsable == 1
+    # EQV1004's charge is not an amount: one CL002, and the claim is written without it
+    # (the CSV reader still drops the claim until its part of issue 10 lands)
+    written = 3 if source == "batch.csv" else 4
+    assert (result.claims_written, result.claims_unparsable) == (written, 4 - written)
     assert [f.code for f in result.findings] == ["CL002"]
     converted = tmp_path / "converted.json"
     converted.write_text(out.getvalue())
     data = json.loads(out.getvalue())
-    assert data["version"] == "1" and len(data["claims"]) == 3
+    assert data["version"] == "1" and len(data["claims"]) == written
     original = [f for f in _findings(path) if f[0] not in ("CL002", "summary")]
     again = [f for f in _findings(converted) if f[0] != "summary"]
     assert again == original
@@ -100,9 +107,9 @@ def test_cli_convert(tmp_path):
     result = runner.invoke(
         main, ["convert", str(EQUIV / "batch.xml"), "--to", "jsonl", "-o", str(target)]
     )
-    assert result.exit_code == 1  # EQV1004 could not be converted
-    assert "CL002" in result.stderr and "3 claim(s) written" in result.stderr
-    assert len(target.read_text().splitlines()) == 3
+    assert result.exit_code == 1  # EQV1004's charge could not be read (CL002)
+    assert "CL002" in result.stderr and "4 claim(s) written" in result.stderr
+    assert len(target.read_text().splitlines()) == 4
     ok = runner.invoke(main, ["convert", str(FIXTURES / "xml" / "sample.xml")])
     assert ok.exit_code == 0 and json.loads(ok.stdout)["claims"][0]["claim_id"] == "XMLS1001"
     assert "PATIENT DATA" in runner.invoke(main, ["convert", "--help"]).output

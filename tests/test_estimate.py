@@ -216,12 +216,14 @@ def test_cli_estimate_reports_unreadable_input_and_exits_1(tmp_path):
 
 def test_cli_estimate_counts_claims_that_could_not_be_read(tmp_path):
     batch = json.loads(EXAMPLE.read_text())
+    # a bad value is a finding and its claim is still estimated; a claim without an id is not
     batch["claims"].append({"claim_id": "BROKEN1", "lines": "not a list"})
+    batch["claims"].append({"lines": []})
     path = tmp_path / "mixed.json"
     path.write_text(json.dumps(batch, indent=1))
     result = CliRunner().invoke(main, ["estimate", str(path), "--profile", str(GOLD)])
     assert result.exit_code == 1
-    assert "(2 claims, 1 could not be read)" in result.stdout
+    assert "(3 claims, 1 could not be read)" in result.stdout
     assert "$136.00" in result.stdout  # the readable claim is still estimated
     assert f"{path}:" in result.stderr and "CL002" in result.stderr and "BROKEN1" in result.stderr
     data = json.loads(
@@ -229,7 +231,7 @@ def test_cli_estimate_counts_claims_that_could_not_be_read(tmp_path):
         .invoke(main, ["estimate", str(path), "--profile", str(GOLD), "--format", "json"])
         .stdout
     )
-    assert (data["claims_read"], data["claims_unparsable"]) == (2, 1)
+    assert (data["claims_read"], data["claims_unparsable"]) == (3, 1)
     assert data["errors"][0]["code"] == "CL002" and data["errors"][0]["line"] > 1
 
 

@@ -72,22 +72,31 @@ def test_teeth_written_with_hash_and_spaced_surfaces_are_normalised():
     assert item.lines[0].tooth == "30" and item.lines[0].surfaces == ("M", "O", "D")
 
 
-def test_broken_claim_is_one_located_cl002_and_the_rest_is_read():
+def test_bad_value_is_one_located_cl002_and_its_claim_is_still_read():
     bad = CASES["invalid"]["charge_not_a_number"]
     good = CASES["valid"]["minimal"]
     items = _items(json.dumps({"claims": [good, bad, good]}).encode())
-    assert [type(i).__name__ for i in items] == ["Claim", "Unparsable", "Claim"]
-    [finding] = items[1].findings
+    assert [type(i).__name__ for i in items] == ["Claim", "Finding", "Claim", "Claim"]
+    finding, claim = items[1], items[2]
     assert finding.code == "CL002" and finding.location.claim_id == "C1"
     assert finding.location.pointer == "/claims/1/lines/0/charge"
+    assert finding.location.line == 1
+    assert claim.claim_id == "C1" and claim.lines[0].charge is None
+
+
+def test_unreadable_claim_id_is_the_only_reason_a_claim_is_not_linted():
+    bad = dict(CASES["valid"]["minimal"], claim_id=17, total_charge="ten")
+    [item] = _items(json.dumps({"claims": [bad]}).encode())
+    assert isinstance(item, Unparsable) and item.findings[0].code == "CL002"
 
 
 def test_schema_message_never_echoes_patient_values():
     bad = {"claim_id": "C9", "patient": {"first_name": 12345, "last_name": "SECRETNAME"}}
-    [item] = _items(json.dumps({"claims": [bad]}).encode())
-    assert isinstance(item, Unparsable)
-    assert "SECRETNAME" not in item.findings[0].message
-    assert "12345" not in item.findings[0].message
+    items = _items(json.dumps({"claims": [bad]}).encode())
+    [finding] = [i for i in items if not isinstance(i, Claim)]
+    assert finding.code == "CL002" and finding.location.pointer == "/claims/0/patient/first_name"
+    assert "SECRETNAME" not in finding.message
+    assert "12345" not in finding.message
 
 
 def test_invalid_json_is_one_cl001_with_line_and_column():
@@ -98,18 +107,22 @@ def test_invalid_json_is_one_cl001_with_line_and_column():
 def test_jsonl_bad_line_is_counted_and_located_by_line():
     data = b'{"claim_id": "A"}\nnot json\n\n{"claim_id": "B", "lines": "x"}\n{"claim_id": "C"}\n'
     items = _items(data, read_jsonl)
-    assert [type(i).__name__ for i in items] == ["Claim", "Unparsable", "Unparsable", "Claim"]
+    kinds = [type(i).__name__ for i in items]
+    assert kinds == ["Claim", "Unparsable", "Finding", "Claim", "Claim"]
     assert items[1].findings[0].location.physical_line == 2
-    assert items[2].findings[0].location.physical_line == 4
-    assert items[2].findings[0].location.pointer == "/lines"
+    assert items[2].location.physical_line == 4
+    assert items[2].location.pointer == "/lines"
+    assert items[3].claim_id == "B" and items[3].lines == ()
 
 
 def test_report_accounts_for_every_claim(tmp_path):
     path = tmp_path / "b.jsonl"
-    path.write_text('{"claim_id": "A"}\n[1]\n{"claim_id": "B", "lines": 3}\n{"claim_id": "C"}\n')
+    path.write_text(
+        '{"claim_id": "A"}\n[1]\n{"claim_id": "B", "lines": 3}\n{"claim_id": "C"}\n{"lines": []}\n'
+    )
     report = Engine(Config(today=TODAY)).lint_paths([str(path)])
     s = report.summary
-    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (4, 2, 2)
+    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (5, 3, 2)
     assert s.claims_read == s.claims_linted + s.claims_unparsable
     assert sum(s.by_severity.values()) == len(report.findings)
 
@@ -139,20 +152,23 @@ def test_findings_in_a_pretty_printed_batch_get_physical_lines(tmp_path):
         '{\n  "claims": [\n    {"claim_id": "A"},\n    {\n      "claim_id": "B",\n'
         '      "lines": [{"line_number": 1, "code": "D2150", "charge": "ten"}]\n    }\n  ]\n}\n'
     )
-    [finding] = Engine(Config(today=TODAY)).lint_paths([str(path)]).findings
+    [finding] = [
+        f for f in Engine(Config(today=TODAY)).lint_paths([str(path)]).findings if f.code == "CL002"
+    ]
     assert finding.location.pointer == "/claims/1/lines/0/charge"
     assert (finding.location.physical_line, finding.location.column) == (6, 63)
 
 
-def test_iso_numbering_converts_and_impossible_iso_tooth_is_cl002():
+def test_iso_numbering_converts_and_impossible_iso_tooth_is_kept_for_cl204():
     claims = [
         {"claim_id": "I1", "lines": [{"line_number": 1, "code": "D2391", "tooth": "46"}]},
         {"claim_id": "I2", "lines": [{"line_number": 1, "code": "D2391", "tooth": "19"}]},
     ]
     items = _items(json.dumps({"tooth_numbering": "iso", "claims": claims}).encode())
     assert items[0].lines[0].tooth == "30" and items[0].lines[0].teeth[0].original == "46"
-    assert isinstance(items[1], Unparsable)
-    assert items[1].findings[0].code == "CL002" and "'19'" in items[1].findings[0].message
+    assert isinstance(items[1], Claim)
+    [entry] = items[1].lines[0].teeth
+    assert (entry.tooth, entry.original, entry.system) == (None, "19", "iso")
 
 
 def test_broken_inline_profile_is_a_located_cl002_not_a_crash(tmp_path):

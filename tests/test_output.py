@@ -91,7 +91,7 @@ def test_cli_several_outputs_and_auto_format(claims: Path) -> None:
     assert result.exit_code == 1, result.output
     first = result.stdout.splitlines()[0]
     assert first.startswith("::error file=bad.json,line=1,col=")
-    assert ",title=CL002::claim PCN1: " in first
+    assert ",title=CL002::claim PCN1, line 1: " in first
     sarif = json.loads((claims / "out" / "r.sarif").read_text())
     assert sarif["runs"][0]["results"][0]["ruleId"] == "CL002"
     assert "good.json" in (claims / "out" / "j.xml").read_text()

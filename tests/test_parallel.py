@@ -128,7 +128,7 @@ def write_batch(path: Path, claims: int, *, garbage: bool = True) -> None:
     lines = [orjson.dumps(generate.claim_json(c)) for c in generate.claims(claims, seed=3)]
     if garbage:
         lines[7] = b'{"claim_id": "BROKEN", "lines": [ '  # not JSON: CL002 on its line
-        lines[len(lines) // 2] = b'{"claim_id": "NOLINES", "linez": []}'  # schema: CL002
+        lines[len(lines) // 2] = b'{"claim": "NOID", "lines": []}'  # no claim id: CL002
         lines.insert(len(lines) // 3, b"")  # blank lines are skipped, but counted as lines
     path.write_bytes(b"\n".join(lines) + b"\n")
 

@@ -69,7 +69,7 @@ def test_claims_history_and_positions():
     assert ref.pointer == "/batch/claims/claim[1]/lines/line[1]/surfaces" and ref.line == 3
 
 
-def test_xsd_violation_is_one_cl002_with_line_and_xpath_and_the_rest_is_linted():
+def test_xsd_violation_is_a_cl002_with_line_and_xpath_and_the_claim_is_still_linted():
     items = read(
         batch(
             claim_xml("X1"),
@@ -78,14 +78,15 @@ def test_xsd_violation_is_one_cl002_with_line_and_xpath_and_the_rest_is_linted()
             claim_xml("X4", "<line_number>1</line_number><code>D0120</code><bogus/>"),
         )
     )
-    assert [i.claim_id for i in items if isinstance(i, Claim)] == ["X1", "X3"]
-    bad = [i for i in items if isinstance(i, Unparsable)]
-    assert [b.claim_id for b in bad] == ["X2", "X4"]
-    f = bad[0].findings[0]
-    assert f.code == "CL002"
+    claims = [i for i in items if isinstance(i, Claim)]
+    assert [c.claim_id for c in claims] == ["X1", "X2", "X3", "X4"]
+    assert not [i for i in items if isinstance(i, Unparsable)]
+    assert claims[1].lines[0].charge is None  # read as missing
+    f, bogus = [i for i in items if isinstance(i, Finding)]
+    assert f.code == "CL002" and f.location.claim_id == "X2" and f.location.line == 1
     assert f.location.pointer == "/batch/claims/claim[2]/lines/line/charge"
     assert f.location.physical_line == 4
-    assert bad[1].findings[0].location.pointer == "/batch/claims/claim[4]/lines/line/bogus"
+    assert bogus.location.pointer == "/batch/claims/claim[4]/lines/line/bogus"
 
 
 def test_missing_claim_id_and_unknown_elements():
@@ -257,9 +258,10 @@ def test_not_well_formed_after_claims_reports_position_and_counts():
 def test_loose_numbers_are_not_amounts(amount):
     line = f"<line_number>1</line_number><code>D0120</code><charge>{amount}</charge>"
     items = read(batch(claim_xml("X1", line), claim_xml("X2")))
-    assert [i.claim_id for i in items if isinstance(i, Claim)] == ["X2"]
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    (f,) = bad.findings
+    claims = [i for i in items if isinstance(i, Claim)]
+    assert [c.claim_id for c in claims] == ["X1", "X2"]
+    assert claims[0].lines[0].charge is None  # read as missing, at its own finding
+    (f,) = [i for i in items if isinstance(i, Finding)]
     assert f.code == "CL002" and f.location.physical_line == 3
     assert f.location.pointer.startswith("/batch/claims/claim[1]/lines/line")
     assert f.location.pointer.endswith("/charge")

@@ -87,7 +87,20 @@ class ClaimTotalMismatch(Check):
                 field="total_charge",
             )
             return
-        if claim.lines and total != line_sum:
+        uncharged = [line.line_number for line in claim.lines if line.charge is None]
+        if claim.lines and total != line_sum and uncharged:
+            # a missing (or unreadable, already reported) charge: the sum is not the claim's
+            which = ", ".join(str(n) for n in uncharged[:10])
+            more = f" and {len(uncharged) - 10} more" if len(uncharged) > 10 else ""
+            yield self.on_claim(
+                claim,
+                f"Claim total {_money(total)} cannot be balanced: line(s) {which}{more} have "
+                f"no charge (missing or unreadable); the other lines sum to "
+                f"{_money(line_sum)}. Enter every line's charge, then check the total.",
+                field="total_charge",
+                evidence={"total": str(total), "sum": str(line_sum)},
+            )
+        elif claim.lines and total != line_sum:
             yield self.on_claim(
                 claim,
                 f"Claim total {_money(total)} does not equal the sum of line charges "

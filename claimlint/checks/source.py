@@ -51,9 +51,10 @@ class SchemaViolation(Check):
         the right type, no unknown fields.
 
     Why it matters:
-        A record the program cannot understand cannot be checked or submitted; one bad record
-        is reported by itself, located by JSON Pointer, row or XPath, and the rest of the batch
-        is still linted.
+        A value the program cannot understand cannot be checked or submitted. Each bad value
+        is reported at its field (JSON Pointer, row and column, or XPath) and read as missing,
+        and the rest of the claim is still linted; only a record whose claim id cannot be
+        read is not linted. The rest of the batch is always linted.
 
     Bad example:
         ``{"claim_id": "A1", "lines": [{"line_number": 1, "code": "D2150", "charge": "ten"}]}``

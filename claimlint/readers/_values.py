@@ -23,6 +23,27 @@ _FALSE = {"false", "f", "no", "n", "0"}
 _AMOUNT_RE = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?|[+-]?\.[0-9]+")
 _INT_RE = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
 
+# The largest amount a dental claim can carry (an X12 R element of 10 digits, two of them
+# decimals); beyond it a value is a data error, not money, and arithmetic on it (sums,
+# estimates) could leave the decimal context. Digits are bounded for the same reason.
+MAX_AMOUNT = Decimal("99999999.99")
+MAX_AMOUNT_DIGITS = 20
+# Line numbers are small positive integers (X12 LX01 has at most 6 digits); quantities are
+# procedure counts. Bounds keep every value a 64-bit integer in every output format.
+MAX_LINE_NUMBER = 999_999
+MAX_QUANTITY = 9_999
+
+
+def check_amount(value: Decimal) -> Decimal:
+    """``value`` when it is a sane amount; ``ValueError`` (not echoing it) when it is not."""
+    if not value.is_finite():
+        raise ValueError("is not a finite amount")
+    if abs(value) > MAX_AMOUNT:
+        raise ValueError("is larger than 99,999,999.99, the largest amount a claim can carry")
+    if len(value.as_tuple().digits) > MAX_AMOUNT_DIGITS:
+        raise ValueError(f"has more than {MAX_AMOUNT_DIGITS} digits")
+    return value
+
 
 def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal:
     """``"1,234.50"``, ``"$250"``, ``"250,00"`` (decimal comma) → Decimal.
@@ -42,16 +63,25 @@ def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal:
         raise ValueError(f"{text.strip()!r} is not an amount") from None
     if value.is_zero() and value.is_signed():
         raise ValueError(f"{text.strip()!r} is not an amount (a negative zero); write 0")
-    return value
+    try:
+        return check_amount(value)
+    except ValueError as exc:
+        raise ValueError(f"the amount {exc}") from None
 
 
-def parse_int(text: str, *, minimum: int = 0, what: str = "a whole number") -> int:
+def parse_int(
+    text: str, *, minimum: int = 0, maximum: int = MAX_LINE_NUMBER, what: str = "a whole number"
+) -> int:
+    """A whole number in ``[minimum, maximum]`` (by default at most 999,999: line numbers and
+    counts stay far inside 64 bits whatever the output format)."""
     raw = text.strip()
-    if not _INT_RE.fullmatch(raw):
-        raise ValueError(f"{raw!r} is not {what}")
+    if len(raw) > 40 or not _INT_RE.fullmatch(raw):
+        raise ValueError(f"{raw[:40]!r} is not {what}")
     value = int(Decimal(raw))
     if value < minimum:
         raise ValueError(f"{raw!r} must be at least {minimum}")
+    if value > maximum:
+        raise ValueError(f"{raw!r} must be at most {maximum:,}")
     return value
 
 

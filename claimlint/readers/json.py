@@ -9,7 +9,8 @@ by JSON Pointer; the rest of the batch is still linted. A file that is not JSON 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -26,6 +27,7 @@ from pydantic import (
 
 from claimlint.checks.source import SchemaViolation, UnreadableFile
 from claimlint.construct import constructor
+from claimlint.dental.teeth import iso_to_universal
 from claimlint.findings import Finding
 from claimlint.model import (
     Attachment,
@@ -41,7 +43,12 @@ from claimlint.model import (
     _lenient_date,
     split_surfaces,
 )
-from claimlint.readers._values import iso_to_universal
+from claimlint.readers._values import (
+    MAX_AMOUNT,
+    MAX_LINE_NUMBER,
+    MAX_QUANTITY,
+    check_amount,
+)
 from claimlint.readers.base import BatchMeta, ReadItem, ReadOptions, Source, Unparsable
 
 # -- input models: the JSON contract, field for field ----------------------------------------
@@ -54,11 +61,20 @@ def _amount(value: Any) -> Any:
         text = value.strip()
         body = text[1:] if text.startswith("-") else text
         whole, _, frac = body.partition(".")
-        if not whole.isdigit() or (frac and not frac.isdigit()) or body.endswith("."):
+        if (
+            len(body) > 40
+            or not (whole.isdigit() and whole.isascii())
+            or (frac and not (frac.isdigit() and frac.isascii()))
+            or body.endswith(".")
+        ):
             raise ValueError("must be a number such as 125.00")
-        return Decimal(text)
-    if isinstance(value, (int, float)):
-        return Decimal(str(value))
+        return check_amount(Decimal(text))
+    if isinstance(value, int):
+        if not -MAX_AMOUNT <= value <= MAX_AMOUNT:
+            check_amount(MAX_AMOUNT + 1)  # raises the bound's message
+        return Decimal(value)
+    if isinstance(value, float):
+        return check_amount(Decimal(str(value)))
     raise ValueError("must be a number")
 
 
@@ -115,14 +131,14 @@ class ToothIn(_In):
 
 
 class LineIn(_In):
-    line_number: StrictInt = Field(ge=1)
+    line_number: StrictInt = Field(ge=1, le=MAX_LINE_NUMBER)
     code: str = Field(min_length=1)
     charge: Amount | None = None
     tooth: ToothText | None = None
     surfaces: Surfaces | None = None
     teeth: list[ToothIn] | None = None
     tooth_system: Literal["universal", "iso"] | None = None
-    quantity: StrictInt = Field(default=1, ge=0)
+    quantity: StrictInt = Field(default=1, ge=0, le=MAX_QUANTITY)
     oral_cavity: list[str] | None = None
     date_of_service: str | None = None
     prior_placement_date: str | None = None
@@ -185,8 +201,10 @@ def _tooth_entry(
     tooth = raw.strip().upper().removeprefix("#").strip() if raw is not None else None
     original = None
     if system == "iso" and tooth:
+        # a tooth that does not exist in ISO 3950 is kept as written (``original``) with no
+        # Universal number: CL204 reports it and the rest of the claim is still linted
         original = tooth
-        tooth = iso_to_universal(tooth)  # ValueError: reported as CL002 by _claim_item
+        tooth = iso_to_universal(tooth)
     return _make[ToothEntry](
         tooth=tooth or None,
         surfaces=split_surfaces(surfaces),
@@ -326,9 +344,18 @@ def schema_findings(exc: ValidationError, ref: SourceRef, claim_id: str | None) 
     )
 
 
-def _claim_item(raw: Any, ref: SourceRef, system: str) -> Claim | Unparsable:
-    claim_id = raw.get("claim_id") if isinstance(raw, dict) else None
-    claim_id = claim_id if isinstance(claim_id, str) and claim_id else None
+@dataclass(slots=True)
+class Salvaged:
+    """A claim built after taking its bad values as missing, with a finding for each value.
+
+    Readers yield the findings, then the claim: the claim is linted (and counted as linted).
+    """
+
+    findings: list[Finding]
+    claim: Claim
+
+
+def _claim_item(raw: Any, ref: SourceRef, system: str) -> Claim | Unparsable | Salvaged:
     if not isinstance(raw, dict):
         return Unparsable(
             None,
@@ -342,18 +369,191 @@ def _claim_item(raw: Any, ref: SourceRef, system: str) -> Claim | Unparsable:
     try:
         parsed = ClaimIn.model_validate(raw)
     except ValidationError as exc:
-        return Unparsable(claim_id, [schema_findings(exc, ref, claim_id)])
-    try:
-        return build_claim(parsed, ref, system)
-    except ValueError as exc:  # a tooth impossible in the declared ISO numbering
+        return salvage(raw, exc, ref, system)
+    return build_claim(parsed, ref, system)
+
+
+# -- a claim with bad values: each bad value is a finding at its field and is read as missing
+
+_MAX_PASSES = 4
+_DROPPABLE = frozenset({"notes", "attachments", "missing_teeth"})  # lists without positions
+_SCALAR_LISTS = frozenset({"surfaces", "oral_cavity"})  # a bad item spoils the whole field
+_COPY_DEPTH = 6  # claim / lines / line / teeth / tooth / surfaces: the deepest editable path
+
+
+def _thaw(value: Any, depth: int = 0) -> Any:
+    """A copy of the dicts and lists of a record down to the depth edits can reach."""
+    if depth >= _COPY_DEPTH:
+        return value
+    if type(value) is dict:
+        return {k: _thaw(v, depth + 1) for k, v in value.items()}
+    if type(value) is list:
+        return [_thaw(v, depth + 1) for v in value]
+    return value
+
+
+def salvage(
+    raw: dict[str, Any], exc: ValidationError, ref: SourceRef, system: str
+) -> Claim | Unparsable | Salvaged:
+    """Lint what can be read of a record that fails the input contract (DESIGN.md §2).
+
+    Every value that fails is one CL002 finding at its JSON Pointer and is taken as missing
+    (an unknown field is ignored, a bad line number becomes the line's position, a bad list
+    item is dropped where no position depends on it); the claim is then built and linted.
+    Only a claim whose identity (``claim_id``) cannot be read is not linted.
+    """
+    claim_id = raw.get("claim_id")
+    if not isinstance(claim_id, str) or not claim_id or len(claim_id) > 38:
         return Unparsable(
-            claim_id,
-            [
-                SchemaViolation.make(
-                    f"Claim {claim_id} was not linted: {exc}.", ref=ref, claim_id=claim_id
-                )
-            ],
+            claim_id if isinstance(claim_id, str) and claim_id else None,
+            [schema_findings(exc, ref, None)],
         )
+    data = _thaw(raw)
+    base = ref.pointer or ""
+    findings: list[Finding] = []
+    for _ in range(_MAX_PASSES):
+        edits: dict[tuple[int, Any], tuple[Any, Any, Any]] = {}
+        errors = exc.errors(include_input=False, include_url=False)
+        errors.sort(key=lambda err: _wrong_branch(data, err))
+        for err in errors:
+            edit = _edit_for(data, err)
+            if edit is None:
+                return Unparsable(claim_id, [schema_findings(exc, ref, claim_id)])
+            container, key, value, path, note = edit
+            if (id(container), key) in edits:
+                continue  # one field failing several union branches: reported once
+            edits[(id(container), key)] = (container, key, value)
+            pointer = _pointer(base, path)
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field"
+            elif err["type"] == "missing":
+                msg = "required field is missing"
+            findings.append(
+                SchemaViolation.make(
+                    f"Claim {claim_id}: {pointer}: {msg}; {note}. The rest of the claim was "
+                    "linted.",
+                    ref=ref.at(field=pointer, pointer=pointer),
+                    claim_id=claim_id,
+                    line=_line_number(data, path),
+                )
+            )
+        _apply(edits.values())
+        try:
+            parsed = ClaimIn.model_validate(data)
+        except ValidationError as again:
+            exc = again
+            continue
+        return Salvaged(findings, build_claim(parsed, ref, system))
+    return Unparsable(claim_id, [schema_findings(exc, ref, claim_id)])  # pragma: no cover
+
+
+def _line_number(data: dict[str, Any], path: list[Any]) -> int | None:
+    """The number of the service line a path is in (its position when it has none)."""
+    if len(path) < 3 or path[0] != "lines" or type(path[1]) is not int:
+        return None
+    lines = data.get("lines")
+    line = lines[path[1]] if type(lines) is list and path[1] < len(lines) else None
+    number = line.get("line_number") if type(line) is dict else None
+    if type(number) is int and 1 <= number <= MAX_LINE_NUMBER:
+        return number
+    return path[1] + 1
+
+
+_DROP = object()  # an edit that removes the list item or dict key
+_EditFor = tuple[Any, Any, Any, list[Any], str]
+
+
+def _edit_for(data: dict[str, Any], err: Any) -> _EditFor | None:
+    """How to take the value an error names as missing: (container, key, new value or
+    ``_DROP``, the path of the value, what was done)."""
+    path: list[Any] = []
+    chain: list[Any] = []  # the containers along the path
+    node: Any = data
+    loc = err["loc"]
+    missing = err["type"] == "missing"
+    for k, part in enumerate(loc):
+        if (type(node) is dict and isinstance(part, str) and part in node) or (
+            type(node) is list and type(part) is int and 0 <= part < len(node)
+        ):
+            chain.append(node)
+            path.append(part)
+            node = node[part]
+        elif missing and k == len(loc) - 1 and type(node) is dict and isinstance(part, str):
+            chain.append(node)
+            path.append(part)
+            node = None
+        # anything else is a union branch's name (``str``, ``NoteIn``): not in the data
+    if not path or path[0] == "claim_id":
+        return None
+    key = path[-1]
+    container = chain[-1]
+    owner = path[-3] if len(path) >= 3 else None  # the list field holding this record
+    if type(key) is int:  # a whole item of a list is unreadable
+        field = path[-2]
+        if field == "lines":
+            line = {"line_number": key + 1, "code": " "}
+            return container, key, line, path, f"line {key + 1} was read with no values"
+        if field == "teeth":
+            return container, key, {"tooth": ""}, path, "the tooth was read as missing"
+        if field in _DROPPABLE:
+            return container, key, _DROP, path, "the item was ignored"
+        if field in _SCALAR_LISTS and len(chain) >= 2:
+            what = field.replace("_", " ")
+            return chain[-2], field, _DROP, path, f"the {what} were read as missing"
+        return None
+    if err["type"] == "extra_forbidden":
+        return container, key, _DROP, path, "it was ignored"
+    if owner == "lines" and key == "line_number":
+        number = path[-2] + 1
+        return container, key, number, path, f"it was read as line {number}"
+    if owner == "lines" and key == "code":
+        return container, key, " ", path, "the procedure code was read as missing"
+    if owner == "teeth" and key == "tooth":
+        return container, key, "", path, "the tooth was read as missing"
+    if owner in _DROPPABLE and key in ("text", "tooth"):
+        # the text of a note, the tooth of a missing tooth: the whole item is unreadable
+        return chain[-2], path[-2], _DROP, path, "the item was ignored"
+    if missing:
+        return None  # a required field this function does not know: not salvaged
+    return container, key, _DROP, path, "it was read as missing"
+
+
+def _wrong_branch(data: dict[str, Any], err: Any) -> bool:
+    """An error of the union branch the value plainly is not (``str`` for an object)."""
+    node: Any = data
+    loc = err["loc"]
+    if err["type"] == "missing":
+        loc = loc[:-1]  # the last part names the missing field, not a branch
+    for part in loc:
+        if (type(node) is dict and isinstance(part, str) and part in node) or (
+            type(node) is list and type(part) is int and 0 <= part < len(node)
+        ):
+            node = node[part]
+        elif isinstance(part, str):  # a branch name: list[str], NoteIn, str, constrained-str
+            if part.startswith("list["):
+                wrong = type(node) is not list
+            elif part.endswith("In"):
+                wrong = type(node) is not dict
+            else:
+                wrong = type(node) in (dict, list)
+            if wrong:
+                return True
+    return False
+
+
+def _apply(edits: Iterable[tuple[Any, Any, Any]]) -> None:
+    drops: dict[int, tuple[list[Any], list[int]]] = {}
+    for container, key, value in edits:
+        if value is not _DROP:
+            container[key] = value
+        elif type(container) is dict:
+            container.pop(key, None)
+        else:
+            drops.setdefault(id(container), (container, []))[1].append(key)
+    for container, keys in drops.values():
+        for index in sorted(set(keys), reverse=True):
+            del container[index]
 
 
 def _cl001(source: Source, exc: orjson.JSONDecodeError | UnicodeDecodeError) -> Finding:
@@ -411,8 +611,29 @@ def _history(raw: Any, source: Source) -> tuple[list[PriorProcedure], list[Findi
     return records, problems
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _utf16(source: Source, head: bytes) -> Finding | None:
+    """CL001 for a file with a UTF-16 (or UTF-32) byte order mark: say the encoding."""
+    if head[:2] not in (b"\xff\xfe", b"\xfe\xff") and head[:4] != b"\x00\x00\xfe\xff":
+        return None
+    return UnreadableFile.make(
+        f"{source.name} is UTF-16 (or UTF-32) text: it starts with that encoding's byte "
+        "order mark. claimlint reads JSON as UTF-8; save the file as UTF-8 (most editors and "
+        "export tools offer it) and run again. No claim in it was linted.",
+        ref=SourceRef(file=source.name, line=1, column=1),
+    )
+
+
 def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     raw = source.read_bytes()
+    wrong = _utf16(source, raw[:4])
+    if wrong is not None:
+        yield wrong
+        return
+    if raw[:3] == _UTF8_BOM:  # a UTF-8 byte order mark (spreadsheet exports): not content
+        raw = raw[3:]
     if not raw.strip():
         yield UnreadableFile.make(
             f"{source.name} is empty; there are no claims in it.",
@@ -466,7 +687,12 @@ def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     name = source.name
     for i, raw in enumerate(claims):
         pointer = f"{base}/{i}"
-        yield _claim_item(raw, SourceRef(file=name, pointer=pointer, field=pointer), system)
+        item = _claim_item(raw, SourceRef(file=name, pointer=pointer, field=pointer), system)
+        if item.__class__ is Salvaged:
+            yield from item.findings  # type: ignore[union-attr]
+            yield item.claim  # type: ignore[union-attr]
+        else:
+            yield item  # type: ignore[misc]
 
 
 def read_jsonl(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
@@ -474,6 +700,13 @@ def read_jsonl(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     name = source.name
     with source.open() as fh:
         for lineno, raw_line in enumerate(fh, start=source.first_line):
+            if lineno == 1 and source.start == 0:
+                wrong = _utf16(source, raw_line[:4])
+                if wrong is not None:
+                    yield wrong
+                    return
+                if raw_line[:3] == _UTF8_BOM:  # a UTF-8 byte order mark: not content
+                    raw_line = raw_line[3:]
             if not raw_line.strip():
                 continue
             ref = SourceRef(file=name, line=lineno, column=1, pointer="", field=None)
@@ -492,4 +725,9 @@ def read_jsonl(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
                     ],
                 )
                 continue
-            yield _claim_item(raw, ref, system)
+            item = _claim_item(raw, ref, system)
+            if item.__class__ is Salvaged:
+                yield from item.findings  # type: ignore[union-attr]
+                yield item.claim  # type: ignore[union-attr]
+            else:
+                yield item  # type: ignore[misc]

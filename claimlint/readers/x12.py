@@ -56,6 +56,7 @@ from claimlint.model import (
     ToothEntry,
     parse_date,
 )
+from claimlint.readers._values import MAX_AMOUNT, MAX_AMOUNT_DIGITS, MAX_QUANTITY
 from claimlint.readers.base import ReadItem, ReadOptions, Source, Unparsable
 from claimlint.x12 import codes
 from claimlint.x12.construct import constructor, positional
@@ -120,16 +121,19 @@ def _valid_id(sid: str) -> bool:
 
 def _amount(text: str) -> Decimal | None:
     """An X12 R (decimal) value: digits, one optional leading minus, one optional decimal
-    point; nothing else (no exponent, ``_``, ``+``, blanks, NaN/Infinity, negative zero)."""
-    if text.isdigit() and text.isascii():  # the common case: a whole amount
+    point; nothing else (no exponent, ``_``, ``+``, blanks, NaN/Infinity, negative zero), and
+    at most 99,999,999.99 (see ``claimlint.readers._values.MAX_AMOUNT``)."""
+    if text.isdigit() and text.isascii() and len(text) <= 8:  # the common case: whole amount
         return Decimal(text)
     body = text[1:] if text[:1] == "-" else text
     digits = body.replace(".", "", 1)
-    if not (digits.isdigit() and digits.isascii()):
+    if not (digits.isdigit() and digits.isascii()) or len(digits) > MAX_AMOUNT_DIGITS:
         return None
     value = Decimal(text)
     if not value and body is not text:
         return None  # "-0": a minus on zero is not a value
+    if abs(value) > MAX_AMOUNT:
+        return None  # 28 digits is not money: read as missing, like any unreadable amount
     return value
 
 
@@ -1209,8 +1213,9 @@ class _X12Reader:
             if cb.total is None:
                 self.finding(
                     InvalidElementValue,
-                    "CLM02 (total claim charge) is not an X12 decimal number (digits, an optional "
-                    "leading minus and decimal point); it is read as missing",
+                    "CLM02 (total claim charge) is not an X12 decimal number (digits, an "
+                    "optional leading minus and decimal point, at most 99,999,999.99); it is "
+                    "read as missing",
                     field="CLM02",
                     element=2,
                     evidence={"value": text},
@@ -1391,13 +1396,16 @@ class _X12Reader:
             self._close_line_if_any()
         text = e[1] if len(e) > 1 else ""
         ref = self.ref("LX01", 1)
-        if text.isdigit():
+        if text.isdigit() and text.isascii() and len(text) <= 6 and int(text) > 0:
             number = int(text)
         else:
+            # at most 6 digits (X12 N0 1/6): a longer number is not a line number, and it
+            # would not fit a 64-bit integer in the json/jsonl/sarif reports
             number = len(cb.lines) + 1
+            shown = text if len(text) <= 12 else f"{text[:12]}…"
             self.finding(
                 InvalidElementValue,
-                f"LX01 '{text}' is not a line number (1, 2, 3 …); read as line {number}",
+                f"LX01 '{shown}' is not a line number (1 to 999999); read as line {number}",
                 field="LX01",
                 element=1,
             )
@@ -1440,8 +1448,8 @@ class _X12Reader:
             if line.charge is None:
                 self.finding(
                     InvalidElementValue,
-                    "SV302 (line charge) is not an X12 decimal number (digits, an optional "
-                    "leading minus and decimal point); it is read as missing",
+                    "SV302 (line charge) is not an X12 decimal number (digits, an optional leading "
+                    "minus and decimal point, at most 99,999,999.99); it is read as missing",
                     field="SV302",
                     element=2,
                     evidence={"value": text},
@@ -1480,16 +1488,21 @@ class _X12Reader:
         if n > 6 and e[6]:
             refs["quantity"] = (seg, "SV306", 6, 0)
             q = e[6]
-            if q.isdigit() and q.isascii():
+            if q.isdigit() and q.isascii() and len(q) <= 4:
                 line.quantity = int(q)
             else:
                 value = _amount(q)
-                if value is not None and value >= 0 and value == value.to_integral_value():
+                if (
+                    value is not None
+                    and 0 <= value <= MAX_QUANTITY
+                    and value == value.to_integral_value()
+                ):
                     line.quantity = int(value)
                 else:
                     self.finding(
                         InvalidElementValue,
-                        f"SV306 (procedure count) '{q}' is not a whole number",
+                        f"SV306 (procedure count) '{q[:12]}' is not a whole number from 0 to "
+                        f"{MAX_QUANTITY}",
                         field="SV306",
                         element=6,
                     )

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import html.entities
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -171,7 +172,11 @@ class _XmlReader:
                     if _local(elem.tag) == "claim":
                         self.claims_seen += 1
                         self.in_claim = False
-                        yield self._claim(elem, schema, self.claims_seen)
+                        item = self._claim(elem, schema, self.claims_seen)
+                        if type(item) is list:
+                            yield from item
+                        else:
+                            yield item  # type: ignore[misc]
                     else:
                         yield SchemaViolation.make(
                             f"Unknown element <{_local(elem.tag)}> in <claims>; it was ignored "
@@ -209,34 +214,35 @@ class _XmlReader:
     def _syntax_error(self, exc: etree.XMLSyntaxError) -> Iterator[ReadItem]:
         # lxml's iterparse often raises a generic "no element found" without a position; the
         # real error (undefined entity, mismatched tag, ...) with line and column is in the log.
+        # libxml2's message text quotes the document (element names, content that can be a
+        # patient's name): only the class of the error and its position are reported
         line: int | None = None
         column: int | None = None
-        msg = ""
         # the log can still hold entries of an earlier parse in this thread: the last fatal
         # error is the one that stopped this document
         entries = [e for e in getattr(exc, "error_log", None) or () if e.level >= 2]
         fatal = [e for e in entries if e.level >= 3] or entries
         type_name = ""
+        known_entity = ""
         if fatal:
             entry = fatal[-1]
-            line, column, msg = entry.line or None, entry.column or None, entry.message
-            type_name = entry.type_name
+            line, column = entry.line or None, entry.column or None
+            type_name = entry.type_name or ""
+            if type_name == "ERR_UNDECLARED_ENTITY":
+                entity = re.search(r"Entity '([^']*)'", entry.message or "")
+                size = len(entity.group(1)) + 2 if entity else 0
+                if entity and column is not None and column > size:
+                    column -= size  # libxml2 points after the ';': point at the '&'
+                if entity and entity.group(1) in html.entities.name2codepoint:
+                    # an HTML entity (&nbsp;, &eacute;) is markup, never claim data: name it
+                    known_entity = entity.group(1)
         else:
             line = exc.lineno or None
             position = getattr(exc, "position", None)
             column = position[1] if position and position[1] else None
-            msg = str(exc.msg if hasattr(exc, "msg") else exc)
-        msg = msg.strip().rstrip(".")
-        if type_name == "ERR_UNDECLARED_ENTITY":
-            entity = re.search(r"Entity '([^']*)'", msg)
-            name = entity.group(1) if entity else "?"
-            if entity and column is not None and column > len(name) + 2:
-                column -= len(name) + 2  # libxml2 points after the ';': point at the '&'
-            msg = (
-                f"the entity &{name}; is not defined (XML knows only &amp; &lt; &gt; &quot; "
-                "&apos; and numeric references; write the character itself, or &#160; for a "
-                "non-breaking space)"
-            )
+        msg = syntax_error_text(type_name)
+        if known_entity:
+            msg = msg.replace("an entity reference (&name;)", f"the entity &{known_entity};")
         where = f"line {line}" if line is not None else "an unknown position"
         if column is not None and line is not None:
             where += f", column {column}"
@@ -267,28 +273,40 @@ class _XmlReader:
 
     # -- claims -----------------------------------------------------------------------------
 
-    def _claim(self, elem: Any, schema: etree.XMLSchema, index: int) -> Claim | Unparsable:
+    def _claim(
+        self, elem: Any, schema: etree.XMLSchema, index: int
+    ) -> Claim | Unparsable | list[ReadItem]:
+        """The claim of a ``<claim>`` element; with bad values, their findings and the claim.
+
+        A value the XSD (or the amount parser) rejects is one CL002 at its element and is read
+        as missing, and the claim is still linted (DESIGN.md §2); only a claim whose
+        ``claim_id`` cannot be read is not linted.
+        """
         base = f"/batch/claims/claim[{index}]"
         claim_id = None
         for child in elem:
             if child.tag == "claim_id":
                 claim_id = _text(child)
+        found: list[ReadItem] = []
+        no_code: set[int] = set()
         if not schema.validate(elem):
-            return Unparsable(claim_id, [self._schema_finding(schema, base, claim_id, elem)])
+            salvaged = self._salvage(elem, schema, base, claim_id, no_code)
+            if isinstance(salvaged, Unparsable):
+                return salvaged
+            found.extend(salvaged)
         data, refs, line_refs = self._claim_dict(elem, base)
-        bad_amount = self._amount_problem(data, refs, line_refs)
-        if bad_amount is not None:
-            ref, detail = bad_amount
-            return Unparsable(
-                claim_id,
-                [
-                    SchemaViolation.make(
-                        f"Claim {claim_id or index} cannot be read: {ref.pointer}: {detail}. "
-                        "It was not linted.",
-                        ref=ref,
-                        claim_id=claim_id,
-                    )
-                ],
+        for i in no_code:
+            data["lines"][i - 1]["code"] = " "  # read as missing (an empty code)
+        for where, key, values, detail, line_no in self._amount_problems(data, refs, line_refs):
+            values.pop(key, None)
+            found.append(
+                SchemaViolation.make(
+                    f"Claim {claim_id}: {where.pointer}: {detail}; it was read as missing. The "
+                    "rest of the claim was linted.",
+                    ref=where,
+                    claim_id=claim_id,
+                    line=line_no,
+                )
             )
         from claimlint.readers.json import ClaimIn, build_claim
 
@@ -317,29 +335,90 @@ class _XmlReader:
             )
             for line, (lref, lrefs) in zip(claim.lines, line_refs, strict=True)
         )
-        return claim.model_copy(update={"lines": lines, "refs": refs})
+        claim = claim.model_copy(update={"lines": lines, "refs": refs})
+        if not found:
+            return claim
+        found.append(claim)
+        return found
+
+    def _salvage(
+        self,
+        elem: Any,
+        schema: etree.XMLSchema,
+        base: str,
+        claim_id: str | None,
+        no_code: set[int],
+    ) -> list[ReadItem] | Unparsable:
+        """Take every element the XSD rejects as missing, one CL002 each, until it validates.
+
+        ``no_code`` collects the positions of lines whose procedure code was unreadable.
+        """
+        findings: list[ReadItem] = []
+        for _ in range(_MAX_SALVAGE_PASSES):
+            if claim_id is None:
+                break
+            changed = False
+            # every error names its element before any is changed (positions shift after)
+            resolved = [(err, _salvage_target(elem, err)) for err in schema.error_log]
+            done: set[tuple[int, str]] = set()
+            for err, target in resolved:
+                if target is None:
+                    changed = False
+                    break
+                attribute = _ATTRIBUTE.match(err.message)
+                key = (id(target), attribute.group(1) if attribute else "")
+                if key in done or not _attached(elem, target):
+                    continue  # a second error on one value, or inside a value already dropped
+                done.add(key)
+                action = _salvage_action(elem, target, err, no_code)
+                if action is None:
+                    changed = False
+                    break
+                rel, note = action
+                changed = True
+                path = base + rel
+                line_no = _line_position(elem, rel)
+                findings.append(
+                    SchemaViolation.make(
+                        f"Claim {claim_id}: {path}: {_xsd_message(err)}; {note}. The rest of "
+                        "the claim was linted.",
+                        ref=self._ref(path, err.line or elem.sourceline),
+                        claim_id=claim_id,
+                        line=line_no,
+                    )
+                )
+            if not changed:
+                break
+            if schema.validate(elem):
+                return findings
+        return Unparsable(claim_id, [self._schema_finding(schema, base, claim_id, elem)])
 
     @staticmethod
-    def _amount_problem(
+    def _amount_problems(
         data: dict[str, Any],
         refs: dict[str, SourceRef],
         line_refs: list[tuple[SourceRef, dict[str, SourceRef]]],
-    ) -> tuple[SourceRef, str] | None:
-        """The first amount the shared value parser rejects (the XSD lets ``-0`` through)."""
-        places: list[tuple[dict[str, Any], dict[str, SourceRef], str]] = [
-            (data, refs, "total_charge")
+    ) -> list[tuple[SourceRef, str, dict[str, Any], str, int | None]]:
+        """Amounts the shared value parser rejects (the XSD lets ``-0`` and 40 digits by)."""
+        places: list[tuple[dict[str, Any], dict[str, SourceRef], str, int | None]] = [
+            (data, refs, "total_charge", None)
         ]
-        for line, (_, lrefs) in zip(data.get("lines") or (), line_refs, strict=False):
-            places.append((line, lrefs, "charge"))
-        for values, where, key in places:
+        for i, (line, (_, lrefs)) in enumerate(
+            zip(data.get("lines") or (), line_refs, strict=False), start=1
+        ):
+            number = line.get("line_number")
+            places.append((line, lrefs, "charge", number if number is not None else i))
+        problems = []
+        for values, where, key, line_no in places:
             text = values.get(key)
             if text is None:
                 continue
             try:
                 parse_amount(text)
             except ValueError as exc:
-                return where[key], str(exc)
-        return None
+                detail = str(exc).replace(f"{text.strip()!r} ", "the value ")
+                problems.append((where[key], key, values, detail, line_no))
+        return problems
 
     def _teeth(self, teeth: tuple[Any, ...], lref: SourceRef) -> tuple[Any, ...]:
         if not any(t.ref is not None for t in teeth):
@@ -426,7 +505,7 @@ class _XmlReader:
             path = f"{base}/{tag}"
             refs[tag] = self._ref(path, child.sourceline)
             if tag in _INTS:
-                data[tag] = int(_text(child) or 0)
+                data[tag] = int(_text(child) or 0)  # the XSD bounds it (at most 6 digits)
             elif tag == "teeth":
                 data[tag] = [
                     {"tooth": _text(t) or "", "surfaces": t.get("surfaces")} for t in child
@@ -478,6 +557,152 @@ class _XmlReader:
             )
         if records:
             yield BatchMeta(history=records, payers={})
+
+
+# plain words for the XML syntax errors libxml2 reports (by its error type, never its text)
+_SYNTAX_ERRORS = {
+    "ERR_UNDECLARED_ENTITY": (
+        "an entity reference (&name;) is not defined (XML knows only &amp; &lt; &gt; &quot; "
+        "&apos; and numeric references; write the character itself, or &#160; for a "
+        "non-breaking space)"
+    ),
+    "ERR_TAG_NAME_MISMATCH": "an end tag does not match the element it closes",
+    "ERR_TAG_NOT_FINISHED": "an element is not closed before the document ends",
+    "ERR_LTSLASH_REQUIRED": "an end tag is missing",
+    "ERR_GT_REQUIRED": "a tag is not closed with '>'",
+    "ERR_DOCUMENT_END": "there is content after the end of the root element",
+    "ERR_DOCUMENT_EMPTY": "the document is empty",
+    "ERR_NAME_REQUIRED": "a '<' or '&' is not followed by a name (write &lt; or &amp; in text)",
+    "ERR_STARTTAG_NOT_FINISHED": "a start tag is not finished",
+    "ERR_INVALID_CHAR": "a character that XML does not allow",
+    "ERR_INVALID_CHARREF": "a character reference names a character XML does not allow",
+    "ERR_INVALID_ENCODING": "the text is not in the document's declared encoding",
+    "ERR_UNKNOWN_ENCODING": "the declared encoding is unknown",
+    "ERR_UNSUPPORTED_ENCODING": "the declared encoding is not supported",
+    "ERR_ENTITYREF_SEMICOL_MISSING": "an entity reference (&name;) lacks its ';' (write &amp;)",
+    "ERR_ATTRIBUTE_NOT_STARTED": "an attribute value is not quoted",
+    "ERR_ATTRIBUTE_WITHOUT_VALUE": "an attribute has no value",
+    "ERR_ATTRIBUTE_REDEFINED": "an attribute is repeated on one element",
+    "ERR_LT_IN_ATTRIBUTE": "an attribute value contains '<' (write &lt;)",
+    "ERR_SPACE_REQUIRED": "a space is missing between attributes",
+    "ERR_COMMENT_NOT_FINISHED": "a comment is not closed",
+    "ERR_CDATA_NOT_FINISHED": "a CDATA section is not closed",
+    "ERR_RESERVED_XML_NAME": "an XML declaration is not at the very start of the file",
+    "ERR_EXT_SUBSET_NOT_FINISHED": "the document type declaration is not finished",
+}
+
+
+def syntax_error_text(type_name: str) -> str:
+    """A description of an XML syntax error from libxml2's error type alone.
+
+    The parser's own message is never shown: it quotes element names and text, which in a
+    claim file can be a patient's name or member id (DESIGN.md §6).
+    """
+    known = _SYNTAX_ERRORS.get(type_name)
+    if known is not None:
+        return known
+    if type_name:
+        return f"a syntax error (libxml2 {type_name})"
+    return "a syntax error (the document ends before it is complete, or is not XML)"
+
+
+_MAX_SALVAGE_PASSES = 50
+_LINE_POS = re.compile(r"^/lines/line(?:\[(\d+)\])?(?:/|$)")
+_QUOTED_VALUE = re.compile(r"(?:[Tt]he value )?'[^']*'(?= is )")
+_ATTRIBUTE = re.compile(r"^Element '[^']*', attribute '([^']*)'")
+_REQUIRED_IN_LINE = ("line_number", "code")
+
+
+def _xsd_message(err: Any) -> str:
+    """libxml2's validation message without the value it quotes (values are not echoed)."""
+    message = err.message
+    if "Missing child element" in message:
+        return "a required element (line_number or code) is missing"
+    if message.startswith("Element '"):
+        message = message.split("': ", 1)[-1]
+    message = _QUOTED_VALUE.sub("the value", message)
+    return message.rstrip(".")
+
+
+def _line_position(elem: Any, rel: str) -> int | None:
+    """The line number (or position) of the service line an XPath below the claim is in."""
+    match = _LINE_POS.match(rel)
+    if match is None:
+        return None
+    position = int(match.group(1) or 1)
+    found = elem.xpath(f"./lines/line[{position}]/line_number")
+    text = _text(found[0]) if found else None
+    return int(text) if text and text.isdigit() and len(text) <= 6 else position
+
+
+def _salvage_target(elem: Any, err: Any) -> Any:
+    """The element of the claim subtree an XSD error names (None when it cannot be found)."""
+    path = err.path or ""
+    if not path.startswith("/claim"):
+        return None
+    rel = path[len("/claim") :]
+    try:
+        targets = elem.xpath("." + rel) if rel else [elem]
+    except etree.XPathError:
+        return None
+    if len(targets) != 1 or not isinstance(targets[0].tag, str):
+        return None
+    return targets[0]
+
+
+def _attached(elem: Any, target: Any) -> bool:
+    return target is elem or any(a is elem for a in target.iterancestors())
+
+
+def _salvage_action(elem: Any, target: Any, err: Any, no_code: set[int]) -> tuple[str, str] | None:
+    """Change the claim subtree so that the value ``err`` names is missing.
+
+    Returns the XPath of the value below the claim and what was done, or ``None`` when the
+    error cannot be taken as a missing value (the claim id itself is unreadable).
+    """
+    rel = (err.path or "")[len("/claim") :]
+    tag = target.tag
+    parent = target.getparent()
+    message = err.message
+    attribute = _ATTRIBUTE.match(message)
+    if attribute is not None:
+        target.attrib.pop(attribute.group(1), None)
+        return f"{rel}/@{attribute.group(1)}", "the attribute was ignored"
+    if "Missing child element" in message:
+        if tag != "line" or parent is None or parent.tag != "lines":
+            return None  # the claim without a claim_id: it cannot be identified
+        position = len(target.xpath("preceding-sibling::line")) + 1
+        missing = [name for name in _REQUIRED_IN_LINE if target.find(name) is None]
+        if not missing:
+            return None
+        for name in missing:
+            value = str(position) if name == "line_number" else "?"
+            etree.SubElement(target, name).text = value
+            if name == "code":
+                no_code.add(position)
+        return rel, f"it was read as line {position} with no {' and no '.join(missing)}"
+    if "content other than whitespace" in message:
+        target.text = None
+        return rel, "the text was ignored"
+    if tag == "claim_id" and parent is elem:
+        return None
+    if parent is None or target is elem:
+        return None
+    if "not expected" in message:
+        parent.remove(target)
+        return rel, "the element (unknown here, or repeated) was ignored"
+    if parent.tag == "line" and tag in _REQUIRED_IN_LINE:
+        position = len(parent.xpath("preceding-sibling::line")) + 1
+        for child in list(target):  # an element inside a value: not a value either
+            target.remove(child)
+        if tag == "line_number":
+            target.text = str(position)
+            return rel, f"it was read as line {position}"
+        target.text = "?"
+        no_code.add(position)
+        return rel, "the procedure code was read as missing"
+    parent.remove(target)
+    return rel, "it was read as missing"
 
 
 _PROC_FIELDS = {"member_id", "code", "date", "tooth", "surfaces", "status", "payer_id", "claim_id"}
