@@ -67,40 +67,118 @@ def test_surface_spellings(written):
     assert claim.lines[0].surfaces == ("M", "O", "D")
 
 
-def test_non_adjacent_claim_rows_are_reported_not_merged_and_not_counted(tmp_path):
+def test_non_adjacent_claim_rows_are_grouped_by_claim_id(tmp_path):
+    # an export sorted by date: the rows of A1 are not next to each other
     text = (
-        HEADER + "A1,P1,2025-06-02,1,1,D0120,1,,\nA1,P1,2025-06-02,1,2,D0140,1,,\n"
-        "B2,P1,2025-06-02,1,1,D0120,1,,\n"
-        "A1,P1,2025-06-02,1,3,D1110,1,,\nA1,P1,2025-06-02,1,4,D1110,x,,\n"
-        "B2,P1,2025-06-02,1,2,D1110,1,,\n"
+        HEADER + "A1,P1,2025-06-02,4,1,D0120,1,,\nA1,P1,2025-06-02,4,2,D0140,1,,\n"
+        "B2,P1,2025-06-02,2,1,D0120,1,,\n"
+        "A1,P1,2025-06-02,4,3,D1110,1,,\nA1,,,,4,D1110,1,,\n"
+        "B2,P1,2025-06-02,2,2,D1110,1,,\n"
     )
     items = read(text)
-    assert [c.claim_id for c in claims(items)] == ["A1", "B2"]
-    assert [ln.code for ln in claims(items)[0].lines] == ["D0120", "D0140"]
-    assert not [i for i in items if isinstance(i, Unparsable)]
-    first, second = [i for i in items if isinstance(i, Finding)]
-    assert first.code == "CL002" and first.location.claim_id == "A1"
-    assert first.location.pointer == "row 5" and first.location.physical_line == 5
-    assert "Rows 5-6 belong to claim A1" in first.message and "(rows 2-3)" in first.message
-    assert "Sort" in first.message
-    assert "Row 7 belongs to claim B2" in second.message and "(row 4)" in second.message
+    got = claims(items)
+    assert [c.claim_id for c in got] == ["A1", "B2"]  # order of first appearance
+    a1, b2 = got
+    assert [ln.code for ln in a1.lines] == ["D0120", "D0140", "D1110", "D1110"]
+    assert [ln.ref.line for ln in a1.lines] == [2, 3, 5, 6]
+    assert [ln.ref.pointer for ln in a1.lines] == ["row 2", "row 3", "row 5", "row 6"]
+    assert [ln.code for ln in b2.lines] == ["D0120", "D1110"]
+    assert findings(items) == []
     path = tmp_path / "unsorted.csv"
     path.write_text(text)
-    s = Engine(Config(today=TODAY)).lint_paths([str(path)]).summary
+    report = Engine(Config(today=TODAY)).lint_paths([str(path)])
+    s = report.summary
     assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (2, 2, 0)
+    assert not [f for f in report.findings if f.code in ("CL106", "CL002")]
 
 
-def test_bad_row_is_one_finding_and_the_rest_is_read():
-    items = read(
+def test_unsorted_export_with_a_broken_row_of_an_already_read_claim():
+    text = (
+        HEADER + "A1,P1,2025-06-02,3,1,D0120,1,,\n"
+        "B2,P1,2025-06-02,1,1,D0120,1,,\n"
+        "A1,P1,2025-06-02,3,2,D0140,1,,\n"
+        "A1,P1,2025-06-02,3\n"  # ragged: reported on A1
+        "A1,P1,2025-06-02,3,3,D1110,1,,\n"
+        "C3,P1,2025-06-02,1,1,D0120,1,,\n"
+    )
+    items = read(text)
+    got = [(c.claim_id, len(c.lines)) for c in claims(items)]
+    assert got == [("A1", 3), ("B2", 1), ("C3", 1)]
+    (bad,) = findings(items)
+    assert bad.code == "CL002" and bad.location.claim_id == "A1"
+    assert bad.location.pointer == "row 5"
+
+
+def test_unsorted_index_spills_to_sqlite_and_keeps_order(monkeypatch):
+    import claimlint.spill as spill
+
+    monkeypatch.setattr(spill.FirstSeen.__init__, "__defaults__", (5,))
+    monkeypatch.setattr(spill.SpilledLists.__init__, "__defaults__", (5,))
+    rows = [HEADER]
+    for rep in range(3):
+        for n in range(40):
+            rows.append(f"C{n:03d},P1,2025-06-02,3,{rep + 1},D0120,1,,\n")
+    got = claims(read("".join(rows)))
+    assert [c.claim_id for c in got] == [f"C{n:03d}" for n in range(40)]
+    assert all([ln.line_number for ln in c.lines] == [1, 2, 3] for c in got)
+
+
+def test_unsorted_csv_on_stdin_pipe_is_grouped(tmp_path):
+    import subprocess
+    import sys
+
+    text = (
+        HEADER + "A1,P1,2025-06-02,2,1,D0120,1,,\nB2,P1,2025-06-02,1,1,D0120,1,,\n"
+        "A1,P1,2025-06-02,2,2,D0140,1,,\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "claimlint", "check", "-", "--format", "json"],
+        input=text.encode(),
+        capture_output=True,
+        check=False,
+    )
+    assert out.returncode in (0, 1), out.stderr
+    report = json.loads(out.stdout)
+    assert report["summary"]["claims_read"] == 2
+    assert not [f for f in report["findings"] if f["code"] in ("CL106", "CL002")]
+
+
+def test_bad_values_are_findings_at_their_field_and_the_claim_is_linted():
+    text = (
         HEADER + "A1,P1,2025-06-02,1,1,D0120,ten,,\nA1,P1,2025-06-02,1,2,D0120,x,,\n"
         "B2,P1,2025-06-02,1,1,D0120,1,,\n"
     )
-    assert [c.claim_id for c in claims(items)] == ["B2"]
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    assert bad.claim_id == "A1" and len(bad.findings) == 2
-    first = bad.findings[0]
+    items = read(text)
+    assert [c.claim_id for c in claims(items)] == ["A1", "B2"]
+    assert not [i for i in items if isinstance(i, Unparsable)]
+    first, second = findings(items)
+    assert first.code == "CL002" and first.location.claim_id == "A1"
     assert first.location.field == "charge" and first.location.physical_line == 2
     assert "'ten' is not an amount" in first.message
+    assert second.location.physical_line == 3
+    a1 = claims(items)[0]
+    assert [ln.charge for ln in a1.lines] == [None, None]
+
+
+def test_iso_tooth_and_bad_charge_do_not_hide_the_rest_of_the_claim(tmp_path):
+    mapping = tmp_path / "iso.toml"
+    mapping.write_text('tooth_numbering = "iso"\n')
+    path = tmp_path / "iso.csv"
+    path.write_text(
+        HEADER + "A1,P1,2025-06-02,500.00,1,D2391,100.00,19,O\n"
+        "A1,,,,2,D2150,12x.00,46,MODB\n"
+        "A1,,,,3,D2140,100.00,36,Q\n"
+    )
+    report = Engine(Config(today=TODAY, csv_mapping=str(mapping))).lint_paths([str(path)])
+    s = report.summary
+    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (1, 1, 0)
+    got = {(f.code, f.location.physical_line, f.location.field) for f in report.findings}
+    assert ("CL204", 2, "tooth") in got  # impossible ISO tooth: the specific rule
+    assert ("CL002", 3, "charge") in got  # bad amount at its cell
+    assert ("CL205", 4, "surfaces") in got  # bad surface letter
+    assert any(f.code == "CL106" for f in report.findings)  # the total is still checked
+    # the surface count of line 2 is still checked (D2150 is two surfaces, MODB is four)
+    assert any(f.code == "CL301" and f.location.physical_line == 3 for f in report.findings)
 
 
 def test_conflicting_claim_values_are_a_row_finding():
@@ -252,9 +330,10 @@ def test_iso_mapping_converts_teeth_and_keeps_the_original():
     assert claim.lines[0].charge == Decimal("1250.50")
     assert claim.date_of_service == dt.date(2025, 6, 2)
     assert [m.tooth for m in claim.missing_teeth] == ["1", "16"]
-    items = read("claim_id;code;tooth\nA1;D2391;19\n", csv_mapping="iso-chart-export")
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    assert "not an ISO 3950 tooth" in bad.findings[0].message
+    # an impossible ISO number is kept as written (CL204 reports it), without a Universal tooth
+    (claim,) = claims(read("claim_id;code;tooth\nA1;D2391;19\n", csv_mapping="iso-chart-export"))
+    entry = claim.lines[0].teeth[0]
+    assert (entry.tooth, entry.original, entry.system) == (None, "19", "iso")
 
 
 def test_user_mapping_file(tmp_path):
@@ -296,7 +375,8 @@ def test_engine_accounts_for_every_claim(tmp_path):
     assert sniff(Source(name=str(path), path=path)) == "csv"
     report = Engine(Config(today=TODAY)).lint_paths([str(path)])
     s = report.summary
-    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (3, 1, 2)
+    # B2's bad charge is a finding at its cell; only the row without a claim id is unparsable
+    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (3, 2, 1)
 
 
 def test_rule_fixtures_exist_for_cl003():
@@ -332,18 +412,18 @@ def test_fast_ref_equals_model_construct():
 @pytest.mark.parametrize("amount", ["1e400", "1_000", "-0", "nan", "inf", "-0.00", "Infinity"])
 def test_loose_numbers_are_not_amounts(amount):
     items = read(f"claim_id,code,charge\nA1,D0120,{amount}\nB2,D0120,10\n")
-    assert [c.claim_id for c in claims(items)] == ["B2"]
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    (f,) = bad.findings
-    assert f.code == "CL002" and "is not an amount" in f.message
+    assert [c.claim_id for c in claims(items)] == ["A1", "B2"]  # A1 linted without the charge
+    assert claims(items)[0].lines[0].charge is None
+    (f,) = findings(items)
+    assert f.code == "CL002" and "is not an amount" in f.message and f.location.claim_id == "A1"
     assert (f.location.physical_line, f.location.column, f.location.field) == (2, 3, "charge")
 
 
 @pytest.mark.parametrize("quantity", ["1e3", "1_0"])
 def test_loose_numbers_are_not_quantities(quantity):
     items = read(f"claim_id,code,quantity\nA1,D0120,{quantity}\n")
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    assert "is not a whole number" in bad.findings[0].message
+    (f,) = findings(items)
+    assert "is not a whole number" in f.message and f.location.field == "quantity"
 
 
 @pytest.mark.parametrize(
