@@ -257,9 +257,11 @@ def test_unterminated_quote_is_reported_and_following_rows_recovered():
         "C3,P1,2025-06-02,1,1,D0120,1,,\n"
     )
     assert [c.claim_id for c in claims(items)] == ["B2", "C3"]
+    # the claim id comes before the quote, so row 2 is claim A1's: counted, not linted
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
     (f,) = findings(items)
-    assert f.location.claim_id is None and "unterminated quote" in f.message
-    assert f.location.physical_line == 2
+    assert bad.claim_id == f.location.claim_id == "A1" and "unterminated quote" in f.message
+    assert (f.location.physical_line, f.location.column) == (2, 7)
 
 
 def test_binary_file_is_cl001_not_a_traceback():
@@ -457,3 +459,154 @@ def test_csv_on_stdin_is_linted():
     report = json.loads(result.stdout)
     assert "Cannot tell what kind of file" not in result.stdout
     assert report["summary"]["claims_read"] == 4
+
+
+# -- issue 10: spreadsheet artefacts, fault-campaign failures, huge numbers --------------------
+
+
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from claimlint.cli import main
+
+    return CliRunner().invoke(main, ["check", *args, "--today", TODAY.isoformat()])
+
+
+def _claims_file(tmp_path: Path, n: int = 3000, change=None) -> Path:
+    rows = [HEADER]
+    for i in range(n):
+        rows.append(f"C{i:05d},P1,2025-06-02,250.00,1,D2391,250.00,30,O\n")
+    if change is not None:
+        change(rows)
+    path = tmp_path / "big.csv"
+    path.write_bytes("".join(rows).encode())
+    return path
+
+
+def test_spreadsheet_float_tooth_and_line_numbers_are_accepted():
+    items = read(
+        HEADER + "A1,P1,2025-06-02,3,1.0,D2391,1,30.0,O\n"
+        "A1,,,,2.00,D2391,1,#3.00,O\n"
+        "A1,,,,3,D2391,1,30.5,O\n"
+    )
+    (claim,) = claims(items)
+    assert [ln.tooth for ln in claim.lines] == ["30", "3", "30.5"]  # 30.5 is left to CL202
+    assert [ln.line_number for ln in claim.lines] == [1, 2, 3]
+    assert findings(items) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("06/22/2025", dt.date(2025, 6, 22)),  # only month first is a date
+        ("22/06/2025", dt.date(2025, 6, 22)),  # only day first is a date
+        ("06/06/2025", dt.date(2025, 6, 6)),  # both readings are the same day
+        ("2025-06-02 00:00:00", dt.date(2025, 6, 2)),
+        ("2025/06/02", dt.date(2025, 6, 2)),
+    ],
+)
+def test_unambiguous_spreadsheet_dates_are_read(written, day):
+    (claim,) = claims(read(HEADER + f"A1,P1,{written},1,1,D0120,1,,\n"))
+    assert claim.date_of_service == day
+
+
+def test_ambiguous_us_date_says_how_to_fix_it():
+    items = read(HEADER + "A1,P1,06/02/2025,1,1,D0120,1,,\n")
+    (claim,) = claims(items)  # still linted, without the date
+    assert claim.date_of_service is None
+    (f,) = findings(items)
+    assert f.code == "CL112" and f.location.field == "date_of_service"
+    assert (f.location.physical_line, f.location.column) == (2, 3)
+    assert "date_format" in f.message and "%m/%d/%Y" in f.message
+    assert "date_of_service" in f.message and "06/02/2025" in f.message
+
+
+def test_unterminated_quote_in_row_2_of_3000_claims_loses_nothing(tmp_path):
+    def quote(rows):
+        rows[2] = rows[2].replace("D2391", '"D2391')
+
+    path = _claims_file(tmp_path, change=quote)
+    engine = Engine(Config(today=TODAY))
+    report = engine.lint_paths([str(path)])
+    s = report.summary
+    assert not engine.errors
+    assert s.claims_read == 3000 and s.claims_linted + s.claims_unparsable == 3000
+    assert s.claims_linted == 2999
+    (f,) = report.findings
+    assert f.code == "CL002" and f.location.physical_line == 3 and "quote" in f.message
+    assert f.location.column == 6
+
+
+def test_quote_closed_far_below_does_not_swallow_rows(tmp_path):
+    def quotes(rows):
+        rows[2] = rows[2].replace("D2391", '"D2391')
+        rows[40] = rows[40].replace("D2391", 'D2391"')
+
+    path = _claims_file(tmp_path, n=100, change=quotes)
+    report = Engine(Config(today=TODAY)).lint_paths([str(path)])
+    s = report.summary
+    # row 3 (the quote opened) is not linted; row 41 is read with its odd code
+    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (100, 99, 1)
+    assert sorted(f.location.physical_line for f in report.findings) == [3, 41]
+
+
+def test_bare_cr_in_an_unquoted_cell_is_a_finding_at_its_row(tmp_path):
+    def cr(rows):
+        rows[6] = rows[6].replace(",O\n", ",O\rX\n")
+
+    path = _claims_file(tmp_path, change=cr)
+    result = _cli(str(path))
+    assert result.exit_code == 1, result.output
+    assert "All checks passed" not in result.output and "internal error" not in result.output
+    assert "line 7, col 9; row 7" in result.output and "carriage return" in result.output
+    assert "3000 claims read in 1 file, 2999 linted, 1 could not be read" in result.output
+
+
+def test_quoted_cell_over_the_csv_field_limit_is_a_finding(tmp_path):
+    def huge(rows):
+        rows[6] = rows[6].replace(",O\n", ',"' + "O" * 140_000 + '"\n')
+
+    path = _claims_file(tmp_path, change=huge)
+    engine = Engine(Config(today=TODAY))
+    report = engine.lint_paths([str(path)])
+    assert not engine.errors
+    (f,) = report.findings
+    assert f.code == "CL002" and (f.location.physical_line, f.location.column) == (7, 9)
+    assert "131,072 characters" in f.message
+    s = report.summary
+    assert s.claims_read == 3000 and s.claims_linted == 2999
+
+
+def test_header_running_into_data_does_not_echo_phi(tmp_path):
+    path = tmp_path / "shifted.csv"
+    path.write_text(
+        "claim_id,code,charge,Provider_Name,TESTPATIENT,ALPHA,SYN000123,1980-01-01\n"
+        "A1,D0120,10,,,,,\n"
+    )
+    result = _cli(str(path))
+    assert result.exit_code == 1, result.output  # the row lacks a total and a date
+    assert "CL003" in result.output and "column 5" in result.output
+    for canary in ("TESTPATIENT", "ALPHA", "SYN000123", "1980-01-01", "Provider_Name"):
+        assert canary not in result.output
+    shown = _cli(str(path), "--show-values")
+    assert "SYN000123" in shown.output
+
+
+def test_unknown_column_names_are_shown_when_the_header_is_clean():
+    items = read("claim_id,code,Provider Name,Chair\nA1,D0120,X,2\n")
+    (f,) = findings(items)
+    assert f.code == "CL003" and "'Provider Name' (column 3)" in f.message
+    assert "'Chair' (column 4)" in f.message
+
+
+def test_huge_line_number_is_a_bad_value_and_json_output_works(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text(HEADER + "A1,P1,2025-06-02,1," + "9" * 40 + ",D0120,1,,\n")
+    for fmt in ("json", "jsonl"):
+        result = _cli(str(path), "--format", fmt)
+        assert result.exit_code == 1, result.output
+        assert "Integer exceeds" not in result.output
+        lines = result.output.strip().splitlines()
+        data = json.loads(result.output) if fmt == "json" else json.loads(lines[0])
+        found = data["findings"] if fmt == "json" else [data]
+        assert [(f["code"], f["location"]["field"]) for f in found] == [("CL002", "line_number")]

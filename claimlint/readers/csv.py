@@ -147,6 +147,8 @@ _PHI = {
     "patient_birth_date",
 }
 _DATES = {"subscriber_birth_date", "patient_birth_date", "date_of_service"}
+# columns whose values may hold line breaks (free text)
+_TEXT_COLUMNS = {"claim_note", "note", "billing_name", "attachment_control_number"}
 _SERVICE_DATES = {"date_of_service", "line_date_of_service"}
 #: the largest line number or quantity read (X12 LX01 has at most 6 digits)
 MAX_NUMBER = 999_999
@@ -397,7 +399,8 @@ class _CsvReader:
         # broken rows waiting for the next readable row (they may belong to its claim)
         self.pending: list[tuple[_Row, list[_Problem]]] = []
         self.delimiter = ","
-        self.index: _Index | None = None
+        self.index: _Index | None = None  # set when the export is not sorted by claim id
+        self.claims: _Index | None = None
         self.fh: BinaryIO | None = None
 
     # -- decoding ---------------------------------------------------------------------------
@@ -506,7 +509,9 @@ class _CsvReader:
             span = lines.take()
             if not span:  # pragma: no cover - defensive
                 continue
-            if len(span) > 1 and (error is not None or (self.width and self._ragged(row))):
+            if len(span) > 1 and (
+                error is not None or (self.width and (self._ragged(row) or self._swallowed(row)))
+            ):
                 lines.pending.extend(span[1:])
                 span = span[:1]
                 column = self._open_quote_column(span[0][1])
@@ -574,6 +579,20 @@ class _CsvReader:
                 {},
             )
         return (None, f"the row is not valid CSV ({error}); check the quotes in it", {})
+
+    def _swallowed(self, row: list[str]) -> bool:
+        """A record over several lines whose line breaks are not those of a text value: a
+        quote that closes far below and swallowed whole rows (a break in a code or amount
+        column, or a swallowed line with a delimiter per column)."""
+        for index, cell in enumerate(row):
+            if "\n" not in cell and "\r" not in cell:
+                continue
+            name = self.columns[index] if index < len(self.columns) else None
+            if name is not None and name not in _TEXT_COLUMNS:
+                return True
+            if any(ln.count(self.delimiter) >= self.width - 1 for ln in cell.splitlines()):
+                return True
+        return False
 
     def _ragged(self, row: list[str]) -> bool:
         if len(row) == self.width:
@@ -685,6 +704,7 @@ class _CsvReader:
 
     def run(self, fh: BinaryIO, index: _Index | None = None) -> Iterator[ReadItem]:
         self.index = index if index is not None and index.unsorted else None
+        self.claims = index
         self.fh = fh
         head, problem = self._start(fh)
         if head is None:
@@ -1001,8 +1021,25 @@ class _CsvReader:
                     yield finding
                 else:
                     group.findings.append(finding)
+            elif self._trusted_id(parsed):
+                # the claim id comes before the broken cell: the row is that claim's
+                claim_id = parsed.claim_id
+                finding = self._row_finding(parsed, problems, claim_id)
+                if self.claims is not None and self.claims.first_record(str(claim_id)):
+                    yield finding  # the claim's other rows are read (and counted) elsewhere
+                else:
+                    yield Unparsable(claim_id, [finding])
             else:
                 yield self._broken_finding(parsed, problems)
+
+    def _trusted_id(self, parsed: _Row) -> bool:
+        column = self.claim_column
+        return (
+            parsed.claim_id is not None
+            and parsed.error_column is not None
+            and column is not None
+            and parsed.error_column > column
+        )
 
     def _group(
         self,
