@@ -156,6 +156,7 @@ def test_bad_values_are_findings_at_their_field_and_the_claim_is_linted():
     assert first.location.field == "charge" and first.location.physical_line == 2
     assert "'ten' is not an amount" in first.message
     assert second.location.physical_line == 3
+    assert (first.location.line, second.location.line) == (1, 2)  # service lines
     a1 = claims(items)[0]
     assert [ln.charge for ln in a1.lines] == [None, None]
 

@@ -2,23 +2,30 @@
 
 Decisions (also in README.md, "CSV: one row per service line"):
 
-* **Grouping.** Rows are grouped *streaming*: consecutive rows with the same claim id form a
-  claim, which is emitted as soon as the claim id changes, so memory stays flat. When a claim id
-  that already ended shows up again further down, the new rows are NOT merged into the claim
-  and NOT counted as another claim: the claim is linted from its first run of rows and each later
-  run is one CL002 finding on that claim id ("sort the export by claim id"), so ``claims_read``
-  is the number of distinct claim ids. Claim-level columns may be blank on the later rows of a
-  claim (they inherit the first row's value); a *different* non-blank value is a CL002 conflict.
-  Notes, attachments and missing teeth may differ between rows: all distinct values are kept.
-* **Rows.** A row that is not a service line at all (ragged, binary data, broken quoting) is
-  *broken*: none of its cells is parsed or shown, and its first cell is not trusted as a claim
-  id. When that cell equals the claim id of the row before or after it, the row is one CL002 on
-  that claim, which becomes unparsable; otherwise it is a file-level CL002 ("row N cannot be
-  read") and is not counted as a claim. A well-formed row with a bad value (bad amount, bad
-  date flag) is one CL002 naming every bad column, located at its row (``pointer = "row N"``,
-  the physical line, the column name and 1-based column index); the claim it belongs to becomes
-  unparsable and the rest of the file is linted. An unterminated quote is reported at the row
-  where it opens and the lines it swallowed are read again as rows, so nothing is lost.
+* **Grouping.** Rows are grouped by claim id wherever they are, in two passes. The first
+  pass (``_CsvReader.scan``) tokenises the file and notes, for each claim id, the record of its
+  first row and the byte ranges of its later *runs* (rows of the claim that come after other
+  claims' rows); the index spills to a temporary SQLite file past 50,000 claims
+  (claimlint/spill.py). The second pass streams the file in order as before; when the first
+  run of a claim ends, its later runs are read by seeking (``_later_rows``), so the claim is
+  complete and claims come out in order of first appearance; the later runs are skipped when
+  the main pass reaches them. A sorted export has no later runs and the second pass is a plain
+  sequential read. A pipe is spooled to a temporary file. Claim-level columns may be blank on
+  the later rows of a claim (they inherit the first row's value); a *different* non-blank
+  value is a CL002 conflict. Notes, attachments and missing teeth may differ between rows:
+  all distinct values are kept.
+* **Rows.** A row that is not a service line at all (ragged, binary data, broken quoting, a
+  bare CR in an unquoted cell, a cell over the csv module's 131,072-character limit) is
+  *broken*: none of its cells is parsed or shown. When the problem's column is after the claim
+  id column, the id is trusted: the row is that claim's (counted, not linted). Otherwise its
+  first cell is not trusted as a claim id: when it equals the claim id of the row before or
+  after it, the row is one CL002 on that claim, which becomes unparsable; otherwise it is a
+  file-level CL002 ("row N cannot be read") and is not counted as a claim. A record broken over
+  several lines (a quote not closed where it should be) is cut back to its first line and the
+  other lines are read again as rows, so nothing is lost. A well-formed row with a bad value is
+  still read: the value is one finding at its cell (CL002, or CL204/CL205/CL112 through the
+  model) and the claim is linted without it; the claim id and the procedure code are the only
+  values whose absence makes a claim unparsable.
 * **Encoding.** Each physical line is decoded as UTF-8 (a leading BOM is dropped); a line that
   is not valid UTF-8 is decoded as Windows-1252. A file that is UTF-8 in some lines and
   Windows-1252 in others gets one CL001 *warning* at the first line that switched. A mapping
@@ -26,7 +33,9 @@ Decisions (also in README.md, "CSV: one row per service line"):
 * **Dialect.** The delimiter comes from the mapping, else ``.tsv`` means tab, else
   ``csv.Sniffer`` on the first 64 KiB (comma, semicolon, tab or pipe), checked against the
   header line; comma when in doubt.
-* **Columns.** Unknown columns are one CL003 warning per file, on the header row. A missing
+* **Columns.** Unknown columns are one CL003 warning per file, on the header row; header
+  cells are echoed only when they look like column names and no header cell looks like data
+  (a header that runs into a data row would otherwise print PHI). A missing
   ``claim_id`` or ``code`` column makes the file unreadable (CL001) with a hint when the header
   matches a built-in mapping.
 * **Teeth.** ``#30`` and ``30`` are the same; with ``tooth_numbering = "iso"`` ISO 3950 numbers
@@ -150,15 +159,17 @@ _DATES = {"subscriber_birth_date", "patient_birth_date", "date_of_service"}
 # columns whose values may hold line breaks (free text)
 _TEXT_COLUMNS = {"claim_note", "note", "billing_name", "attachment_control_number"}
 _SERVICE_DATES = {"date_of_service", "line_date_of_service"}
-#: the largest line number or quantity read (X12 LX01 has at most 6 digits)
+#: the largest line number read (X12 LX01 has at most 6 digits) and the largest quantity;
+#: bounds keep every value a 64-bit integer in every output format
 MAX_NUMBER = 999_999
+MAX_QUANTITY = 9_999
 
 
-def _bounded(value: int, text: str, what: str) -> int:
-    if value > MAX_NUMBER:
+def _bounded(value: int, text: str, what: str, maximum: int = MAX_NUMBER) -> int:
+    if value > maximum:
         shown = text.strip()
         shown = shown if len(shown) <= 12 else f"{shown[:12]}... ({len(shown)} characters)"
-        raise ValueError(f"{shown!r} is too large for {what} (at most {MAX_NUMBER:,})")
+        raise ValueError(f"{shown!r} is too large for {what} (at most {maximum:,})")
     return value
 
 
@@ -923,7 +934,7 @@ class _CsvReader:
         if name in ("charge", "total_charge"):
             return parse_amount(text, decimal_comma=mapping.decimal_comma)
         if name == "quantity":
-            return _bounded(parse_int(text, minimum=0), text, "a quantity")
+            return _bounded(parse_int(text, minimum=0), text, "a quantity", MAX_QUANTITY)
         if name == "line_number":
             return _bounded(parse_int(text, minimum=1, what="a line number"), text, "a line number")
         if name in ("line_date_of_service", "prior_placement_date") or name in _DATES:
@@ -996,13 +1007,18 @@ class _CsvReader:
             ref=self._broken_ref(parsed),
         )
 
-    def _bad_value_findings(self, parsed: _Row, claim_id: str | None) -> list[Finding]:
+    def _bad_value_findings(
+        self, parsed: _Row, claim_id: str | None, position: int | None = None
+    ) -> list[Finding]:
+        """Findings for the bad cells of a row; ``position`` is the row's service line."""
+        line = parsed.values.get("line_number", position)
         return [
             rule.make(
                 f"Row {parsed.number}, column {index + 1} ({message}). The claim is linted "
                 "without this value.",
                 ref=self._ref(parsed.number, parsed.line, index),
                 claim_id=claim_id,
+                line=line if self.columns[index] in _LINE_TARGETS else None,
                 evidence=evidence or None,
             )
             for index, message, evidence, rule in parsed.bad
@@ -1086,7 +1102,7 @@ class _CsvReader:
     def _add_row(self, group: _Group, parsed: _Row, problems: list[_Problem]) -> None:
         if group.skip:
             return  # read with the claim's first rows (see _later_rows)
-        group.notes.extend(self._bad_value_findings(parsed, group.claim_id))
+        group.notes.extend(self._bad_value_findings(parsed, group.claim_id, len(group.rows) + 1))
         if problems:
             group.findings.append(self._row_finding(parsed, problems, group.claim_id))
             return
