@@ -46,6 +46,13 @@ class FirstSeen:
         row = self._db.execute("SELECT value FROM seen WHERE key = ?", (text,)).fetchone()
         return _value(row[0])
 
+    def get(self, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """The value recorded for ``key``, or None; records nothing."""
+        if self._db is None:
+            return self._mem.get(key)
+        row = self._db.execute("SELECT value FROM seen WHERE key = ?", (_text(key),)).fetchone()
+        return None if row is None else _value(row[0])
+
     def __len__(self) -> int:
         if self._db is None:
             return len(self._mem)
@@ -61,6 +68,55 @@ class FirstSeen:
             "INSERT INTO seen VALUES (?, ?)",
             ((_text(k), repr(v)) for k, v in self._mem.items()),
         )
+        self._mem = {}
+        self._db = db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class SpilledLists:
+    """``add(key, value)`` appends to the list of ``key``; ``get(key)`` is that list in the
+    order added. The first ``limit`` values are held in a dict, the rest move to a temporary
+    SQLite file like ``FirstSeen``. Values are tuples of str/int/None."""
+
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        self.limit = limit
+        self.count = 0
+        self._mem: dict[str, list[tuple[Any, ...]]] = {}
+        self._db: sqlite3.Connection | None = None
+
+    def add(self, key: str, value: tuple[Any, ...]) -> None:
+        self.count += 1
+        if self._db is None:
+            self._mem.setdefault(key, []).append(value)
+            if self.count > self.limit:
+                self._spill()
+            return
+        self._db.execute("INSERT INTO items VALUES (?, ?, ?)", (key, self.count, repr(value)))
+
+    def get(self, key: str) -> list[tuple[Any, ...]]:
+        if self._db is None:
+            return self._mem.get(key, [])
+        rows = self._db.execute(
+            "SELECT value FROM items WHERE key = ? ORDER BY seq", (key,)
+        ).fetchall()
+        return [_value(r[0]) for r in rows]
+
+    def _spill(self) -> None:
+        db = sqlite3.connect("")  # a private temporary database on disk
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("PRAGMA cache_size = -8000")  # 8 MB
+        db.execute("CREATE TABLE items (key TEXT, seq INTEGER, value TEXT)")
+        db.execute("CREATE INDEX items_key ON items (key, seq)")
+        seq = 0
+        for key, values in self._mem.items():
+            for value in values:
+                seq += 1
+                db.execute("INSERT INTO items VALUES (?, ?, ?)", (key, seq, repr(value)))
         self._mem = {}
         self._db = db
 

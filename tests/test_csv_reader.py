@@ -67,40 +67,119 @@ def test_surface_spellings(written):
     assert claim.lines[0].surfaces == ("M", "O", "D")
 
 
-def test_non_adjacent_claim_rows_are_reported_not_merged_and_not_counted(tmp_path):
+def test_non_adjacent_claim_rows_are_grouped_by_claim_id(tmp_path):
+    # an export sorted by date: the rows of A1 are not next to each other
     text = (
-        HEADER + "A1,P1,2025-06-02,1,1,D0120,1,,\nA1,P1,2025-06-02,1,2,D0140,1,,\n"
-        "B2,P1,2025-06-02,1,1,D0120,1,,\n"
-        "A1,P1,2025-06-02,1,3,D1110,1,,\nA1,P1,2025-06-02,1,4,D1110,x,,\n"
-        "B2,P1,2025-06-02,1,2,D1110,1,,\n"
+        HEADER + "A1,P1,2025-06-02,4,1,D0120,1,,\nA1,P1,2025-06-02,4,2,D0140,1,,\n"
+        "B2,P1,2025-06-02,2,1,D0120,1,,\n"
+        "A1,P1,2025-06-02,4,3,D1110,1,,\nA1,,,,4,D1110,1,,\n"
+        "B2,P1,2025-06-02,2,2,D1110,1,,\n"
     )
     items = read(text)
-    assert [c.claim_id for c in claims(items)] == ["A1", "B2"]
-    assert [ln.code for ln in claims(items)[0].lines] == ["D0120", "D0140"]
-    assert not [i for i in items if isinstance(i, Unparsable)]
-    first, second = [i for i in items if isinstance(i, Finding)]
-    assert first.code == "CL002" and first.location.claim_id == "A1"
-    assert first.location.pointer == "row 5" and first.location.physical_line == 5
-    assert "Rows 5-6 belong to claim A1" in first.message and "(rows 2-3)" in first.message
-    assert "Sort" in first.message
-    assert "Row 7 belongs to claim B2" in second.message and "(row 4)" in second.message
+    got = claims(items)
+    assert [c.claim_id for c in got] == ["A1", "B2"]  # order of first appearance
+    a1, b2 = got
+    assert [ln.code for ln in a1.lines] == ["D0120", "D0140", "D1110", "D1110"]
+    assert [ln.ref.line for ln in a1.lines] == [2, 3, 5, 6]
+    assert [ln.ref.pointer for ln in a1.lines] == ["row 2", "row 3", "row 5", "row 6"]
+    assert [ln.code for ln in b2.lines] == ["D0120", "D1110"]
+    assert findings(items) == []
     path = tmp_path / "unsorted.csv"
     path.write_text(text)
-    s = Engine(Config(today=TODAY)).lint_paths([str(path)]).summary
+    report = Engine(Config(today=TODAY)).lint_paths([str(path)])
+    s = report.summary
     assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (2, 2, 0)
+    assert not [f for f in report.findings if f.code in ("CL106", "CL002")]
 
 
-def test_bad_row_is_one_finding_and_the_rest_is_read():
-    items = read(
+def test_unsorted_export_with_a_broken_row_of_an_already_read_claim():
+    text = (
+        HEADER + "A1,P1,2025-06-02,3,1,D0120,1,,\n"
+        "B2,P1,2025-06-02,1,1,D0120,1,,\n"
+        "A1,P1,2025-06-02,3,2,D0140,1,,\n"
+        "A1,P1,2025-06-02,3\n"  # ragged: reported on A1
+        "A1,P1,2025-06-02,3,3,D1110,1,,\n"
+        "C3,P1,2025-06-02,1,1,D0120,1,,\n"
+    )
+    items = read(text)
+    got = [(c.claim_id, len(c.lines)) for c in claims(items)]
+    assert got == [("A1", 3), ("B2", 1), ("C3", 1)]
+    (bad,) = findings(items)
+    assert bad.code == "CL002" and bad.location.claim_id == "A1"
+    assert bad.location.pointer == "row 5"
+
+
+def test_unsorted_index_spills_to_sqlite_and_keeps_order(monkeypatch):
+    import claimlint.spill as spill
+
+    monkeypatch.setattr(spill.FirstSeen.__init__, "__defaults__", (5,))
+    monkeypatch.setattr(spill.SpilledLists.__init__, "__defaults__", (5,))
+    rows = [HEADER]
+    for rep in range(3):
+        for n in range(40):
+            rows.append(f"C{n:03d},P1,2025-06-02,3,{rep + 1},D0120,1,,\n")
+    got = claims(read("".join(rows)))
+    assert [c.claim_id for c in got] == [f"C{n:03d}" for n in range(40)]
+    assert all([ln.line_number for ln in c.lines] == [1, 2, 3] for c in got)
+
+
+def test_unsorted_csv_on_stdin_pipe_is_grouped(tmp_path):
+    import subprocess
+    import sys
+
+    text = (
+        HEADER + "A1,P1,2025-06-02,2,1,D0120,1,,\nB2,P1,2025-06-02,1,1,D0120,1,,\n"
+        "A1,P1,2025-06-02,2,2,D0140,1,,\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "claimlint", "check", "-", "--format", "json"],
+        input=text.encode(),
+        capture_output=True,
+        check=False,
+    )
+    assert out.returncode in (0, 1), out.stderr
+    report = json.loads(out.stdout)
+    assert report["summary"]["claims_read"] == 2
+    assert not [f for f in report["findings"] if f["code"] in ("CL106", "CL002")]
+
+
+def test_bad_values_are_findings_at_their_field_and_the_claim_is_linted():
+    text = (
         HEADER + "A1,P1,2025-06-02,1,1,D0120,ten,,\nA1,P1,2025-06-02,1,2,D0120,x,,\n"
         "B2,P1,2025-06-02,1,1,D0120,1,,\n"
     )
-    assert [c.claim_id for c in claims(items)] == ["B2"]
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    assert bad.claim_id == "A1" and len(bad.findings) == 2
-    first = bad.findings[0]
+    items = read(text)
+    assert [c.claim_id for c in claims(items)] == ["A1", "B2"]
+    assert not [i for i in items if isinstance(i, Unparsable)]
+    first, second = findings(items)
+    assert first.code == "CL002" and first.location.claim_id == "A1"
     assert first.location.field == "charge" and first.location.physical_line == 2
     assert "'ten' is not an amount" in first.message
+    assert second.location.physical_line == 3
+    assert (first.location.line, second.location.line) == (1, 2)  # service lines
+    a1 = claims(items)[0]
+    assert [ln.charge for ln in a1.lines] == [None, None]
+
+
+def test_iso_tooth_and_bad_charge_do_not_hide_the_rest_of_the_claim(tmp_path):
+    mapping = tmp_path / "iso.toml"
+    mapping.write_text('tooth_numbering = "iso"\n')
+    path = tmp_path / "iso.csv"
+    path.write_text(
+        HEADER + "A1,P1,2025-06-02,500.00,1,D2391,100.00,19,O\n"
+        "A1,,,,2,D2150,12x.00,46,MODB\n"
+        "A1,,,,3,D2140,100.00,36,Q\n"
+    )
+    report = Engine(Config(today=TODAY, csv_mapping=str(mapping))).lint_paths([str(path)])
+    s = report.summary
+    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (1, 1, 0)
+    got = {(f.code, f.location.physical_line, f.location.field) for f in report.findings}
+    assert ("CL204", 2, "tooth") in got  # impossible ISO tooth: the specific rule
+    assert ("CL002", 3, "charge") in got  # bad amount at its cell
+    assert ("CL205", 4, "surfaces") in got  # bad surface letter
+    assert any(f.code == "CL106" for f in report.findings)  # the total is still checked
+    # the surface count of line 2 is still checked (D2150 is two surfaces, MODB is four)
+    assert any(f.code == "CL301" and f.location.physical_line == 3 for f in report.findings)
 
 
 def test_conflicting_claim_values_are_a_row_finding():
@@ -179,9 +258,11 @@ def test_unterminated_quote_is_reported_and_following_rows_recovered():
         "C3,P1,2025-06-02,1,1,D0120,1,,\n"
     )
     assert [c.claim_id for c in claims(items)] == ["B2", "C3"]
+    # the claim id comes before the quote, so row 2 is claim A1's: counted, not linted
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
     (f,) = findings(items)
-    assert f.location.claim_id is None and "unterminated quote" in f.message
-    assert f.location.physical_line == 2
+    assert bad.claim_id == f.location.claim_id == "A1" and "unterminated quote" in f.message
+    assert (f.location.physical_line, f.location.column) == (2, 7)
 
 
 def test_binary_file_is_cl001_not_a_traceback():
@@ -252,9 +333,10 @@ def test_iso_mapping_converts_teeth_and_keeps_the_original():
     assert claim.lines[0].charge == Decimal("1250.50")
     assert claim.date_of_service == dt.date(2025, 6, 2)
     assert [m.tooth for m in claim.missing_teeth] == ["1", "16"]
-    items = read("claim_id;code;tooth\nA1;D2391;19\n", csv_mapping="iso-chart-export")
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    assert "not an ISO 3950 tooth" in bad.findings[0].message
+    # an impossible ISO number is kept as written (CL204 reports it), without a Universal tooth
+    (claim,) = claims(read("claim_id;code;tooth\nA1;D2391;19\n", csv_mapping="iso-chart-export"))
+    entry = claim.lines[0].teeth[0]
+    assert (entry.tooth, entry.original, entry.system) == (None, "19", "iso")
 
 
 def test_user_mapping_file(tmp_path):
@@ -296,7 +378,8 @@ def test_engine_accounts_for_every_claim(tmp_path):
     assert sniff(Source(name=str(path), path=path)) == "csv"
     report = Engine(Config(today=TODAY)).lint_paths([str(path)])
     s = report.summary
-    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (3, 1, 2)
+    # B2's bad charge is a finding at its cell; only the row without a claim id is unparsable
+    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (3, 2, 1)
 
 
 def test_rule_fixtures_exist_for_cl003():
@@ -332,18 +415,18 @@ def test_fast_ref_equals_model_construct():
 @pytest.mark.parametrize("amount", ["1e400", "1_000", "-0", "nan", "inf", "-0.00", "Infinity"])
 def test_loose_numbers_are_not_amounts(amount):
     items = read(f"claim_id,code,charge\nA1,D0120,{amount}\nB2,D0120,10\n")
-    assert [c.claim_id for c in claims(items)] == ["B2"]
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    (f,) = bad.findings
-    assert f.code == "CL002" and "is not an amount" in f.message
+    assert [c.claim_id for c in claims(items)] == ["A1", "B2"]  # A1 linted without the charge
+    assert claims(items)[0].lines[0].charge is None
+    (f,) = findings(items)
+    assert f.code == "CL002" and "is not an amount" in f.message and f.location.claim_id == "A1"
     assert (f.location.physical_line, f.location.column, f.location.field) == (2, 3, "charge")
 
 
 @pytest.mark.parametrize("quantity", ["1e3", "1_0"])
 def test_loose_numbers_are_not_quantities(quantity):
     items = read(f"claim_id,code,quantity\nA1,D0120,{quantity}\n")
-    (bad,) = [i for i in items if isinstance(i, Unparsable)]
-    assert "is not a whole number" in bad.findings[0].message
+    (f,) = findings(items)
+    assert "is not a whole number" in f.message and f.location.field == "quantity"
 
 
 @pytest.mark.parametrize(
@@ -377,3 +460,154 @@ def test_csv_on_stdin_is_linted():
     report = json.loads(result.stdout)
     assert "Cannot tell what kind of file" not in result.stdout
     assert report["summary"]["claims_read"] == 4
+
+
+# -- issue 10: spreadsheet artefacts, fault-campaign failures, huge numbers --------------------
+
+
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from claimlint.cli import main
+
+    return CliRunner().invoke(main, ["check", *args, "--today", TODAY.isoformat()])
+
+
+def _claims_file(tmp_path: Path, n: int = 3000, change=None) -> Path:
+    rows = [HEADER]
+    for i in range(n):
+        rows.append(f"C{i:05d},P1,2025-06-02,250.00,1,D2391,250.00,30,O\n")
+    if change is not None:
+        change(rows)
+    path = tmp_path / "big.csv"
+    path.write_bytes("".join(rows).encode())
+    return path
+
+
+def test_spreadsheet_float_tooth_and_line_numbers_are_accepted():
+    items = read(
+        HEADER + "A1,P1,2025-06-02,3,1.0,D2391,1,30.0,O\n"
+        "A1,,,,2.00,D2391,1,#3.00,O\n"
+        "A1,,,,3,D2391,1,30.5,O\n"
+    )
+    (claim,) = claims(items)
+    assert [ln.tooth for ln in claim.lines] == ["30", "3", "30.5"]  # 30.5 is left to CL202
+    assert [ln.line_number for ln in claim.lines] == [1, 2, 3]
+    assert findings(items) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("06/22/2025", dt.date(2025, 6, 22)),  # only month first is a date
+        ("22/06/2025", dt.date(2025, 6, 22)),  # only day first is a date
+        ("06/06/2025", dt.date(2025, 6, 6)),  # both readings are the same day
+        ("2025-06-02 00:00:00", dt.date(2025, 6, 2)),
+        ("2025/06/02", dt.date(2025, 6, 2)),
+    ],
+)
+def test_unambiguous_spreadsheet_dates_are_read(written, day):
+    (claim,) = claims(read(HEADER + f"A1,P1,{written},1,1,D0120,1,,\n"))
+    assert claim.date_of_service == day
+
+
+def test_ambiguous_us_date_says_how_to_fix_it():
+    items = read(HEADER + "A1,P1,06/02/2025,1,1,D0120,1,,\n")
+    (claim,) = claims(items)  # still linted, without the date
+    assert claim.date_of_service is None
+    (f,) = findings(items)
+    assert f.code == "CL112" and f.location.field == "date_of_service"
+    assert (f.location.physical_line, f.location.column) == (2, 3)
+    assert "date_format" in f.message and "%m/%d/%Y" in f.message
+    assert "date_of_service" in f.message and "06/02/2025" in f.message
+
+
+def test_unterminated_quote_in_row_2_of_3000_claims_loses_nothing(tmp_path):
+    def quote(rows):
+        rows[2] = rows[2].replace("D2391", '"D2391')
+
+    path = _claims_file(tmp_path, change=quote)
+    engine = Engine(Config(today=TODAY))
+    report = engine.lint_paths([str(path)])
+    s = report.summary
+    assert not engine.errors
+    assert s.claims_read == 3000 and s.claims_linted + s.claims_unparsable == 3000
+    assert s.claims_linted == 2999
+    (f,) = report.findings
+    assert f.code == "CL002" and f.location.physical_line == 3 and "quote" in f.message
+    assert f.location.column == 6
+
+
+def test_quote_closed_far_below_does_not_swallow_rows(tmp_path):
+    def quotes(rows):
+        rows[2] = rows[2].replace("D2391", '"D2391')
+        rows[40] = rows[40].replace("D2391", 'D2391"')
+
+    path = _claims_file(tmp_path, n=100, change=quotes)
+    report = Engine(Config(today=TODAY)).lint_paths([str(path)])
+    s = report.summary
+    # row 3 (the quote opened) is not linted; row 41 is read with its odd code
+    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (100, 99, 1)
+    assert sorted(f.location.physical_line for f in report.findings) == [3, 41]
+
+
+def test_bare_cr_in_an_unquoted_cell_is_a_finding_at_its_row(tmp_path):
+    def cr(rows):
+        rows[6] = rows[6].replace(",O\n", ",O\rX\n")
+
+    path = _claims_file(tmp_path, change=cr)
+    result = _cli(str(path))
+    assert result.exit_code == 1, result.output
+    assert "All checks passed" not in result.output and "internal error" not in result.output
+    assert "line 7, col 9; row 7" in result.output and "carriage return" in result.output
+    assert "3000 claims read in 1 file, 2999 linted, 1 could not be read" in result.output
+
+
+def test_quoted_cell_over_the_csv_field_limit_is_a_finding(tmp_path):
+    def huge(rows):
+        rows[6] = rows[6].replace(",O\n", ',"' + "O" * 140_000 + '"\n')
+
+    path = _claims_file(tmp_path, change=huge)
+    engine = Engine(Config(today=TODAY))
+    report = engine.lint_paths([str(path)])
+    assert not engine.errors
+    (f,) = report.findings
+    assert f.code == "CL002" and (f.location.physical_line, f.location.column) == (7, 9)
+    assert "131,072 characters" in f.message
+    s = report.summary
+    assert s.claims_read == 3000 and s.claims_linted == 2999
+
+
+def test_header_running_into_data_does_not_echo_phi(tmp_path):
+    path = tmp_path / "shifted.csv"
+    path.write_text(
+        "claim_id,code,charge,Provider_Name,TESTPATIENT,ALPHA,SYN000123,1980-01-01\n"
+        "A1,D0120,10,,,,,\n"
+    )
+    result = _cli(str(path))
+    assert result.exit_code == 1, result.output  # the row lacks a total and a date
+    assert "CL003" in result.output and "column 5" in result.output
+    for canary in ("TESTPATIENT", "ALPHA", "SYN000123", "1980-01-01", "Provider_Name"):
+        assert canary not in result.output
+    shown = _cli(str(path), "--show-values")
+    assert "SYN000123" in shown.output
+
+
+def test_unknown_column_names_are_shown_when_the_header_is_clean():
+    items = read("claim_id,code,Provider Name,Chair\nA1,D0120,X,2\n")
+    (f,) = findings(items)
+    assert f.code == "CL003" and "'Provider Name' (column 3)" in f.message
+    assert "'Chair' (column 4)" in f.message
+
+
+def test_huge_line_number_is_a_bad_value_and_json_output_works(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text(HEADER + "A1,P1,2025-06-02,1," + "9" * 40 + ",D0120,1,,\n")
+    for fmt in ("json", "jsonl"):
+        result = _cli(str(path), "--format", fmt)
+        assert result.exit_code == 1, result.output
+        assert "Integer exceeds" not in result.output
+        lines = result.output.strip().splitlines()
+        data = json.loads(result.output) if fmt == "json" else json.loads(lines[0])
+        found = data["findings"] if fmt == "json" else [data]
+        assert [(f["code"], f["location"]["field"]) for f in found] == [("CL002", "line_number")]

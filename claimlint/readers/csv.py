@@ -2,23 +2,30 @@
 
 Decisions (also in README.md, "CSV: one row per service line"):
 
-* **Grouping.** Rows are grouped *streaming*: consecutive rows with the same claim id form a
-  claim, which is emitted as soon as the claim id changes, so memory stays flat. When a claim id
-  that already ended shows up again further down, the new rows are NOT merged into the claim
-  and NOT counted as another claim: the claim is linted from its first run of rows and each later
-  run is one CL002 finding on that claim id ("sort the export by claim id"), so ``claims_read``
-  is the number of distinct claim ids. Claim-level columns may be blank on the later rows of a
-  claim (they inherit the first row's value); a *different* non-blank value is a CL002 conflict.
-  Notes, attachments and missing teeth may differ between rows: all distinct values are kept.
-* **Rows.** A row that is not a service line at all (ragged, binary data, broken quoting) is
-  *broken*: none of its cells is parsed or shown, and its first cell is not trusted as a claim
-  id. When that cell equals the claim id of the row before or after it, the row is one CL002 on
-  that claim, which becomes unparsable; otherwise it is a file-level CL002 ("row N cannot be
-  read") and is not counted as a claim. A well-formed row with a bad value (bad amount, bad
-  date flag) is one CL002 naming every bad column, located at its row (``pointer = "row N"``,
-  the physical line, the column name and 1-based column index); the claim it belongs to becomes
-  unparsable and the rest of the file is linted. An unterminated quote is reported at the row
-  where it opens and the lines it swallowed are read again as rows, so nothing is lost.
+* **Grouping.** Rows are grouped by claim id wherever they are, in two passes. The first
+  pass (``_CsvReader.scan``) tokenises the file and notes, for each claim id, the record of its
+  first row and the byte ranges of its later *runs* (rows of the claim that come after other
+  claims' rows); the index spills to a temporary SQLite file past 50,000 claims
+  (claimlint/spill.py). The second pass streams the file in order as before; when the first
+  run of a claim ends, its later runs are read by seeking (``_later_rows``), so the claim is
+  complete and claims come out in order of first appearance; the later runs are skipped when
+  the main pass reaches them. A sorted export has no later runs and the second pass is a plain
+  sequential read. A pipe is spooled to a temporary file. Claim-level columns may be blank on
+  the later rows of a claim (they inherit the first row's value); a *different* non-blank
+  value is a CL002 conflict. Notes, attachments and missing teeth may differ between rows:
+  all distinct values are kept.
+* **Rows.** A row that is not a service line at all (ragged, binary data, broken quoting, a
+  bare CR in an unquoted cell, a cell over the csv module's 131,072-character limit) is
+  *broken*: none of its cells is parsed or shown. When the problem's column is after the claim
+  id column, the id is trusted: the row is that claim's (counted, not linted). Otherwise its
+  first cell is not trusted as a claim id: when it equals the claim id of the row before or
+  after it, the row is one CL002 on that claim, which becomes unparsable; otherwise it is a
+  file-level CL002 ("row N cannot be read") and is not counted as a claim. A record broken over
+  several lines (a quote not closed where it should be) is cut back to its first line and the
+  other lines are read again as rows, so nothing is lost. A well-formed row with a bad value is
+  still read: the value is one finding at its cell (CL002, or CL204/CL205/CL112 through the
+  model) and the claim is linted without it; the claim id and the procedure code are the only
+  values whose absence makes a claim unparsable.
 * **Encoding.** Each physical line is decoded as UTF-8 (a leading BOM is dropped); a line that
   is not valid UTF-8 is decoded as Windows-1252. A file that is UTF-8 in some lines and
   Windows-1252 in others gets one CL001 *warning* at the first line that switched. A mapping
@@ -26,7 +33,9 @@ Decisions (also in README.md, "CSV: one row per service line"):
 * **Dialect.** The delimiter comes from the mapping, else ``.tsv`` means tab, else
   ``csv.Sniffer`` on the first 64 KiB (comma, semicolon, tab or pipe), checked against the
   header line; comma when in doubt.
-* **Columns.** Unknown columns are one CL003 warning per file, on the header row. A missing
+* **Columns.** Unknown columns are one CL003 warning per file, on the header row; header
+  cells are echoed only when they look like column names and no header cell looks like data
+  (a header that runs into a data row would otherwise print PHI). A missing
   ``claim_id`` or ``code`` column makes the file unreadable (CL001) with a hint when the header
   matches a built-in mapping.
 * **Teeth.** ``#30`` and ``30`` are the same; with ``tooth_numbering = "iso"`` ISO 3950 numbers
@@ -40,16 +49,22 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import logging
 import re
+import shutil
+import tempfile
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from claimlint.checks.base import Check
+from claimlint.checks.dates import DateOfService
 from claimlint.checks.input import UnknownColumn
 from claimlint.checks.source import SchemaViolation, UnreadableFile
+from claimlint.dental.teeth import iso_to_universal as _dental_iso_to_universal
 from claimlint.findings import Finding, Severity
 from claimlint.model import (
     Attachment,
@@ -83,6 +98,7 @@ from claimlint.readers.mappings import (
     guess_builtin,
     load_mapping,
 )
+from claimlint.spill import FirstSeen, SpilledLists
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +156,82 @@ _PHI = {
     "patient_birth_date",
 }
 _DATES = {"subscriber_birth_date", "patient_birth_date", "date_of_service"}
+# columns whose values may hold line breaks (free text)
+_TEXT_COLUMNS = {"claim_note", "note", "billing_name", "attachment_control_number"}
+_SERVICE_DATES = {"date_of_service", "line_date_of_service"}
+#: the largest line number read (X12 LX01 has at most 6 digits) and the largest quantity;
+#: bounds keep every value a 64-bit integer in every output format
+MAX_NUMBER = 999_999
+MAX_QUANTITY = 9_999
+
+
+def _bounded(value: int, text: str, what: str, maximum: int = MAX_NUMBER) -> int:
+    if value > maximum:
+        shown = text.strip()
+        shown = shown if len(shown) <= 12 else f"{shown[:12]}... ({len(shown)} characters)"
+        raise ValueError(f"{shown!r} is too large for {what} (at most {maximum:,})")
+    return value
+
+
+_INTEGRAL_FLOAT = re.compile(r"([0-9]+)\.0+")
+
+
+def _tooth_text(text: str) -> str | None:
+    """``#30``, ``30`` and the spreadsheet forms ``30.0``/``30.00`` are tooth 30."""
+    tooth = clean_tooth(text)
+    if tooth is not None:
+        match = _INTEGRAL_FLOAT.fullmatch(tooth)
+        if match:
+            return match.group(1)
+    return tooth
+
+
+class _AmbiguousDate(ValueError):
+    """A date that is not unambiguous without the mapping's ``date_format``."""
+
+
+_SLASH_DATE = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{2}|[0-9]{4})")
+_ISO_DATE_TIME = re.compile(r"([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})(?:[ T][0-9:.]+)?")
+_TIME = re.compile(r"\s+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:\s*[AaPp][Mm])?")
+
+
+def _parse_date(text: str, fmt: str | None) -> dt.date | str | None:
+    """A date in ``fmt`` or ISO/CCYYMMDD, else an unambiguous spreadsheet form, else the text.
+
+    Without ``fmt``: ``2025-06-02 00:00:00`` and ``2025/06/02`` are read; ``06/22/2025`` is
+    month first and ``22/06/2025`` day first because only one reading is a date; ``06/02/2025``
+    could be either and raises ``_AmbiguousDate`` (the mapping should say).
+    """
+    raw = text.strip()
+    if not raw:
+        return None
+    value = parse_date_text(raw, fmt)
+    if not isinstance(value, str) or fmt:
+        return value
+    match = _ISO_DATE_TIME.fullmatch(raw)
+    if match:
+        try:
+            return dt.date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
+        except ValueError:
+            return raw
+    match = _SLASH_DATE.fullmatch(_TIME.sub("", raw))
+    if not match:
+        return raw
+    first, second, year_text = int(match.group(1)), int(match.group(3)), match.group(4)
+    if len(year_text) == 2:
+        raise _AmbiguousDate("has a two-digit year")
+    year = int(year_text)
+    readings = set()
+    for month, day in ((first, second), (second, first)):
+        try:
+            readings.add(dt.date(year, month, day))
+        except ValueError:
+            continue
+    if len(readings) == 1:
+        return readings.pop()
+    if not readings:
+        return raw
+    raise _AmbiguousDate("could be month/day or day/month")
 
 
 def read_csv(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
@@ -157,7 +249,19 @@ def read_csv(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
         yield UnreadableFile.make(f"Cannot open the file: {exc.strerror or exc}.", file=source.name)
         return
     with fh:
-        yield from _CsvReader(source, mapping, system).run(fh)
+        if not fh.seekable():  # a pipe: spool to a temporary file, read twice
+            spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
+            shutil.copyfileobj(fh, spool)
+            spool.seek(0)
+            fh = spool  # type: ignore[assignment]
+        with fh:
+            index = _CsvReader(source, mapping, system).scan(fh)
+            try:
+                fh.seek(0)
+                yield from _CsvReader(source, mapping, system).run(fh, index)
+            finally:
+                if index is not None:
+                    index.close()
 
 
 # -- physical lines -------------------------------------------------------------------------
@@ -181,15 +285,19 @@ def _raw_lines(head: bytes, fh: BinaryIO) -> Iterator[bytes]:
 class _Lines:
     """Decoded physical lines for ``csv.reader``; remembers the lines of the current record.
 
-    Lines pushed to ``pending`` are read again first (recovery after an unterminated quote).
+    Each line is kept as ``(line number, text, byte offset, byte size)``. Lines pushed to
+    ``pending`` are read again first (recovery after an unterminated quote).
     """
 
-    def __init__(self, reader: _CsvReader, raw: Iterator[bytes]) -> None:
+    def __init__(
+        self, reader: _CsvReader, raw: Iterator[bytes], lineno: int = 0, offset: int = 0
+    ) -> None:
         self.reader = reader
         self.raw = raw
-        self.lineno = 0
-        self.pending: deque[tuple[int, str]] = deque()
-        self.current: list[tuple[int, str]] = []
+        self.lineno = lineno
+        self.offset = offset
+        self.pending: deque[_Phys] = deque()
+        self.current: list[_Phys] = []
 
     def __iter__(self) -> _Lines:
         return self
@@ -200,13 +308,18 @@ class _Lines:
         else:
             raw = next(self.raw)
             self.lineno += 1
-            item = (self.lineno, self.reader.decode(raw, self.lineno))
+            item = (self.lineno, self.reader.decode(raw, self.lineno), self.offset, len(raw))
+            self.offset += len(raw)
         self.current.append(item)
         return item[1]
 
-    def take(self) -> list[tuple[int, str]]:
+    def take(self) -> list[_Phys]:
         lines, self.current = self.current, []
         return lines
+
+
+_Phys = tuple[int, str, int, int]
+_Problem = tuple[int | None, str, dict[str, str]]
 
 
 # -- rows and claims ------------------------------------------------------------------------
@@ -221,6 +334,9 @@ class _Row:
     refs: dict[str, SourceRef] = field(default_factory=dict)  # canonical column -> ref
     ref: SourceRef | None = None
     broken: bool = False  # not readable as a service line (ragged, binary, bad quoting)
+    # cells whose value is bad: (column index, message, evidence, rule); the row is still read
+    bad: list[tuple[int, str, dict[str, str], type[Check]]] = field(default_factory=list)
+    error_column: int | None = None  # column where a broken row's problem is, when known
 
 
 @dataclass(slots=True)
@@ -228,11 +344,50 @@ class _Group:
     claim_id: str
     first: _Row
     rows: list[_Row] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # the claim cannot be built
+    notes: list[Finding] = field(default_factory=list)  # bad values; the claim is still built
     claim_values: dict[str, tuple[Any, _Row]] = field(default_factory=dict)
-    last: int = 0  # row number of the last row seen for this group
-    # (first, last) row of the claim's earlier part when these rows reappear further down
-    stray_of: tuple[int, int] | None = None
+    # these rows were already read with the claim's first rows further up (unsorted export)
+    skip: bool = False
+
+
+@dataclass(slots=True)
+class _Run:
+    """Consecutive rows of one claim (broken and blank rows in between do not end a run)."""
+
+    key: str
+    start: int  # byte offset of its first row
+    end: int  # byte offset after its last row
+    record: int  # record number of its first row
+    line: int  # physical line of its first row
+
+
+class _Index:
+    """Where the rows of each claim are, from a first pass over the file.
+
+    ``first`` maps a claim id to the record number of its first row; ``later`` lists the
+    byte ranges of the claim's rows that come after other claims' rows (an export not sorted
+    by claim). Both spill to a temporary SQLite file on very large files (claimlint/spill.py).
+    """
+
+    def __init__(self) -> None:
+        self.first = FirstSeen()
+        self.later = SpilledLists()
+        self.unsorted = False
+
+    def add(self, run: _Run) -> None:
+        earlier = self.first.first((run.key,), (run.record,))
+        if earlier is not None:
+            self.unsorted = True
+            self.later.add(run.key, (run.start, run.end, run.record, run.line))
+
+    def first_record(self, key: str) -> int | None:
+        value = self.first.get((key,))
+        return None if value is None else int(value[0])
+
+    def close(self) -> None:
+        self.first.close()
+        self.later.close()
 
 
 class _CsvReader:
@@ -251,11 +406,13 @@ class _CsvReader:
         self.columns: list[str | None] = []  # column index -> canonical field (None: unused)
         self.headers: list[str] = []
         self.width = 0
-        # claim id -> (first, last) row of its rows, for rows that reappear further down
-        self.done: dict[str, tuple[int, int]] = {}
+        self.claim_column: int | None = None
         # broken rows waiting for the next readable row (they may belong to its claim)
-        self.pending: list[tuple[_Row, list[tuple[int | None, str, dict[str, str]]]]] = []
+        self.pending: list[tuple[_Row, list[_Problem]]] = []
         self.delimiter = ","
+        self.index: _Index | None = None  # set when the export is not sorted by claim id
+        self.claims: _Index | None = None
+        self.fh: BinaryIO | None = None
 
     # -- decoding ---------------------------------------------------------------------------
 
@@ -328,56 +485,175 @@ class _CsvReader:
 
     # -- the run ----------------------------------------------------------------------------
 
-    def run(self, fh: BinaryIO) -> Iterator[ReadItem]:
+    def _start(self, fh: BinaryIO) -> tuple[bytes | None, Finding | None]:
         try:
             head = fh.read(HEAD_SIZE)
         except OSError as exc:
-            yield UnreadableFile.make(f"Cannot read the file: {exc}.", file=self.name)
-            return
+            return None, UnreadableFile.make(f"Cannot read the file: {exc}.", file=self.name)
         problem = _binary_problem(head)
         if problem:
-            yield UnreadableFile.make(problem, ref=self._line_ref(1))
-            return
+            return None, UnreadableFile.make(problem, ref=self._line_ref(1))
         if not head.strip():
-            yield UnreadableFile.make(
+            return None, UnreadableFile.make(
                 "The file is empty: a CSV export needs a header row and one row per service line.",
                 ref=self._line_ref(1),
             )
-            return
-        delimiter = self.delimiter = self._delimiter(head)
-        lines = _Lines(self, _raw_lines(head, fh))
-        reader = csv.reader(lines, delimiter=delimiter, quotechar='"', strict=True)
-        group: _Group | None = None
-        record = 0
-        header_done = False
+        return head, None
+
+    def _tokens(self, lines: _Lines) -> Iterator[tuple[list[_Phys], list[str], _Problem | None]]:
+        """The records of ``lines``: (physical lines, cells, structural problem or None).
+
+        A record that is broken over several lines (a quote opened and not closed where it
+        should be) is cut back to its first line and the other lines are read again as rows,
+        so that one stray quote never swallows the rest of the file.
+        """
+        reader = csv.reader(lines, delimiter=self.delimiter, quotechar='"', strict=True)
         while True:
             error: str | None = None
             try:
                 row = next(reader)
             except StopIteration:
-                break
+                return
             except csv.Error as exc:
                 error = str(exc)
                 row = []
             span = lines.take()
-            yield from self._drain()
             if not span:  # pragma: no cover - defensive
                 continue
+            if len(span) > 1 and (
+                error is not None or (self.width and (self._ragged(row) or self._swallowed(row)))
+            ):
+                lines.pending.extend(span[1:])
+                span = span[:1]
+                column = self._open_quote_column(span[0][1])
+                where = f" (in column {column + 1})" if column is not None else ""
+                yield (
+                    span,
+                    row,
+                    (
+                        column,
+                        f"a quote opened in this row{where} is not closed where it should be "
+                        f"(unterminated quote); the lines after it were read again as rows",
+                        {},
+                    ),
+                )
+                continue
+            if error is None:
+                yield span, row, None
+                continue
+            yield span, row, self._csv_problem(error, span)
+
+    def _lenient(self, text: str) -> list[str]:
+        """The cells of one physical line, read without failing (for broken rows)."""
+        text = text.rstrip("\r\n").replace("\r", " ")
+        limit = csv.field_size_limit()
+        csv.field_size_limit(max(limit, len(text) + 1))
+        try:
+            return next(csv.reader([text], delimiter=self.delimiter, strict=False), [])
+        except csv.Error:  # pragma: no cover - a single line without line breaks always reads
+            return []
+        finally:
+            csv.field_size_limit(limit)
+
+    def _open_quote_column(self, text: str) -> int | None:
+        cells = self._lenient(text)
+        return len(cells) - 1 if cells and '"' in text else None
+
+    def _csv_problem(self, error: str, span: list[_Phys]) -> _Problem:
+        text = span[0][1]
+        if "field larger than field limit" in error:
+            cells = self._lenient(text)
+            limit = csv.field_size_limit()
+            column = next((i for i, c in enumerate(cells) if len(c) > limit), None)
+            if column is None:
+                column = self._open_quote_column(text)
+            return (
+                column,
+                f"a value is longer than {limit:,} characters, the most a CSV cell may hold "
+                "here (or a quote is never closed)",
+                {},
+            )
+        if "new-line character seen in unquoted field" in error:
+            stripped = text.rstrip("\r\n")
+            cells = self._lenient(stripped.replace("\r", "\x00"))
+            column = next((i for i, c in enumerate(cells) if "\x00" in c), None)
+            return (
+                column,
+                "a value that is not in quotes contains a carriage return (CR) character; "
+                "remove it or quote the value",
+                {},
+            )
+        if "unexpected end of data" in error:
+            return (
+                self._open_quote_column(text),
+                "a quote opened in this row is never closed (unterminated quote)",
+                {},
+            )
+        return (None, f"the row is not valid CSV ({error}); check the quotes in it", {})
+
+    def _swallowed(self, row: list[str]) -> bool:
+        """A record over several lines whose line breaks are not those of a text value: a
+        quote that closes far below and swallowed whole rows (a break in a code or amount
+        column, or a swallowed line with a delimiter per column)."""
+        for index, cell in enumerate(row):
+            if "\n" not in cell and "\r" not in cell:
+                continue
+            name = self.columns[index] if index < len(self.columns) else None
+            if name is not None and name not in _TEXT_COLUMNS:
+                return True
+            if any(ln.count(self.delimiter) >= self.width - 1 for ln in cell.splitlines()):
+                return True
+        return False
+
+    def _ragged(self, row: list[str]) -> bool:
+        if len(row) == self.width:
+            return False
+        return len(row) < self.width or any(cell.strip() for cell in row[self.width :])
+
+    def _structural(
+        self, row: list[str], span: list[_Phys], error: _Problem | None
+    ) -> list[_Problem]:
+        """Why a record is not a service line at all (broken), or []."""
+        problems: list[_Problem] = []
+        if error is not None:
+            problems.append(error)
+        junk = [n for n, _, _, _ in span if n in self.junk_lines]
+        if junk:
+            problems.append(
+                (
+                    None,
+                    f"line {junk[0]} contains binary data (NUL or control characters), so the "
+                    "row cannot be trusted",
+                    {},
+                )
+            )
+        if error is None and self._ragged(row):
+            problems.append(
+                (
+                    None,
+                    f"the row has {len(row)} values but the header has {self.width} columns "
+                    "(ragged row: a missing or extra delimiter, or an unquoted delimiter "
+                    "inside a value)",
+                    {},
+                )
+            )
+        return problems
+
+    def _records(
+        self, fh: BinaryIO, head: bytes
+    ) -> Iterator[Finding | tuple[int, list[_Phys], list[str], _Problem | None]]:
+        """Header findings, then (record number, lines, cells, problem) of each data row."""
+        lines = _Lines(self, _raw_lines(head, fh))
+        record = 0
+        header_done = False
+        for span, row, error in self._tokens(lines):
+            yield from self._drain()
             record += 1
             start = span[0][0]
-            if error is not None:
-                if "unexpected end of data" in error and len(span) > 1:
-                    lines.pending.extend(span[1:])
-                    error = (
-                        "a quote opened in this row is never closed (unterminated quote); "
-                        f"the {len(span) - 1} line(s) after it were read again as rows"
-                    )
-                else:
-                    error = f"the row is not valid CSV ({error}); check the quotes in it"
             if not header_done:
                 if error is not None:
                     yield UnreadableFile.make(
-                        f"The header row cannot be read: {error}.", ref=self._line_ref(start)
+                        f"The header row cannot be read: {error[1]}.", ref=self._line_ref(start)
                     )
                     return
                 if not row or not any(cell.strip() for cell in row):
@@ -390,17 +666,80 @@ class _CsvReader:
                 continue
             if error is None and (not row or not any(cell.strip() for cell in row)):
                 continue  # blank row
-            parsed, problems = self._parse_row(row, record, start, span, error)
-            for item in self._group(parsed, problems, group):
-                if isinstance(item, _Group):
-                    group = item
-                else:
-                    yield item
+            yield record, span, row, error
         yield from self._drain()
+
+    def _key(
+        self, row: list[str], span: list[_Phys], error: _Problem | None, last: str | None
+    ) -> str | None:
+        """The claim id a readable row belongs to (None for a broken row or a blank id)."""
+        if self._structural(row, span, error):
+            return None
+        column = self.claim_column
+        key = row[column].strip() if column is not None and column < len(row) else ""
+        if not key and self.mapping.fill_down:
+            return last
+        return key or None
+
+    def scan(self, fh: BinaryIO) -> _Index | None:
+        """First pass: where each claim's rows are (see ``_Index``); None when unreadable."""
+        head, _ = self._start(fh)
+        if head is None:
+            return None
+        self.delimiter = self._delimiter(head)
+        index = _Index()
+        run: _Run | None = None
+        last: str | None = None
+        for item in self._records(fh, head):
+            if isinstance(item, Finding):
+                if item.code == UnreadableFile.code and item.severity == Severity.ERROR:
+                    index.close()
+                    return None
+                continue
+            record, span, row, error = item
+            key = self._key(row, span, error, last)
+            if key is None:
+                continue  # broken rows and blank ids do not end a run (as when grouping)
+            last = key
+            end = span[-1][2] + span[-1][3]
+            if run is not None and run.key == key:
+                run.end = end
+                continue
+            if run is not None:
+                index.add(run)
+            run = _Run(key=key, start=span[0][2], end=end, record=record, line=span[0][0])
+        if run is not None:
+            index.add(run)
+        self.notices = []
+        return index
+
+    def run(self, fh: BinaryIO, index: _Index | None = None) -> Iterator[ReadItem]:
+        self.index = index if index is not None and index.unsorted else None
+        self.claims = index
+        self.fh = fh
+        head, problem = self._start(fh)
+        if head is None:
+            assert problem is not None
+            yield problem
+            return
+        self.delimiter = self._delimiter(head)
+        group: _Group | None = None
+        for item in self._records(fh, head):
+            if isinstance(item, Finding):
+                yield item
+                continue
+            record, span, row, error = item
+            parsed, problems = self._parse_row(row, record, span, error)
+            for out in self._group(parsed, problems, group):
+                if isinstance(out, _Group):
+                    group = out
+                else:
+                    yield out
         if group is not None:
-            yield self._finish(group)
+            yield from self._finish(group)
         yield from self._flush_pending(None)
-        log.debug("%s: read as %s with delimiter %r", self.name, self.encoding, delimiter)
+        yield from self._drain()
+        log.debug("%s: read as %s with delimiter %r", self.name, self.encoding, self.delimiter)
 
     def _drain(self) -> Iterator[Finding]:
         if self.notices:
@@ -473,16 +812,39 @@ class _CsvReader:
                 ref=self._line_ref(lineno),
             )
             return
+        self.claim_column = seen["claim_id"]
         if unknown:
-            shown = ", ".join(repr(h) for _, h in unknown[:10])
-            more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
-            index, header = unknown[0]
-            yield UnknownColumn.make(
-                f"{len(unknown)} column(s) are not known to the mapping {self.mapping.name!r} "
-                f"and are ignored: {shown}{more}. Map them in a mapping file ([columns]) or "
-                "list them under 'ignore'.",
-                ref=self._line_ref(lineno, header).at(column=index + 1),
-            )
+            yield self._unknown_columns(unknown, lineno)
+
+    def _unknown_columns(self, unknown: list[tuple[int, str]], lineno: int) -> Finding:
+        """CL003 for columns the mapping does not know.
+
+        A header row that runs into data (a lost line break) would list names, member ids and
+        birth dates as "columns": header cells are echoed only when they look like column
+        names and the header holds nothing that looks like data; otherwise only the column
+        numbers are given (the texts are evidence, shown with --show-values).
+        """
+        dirty = any(_looks_like_data(h) for h in self.headers)
+        named = [
+            f"{h!r} (column {i + 1})" if not dirty and _looks_like_header(h) else f"column {i + 1}"
+            for i, h in unknown[:10]
+        ]
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        hint = (
+            " The header row holds values that look like data (dates or numbers): is a line "
+            "break missing after the header, or is the header row missing?"
+            if dirty
+            else ""
+        )
+        index, header = unknown[0]
+        shown = header if not dirty and _looks_like_header(header) else None
+        return UnknownColumn.make(
+            f"{len(unknown)} column(s) are not known to the mapping {self.mapping.name!r} "
+            f"and are ignored: {', '.join(named)}{more}. Map them in a mapping file "
+            f"([columns]) or list them under 'ignore'.{hint}",
+            ref=self._line_ref(lineno, shown).at(column=index + 1),
+            evidence={f"column {i + 1}": h for i, h in unknown[:50]},
+        )
 
     # -- rows -------------------------------------------------------------------------------
 
@@ -503,41 +865,23 @@ class _CsvReader:
         self,
         row: list[str],
         number: int,
-        line: int,
-        span: list[tuple[int, str]],
-        error: str | None,
-    ) -> tuple[_Row, list[tuple[int | None, str, dict[str, str]]]]:
-        """Parse one record; problems are (column index, message, evidence)."""
-        problems: list[tuple[int | None, str, dict[str, str]]] = []
+        span: list[_Phys],
+        error: _Problem | None,
+    ) -> tuple[_Row, list[_Problem]]:
+        """Parse one record; problems (column index, message, evidence) make it broken.
+
+        A cell whose value is bad is not a problem of the row: it is listed in ``_Row.bad``
+        (a finding at that cell) and the row is read without it.
+        """
+        line = span[0][0]
+        problems = self._structural(row, span, error)
+        parsed = _Row(number=number, line=line, claim_id=None, broken=bool(problems))
         if error is not None:
             # read the first physical line leniently to learn the claim id
-            row = next(csv.reader([span[0][1]], delimiter=self.delimiter, strict=False), [])
-            problems.append((None, error, {}))
-        junk = [n for n, _ in span if n in self.junk_lines]
-        if junk:
-            problems.append(
-                (
-                    None,
-                    f"line {junk[0]} contains binary data (NUL or control characters), so the "
-                    "row cannot be trusted",
-                    {},
-                )
-            )
-        if error is None and len(row) != self.width:
-            extra = row[self.width :]
-            if len(row) < self.width or any(cell.strip() for cell in extra):
-                problems.append(
-                    (
-                        None,
-                        f"the row has {len(row)} values but the header has {self.width} columns "
-                        "(ragged row: a missing or extra delimiter, or an unquoted delimiter "
-                        "inside a value)",
-                        {},
-                    )
-                )
+            row = self._lenient(span[0][1])
+            parsed.error_column = error[0]
         columns = self.columns
         claim_id: str | None = None
-        parsed = _Row(number=number, line=line, claim_id=None, broken=bool(problems))
         values = parsed.values
         refs = parsed.refs
         mapping = self.mapping
@@ -554,11 +898,25 @@ class _CsvReader:
                 continue  # the cells of a broken row are neither parsed nor shown
             try:
                 value = self._value(name, text, mapping)
+            except _AmbiguousDate as exc:
+                rule = DateOfService if name in _SERVICE_DATES else SchemaViolation
+                shown = "the date" if name in _PHI else repr(text)
+                parsed.bad.append(
+                    (
+                        index,
+                        f"{self.headers[index]}: {shown} {exc}; set date_format in the CSV "
+                        'mapping (date_format = "%m/%d/%Y" for month first, "%d/%m/%Y" for '
+                        "day first) or write dates as YYYY-MM-DD",
+                        {name: text},
+                        rule,
+                    )
+                )
+                continue
             except ValueError as exc:
-                if name in _PHI:
-                    problems.append((index, f"{self.headers[index]}: not valid", {name: text}))
-                else:
-                    problems.append((index, f"{self.headers[index]}: {exc}", {name: text}))
+                message = "not valid" if name in _PHI else str(exc)
+                parsed.bad.append(
+                    (index, f"{self.headers[index]}: {message}", {name: text}, SchemaViolation)
+                )
                 continue
             values[name] = value
             refs[name] = self._ref(number, line, index)
@@ -567,7 +925,7 @@ class _CsvReader:
             parsed.ref = SourceRef.model_construct(
                 file=self.name, field=None, pointer=f"row {number}", line=line
             )
-        if "code" not in values and error is None and not problems:
+        if "code" not in values and not problems:
             index = columns.index("code")
             problems.append((index, f"{self.headers[index]}: a procedure code is required", {}))
         return parsed, problems
@@ -576,19 +934,21 @@ class _CsvReader:
         if name in ("charge", "total_charge"):
             return parse_amount(text, decimal_comma=mapping.decimal_comma)
         if name == "quantity":
-            return parse_int(text, minimum=0)
+            return _bounded(parse_int(text, minimum=0), text, "a quantity", MAX_QUANTITY)
         if name == "line_number":
-            return parse_int(text, minimum=1, what="a line number")
+            return _bounded(parse_int(text, minimum=1, what="a line number"), text, "a line number")
         if name in ("line_date_of_service", "prior_placement_date") or name in _DATES:
-            return parse_date_text(text, mapping.date_format)
+            return _parse_date(text, mapping.date_format)
         if name in ("predetermination", "patient_is_subscriber"):
             return parse_bool(text)
         if name == "placement":
             return parse_placement(text)
         if name == "tooth":
-            tooth = clean_tooth(text)
+            tooth = _tooth_text(text)
             if tooth is not None and self.system == "iso":
-                return (iso_to_universal(tooth), tooth)
+                # an impossible ISO number is kept as written, without a Universal tooth:
+                # CL204 reports it and the rest of the line is still checked
+                return (_dental_iso_to_universal(tooth), tooth)
             return (tooth, None)
         if name == "surfaces":
             sep = mapping.surface_separator
@@ -598,7 +958,7 @@ class _CsvReader:
         if name in ("oral_cavity", "missing_teeth"):
             items = split_list(text)
             if name == "missing_teeth":
-                teeth = [clean_tooth(t) or t for t in items]
+                teeth = [_tooth_text(t) or t for t in items]
                 if self.system == "iso":
                     return [(iso_to_universal(t), t) for t in teeth]
                 return [(t, None) for t in teeth]
@@ -609,12 +969,7 @@ class _CsvReader:
 
     # -- grouping ---------------------------------------------------------------------------
 
-    def _row_finding(
-        self,
-        parsed: _Row,
-        problems: list[tuple[int | None, str, dict[str, str]]],
-        claim_id: str | None,
-    ) -> Finding:
+    def _row_finding(self, parsed: _Row, problems: list[_Problem], claim_id: str | None) -> Finding:
         index = next((i for i, _, _ in problems if i is not None), None)
         ref = (
             self._ref(parsed.number, parsed.line, index)
@@ -636,18 +991,38 @@ class _CsvReader:
             evidence=evidence or None,
         )
 
-    def _broken_finding(
-        self, parsed: _Row, problems: list[tuple[int | None, str, dict[str, str]]]
-    ) -> Finding:
+    def _broken_ref(self, parsed: _Row) -> SourceRef:
+        if parsed.error_column is not None:
+            return self._ref(parsed.number, parsed.line, parsed.error_column)
+        return SourceRef.model_construct(
+            file=self.name, field=None, pointer=f"row {parsed.number}", line=parsed.line
+        )
+
+    def _broken_finding(self, parsed: _Row, problems: list[_Problem]) -> Finding:
         text = "; ".join(msg for _, msg, _ in problems)
         return SchemaViolation.make(
             f"Row {parsed.number} cannot be read: {text}. It does not belong to the claim of "
             "the row before or after it, so it is not counted as a claim; none of its values "
             "were read. Fix or remove the row.",
-            ref=SourceRef.model_construct(
-                file=self.name, field=None, pointer=f"row {parsed.number}", line=parsed.line
-            ),
+            ref=self._broken_ref(parsed),
         )
+
+    def _bad_value_findings(
+        self, parsed: _Row, claim_id: str | None, position: int | None = None
+    ) -> list[Finding]:
+        """Findings for the bad cells of a row; ``position`` is the row's service line."""
+        line = parsed.values.get("line_number", position)
+        return [
+            rule.make(
+                f"Row {parsed.number}, column {index + 1} ({message}). The claim is linted "
+                "without this value.",
+                ref=self._ref(parsed.number, parsed.line, index),
+                claim_id=claim_id,
+                line=line if self.columns[index] in _LINE_TARGETS else None,
+                evidence=evidence or None,
+            )
+            for index, message, evidence, rule in parsed.bad
+        ]
 
     def _flush_pending(self, group: _Group | None) -> Iterator[Finding]:
         """Broken rows before ``group``: those with its claim id join it, the rest are
@@ -655,27 +1030,46 @@ class _CsvReader:
         pending, self.pending = self.pending, []
         for parsed, problems in pending:
             if group is not None and parsed.claim_id == group.claim_id:
-                group.last = parsed.number
-                if group.stray_of is None:
-                    group.findings.append(self._row_finding(parsed, problems, group.claim_id))
+                finding = self._row_finding(parsed, problems, group.claim_id)
+                if group.skip:
+                    # the claim was read further up, from its first rows: this row is reported
+                    # on it, but cannot change a claim that was already linted
+                    yield finding
+                else:
+                    group.findings.append(finding)
+            elif self._trusted_id(parsed):
+                # the claim id comes before the broken cell: the row is that claim's
+                claim_id = parsed.claim_id
+                finding = self._row_finding(parsed, problems, claim_id)
+                if self.claims is not None and self.claims.first_record(str(claim_id)):
+                    yield finding  # the claim's other rows are read (and counted) elsewhere
+                else:
+                    yield Unparsable(claim_id, [finding])
             else:
                 yield self._broken_finding(parsed, problems)
+
+    def _trusted_id(self, parsed: _Row) -> bool:
+        column = self.claim_column
+        return (
+            parsed.claim_id is not None
+            and parsed.error_column is not None
+            and column is not None
+            and parsed.error_column > column
+        )
 
     def _group(
         self,
         parsed: _Row,
-        problems: list[tuple[int | None, str, dict[str, str]]],
+        problems: list[_Problem],
         group: _Group | None,
     ) -> Iterator[ReadItem | _Group]:
         claim_id = parsed.claim_id
         if parsed.broken:
             # a broken row's first cell is not trusted as a claim id: it joins the claim of the
             # row before or after it when its id matches, else it is a file-level finding
+            self.pending.append((parsed, problems))
             if group is not None and claim_id is not None and claim_id == group.claim_id:
-                self.pending.append((parsed, problems))
                 yield from self._flush_pending(group)
-            else:
-                self.pending.append((parsed, problems))
             return
         if claim_id is None and self.mapping.fill_down and group is not None:
             claim_id = parsed.claim_id = group.claim_id
@@ -689,33 +1083,72 @@ class _CsvReader:
                         {},
                     )
                 )
+            problems.extend((i, m, e) for i, m, e, _ in parsed.bad)
             yield Unparsable(None, [self._row_finding(parsed, problems, None)])
             return
         if group is None or group.claim_id != claim_id:
             if group is not None:
-                yield self._finish(group)
-            group = _Group(claim_id=claim_id, first=parsed, last=parsed.number)
-            group.stray_of = self.done.get(claim_id)
+                yield from self._finish(group)
+            group = _Group(claim_id=claim_id, first=parsed)
+            if self.index is not None:
+                first = self.index.first_record(claim_id)
+                group.skip = first is not None and first != parsed.number
             yield from self._flush_pending(group)
             yield group
         else:
             yield from self._flush_pending(None)
-        group.last = parsed.number
-        if group.stray_of is not None:
-            return  # reported as one finding when the run of rows ends (see _finish)
+        self._add_row(group, parsed, problems)
+
+    def _add_row(self, group: _Group, parsed: _Row, problems: list[_Problem]) -> None:
+        if group.skip:
+            return  # read with the claim's first rows (see _later_rows)
+        group.notes.extend(self._bad_value_findings(parsed, group.claim_id, len(group.rows) + 1))
         if problems:
-            group.findings.append(self._row_finding(parsed, problems, claim_id))
+            group.findings.append(self._row_finding(parsed, problems, group.claim_id))
             return
         conflicts = self._claim_values(group, parsed)
         if conflicts:
-            group.findings.append(self._row_finding(parsed, conflicts, claim_id))
+            group.findings.append(self._row_finding(parsed, conflicts, group.claim_id))
             return
         group.rows.append(parsed)
 
-    def _claim_values(
-        self, group: _Group, parsed: _Row
-    ) -> list[tuple[int | None, str, dict[str, str]]]:
-        problems: list[tuple[int | None, str, dict[str, str]]] = []
+    def _later_rows(self, group: _Group) -> None:
+        """Add the claim's rows that come further down (an export not sorted by claim id).
+
+        Each later run of rows is read again from its byte range; broken rows and rows of
+        other claims in it are left to the main pass, which reports them in place.
+        """
+        if self.index is None or self.fh is None:
+            return
+        runs = self.index.later.get(group.claim_id)
+        if not runs:
+            return
+        fh = self.fh
+        here = fh.tell()
+        pending, self.pending = self.pending, []
+        try:
+            for start, end, record, line in runs:
+                fh.seek(start)
+                data = fh.read(end - start)
+                lines = _Lines(self, iter(io.BytesIO(data)), lineno=line - 1, offset=start)
+                number = record - 1
+                last: str | None = group.claim_id
+                for span, row, error in self._tokens(lines):
+                    number += 1
+                    if error is None and (not row or not any(cell.strip() for cell in row)):
+                        continue
+                    key = self._key(row, span, error, last)
+                    if key != group.claim_id:
+                        continue
+                    parsed, problems = self._parse_row(row, number, span, error)
+                    parsed.claim_id = key
+                    self._add_row(group, parsed, problems)
+        finally:
+            self.pending = pending
+            fh.seek(here)
+
+    def _claim_values(self, group: _Group, parsed: _Row) -> list[_Problem]:
+        problems: list[_Problem] = []
         known = group.claim_values
         for name, value in parsed.values.items():
             if name not in CLAIM_FIELDS or name in MULTI_VALUED:
@@ -739,27 +1172,15 @@ class _CsvReader:
                 )
         return problems
 
-    def _finish(self, group: _Group) -> ReadItem:
-        if group.stray_of is not None:
-            first, last = group.stray_of
-            rows = (
-                f"Row {group.first.number} belongs"
-                if group.last == group.first.number
-                else f"Rows {group.first.number}-{group.last} belong"
-            )
-            earlier = f"row {first}" if first == last else f"rows {first}-{last}"
-            return SchemaViolation.make(
-                f"{rows} to claim {group.claim_id}, whose rows ended further up "
-                f"({earlier}); rows of one claim must be next to each other. These rows were "
-                f"not read and are not counted as another claim: claim {group.claim_id} was "
-                f"checked from {earlier} only. Sort the export by claim id.",
-                ref=group.first.ref,
-                claim_id=group.claim_id,
-            )
-        self.done[group.claim_id] = (group.first.number, group.last)
+    def _finish(self, group: _Group) -> Iterator[ReadItem]:
+        if group.skip:
+            return
+        self._later_rows(group)
         if group.findings:
-            return Unparsable(group.claim_id, group.findings)
-        return self._build(group)
+            yield Unparsable(group.claim_id, group.notes + group.findings)
+            return
+        yield from group.notes
+        yield self._build(group)
 
     def _build(self, group: _Group) -> Claim:
         first = group.first
@@ -881,6 +1302,20 @@ def _fast_ref(data: dict[str, Any]) -> SourceRef:
     object.__setattr__(ref, "__pydantic_extra__", None)
     object.__setattr__(ref, "__pydantic_private__", None)
     return ref
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z_ ][A-Za-z0-9_ .#/()-]{0,39}")
+_DATA_LIKE = re.compile(
+    r"[0-9]{3,}|[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}|[0-9]+[.,][0-9]+|^[0-9]+$"
+)
+
+
+def _looks_like_header(text: str) -> bool:
+    return bool(_HEADER_NAME.fullmatch(text)) and not _DATA_LIKE.search(text)
+
+
+def _looks_like_data(text: str) -> bool:
+    return bool(_DATA_LIKE.search(text)) or "@" in text
 
 
 def _binary_problem(head: bytes) -> str | None:
