@@ -49,10 +49,6 @@ DEMO_FORMATS = FIXTURES / "demo-formats"  # the demo batch as CSV and XML (same 
 )
 @pytest.mark.parametrize("fmt", ["csv", "xml"])
 def test_json_csv_and_xml_give_the_same_claims_and_findings(json_path, folder, fmt):
-    if fmt == "csv" and folder == EQUIV:
-        # EQV1004's bad charge: JSON and XML read it as missing and lint the claim (issue 10);
-        # the CSV reader does the same once its part of issue 10 lands (another branch)
-        pytest.xfail("CSV reader still drops a claim with a bad value")
     other = folder / f"batch.{fmt}"
     assert _claims(other) == _claims(json_path)
     assert _findings(other) == _findings(json_path)
@@ -65,8 +61,7 @@ def test_convert_round_trip_lints_the_same(tmp_path, source):
     out = io.StringIO()
     result = convert([str(path)], to="json", out=out)
     # EQV1004's charge is not an amount: one CL002, and the claim is written without it
-    # (the CSV reader still drops the claim until its part of issue 10 lands)
-    written = 3 if source == "batch.csv" else 4
+    written = 4
     assert (result.claims_written, result.claims_unparsable) == (written, 4 - written)
     assert [f.code for f in result.findings] == ["CL002"]
     converted = tmp_path / "converted.json"
