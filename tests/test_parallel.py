@@ -469,3 +469,32 @@ def test_spawned_workers_get_the_sqlite_history_store(tmp_path, small_parts, mon
     two = runner.invoke(main, [*args, "--jobs", "2"])
     assert one.exit_code == two.exit_code == 1, two.output
     assert one.output == two.output
+
+
+def test_a_worker_killed_by_a_signal_is_reported_with_that_signal(tmp_path, monkeypatch):
+    """The dead worker is reaped before its exit code is read (it was "exit code None")."""
+    import os
+    import signal
+
+    from claimlint.engine import iter_sources
+
+    real = parallel.lint_part
+
+    def dying(task):  # type: ignore[no-untyped-def]
+        if task.name.endswith("f2.jsonl"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(task)
+
+    monkeypatch.setattr(parallel, "lint_part", dying)
+    monkeypatch.setenv("CLAIMLINT_MP_START", "fork")  # the workers inherit the patch
+    paths = []
+    for n in range(1, 5):
+        path = tmp_path / f"f{n}.jsonl"
+        write_batch(path, 3, garbage=False)
+        paths.append(str(path))
+    engine = Engine(Config(jobs=2, today=dt.date(2026, 1, 15)))
+    parallel.lint_sources_parallel(engine, iter_sources(paths), 2)
+    died = [e for e in engine.errors if "worker process ended" in e]
+    assert died, engine.errors
+    assert "killed by signal SIGKILL" in died[0] and "f2.jsonl" in died[0]
+    assert "None" not in died[0]
