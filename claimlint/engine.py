@@ -513,6 +513,7 @@ class Engine:
 
     def _locate_json(self, report: Report) -> None:
         """Give findings in JSON batches the physical line and column of their pointer."""
+        from claimlint.readers.json import json_text
         from claimlint.readers.jsonpos import pointer_positions
 
         pending: dict[str, list[Finding]] = {}
@@ -525,7 +526,7 @@ class Engine:
             if source.path is not None and source.path.stat().st_size > 16 * 1024 * 1024:
                 continue  # too big to rescan; the pointer still locates the finding
             try:
-                text = source.read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
+                text = json_text(source.read_bytes())
             except OSError:
                 continue
             positions = pointer_positions(text, {f.location.pointer for f in findings})

@@ -618,6 +618,7 @@ def estimate_paths(
 
 def _located(findings: list[Any]) -> list[Any]:
     """Give findings in JSON files the physical line and column of their pointer."""
+    from claimlint.readers.json import json_text
     from claimlint.readers.jsonpos import pointer_positions
 
     pending: dict[str, list[Any]] = {}
@@ -630,7 +631,7 @@ def _located(findings: list[Any]) -> list[Any]:
             path = Path(name)
             if path.stat().st_size > 16 * 1024 * 1024:
                 continue  # too big to rescan; the pointer still locates the finding
-            text = path.read_bytes().decode("utf-8", errors="replace")
+            text = json_text(path.read_bytes())
         except OSError:
             continue
         positions = pointer_positions(text, {f.location.pointer for f in items})

@@ -160,7 +160,16 @@ def _split(
 
 
 def split_lines(path: Path, part_size: int) -> list[Part]:
-    """JSONL: parts begin after a newline."""
+    """JSONL: parts begin after a newline. A UTF-16/32 file (its byte order mark) or one with
+    CR-only line endings is read whole (its reader decodes it and finds its lines)."""
+    from claimlint.readers.json import bom_codec, line_separator
+
+    with path.open("rb") as fh:
+        if bom_codec(fh.read(4)) is not None:
+            return [Part(0, None)]
+        fh.seek(0)
+        if line_separator(fh) != b"\n":
+            return [Part(0, None)]
     return _split(path, part_size, re.compile(rb"\n"), 0, None)
 
 
