@@ -359,7 +359,9 @@ def check(
         raise
     bad = unknown_selectors(registry, config)
     if bad:
-        fail(f"unknown rule selector {bad[0]!r} (see 'claimlint rules')")
+        given = {*_codes(select), *_codes(extend_select), *_codes(ignore)}
+        where = f"{config.source}: " if config.source and bad[0] not in given else ""
+        fail(f"{where}unknown rule selector {bad[0]!r} (see 'claimlint rules')")
     from claimlint.history import HistoryError
     from claimlint.profiles import ProfileError
 
@@ -546,7 +548,7 @@ def estimate_profiles(config: Config, extra: tuple[str, ...] | list[str]) -> tup
     default profile: the one profile a single --profile names, if it names exactly one."""
     from claimlint.profiles import load_profiles
 
-    profiles = load_profiles([*config.profiles, *extra], payers=config.payers)
+    profiles = load_profiles([*config.profiles, *extra], payers=config.payers, origin=config.source)
     default = None
     if len(extra) == 1:
         only = load_profiles(extra)

@@ -360,7 +360,9 @@ class Engine:
         if profiles is None and (self.config.profiles or self.config.payers):
             from claimlint.profiles import load_profiles
 
-            profiles = load_profiles(self.config.profiles, payers=self.config.payers)
+            profiles = load_profiles(
+                self.config.profiles, payers=self.config.payers, origin=self.config.source
+            )
         if history is None and self.config.history:
             from claimlint.history import SQLiteHistory
 
