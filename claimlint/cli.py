@@ -540,6 +540,8 @@ def estimate(
     sys.stdout.flush()
     for finding in batch.findings:
         click.echo(f"claimlint: {describe_finding(finding)}", err=True)
+    for note in batch.notes:
+        click.echo(f"claimlint: note: {note}", err=True)
     sys.exit(EXIT_FINDINGS if batch.findings else EXIT_OK)
 
 

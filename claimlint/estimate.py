@@ -145,6 +145,8 @@ class BatchEstimate:
     failed: int = 0
     #: whether any profile was available (configuration, --profile or a batch's "payers")
     had_profiles: bool = True
+    #: notes for stderr, as ``check`` gives them (a FIFO a folder walk skipped)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def claims_read(self) -> int:
@@ -572,7 +574,8 @@ def estimate_paths(
     findings: list[Finding] = []
     unparsable = 0
     inline: list[PriorProcedure] = []
-    for source in iter_sources(paths):
+    notes: list[str] = []
+    for source in iter_sources(paths, notes):  # notes: FIFOs a folder walk skipped
         if isinstance(source, Finding):
             findings.append(source)
             continue
@@ -613,6 +616,7 @@ def estimate_paths(
     batch.findings = _located(findings)
     batch.unparsable = unparsable
     batch.had_profiles = bool(profiles) or default is not None
+    batch.notes = notes
     return batch
 
 
