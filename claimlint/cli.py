@@ -679,9 +679,20 @@ def convert(
         check_csv_mapping(options.csv_mapping)
     except ConfigError as exc:
         fail(str(exc))
-    if output:
-        with open(output, "w", encoding="utf-8") as out:
-            result = run_convert(paths, to=to, out=out, options=options)
+    if output:  # atomically, as check's -o: a temporary file renamed when complete
+        from claimlint.convert import ConvertResult
+        from claimlint.output import OutputError, atomic_write
+
+        results: list[ConvertResult] = []
+
+        def write(out: Any) -> None:
+            results.append(run_convert(paths, to=to, out=out, options=options))
+
+        try:
+            atomic_write(output, write)
+        except OutputError as exc:
+            fail(str(exc))
+        result = results[0]
     else:
         result = run_convert(paths, to=to, out=sys.stdout, options=options)
         sys.stdout.flush()
