@@ -207,6 +207,13 @@ def lint_claim(
     lookups per line. At most ``limit`` findings per rule are kept (:func:`cap_findings`).
     """
     ctx.claim = claim
+    try:
+        return _lint_claim(claim, ctx, checks, limit)
+    finally:
+        ctx.reported.clear()  # the reader's findings were about this claim only
+
+
+def _lint_claim(claim: Claim, ctx: Context, checks: CheckSet, limit: int) -> list[Finding]:
     found: list[Finding] = []
     profiled = ctx.profiles is not None and ctx.profile(claim) is not None
     table = checks.line_by_code if profiled else checks.line_by_code_plain
@@ -434,6 +441,7 @@ class Engine:
         report.summary.files += 1
         report.files.append(source.name)
         ctx.file = source.name
+        ctx.reported.clear()
         try:
             fmt = sniff(source)
         except OSError as exc:
@@ -469,11 +477,13 @@ class Engine:
                     for finding in found:
                         self._add(report, finding)
                 elif isinstance(item, Unparsable):
+                    ctx.reported.clear()
                     summary.claims_read += 1
                     summary.claims_unparsable += 1
                     for finding in item.findings:
                         self._add(report, finding)
                 elif isinstance(item, Finding):
+                    ctx.reported.add((item.code, item.location.line))
                     self._add(report, item)
                 elif isinstance(item, BatchMeta):
                     self.on_batch_meta(item, ctx, report)

@@ -296,10 +296,12 @@ def lint_part(task: Task) -> PartResult:
                 else:
                     events.extend(kept)
             elif isinstance(item, Unparsable):
+                ctx.reported.clear()
                 out.claims_read += 1
                 out.claims_unparsable += 1
                 events.extend(adjust(f) for f in item.findings if keep(f))
             elif isinstance(item, Finding):
+                ctx.reported.add((item.code, item.location.line))  # see Context.reported
                 if keep(item):
                     events.append(adjust(item))
             elif isinstance(item, BatchMeta):

@@ -671,3 +671,41 @@ def test_a_utf16_bom_on_text_that_is_not_utf16_is_one_cl001():
     items = read(b"\xff\xfe" + HEADER.encode("utf-16-le") + b"\x00\xd8x")
     (f,) = findings(items)
     assert f.code == "CL001" and "not valid UTF-16" in f.message and not claims(items)
+
+
+def _cl112(text: str) -> list[tuple[int | None, int | None, str]]:
+    from click.testing import CliRunner
+
+    from claimlint.cli import main
+
+    result = CliRunner().invoke(
+        main, ["check", "-", "--format", "json", "--today", "2026-01-15"], input=text
+    )
+    return [
+        (f["location"]["line"], f["location"]["position"]["line"], f["message"][:40])
+        for f in json.loads(result.output)["findings"]
+        if f["code"] == "CL112"
+    ]
+
+
+def test_an_ambiguous_only_date_is_one_cl112_with_the_fix_not_also_missing():
+    """It was the reader's 'set date_format' CL112 plus 'the claim has no date of service'."""
+    got = _cl112(
+        "claim_id,payer_id,date_of_service,total_charge,line_number,code,charge\n"
+        "A1,P1,06/02/2025,250.00,1,D2391,250.00\n"
+    )
+    assert len(got) == 1 and got[0][2].startswith("Row 2, column 3 (date_of_service")
+
+
+def test_an_ambiguous_line_date_silences_only_its_own_line():
+    got = _cl112(
+        "claim_id,payer_id,total_charge,line_number,code,charge,line_date_of_service\n"
+        "A1,P1,20.00,1,D0120,10.00,06/02/2025\n"
+        "A1,,,2,D0140,10.00,\n"
+        "B2,P1,10.00,1,D0120,10.00,\n"
+    )
+    assert got == [
+        (1, 2, "Row 2, column 7 (line_date_of_service: '"),
+        (2, 3, "Line 2 (D0140) has no date of service an"),  # really absent: still reported
+        (None, 4, "The claim has no date of service, on the"),
+    ]
