@@ -359,7 +359,9 @@ def check(
         raise
     bad = unknown_selectors(registry, config)
     if bad:
-        fail(f"unknown rule selector {bad[0]!r} (see 'claimlint rules')")
+        given = {*_codes(select), *_codes(extend_select), *_codes(ignore)}
+        where = f"{config.source}: " if config.source and bad[0] not in given else ""
+        fail(f"{where}unknown rule selector {bad[0]!r} (see 'claimlint rules')")
     from claimlint.history import HistoryError
     from claimlint.profiles import ProfileError
 
@@ -538,6 +540,8 @@ def estimate(
     sys.stdout.flush()
     for finding in batch.findings:
         click.echo(f"claimlint: {describe_finding(finding)}", err=True)
+    for note in batch.notes:
+        click.echo(f"claimlint: note: {note}", err=True)
     sys.exit(EXIT_FINDINGS if batch.findings else EXIT_OK)
 
 
@@ -546,7 +550,7 @@ def estimate_profiles(config: Config, extra: tuple[str, ...] | list[str]) -> tup
     default profile: the one profile a single --profile names, if it names exactly one."""
     from claimlint.profiles import load_profiles
 
-    profiles = load_profiles([*config.profiles, *extra], payers=config.payers)
+    profiles = load_profiles([*config.profiles, *extra], payers=config.payers, origin=config.source)
     default = None
     if len(extra) == 1:
         only = load_profiles(extra)
@@ -675,9 +679,20 @@ def convert(
         check_csv_mapping(options.csv_mapping)
     except ConfigError as exc:
         fail(str(exc))
-    if output:
-        with open(output, "w", encoding="utf-8") as out:
-            result = run_convert(paths, to=to, out=out, options=options)
+    if output:  # atomically, as check's -o: a temporary file renamed when complete
+        from claimlint.convert import ConvertResult
+        from claimlint.output import OutputError, atomic_write
+
+        results: list[ConvertResult] = []
+
+        def write(out: Any) -> None:
+            results.append(run_convert(paths, to=to, out=out, options=options))
+
+        try:
+            atomic_write(output, write)
+        except OutputError as exc:
+            fail(str(exc))
+        result = results[0]
     else:
         result = run_convert(paths, to=to, out=sys.stdout, options=options)
         sys.stdout.flush()

@@ -210,6 +210,13 @@ def lint_claim(
     parent process.
     """
     ctx.claim = claim
+    try:
+        return _lint_claim(claim, ctx, checks, limit)
+    finally:
+        ctx.reported.clear()  # the reader's findings were about this claim only
+
+
+def _lint_claim(claim: Claim, ctx: Context, checks: CheckSet, limit: int) -> list[Finding]:
     found: list[Finding] = []
     profiled = ctx.profiles is not None and ctx.profile(claim) is not None
     table = checks.line_by_code if profiled else checks.line_by_code_plain
@@ -369,7 +376,9 @@ class Engine:
         if profiles is None and (self.config.profiles or self.config.payers):
             from claimlint.profiles import load_profiles
 
-            profiles = load_profiles(self.config.profiles, payers=self.config.payers)
+            profiles = load_profiles(
+                self.config.profiles, payers=self.config.payers, origin=self.config.source
+            )
         if history is None and self.config.history:
             from claimlint.history import SQLiteHistory
 
@@ -441,6 +450,7 @@ class Engine:
         report.summary.files += 1
         report.files.append(source.name)
         ctx.file = source.name
+        ctx.reported.clear()
         try:
             fmt = sniff(source)
         except OSError as exc:
@@ -476,11 +486,13 @@ class Engine:
                     for finding in found:
                         self._add(report, finding)
                 elif isinstance(item, Unparsable):
+                    ctx.reported.clear()
                     summary.claims_read += 1
                     summary.claims_unparsable += 1
                     for finding in item.findings:
                         self._add(report, finding)
                 elif isinstance(item, Finding):
+                    ctx.reported.add((item.code, item.location.line))
                     self._add(report, item)
                 elif isinstance(item, BatchMeta):
                     self.on_batch_meta(item, ctx, report)
@@ -522,6 +534,7 @@ class Engine:
 
     def _locate_json(self, report: Report) -> None:
         """Give findings in JSON batches the physical line and column of their pointer."""
+        from claimlint.readers.json import json_text
         from claimlint.readers.jsonpos import pointer_positions
 
         pending: dict[str, list[Finding]] = {}
@@ -534,7 +547,7 @@ class Engine:
             if source.path is not None and source.path.stat().st_size > 16 * 1024 * 1024:
                 continue  # too big to rescan; the pointer still locates the finding
             try:
-                text = source.read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
+                text = json_text(source.read_bytes())
             except OSError:
                 continue
             positions = pointer_positions(text, {f.location.pointer for f in findings})

@@ -145,6 +145,8 @@ class BatchEstimate:
     failed: int = 0
     #: whether any profile was available (configuration, --profile or a batch's "payers")
     had_profiles: bool = True
+    #: notes for stderr, as ``check`` gives them (a FIFO a folder walk skipped)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def claims_read(self) -> int:
@@ -572,7 +574,8 @@ def estimate_paths(
     findings: list[Finding] = []
     unparsable = 0
     inline: list[PriorProcedure] = []
-    for source in iter_sources(paths):
+    notes: list[str] = []
+    for source in iter_sources(paths, notes):  # notes: FIFOs a folder walk skipped
         if isinstance(source, Finding):
             findings.append(source)
             continue
@@ -613,11 +616,13 @@ def estimate_paths(
     batch.findings = _located(findings)
     batch.unparsable = unparsable
     batch.had_profiles = bool(profiles) or default is not None
+    batch.notes = notes
     return batch
 
 
 def _located(findings: list[Any]) -> list[Any]:
     """Give findings in JSON files the physical line and column of their pointer."""
+    from claimlint.readers.json import json_text
     from claimlint.readers.jsonpos import pointer_positions
 
     pending: dict[str, list[Any]] = {}
@@ -630,7 +635,7 @@ def _located(findings: list[Any]) -> list[Any]:
             path = Path(name)
             if path.stat().st_size > 16 * 1024 * 1024:
                 continue  # too big to rescan; the pointer still locates the finding
-            text = path.read_bytes().decode("utf-8", errors="replace")
+            text = json_text(path.read_bytes())
         except OSError:
             continue
         positions = pointer_positions(text, {f.location.pointer for f in items})

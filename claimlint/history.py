@@ -512,24 +512,67 @@ def read_history_csv(path: Path, problems: list[ImportProblem]) -> Iterator[Prio
         return
     dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
     reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    limit = csv.field_size_limit()
+    # the whole file is in memory already: the csv module's cell limit (128 KB) would be a
+    # csv.Error with no row or column; a long cell is reported below, by row and column
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        rows = list(_csv_rows(reader, name, problems))
+    finally:
+        csv.field_size_limit(limit)
     missing = [c for c in CSV_REQUIRED if c not in header]
     if missing:
         problems.append(ImportProblem(name, 1, f"header lacks column(s) {', '.join(missing)}"))
         return
-    reader.fieldnames = header
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
         problems.append(ImportProblem(name, 1, f"ignoring unknown column(s) {', '.join(unknown)}"))
-    for row in reader:
-        line = reader.line_num
-        if None in row:
+    for line, cells in rows:
+        if len(cells) > len(header):
             problems.append(ImportProblem(name, line, "more values than header columns"))
             continue
-        values = {k: (v or "").strip() for k, v in row.items() if k in CSV_COLUMNS}
+        long = next(
+            (h for h, v in zip(header, cells, strict=False) if len(v) > MAX_HISTORY_CELL), None
+        )
+        if long is not None:
+            problems.append(
+                ImportProblem(
+                    name,
+                    line,
+                    f"the value is longer than {MAX_HISTORY_CELL:,} characters; row not imported",
+                    long,
+                )
+            )
+            continue
+        values = {k: v.strip() for k, v in zip(header, cells, strict=False) if k in CSV_COLUMNS}
         record = _record_from(values, name, line, problems)
         if record is not None:
             yield record
+
+
+#: the longest history CSV cell imported (a member id, code, date or claim id is far shorter)
+MAX_HISTORY_CELL = 4096
+
+
+def _csv_rows(
+    reader: csv.DictReader[str], name: str, problems: list[ImportProblem]
+) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each data row; a row the csv module cannot read is a problem (its
+    message says what, never the row's text) and the rest of the file is read."""
+    rows = reader.reader
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(
+                ImportProblem(name, rows.line_num, f"the row cannot be read as CSV ({exc})")
+            )
+            continue
+        if cells:
+            yield rows.line_num, cells
 
 
 def _record_from(

@@ -160,7 +160,16 @@ def _split(
 
 
 def split_lines(path: Path, part_size: int) -> list[Part]:
-    """JSONL: parts begin after a newline."""
+    """JSONL: parts begin after a newline. A UTF-16/32 file (its byte order mark) or one with
+    CR-only line endings is read whole (its reader decodes it and finds its lines)."""
+    from claimlint.readers.json import bom_codec, line_separator
+
+    with path.open("rb") as fh:
+        if bom_codec(fh.read(4)) is not None:
+            return [Part(0, None)]
+        fh.seek(0)
+        if line_separator(fh) != b"\n":
+            return [Part(0, None)]
     return _split(path, part_size, re.compile(rb"\n"), 0, None)
 
 
@@ -287,10 +296,12 @@ def lint_part(task: Task) -> PartResult:
                 else:
                     events.extend(kept)
             elif isinstance(item, Unparsable):
+                ctx.reported.clear()
                 out.claims_read += 1
                 out.claims_unparsable += 1
                 events.extend(adjust(f) for f in item.findings if keep(f))
             elif isinstance(item, Finding):
+                ctx.reported.add((item.code, item.location.line))  # see Context.reported
                 if keep(item):
                     events.append(adjust(item))
             elif isinstance(item, BatchMeta):

@@ -275,11 +275,15 @@ class ProfileSet:
 
 
 def load_profiles(
-    paths: Iterable[str | Path], payers: Mapping[str, str] | None = None
+    paths: Iterable[str | Path],
+    payers: Mapping[str, str] | None = None,
+    *,
+    origin: str | Path | None = None,
 ) -> ProfileSet:
     """Load profile files (or every .toml/.yaml/.yml/.json in a folder, configuration files
     such as claimlint.toml excepted) into a ProfileSet. Two profiles covering the same payer
-    and plan are a ProfileError naming both files."""
+    and plan are a ProfileError naming both files; a ``payers`` entry naming no loaded profile
+    is a ProfileError naming ``origin``, the configuration file it comes from."""
     result = ProfileSet(payers=dict(payers or {}))
     for path in _expand_paths(paths):
         profile = load_profile(path)
@@ -292,7 +296,9 @@ def load_profiles(
         if name not in result.profiles:
             known = ", ".join(sorted(result.profiles)) or "none loaded"
             raise ProfileError(
-                "configuration", f"payers.{payer_id}", f"no profile named {name!r} ({known})"
+                str(origin or "configuration"),
+                f"payers.{payer_id}",
+                f"no profile named {name!r} ({known})",
             )
     return result
 

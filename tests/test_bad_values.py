@@ -296,13 +296,77 @@ def test_a_utf8_bom_json_and_jsonl_are_read(tmp_path):
     _assert_salvaged(report, "/lines/1/charge")
 
 
+def _position(report: dict, code: str) -> tuple[int, int]:
+    (finding,) = _codes(report)[code]
+    pos = finding["location"]["position"]
+    return pos["line"], pos["column"]
+
+
+UNICODE_BOMS = ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"]
+
+
+@pytest.mark.parametrize("codec", UNICODE_BOMS)
+def test_a_utf16_or_utf32_json_batch_is_read_at_the_same_positions(tmp_path, codec):
+    """A UTF-16/32 byte order mark is unambiguous: the batch is decoded (it was one CL001
+    "save as UTF-8" and no claim read), and findings have the lines and columns of the text."""
+    text = json.dumps({"tooth_numbering": "iso", "claims": [_claim()]}, indent=2)
+    utf8 = _check(tmp_path, "u8.json", text.encode())
+    bom = "\ufeff".encode(codec)
+    report = _check(tmp_path, "u.json", bom + text.encode(codec))
+    _assert_salvaged(report, "/claims/0/lines/1/charge")
+    assert _position(report, "CL204") == _position(utf8, "CL204") != (1, 1)
+    assert report["summary"]["claims_read"] == 1
+
+
+@pytest.mark.parametrize("codec", UNICODE_BOMS)
+def test_a_utf16_or_utf32_jsonl_file_is_read_line_by_line(tmp_path, codec):
+    lines = [json.dumps(_claim(claim_id=f"BV{i}")) for i in range(1, 4)]
+    data = "\ufeff".encode(codec) + ("\n".join(lines) + "\n").encode(codec)
+    report = _check(tmp_path, "u.jsonl", data, "--tooth-numbering", "iso")
+    assert report["summary"]["claims_read"] == report["summary"]["claims_linted"] == 3
+    cl204 = _codes(report)["CL204"]
+    assert sorted(f["location"]["position"]["line"] for f in cl204) == [1, 2, 3]
+
+
 @pytest.mark.parametrize("name", ["u.json", "u.jsonl"])
-def test_utf16_json_is_one_cl001_naming_the_encoding(tmp_path, name):
-    text = json.dumps({"claims": [_claim()]})
-    report = _check(tmp_path, name, text.encode("utf-16"))
-    (finding,) = report["findings"]
-    assert finding["code"] == "CL001" and "UTF-16" in finding["message"]
-    assert "save the file as UTF-8" in finding["message"]
+def test_a_utf16_bom_on_text_that_is_not_utf16_is_one_cl001(tmp_path, name):
+    data = b"\xff\xfe" + json.dumps({"claims": [_claim()]}).encode("utf-16-le") + b"\x00\xd8x"
+    report = _check(tmp_path, name, data)
+    cl001 = _codes(report)["CL001"]
+    assert len(cl001) == 1 and "not valid UTF-16" in cl001[0]["message"]
+    assert "Save the file as UTF-8" in cl001[0]["message"]
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16"])
+def test_jsonl_with_cr_only_line_endings_reads_every_line(tmp_path, codec):
+    """Old Mac line endings: it read one claim of three (the file was one line)."""
+    lines = [json.dumps(_claim(claim_id=f"BV{i}")) for i in range(1, 4)]
+    report = _check(
+        tmp_path, "cr.jsonl", ("\r".join(lines) + "\r").encode(codec), "--tooth-numbering", "iso"
+    )
+    assert report["summary"]["claims_read"] == report["summary"]["claims_linted"] == 3
+    cl204 = _codes(report)["CL204"]
+    assert sorted(f["location"]["position"]["line"] for f in cl204) == [1, 2, 3]
+
+
+def test_a_cr_inside_an_lf_jsonl_line_is_whitespace(tmp_path):
+    lines = [json.dumps(_claim(claim_id=f"BV{i}")).replace(", ", ",\r", 1) for i in (1, 2)]
+    report = _check(tmp_path, "lf.jsonl", "\n".join(lines).encode(), "--tooth-numbering", "iso")
+    assert report["summary"]["claims_read"] == report["summary"]["claims_linted"] == 2
+
+
+def test_unicode_and_cr_jsonl_files_are_not_split_for_jobs(tmp_path):
+    from claimlint.parallel import split_lines
+
+    lines = "".join(json.dumps(_claim(claim_id=f"BV{i}")) + "\n" for i in range(200))
+    for name, data in {
+        "lf.jsonl": lines.encode(),
+        "u16.jsonl": lines.encode("utf-16"),
+        "cr.jsonl": lines.replace("\n", "\r").encode(),
+    }.items():
+        (tmp_path / name).write_bytes(data)
+        parts = split_lines(tmp_path / name, 4096)
+        assert (len(parts) > 1) == (name == "lf.jsonl"), name
 
 
 # -- memory ------------------------------------------------------------------------------------

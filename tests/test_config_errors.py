@@ -95,3 +95,31 @@ def test_a_corrupt_baseline_exits_2_naming_the_file(tmp_path, monkeypatch, conte
     (tmp_path / "claimlint.toml").write_text('baseline = "base.json"\n')
     monkeypatch.chdir(tmp_path)
     assert_config_error(run("check", str(CLAIMS)), str(Path("base.json")), *words)
+
+
+_PAYERS = 'profiles = []\n[payers]\nSYNPAYER1 = "no-such-profile"\n'
+
+
+@pytest.mark.parametrize(
+    ("command", "content", "words"),
+    [
+        ("check", 'select = ["CL9999"]\n', ("unknown rule selector 'CL9999'",)),
+        ("check", 'extend-select = ["CL1", "XX12"]\n', ("unknown rule selector 'XX12'",)),
+        ("check", _PAYERS, ("payers.SYNPAYER1", "no profile named 'no-such-profile'")),
+        ("estimate", _PAYERS, ("payers.SYNPAYER1", "no profile named 'no-such-profile'")),
+    ],
+)
+def test_a_bad_selector_or_payer_in_the_config_names_the_file(tmp_path, command, content, words):
+    """These exited 2 without saying which file holds the bad value."""
+    path = tmp_path / "claimlint.toml"
+    path.write_text(content)
+    result = run(command, str(CLAIMS), "--config", str(path))
+    assert_config_error(result, f"{path}: ", *words)
+
+
+def test_a_bad_selector_on_the_command_line_does_not_blame_the_config(tmp_path):
+    path = tmp_path / "claimlint.toml"
+    path.write_text('select = ["CL1"]\n')
+    result = run("check", str(CLAIMS), "--config", str(path), "--select", "CL9999")
+    assert_config_error(result, "unknown rule selector 'CL9999'")
+    assert str(path) not in result.output

@@ -140,3 +140,36 @@ def test_converted_837_keeps_content_findings_and_drops_x12_structure_findings(t
     assert not [f for f in after.findings if f.code in source_codes]
     b, a = before.summary, after.summary
     assert (a.claims_read, a.claims_linted) == (b.claims_read, b.claims_linted) == (7, 7)
+
+
+def test_convert_output_file_is_written_atomically(tmp_path, monkeypatch):
+    """``-o FILE`` was opened and written directly: an interrupt or error left a truncated
+    file (with patient data) in place of the old one."""
+    import claimlint.convert as convert_module
+
+    target = tmp_path / "out.json"
+    target.write_text("previous\n")
+    real = convert_module.convert
+
+    def interrupted(paths, *, to, out, options):
+        out.write('{"version": "1", "claims": [')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(convert_module, "convert", interrupted)
+    CliRunner().invoke(main, ["convert", str(DEMO / "batch.json"), "-o", str(target)])
+    assert target.read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]  # no temporary file
+
+    monkeypatch.setattr(convert_module, "convert", real)
+    result = CliRunner().invoke(main, ["convert", str(DEMO / "batch.json"), "-o", str(target)])
+    assert result.exit_code in (0, 1), result.output
+    assert json.loads(target.read_text())["claims"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_convert_to_a_folder_that_cannot_be_written_exits_2_naming_it(tmp_path):
+    target = tmp_path / "out.json"
+    target.mkdir()
+    result = CliRunner().invoke(main, ["convert", str(DEMO / "batch.json"), "-o", str(target)])
+    assert result.exit_code == 2 and str(target) in result.output, result.output
+    assert "Traceback" not in result.output

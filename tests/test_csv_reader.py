@@ -651,3 +651,101 @@ def test_broken_row_of_a_claim_makes_it_not_linted_in_any_row_order(tmp_path):
         (bad,) = [f for f in report.findings if f.location.claim_id == "X"]
         assert bad.code == "CL002" and "carriage return" in bad.message
     assert results[0] == results[1] == results[2]
+
+
+# -- CR-only line endings and UTF-16/32 exports -----------------------------------------------
+
+UNSORTED = (
+    HEADER + "A1,P1,2025-06-02,4,1,D0120,1,,\n"
+    "B2,P1,2025-06-02,2,1,D0120,1,,\n"
+    'A1,P1,2025-06-02,4,2,D2391,1,30,"M,O"\n'
+    "\n"
+    "B2,P1,2025-06-02,2,2,D2391,1,x,O\n"
+)
+
+
+def _summary(items: list) -> list[tuple[str, list[int | None]]]:
+    return [(c.claim_id, [ln.ref.line for ln in c.lines]) for c in claims(items)]
+
+
+def test_cr_only_line_endings_are_read_like_lf():
+    """Old Mac line endings: the header row 'cannot be read' (CL001), no claim read."""
+    lf = read(UNSORTED)
+    cr = read(UNSORTED.replace("\n", "\r"))
+    assert _summary(cr) == _summary(lf) == [("A1", [2, 4]), ("B2", [3, 6])]
+    quoted = claims(cr)[0].lines[1]
+    assert quoted.surfaces == ("M", "O")
+    assert [(f.code, f.location.physical_line) for f in findings(cr)] == [
+        (f.code, f.location.physical_line) for f in findings(lf)
+    ]
+
+
+def test_a_bare_cr_among_lf_rows_is_still_a_broken_row():
+    items = read(HEADER + "A1,P1,2025-06-02,4,1,D0120,1,,\nB2,P1,2025-06-02,2,1,D01\r20,1,,\n")
+    assert [c.claim_id for c in claims(items)] == ["A1"]
+    assert any("carriage return" in f.message for f in findings(items))
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_a_utf16_or_utf32_export_is_read_by_its_byte_order_mark(codec, end):
+    """Excel's 'Unicode Text' is UTF-16 with a BOM: it was one CL001 'save as UTF-8'."""
+    text = UNSORTED.replace("\n", end)
+    data = "\ufeff".encode(codec) + text.encode(codec)
+    items = read(data)
+    assert _summary(items) == [("A1", [2, 4]), ("B2", [3, 6])]
+    assert [f.location.physical_line for f in findings(items)] == [
+        f.location.physical_line for f in findings(read(UNSORTED))
+    ]
+
+
+def test_a_utf16_tab_separated_export_with_a_declared_encoding_is_read(tmp_path):
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('encoding = "cp1252"\n')
+    text = HEADER.replace(",", "\t") + "A1\tP1\t2025-06-02\t4\t1\tD0120\t1\t\t\n"
+    (claim,) = claims(read(text.encode("utf-16"), csv_mapping=str(mapping)))
+    assert claim.claim_id == "A1" and claim.lines[0].code == "D0120"
+
+
+def test_a_utf16_bom_on_text_that_is_not_utf16_is_one_cl001():
+    items = read(b"\xff\xfe" + HEADER.encode("utf-16-le") + b"\x00\xd8x")
+    (f,) = findings(items)
+    assert f.code == "CL001" and "not valid UTF-16" in f.message and not claims(items)
+
+
+def _cl112(text: str) -> list[tuple[int | None, int | None, str]]:
+    from click.testing import CliRunner
+
+    from claimlint.cli import main
+
+    result = CliRunner().invoke(
+        main, ["check", "-", "--format", "json", "--today", "2026-01-15"], input=text
+    )
+    return [
+        (f["location"]["line"], f["location"]["position"]["line"], f["message"][:40])
+        for f in json.loads(result.output)["findings"]
+        if f["code"] == "CL112"
+    ]
+
+
+def test_an_ambiguous_only_date_is_one_cl112_with_the_fix_not_also_missing():
+    """It was the reader's 'set date_format' CL112 plus 'the claim has no date of service'."""
+    got = _cl112(
+        "claim_id,payer_id,date_of_service,total_charge,line_number,code,charge\n"
+        "A1,P1,06/02/2025,250.00,1,D2391,250.00\n"
+    )
+    assert len(got) == 1 and got[0][2].startswith("Row 2, column 3 (date_of_service")
+
+
+def test_an_ambiguous_line_date_silences_only_its_own_line():
+    got = _cl112(
+        "claim_id,payer_id,total_charge,line_number,code,charge,line_date_of_service\n"
+        "A1,P1,20.00,1,D0120,10.00,06/02/2025\n"
+        "A1,,,2,D0140,10.00,\n"
+        "B2,P1,10.00,1,D0120,10.00,\n"
+    )
+    assert got == [
+        (1, 2, "Row 2, column 7 (line_date_of_service: '"),
+        (2, 3, "Line 2 (D0140) has no date of service an"),  # really absent: still reported
+        (None, 4, "The claim has no date of service, on the"),
+    ]

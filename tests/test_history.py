@@ -337,3 +337,21 @@ def test_history_import_never_echoes_cell_values(tmp_path):
         assert value not in result.output, result.output
     for row, column in [(2, "code"), (3, "date"), (4, "tooth"), (5, "surfaces"), (6, "status")]:
         assert f"row {row}, column {column}:" in result.output
+
+
+def test_a_history_cell_over_the_csv_field_limit_is_a_row_problem(tmp_path):
+    """A 200,000-character cell was a csv.Error traceback (the csv module's 128 KB limit)."""
+    path = tmp_path / "prior.csv"
+    path.write_text(
+        "member_id,code,date,tooth,surfaces,status,payer_id,claim_id\n"
+        "SYN1,D2392,2025-06-02,30,MO,paid,P1,H1\n"
+        'SYN1,D2740,2024-06-01,8,,paid,P1,"' + "ZQ" * 100_000 + '"\n'
+        "SYN1,D2392,2025-07-02,31,MO,paid,P1,H3\n"
+        "SYN1,D2392,2025-07-03,31,MO,paid,P1," + "Q" * 5000 + "\n"
+    )
+    result = _run_import(path, "--history", tmp_path / "h.sqlite")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output and "ZQZQ" not in result.output
+    for row in (3, 5):
+        assert f"prior.csv: row {row}, column claim_id: the value is longer than" in result.output
+    assert "2 procedures imported" in result.output, result.output

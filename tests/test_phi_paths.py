@@ -32,11 +32,6 @@ CANARIES = (LAST, FIRST, MEMBER, DOB, DOB_X12, DOB_US, "WYVERNHOLT")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def known(reason: str):  # type: ignore[no-untyped-def]
-    """A leak another part of issue 10 fixes; the lead removes the mark after merging."""
-    return pytest.mark.xfail(strict=False, reason=f"issue 10, known PHI leak: {reason}")
-
-
 def leaks(*texts: str) -> list[str]:
     return [c for c in CANARIES for t in texts if c in t]
 
@@ -90,17 +85,17 @@ def inputs(tmp: Path) -> dict[str, Path]:
     return files
 
 
-def broken(tmp: Path) -> dict[str, tuple[Path, object]]:
+def broken(tmp: Path) -> dict[str, Path]:
     """Broken files with canaries where a parser's message could quote them."""
     good = inputs(tmp)
     csv_lines = good["csv"].read_text().splitlines(keepends=True)
     header = csv_lines[0].split(",")
-    out: dict[str, tuple[Path, object]] = {}
+    out: dict[str, Path] = {}
 
-    def put(name: str, data: bytes | str, mark: object = None) -> None:
+    def put(name: str, data: bytes | str) -> None:
         path = tmp / name
         path.write_bytes(data.encode() if isinstance(data, str) else data)
-        out[name] = (path, mark)
+        out[name] = path
 
     # CSV: a short row, a row with an unterminated quote, a header that runs into data
     put("short-row.csv", "".join([*csv_lines[:2], f"X9,{LAST},{FIRST},{MEMBER},{DOB}\n"]))
@@ -111,7 +106,6 @@ def broken(tmp: Path) -> dict[str, tuple[Path, object]]:
     put(
         "header-into-data.csv",  # the header's line break lost: the first row runs into it
         csv_lines[0].rstrip("\n") + "," + "".join(csv_lines[1:]),
-        known("a CSV header that runs into data lists names, member id, birth date as CL003"),
     )
     put(
         "bad-values.csv",
@@ -122,12 +116,10 @@ def broken(tmp: Path) -> dict[str, tuple[Path, object]]:
     put(
         "mismatched.xml",
         xml.replace(f"<last_name>{LAST}</last_name>", f"<{LAST}>{FIRST} {MEMBER}</{LAST}X>", 1),
-        known("XML syntax errors quote the parser's text (element names, content)"),
     )
     put(
         "bad-entity.xml",
         xml.replace(f">{LAST}<", f">&{LAST}; {MEMBER} {DOB}<", 1),
-        known("XML syntax errors quote the parser's text (element names, content)"),
     )
     put("truncated.xml", xml[: xml.index(LAST) + 5])
     # XML: canaries in values the XSD rejects; an apostrophe or quote in the value once cut
@@ -200,18 +192,9 @@ BROKEN = [
 ]
 
 
-def _broken_param(name: str):  # type: ignore[no-untyped-def]
-    marks = {
-        "header-into-data.csv": known("CSV header running into data echoed in CL003"),
-        "mismatched.xml": known("XML syntax error messages quote element names/content"),
-        "bad-entity.xml": known("XML syntax error messages quote element names/content"),
-    }
-    return pytest.param(name, marks=marks[name]) if name in marks else name
-
-
-@pytest.mark.parametrize("name", [_broken_param(n) for n in BROKEN])
+@pytest.mark.parametrize("name", BROKEN)
 def test_broken_inputs_every_output_and_command(name: str, tmp_path: Path) -> None:
-    path, _ = broken(tmp_path)[name]
+    path = broken(tmp_path)[name]
     outs = {fmt: tmp_path / f"report.{fmt}" for fmt in available()}
     args = ["check", str(path), "--statistics"]
     for fmt, out in outs.items():
@@ -290,28 +273,24 @@ def test_configuration_errors_do_not_quote_the_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "text", "mark"),
+    ("name", "text"),
     [
         (
             "shifted.csv",
             "member_id,code,date,tooth,surfaces,status\n"
             f"{LAST},{MEMBER},{DOB},D2392,30,MO,paid\n"
             f"{MEMBER},D2392,{DOB_US}{LAST},30,MO,paid\n",
-            known("history import echoes a shifted row's cell"),
         ),
-        ("no-header.csv", f"{MEMBER},D2392,{DOB},30,MO,paid\n", None),
+        ("no-header.csv", f"{MEMBER},D2392,{DOB},30,MO,paid\n"),
         (
             "bad-utf8.csv",
             f"member_id,code,date\n{MEMBER},D2392,{DOB}\xff\n".encode("latin-1"),
-            None,
         ),
     ],
 )
 def test_history_import_errors_do_not_echo_rows(
-    name: str, text: str | bytes, mark: object, tmp_path: Path, request: pytest.FixtureRequest
+    name: str, text: str | bytes, tmp_path: Path
 ) -> None:
-    if mark is not None:
-        request.applymarker(mark)
     path = tmp_path / name
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     result = _check(["history", "import", str(path), "--history", str(tmp_path / "h.sqlite")])

@@ -62,6 +62,15 @@ class Context:
     _profile: tuple[Any, Any, Any] | None = None
     #: (claim, {key: value}) of :meth:`memo`
     _memo: tuple[Any, dict[str, Any]] | None = None
+    #: (rule code, service line number or None) of the findings the reader gave the claim
+    #: being linted about its bad values (read as missing); a rule does not also report such
+    #: a field as missing (the engine fills it before each claim and clears it after)
+    reported: set[tuple[str, int | None]] = field(default_factory=set)
+
+    def reader_reported(self, code: str, line: int | None = None) -> bool:
+        """Whether the reader already reported a bad value of rule ``code`` on the claim
+        (``line`` None) or on its service line ``line``."""
+        return (code, line) in self.reported
 
     def profile(self, claim: Claim | None = None) -> Any:
         """The payer profile of ``claim`` (default ``self.claim``), or None.

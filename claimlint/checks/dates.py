@@ -9,6 +9,9 @@ from claimlint.checks.base import Check, Context
 from claimlint.findings import Finding, Scope, Severity
 from claimlint.model import Claim, ServiceLine
 
+#: stands for a claim date the reader reported as unreadable (see ``Context.reported``)
+_REPORTED = "reported by the reader"
+
 
 class DateOfService(Check):
     """
@@ -70,7 +73,15 @@ class DateOfService(Check):
             yield from self._judge(ctx, claim, None, claim_date, "The claim's")
         if not claim.lines:
             return  # nothing was performed to date; an empty claim is other rules' concern
-        undated = [ln for ln in claim.lines if ln.date_of_service is None]
+        # a date the reader could not read was reported by it (e.g. an ambiguous CSV date,
+        # with the fix) and read as missing: it is not also reported as absent
+        if claim_date is None and ctx.reader_reported(self.code):
+            claim_date = _REPORTED
+        undated = [
+            ln
+            for ln in claim.lines
+            if ln.date_of_service is None and not ctx.reader_reported(self.code, ln.line_number)
+        ]
         if claim_date is None and len(undated) == len(claim.lines):
             yield self.on_claim(
                 claim,
@@ -84,7 +95,7 @@ class DateOfService(Check):
                 yield from self._judge(
                     ctx, claim, line, line.date_of_service, f"Line {line.line_number}'s"
                 )
-            elif claim_date is None:
+            elif claim_date is None and not ctx.reader_reported(self.code, line.line_number):
                 yield self.on_line(
                     ctx,
                     line,

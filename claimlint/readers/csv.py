@@ -31,7 +31,11 @@ Decisions (also in README.md, "CSV: one row per service line"):
 * **Encoding.** Each physical line is decoded as UTF-8 (a leading BOM is dropped); a line that
   is not valid UTF-8 is decoded as Windows-1252. A file that is UTF-8 in some lines and
   Windows-1252 in others gets one CL001 *warning* at the first line that switched. A mapping
-  may fix the encoding instead.
+  may fix the encoding instead. A UTF-16 or UTF-32 byte order mark is unambiguous: the file is
+  decoded into a temporary UTF-8 copy (same lines) and read from it.
+* **Line endings.** LF and CRLF; a file with CR-only line endings (old Mac: bare CRs and no LF
+  in its first 64 KiB) is split at CRs. Among LF rows a bare CR in an unquoted cell is a
+  broken row.
 * **Dialect.** The delimiter comes from the mapping, else ``.tsv`` means tab, else
   ``csv.Sniffer`` on the first 64 KiB (comma, semicolon, tab or pipe), checked against the
   header line; comma when in doubt.
@@ -51,6 +55,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import io
 import logging
@@ -91,6 +96,7 @@ from claimlint.readers._values import (
     split_list,
 )
 from claimlint.readers.base import ReadItem, ReadOptions, Source, Unparsable
+from claimlint.readers.json import bom_codec
 from claimlint.readers.mappings import (
     CLAIM_FIELDS,
     MULTI_VALUED,
@@ -256,6 +262,26 @@ def read_csv(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
             shutil.copyfileobj(fh, spool)
             spool.seek(0)
             fh = spool  # type: ignore[assignment]
+        found = bom_codec(fh.read(4))
+        fh.seek(0)
+        if found is not None:  # UTF-16/32 (its byte order mark): read a UTF-8 copy
+            codec, label, skip = found
+            copy = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
+            fh.seek(skip)
+            ok = _transcode(fh, copy, codec)
+            fh.close()
+            fh = copy  # type: ignore[assignment]
+            if not ok:
+                fh.close()
+                yield UnreadableFile.make(
+                    f"The file starts with a {label} byte order mark but is not valid {label} "
+                    "text; no claim in it was linted. Save or export it as 'CSV UTF-8'.",
+                    ref=SourceRef.model_construct(file=source.name, field=None, line=1),
+                )
+                return
+            fh.seek(0)
+            if mapping.encoding is not None:  # the byte order mark says the encoding
+                mapping = dataclasses.replace(mapping, encoding=None)
         with fh:
             index = _CsvReader(source, mapping, system).scan(fh)
             try:
@@ -266,10 +292,32 @@ def read_csv(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
                     index.close()
 
 
+def _transcode(src: BinaryIO, dst: BinaryIO, codec: str) -> bool:
+    """Copy ``src`` decoded from ``codec`` to ``dst`` as UTF-8; False if it does not decode."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    try:
+        while True:
+            chunk = src.read(1 << 16)
+            dst.write(decoder.decode(chunk, final=not chunk).encode("utf-8"))
+            if not chunk:
+                return True
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return False
+
+
 # -- physical lines -------------------------------------------------------------------------
 
 
-def _raw_lines(head: bytes, fh: BinaryIO) -> Iterator[bytes]:
+def _line_end(head: bytes) -> bytes:
+    """``b"\\r"`` for a file with CR-only line endings (old Mac): bare CRs and no LF at all in
+    its first 64 KB; else ``b"\\n"`` (then a bare CR in an unquoted cell is a broken row)."""
+    return b"\r" if b"\r" in head and b"\n" not in head else b"\n"
+
+
+def _raw_lines(head: bytes, fh: BinaryIO, end: bytes = b"\n") -> Iterator[bytes]:
+    if end != b"\n":
+        yield from _split_lines(head, fh, end)
+        return
     pending = b""
     for line in io.BytesIO(head):
         if line.endswith(b"\n"):
@@ -282,6 +330,25 @@ def _raw_lines(head: bytes, fh: BinaryIO) -> Iterator[bytes]:
         yield line
     if pending:
         yield pending
+
+
+def _split_lines(head: bytes, fh: BinaryIO, end: bytes) -> Iterator[bytes]:
+    """The lines of ``head`` and then ``fh``, each with its ``end`` (CR-only files)."""
+    parts: list[bytes] = []
+    chunk = head
+    while chunk:
+        if end in chunk:
+            pieces = chunk.split(end)
+            yield b"".join(parts) + pieces[0] + end
+            for piece in pieces[1:-1]:
+                yield piece + end
+            parts = [pieces[-1]]
+        else:
+            parts.append(chunk)
+        chunk = fh.read(1 << 16)
+    tail = b"".join(parts)
+    if tail:
+        yield tail
 
 
 class _Lines:
@@ -414,6 +481,7 @@ class _CsvReader:
         self.delimiter = ","
         self.index: _Index | None = None  # set when the export is not sorted by claim id
         self.fh: BinaryIO | None = None
+        self.line_end = b"\n"  # b"\r" for a file with CR-only line endings
 
     # -- decoding ---------------------------------------------------------------------------
 
@@ -499,6 +567,7 @@ class _CsvReader:
                 "The file is empty: a CSV export needs a header row and one row per service line.",
                 ref=self._line_ref(1),
             )
+        self.line_end = _line_end(head)
         return head, None
 
     def _tokens(self, lines: _Lines) -> Iterator[tuple[list[_Phys], list[str], _Problem | None]]:
@@ -644,7 +713,7 @@ class _CsvReader:
         self, fh: BinaryIO, head: bytes
     ) -> Iterator[Finding | tuple[int, list[_Phys], list[str], _Problem | None]]:
         """Header findings, then (record number, lines, cells, problem) of each data row."""
-        lines = _Lines(self, _raw_lines(head, fh))
+        lines = _Lines(self, _raw_lines(head, fh, self.line_end))
         record = 0
         header_done = False
         for span, row, error in self._tokens(lines):
@@ -1134,7 +1203,8 @@ class _CsvReader:
             for start, end, record, line in runs:
                 fh.seek(start)
                 data = fh.read(end - start)
-                lines = _Lines(self, iter(io.BytesIO(data)), lineno=line - 1, offset=start)
+                raw = _raw_lines(data, io.BytesIO(), self.line_end)
+                lines = _Lines(self, raw, lineno=line - 1, offset=start)
                 number = record - 1
                 last: str | None = group.claim_id
                 for span, row, error in self._tokens(lines):
@@ -1324,11 +1394,6 @@ def _looks_like_data(text: str) -> bool:
 
 def _binary_problem(head: bytes) -> str | None:
     """Why the start of the file is not text CSV, or None."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return (
-            "The file is UTF-16 text; claimlint reads CSV as UTF-8 or Windows-1252. Save or "
-            "export it as 'CSV UTF-8'."
-        )
     if head.startswith(b"PK\x03\x04"):
         return (
             "The file is a ZIP archive (an .xlsx workbook?), not CSV text. Export the sheet as CSV."

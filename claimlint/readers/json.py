@@ -9,10 +9,11 @@ by JSON Pointer; the rest of the batch is still linted. A file that is not JSON 
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal
 
 import orjson
 from pydantic import (
@@ -612,27 +613,59 @@ def _history(raw: Any, source: Source) -> tuple[list[PriorProcedure], list[Findi
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+#: byte order marks other than UTF-8's, longest first (UTF-32-LE's starts with UTF-16-LE's)
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16"),
+    (b"\xfe\xff", "utf-16-be", "UTF-16"),
+)
 
 
-def _utf16(source: Source, head: bytes) -> Finding | None:
-    """CL001 for a file with a UTF-16 (or UTF-32) byte order mark: say the encoding."""
-    if head[:2] not in (b"\xff\xfe", b"\xfe\xff") and head[:4] != b"\x00\x00\xfe\xff":
-        return None
+def bom_codec(head: bytes) -> tuple[str, str, int] | None:
+    """(codec, encoding's name, BOM length) for a UTF-16 or UTF-32 byte order mark, or None.
+
+    A byte order mark is unambiguous: such a file is read in its encoding (transcoded to
+    UTF-8 in memory, or line by line for JSONL), with the same lines and columns."""
+    for bom, codec, label in _BOMS:
+        if head.startswith(bom):
+            return codec, label, len(bom)
+    return None
+
+
+def json_text(raw: bytes) -> str:
+    """A JSON document's text, for positions: a byte order mark says the encoding."""
+    found = bom_codec(raw[:4])
+    if found is not None:
+        codec, _, skip = found
+        return raw[skip:].decode(codec, errors="replace")
+    return raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
+
+
+def _not_encoded(source: Source, label: str, line: int | None = None) -> Finding:
+    lost = (
+        f"from line {line} on; the claims from there on were not linted"
+        if line is not None
+        else "; no claim in it was linted"
+    )
     return UnreadableFile.make(
-        f"{source.name} is UTF-16 (or UTF-32) text: it starts with that encoding's byte "
-        "order mark. claimlint reads JSON as UTF-8; save the file as UTF-8 (most editors and "
-        "export tools offer it) and run again. No claim in it was linted.",
-        ref=SourceRef(file=source.name, line=1, column=1),
+        f"{source.name} starts with a {label} byte order mark but is not valid {label} text"
+        f"{' ' if line is not None else ''}{lost}. Save the file as UTF-8 and run again.",
+        ref=SourceRef(file=source.name, line=line or 1, column=1),
     )
 
 
 def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     raw = source.read_bytes()
-    wrong = _utf16(source, raw[:4])
-    if wrong is not None:
-        yield wrong
-        return
-    if raw[:3] == _UTF8_BOM:  # a UTF-8 byte order mark (spreadsheet exports): not content
+    found = bom_codec(raw[:4])
+    if found is not None:  # UTF-16 or UTF-32: transcode (the lines and columns are the same)
+        codec, label, skip = found
+        try:
+            raw = raw[skip:].decode(codec).encode("utf-8", errors="surrogatepass")
+        except UnicodeDecodeError:
+            yield _not_encoded(source, label)
+            return
+    elif raw[:3] == _UTF8_BOM:  # a UTF-8 byte order mark (spreadsheet exports): not content
         raw = raw[3:]
     if not raw.strip():
         yield UnreadableFile.make(
@@ -695,39 +728,122 @@ def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
             yield item  # type: ignore[misc]
 
 
+_CHUNK = 1 << 16
+
+
+#: how far :func:`line_separator` looks for a LF before it takes bare CRs as line endings
+_SNIFF = 1 << 20
+
+
+def line_separator(fh: BinaryIO, codec: str | None = None) -> bytes:
+    """``b"\\r"`` for a file with CR-only line endings (old Mac): bare CRs and no LF in its
+    first megabyte; else ``b"\\n"`` (LF and CRLF files: a stray CR inside a line is only
+    whitespace, as it was)."""
+    decoder = codecs.getincrementaldecoder(codec or "latin-1")("ignore")
+    seen = 0
+    bare_cr = False
+    last = ""
+    while seen < _SNIFF:
+        chunk = fh.read(_CHUNK)
+        seen += len(chunk)
+        text = last + decoder.decode(chunk, final=not chunk)
+        if "\n" in text:
+            return b"\n"
+        bare_cr = bare_cr or "\r" in text[:-1] or (not chunk and text.endswith("\r"))
+        if not chunk:
+            break
+        last = text[-1:]  # a CR at the end of a chunk: the next one says if LF follows
+    return b"\r" if bare_cr else b"\n"
+
+
+def _byte_lines(fh: BinaryIO, sep: bytes) -> Iterator[bytes]:
+    if sep == b"\n":
+        yield from fh
+        return
+    rest = b""
+    while chunk := fh.read(_CHUNK):
+        rest += chunk
+        *lines, rest = rest.split(sep)
+        for line in lines:
+            yield line + sep
+    if rest:
+        yield rest
+
+
+def _text_lines(fh: BinaryIO, codec: str, sep: bytes) -> Iterator[bytes]:
+    """Lines of a UTF-16/32 file as UTF-8 bytes (streaming; raises UnicodeDecodeError)."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    end = sep.decode()
+    rest = ""
+    while True:
+        chunk = fh.read(_CHUNK)
+        rest += decoder.decode(chunk, final=not chunk)
+        *lines, rest = rest.split(end)
+        for line in lines:
+            yield (line + end).encode("utf-8", errors="surrogatepass")
+        if not chunk:
+            break
+    if rest:
+        yield rest.encode("utf-8", errors="surrogatepass")
+
+
+def _jsonl_lines(source: Source) -> Iterator[bytes | Finding]:
+    """The physical lines of a JSONL file (or part) as UTF-8 bytes, BOM removed: UTF-16/32 (by
+    its byte order mark) is decoded; CR-only line endings are honoured. A decoding error
+    mid-file is one CL001 for the rest (the claims before it are read)."""
+    whole = source.start == 0
+    found = bom_codec(source.head(4)) if whole else None
+    codec = found[0] if found else None
+    with source.open() as fh:
+        if found is not None:
+            fh.read(found[2])
+        sep = line_separator(fh, codec)
+    with source.open() as fh:
+        if found is None:
+            lines = _byte_lines(fh, sep)
+            first = next(lines, None)
+            if first is None:
+                return
+            yield first[3:] if whole and first[:3] == _UTF8_BOM else first
+            yield from lines
+            return
+        fh.read(found[2])
+        count = 0
+        try:
+            for line in _text_lines(fh, found[0], sep):
+                count += 1
+                yield line
+        except UnicodeDecodeError:
+            yield _not_encoded(source, found[1], source.first_line + count)
+
+
 def read_jsonl(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     system = options.tooth_system or "universal"
     name = source.name
-    with source.open() as fh:
-        for lineno, raw_line in enumerate(fh, start=source.first_line):
-            if lineno == 1 and source.start == 0:
-                wrong = _utf16(source, raw_line[:4])
-                if wrong is not None:
-                    yield wrong
-                    return
-                if raw_line[:3] == _UTF8_BOM:  # a UTF-8 byte order mark: not content
-                    raw_line = raw_line[3:]
-            if not raw_line.strip():
-                continue
-            ref = SourceRef(file=name, line=lineno, column=1, pointer="", field=None)
-            try:
-                raw = orjson.loads(raw_line)
-            except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
-                detail = exc.msg if isinstance(exc, orjson.JSONDecodeError) else "not UTF-8"
-                yield Unparsable(
-                    None,
-                    [
-                        SchemaViolation.make(
-                            f"Line {lineno} is not a valid JSON claim ({detail}); it was not "
-                            "linted.",
-                            ref=ref,
-                        )
-                    ],
-                )
-                continue
-            item = _claim_item(raw, ref, system)
-            if item.__class__ is Salvaged:
-                yield from item.findings  # type: ignore[union-attr]
-                yield item.claim  # type: ignore[union-attr]
-            else:
-                yield item  # type: ignore[misc]
+    for lineno, raw_line in enumerate(_jsonl_lines(source), start=source.first_line):
+        if isinstance(raw_line, Finding):
+            yield raw_line
+            return
+        if not raw_line.strip():
+            continue
+        ref = SourceRef(file=name, line=lineno, column=1, pointer="", field=None)
+        try:
+            raw = orjson.loads(raw_line)
+        except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
+            detail = exc.msg if isinstance(exc, orjson.JSONDecodeError) else "not UTF-8"
+            yield Unparsable(
+                None,
+                [
+                    SchemaViolation.make(
+                        f"Line {lineno} is not a valid JSON claim ({detail}); it was not linted.",
+                        ref=ref,
+                    )
+                ],
+            )
+            continue
+        item = _claim_item(raw, ref, system)
+        if item.__class__ is Salvaged:
+            yield from item.findings  # type: ignore[union-attr]
+            yield item.claim  # type: ignore[union-attr]
+        else:
+            yield item  # type: ignore[misc]

@@ -65,7 +65,8 @@ def pointer_positions(text: str, pointers: set[str]) -> dict[str, tuple[int, int
             expecting_key = True
         elif first == "[":
             stack.append([True, 0, ptr])
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    # a line ends with LF, CRLF or a bare CR (old Mac files), as in editors
+    starts = [0] + [m.end() for m in re.finditer("\r\n|\r|\n", text)]
     out: dict[str, tuple[int, int]] = {}
     for p in pointers:
         for anc in _ancestors(p):

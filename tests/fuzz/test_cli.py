@@ -106,11 +106,6 @@ def _deep_xml(depth: int) -> bytes:
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def known(reason: str):  # type: ignore[no-untyped-def]
-    """A case that fails on main for a bug another part of issue 10 fixes (remove after)."""
-    return pytest.mark.xfail(strict=False, reason=f"issue 10, known: {reason}")
-
-
 HOSTILE = [
     pytest.param("empty.json", lambda: b"", None, id="empty-json"),
     pytest.param("empty.837", lambda: b"", None, id="empty-837"),
@@ -143,42 +138,36 @@ HOSTILE = [
         lambda: _big_json_string(15_000_000),
         None,
         id="json-15MB-string",
-        marks=known("a 15 MB JSON string takes 1.9 GB (item 2)"),
     ),
     pytest.param(
         "lx.837",
         _x12_big_lx,
         None,
         id="x12-40-digit-LX01",
-        marks=known("40-digit LX01: Integer exceeds 64-bit range in json output (item 2)"),
     ),
     pytest.param(
         "ln.csv",
         _csv_big_line_number,
         None,
         id="csv-40-digit-line_number",
-        marks=known("40-digit CSV line_number: Integer exceeds 64-bit range (item 2)"),
     ),
     pytest.param(
         "quote.csv",
         _csv_unterminated_quote,
         None,
         id="csv-unterminated-quote-1500-claims",
-        marks=known("an unterminated quote in row 2 silently loses claims (item 1)"),
     ),
     pytest.param(
         "cr.csv",
         lambda: _csv_cell(2, b"abc\rdef"),
         None,
         id="csv-bare-CR-in-unquoted-cell",
-        marks=known("a bare CR in an unquoted cell is an internal error (item 1)"),
     ),
     pytest.param(
         "bigcell.csv",
         lambda: _csv_cell(2, b'"' + b"A" * 200_000 + b'"'),
         None,
         id="csv-quoted-cell-over-128KB",
-        marks=known("a quoted cell over 128 KB is an internal error (item 1)"),
     ),
 ]
 
@@ -217,8 +206,7 @@ def _hostile(name: str, make, mapping, fmt: str, tmp_path: Path) -> None:  # typ
 )
 def test_missing_path_fails_the_run(args: list[str], tmp_path: Path) -> None:
     """A path that does not exist always fails the run, whatever the selection (item: 'a
-    missing or unreadable path can pass CI')."""
-    if "--select" in args:
-        pytest.xfail("issue 10, known: a missing path with --select CL3 exits 0")
+    missing or unreadable path can pass CI'): a usage error, exit 2, that names the path."""
     result = run_cli(args, tmp_path)
-    assert not cli_problems(result, allowed=(1, 2)), result.stderr
+    assert not cli_problems(result, allowed=(2,)), result.stderr
+    assert "nope.json: no such file or directory" in result.stderr, result.stderr

@@ -37,23 +37,7 @@ def test_valid_seeds_read_cleanly(fmt: str) -> None:
         assert expected_claims(seed) > 0, seed.name
 
 
-@pytest.mark.parametrize(
-    "fmt",
-    [
-        "x12",
-        "json",
-        "jsonl",
-        pytest.param(
-            "csv",
-            marks=pytest.mark.xfail(
-                strict=False,
-                reason="issue 10, known (item 1): a CSV cell over 128 KB or a bare CR in an "
-                "unquoted cell is an internal error and loses the file's claims",
-            ),
-        ),
-        "xml",
-    ],
-)
+@pytest.mark.parametrize("fmt", READERS)
 def test_mutated_inputs_in_process(fmt: str) -> None:
     name = f"reader {fmt} (in process)"
 
@@ -99,22 +83,10 @@ SHAPES = {
 }
 
 
-def _known(fmt: str, shape: str):  # type: ignore[no-untyped-def]
-    """Cases that fail on main for a bug of issue 10 (or one this suite found); the lead
-    removes the marks as the fixes land."""
-    reasons = {
-        ("csv", "huge-field-140KB"): "issue 10 item 1: a CSV cell over 128 KB",
-        ("csv", "nest-100k"): "issue 10 item 1: a CSV cell over 128 KB (200,000 brackets)",
-        ("csv", "bare-cr"): "issue 10 item 1: a bare CR in an unquoted CSV cell",
-        ("csv", "cr"): "found by the fuzzer: a CSV with CR-only line endings is CL001",
-        ("jsonl", "cr"): "found by the fuzzer: JSONL with CR-only line endings reads 1 claim",
-    }
-    reason = reasons.get((fmt, shape))
-    marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
-    return pytest.param(fmt, shape, marks=marks, id=f"{fmt}-{shape}")
-
-
-@pytest.mark.parametrize(("fmt", "shape"), [_known(f, s) for f in READERS for s in SHAPES])
+@pytest.mark.parametrize(
+    ("fmt", "shape"),
+    [pytest.param(f, s, id=f"{f}-{s}") for f in READERS for s in SHAPES],
+)
 def test_each_mutation_shape(fmt: str, shape: str) -> None:
     seed = seeds(fmt)[-1]  # the generated batch of 6 claims
     m = SHAPES[shape]
@@ -156,15 +128,9 @@ def _every_line_number(fmt: str, digits: int) -> bytes:
 
 @pytest.mark.parametrize("digits", [40, 5_000])
 @pytest.mark.parametrize("fmt", READERS)
-def test_huge_line_numbers(fmt: str, digits: int, request: pytest.FixtureRequest) -> None:
+def test_huge_line_numbers(fmt: str, digits: int) -> None:
     """Issue 10 item 2: a 40-digit line number broke the json outputs ("Integer exceeds
     64-bit range"); the fuzzer found the same in XML, and 5,000 digits an internal error."""
-    if fmt in ("xml", "csv", "x12"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=False, reason=f"issue 10 item 2: huge {fmt} line numbers (json output)"
-            )
-        )
     seed = seeds(fmt)[-1]
     data = _every_line_number(fmt, digits)
     assert b"9" * digits in data
