@@ -204,7 +204,10 @@ def lint_claim(
 
     Order: for each line, its line checks in code order; then claim checks; then batch
     checks. Checks return an empty tuple for a clean item, so a clean claim costs a few
-    lookups per line. At most ``limit`` findings per rule are kept (:func:`cap_findings`).
+    lookups per line. At most ``limit`` findings per rule are kept (:func:`cap_findings`),
+    capped separately for line and claim checks and for batch checks (each rule is one or
+    the other), so the output is the same as with ``--jobs``, where batch checks run in the
+    parent process.
     """
     ctx.claim = claim
     try:
@@ -229,13 +232,19 @@ def _lint_claim(claim: Claim, ctx: Context, checks: CheckSet, limit: int) -> lis
         out = check.check(claim, ctx)
         if out:
             found.extend(out)
+    found = cap_findings(found, limit)
+    # batch findings are capped on their own and come after, as with --jobs (where batch
+    # rules run in the parent): the "... and N more" findings stand in the same order
+    batched: list[Finding] = []
     for check in checks.batch:
         collected = check.collect(claim, ctx)
         if collected is not None:
             out = check.check(collected, ctx)
             if out:
-                found.extend(out)
-    return cap_findings(found, limit)
+                batched.extend(out)
+    if batched:
+        found.extend(cap_findings(batched, limit))
+    return found
 
 
 def _unreadable(name: str, exc: OSError) -> Finding:

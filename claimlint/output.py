@@ -4,7 +4,11 @@ Every file is rendered to a temporary file in the destination folder and then mo
 with ``os.replace``, so a CI job never picks up a half-written SARIF or JUnit file, and a failed
 run never leaves a truncated report where yesterday's good one was. All outputs are rendered
 first and only then renamed: if one format fails (or its path is a folder, or the disk is
-full), none of the files is replaced. An interrupt (SIGINT, SIGTERM) while writing removes the
+full), none of the files is replaced. If a rename fails after others succeeded, the files
+already replaced are put back from hard links of their old versions (made just before each
+rename, removed at the end); only on a file system without hard links can one stay replaced,
+and the error names it. Non-regular targets (``/dev/stdout``, a FIFO) are written last, after
+all renames. An interrupt (SIGINT, SIGTERM) while writing removes the
 temporary files; the renames themselves run with signals held, so a set of reports is committed
 whole or not at all.
 """
@@ -159,7 +163,10 @@ def atomic_write_many(jobs: Iterable[tuple[Path, Callable[[TextIO], None]]]) -> 
     """All or nothing: every file is rendered to a temporary file first; only when all of
     them are written are they renamed into place (with signals held, so that an interrupt
     cannot commit half of them). On any failure or interrupt the temporary files are removed
-    and the existing files are left untouched."""
+    and the existing files are left untouched: a rename that fails after others succeeded
+    puts the earlier files back (see ``_commit``). Targets that are not regular files
+    (``/dev/stdout``, a FIFO) are written directly, after every rename succeeded; a failure
+    there cannot take the renamed files back."""
     jobs = list(jobs)
     for path, _write in jobs:
         if path.is_dir():
@@ -178,24 +185,72 @@ def atomic_write_many(jobs: Iterable[tuple[Path, Callable[[TextIO], None]]]) -> 
                     os.fsync(fh.fileno())
             except OSError as exc:
                 raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-        for path, write in special:
-            try:
-                with open(path, "w", encoding="utf-8", newline="") as fh:
-                    write(fh)
-            except OSError as exc:
-                raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
         with signals_deferred():
-            for tmp, path in staged:
-                try:
-                    os.replace(tmp, path)
-                except OSError as exc:
-                    raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+            _commit(staged)
             staged.clear()
     finally:
         with signals_deferred():
             for tmp, _ in staged:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+    for path, write in special:
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                write(fh)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _commit(staged: list[tuple[str, Path]]) -> None:
+    """Rename every temporary file over its target, or none: before a target is replaced its
+    old file is kept under a second name (a hard link); if a later rename fails, the files
+    already replaced are put back from those links (a target that did not exist is removed
+    again). The links are removed at the end. Where a hard link cannot be made (a file system
+    without them), that one target cannot be put back; the error still names the file."""
+    done: list[tuple[Path, str | None]] = []  # target, its old file's backup (None: new)
+    try:
+        for tmp, path in staged:
+            backup: str | None = None
+            if os.path.lexists(path):
+                backup = tmp + ".old"
+                try:
+                    os.link(path, backup, follow_symlinks=False)
+                except OSError:
+                    backup = ""  # existed, but cannot be kept: not put back on failure
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                if backup:
+                    with contextlib.suppress(OSError):
+                        os.unlink(backup)
+                raise OutputError(
+                    f"cannot write {path}: {exc.strerror or exc}; "
+                    + ("no report file was replaced" if not done else _restored(done))
+                ) from None
+            done.append((path, backup))
+    finally:
+        for _path, backup in done:
+            if backup:
+                with contextlib.suppress(OSError):
+                    os.unlink(backup)
+
+
+def _restored(done: list[tuple[Path, str | None]]) -> str:
+    """Put back the targets already replaced (newest first); say what could not be."""
+    lost: list[str] = []
+    for path, backup in reversed(done):
+        try:
+            if backup is None:
+                os.unlink(path)
+            elif backup:
+                os.replace(backup, path)
+            else:
+                lost.append(str(path))
+        except OSError:
+            lost.append(str(path))
+    if lost:
+        return f"these were already replaced and could not be put back: {', '.join(lost)}"
+    return "the report files already replaced were put back"
 
 
 def _writer(renderer: Renderer, report: Report, options: FormatOptions) -> Callable[[TextIO], None]:

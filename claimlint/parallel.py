@@ -417,7 +417,12 @@ class WorkerPool:
                         try:
                             result = ready.recv()
                         except (EOFError, OSError):
-                            continue  # it died: its sentinel says so
+                            # it died before sending its result (a result sent before dying
+                            # is read first); waiting on would spin, as the pipe stays readable
+                            worker.process.join(timeout=1)  # reap it for its exit code
+                            raise WorkerDied(
+                                worker.process.exitcode, tasks[worker.task or 0].name
+                            ) from None
                         del busy[ready]
                         assert worker.task is not None
                         done[worker.task] = result
@@ -427,6 +432,7 @@ class WorkerPool:
                         worker = sentinels[ready]
                         if worker.conn.poll():
                             continue  # its last result is still to be read
+                        worker.process.join(timeout=1)  # reap it: exitcode is None before
                         raise WorkerDied(worker.process.exitcode, tasks[worker.task or 0].name)
             yield done.pop(wanted)
 
@@ -457,9 +463,16 @@ class WorkerPool:
 
 class WorkerDied(Exception):
     def __init__(self, exitcode: int | None, name: str) -> None:
-        super().__init__(
-            f"internal error: a worker process ended (exit code {exitcode}) while reading {name}"
-        )
+        if exitcode is None:
+            how = "for an unknown reason"
+        elif exitcode < 0:
+            try:
+                how = f"killed by signal {signal.Signals(-exitcode).name}"
+            except ValueError:
+                how = f"killed by signal {-exitcode}"
+        else:
+            how = f"exit code {exitcode}"
+        super().__init__(f"internal error: a worker process ended ({how}) while reading {name}")
 
 
 def lint_sources_parallel(engine: Engine, sources: Iterable[Source | Finding], jobs: int) -> Report:

@@ -613,6 +613,46 @@ def test_huge_line_number_is_a_bad_value_and_json_output_works(tmp_path):
         assert [(f["code"], f["location"]["field"]) for f in found] == [("CL002", "line_number")]
 
 
+def _lint_csv(tmp_path: Path, name: str, text: str):
+    path = tmp_path / name
+    path.write_bytes(text.encode())
+    engine = Engine(Config(today=TODAY))
+    report = engine.lint_paths([str(path)])
+    assert not engine.errors
+    return report
+
+
+def test_two_broken_rows_of_one_claim_between_other_claims_count_once(tmp_path):
+    # the claim id comes before the bad cell (a bare CR), so both rows are claim X's
+    text = (
+        "claim_id,code,charge,tooth,surfaces\nA,D2140,100.00,3,O\n"
+        "X,D2140,10\r0.00,3,O\nX,D2140,10\r0.00,3,O\nB,D2140,100.00,3,O\n"
+    )
+    report = _lint_csv(tmp_path, "dbl.csv", text)
+    s = report.summary
+    assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (3, 2, 1)
+    bad = [f for f in report.findings if f.code == "CL002"]
+    assert [f.location.claim_id for f in bad] == ["X", "X"]
+    assert [f.location.physical_line for f in bad] == [3, 4]
+
+
+def test_broken_row_of_a_claim_makes_it_not_linted_in_any_row_order(tmp_path):
+    head = "claim_id,code,charge,tooth,surfaces\n"
+    broken = "X,D2140,10\r0.00,3,O\n"
+    unsorted = head + "X,D2140,100.00,3,O\nA,D2140,100.00,3,O\nX,D2140,100.00,4,O\n" + broken
+    ordered = head + "X,D2140,100.00,3,O\nX,D2140,100.00,4,O\n" + broken + "A,D2140,100.00,3,O\n"
+    first = head + broken + "A,D2140,100.00,3,O\nX,D2140,100.00,3,O\nX,D2140,100.00,4,O\n"
+    results = []
+    for n, text in enumerate((unsorted, ordered, first)):
+        report = _lint_csv(tmp_path, f"o{n}.csv", text)
+        s = report.summary
+        assert (s.claims_read, s.claims_linted, s.claims_unparsable) == (2, 1, 1), n
+        results.append(sorted((f.code, f.location.claim_id) for f in report.findings))
+        (bad,) = [f for f in report.findings if f.location.claim_id == "X"]
+        assert bad.code == "CL002" and "carriage return" in bad.message
+    assert results[0] == results[1] == results[2]
+
+
 # -- CR-only line endings and UTF-16/32 exports -----------------------------------------------
 
 UNSORTED = (

@@ -69,6 +69,45 @@ def test_failed_render_replaces_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one.txt"]  # no temp files left
 
 
+def _failing_second_replace(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    real, calls = os.replace, []
+
+    def replace(src, dst):  # type: ignore[no-untyped-def]
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_failed_second_rename_puts_the_first_file_back(tmp_path: Path, monkeypatch) -> None:
+    one, two, three = tmp_path / "one.txt", tmp_path / "two.txt", tmp_path / "new.txt"
+    one.write_text("old one")
+    two.write_text("old two")
+    _failing_second_replace(monkeypatch)
+    write = [(p, lambda fh, p=p: fh.write(f"new {p.name}")) for p in (three, one, two)]
+    with pytest.raises(OutputError, match=r"one\.txt.*put back"):
+        atomic_write_many(write)
+    assert (one.read_text(), two.read_text()) == ("old one", "old two")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.txt", "two.txt"]
+
+
+def test_special_targets_are_written_only_after_every_rename(tmp_path: Path, monkeypatch) -> None:
+    import claimlint.output as output
+
+    one, two, special = tmp_path / "one.txt", tmp_path / "two.txt", tmp_path / "special"
+    # stands for /dev/stdout or a FIFO (a real FIFO would block without a reader)
+    monkeypatch.setattr(output, "_is_special", lambda path: path == special)
+    one.write_text("old one")
+    _failing_second_replace(monkeypatch)
+    written: list[str] = []
+    jobs = [(special, lambda fh: written.append("special")), (one, lambda fh: fh.write("new"))]
+    with pytest.raises(OutputError):
+        atomic_write_many([*jobs, (two, lambda fh: fh.write("new"))])
+    assert written == [] and one.read_text() == "old one" and not two.exists()
+
+
 @pytest.fixture
 def claims(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)

@@ -393,6 +393,51 @@ def test_the_per_claim_cap_of_batch_rules_is_the_same_with_jobs(tmp_path, small_
     assert len(one) == 101 and one[-1]["message"].startswith("... and 60 more CL412 findings")
 
 
+def test_capped_line_and_batch_rules_give_byte_identical_output_with_jobs(tmp_path):
+    """A claim over the per-rule cap for a line rule (CL301) and a batch rule (CL412): the
+    "... and N more" findings stand in the same place with --jobs 2 as in one process (line
+    and claim findings are capped together, batch findings apart, in both paths)."""
+    lines = [
+        {
+            "line_number": n,
+            "code": code,
+            "charge": 10,
+            "tooth": str(tooth),
+            "surfaces": "O",
+            "date_of_service": "2025-06-02",
+            "quantity": 2,
+        }
+        for n, (code, tooth) in enumerate(
+            itertools.product(
+                ("D2140", "D2391", "D2150", "D2392", "D2160", "D2161", "D2393", "D2394"),
+                range(1, 33),
+            ),
+            1,
+        )
+    ]
+    paths = []
+    for cid in ("FIRST", "AGAIN"):
+        claim = {
+            "claim_id": cid,
+            "payer_id": "SYNPAYER1",
+            "date_of_service": "2025-06-02",
+            "total_charge": 10 * len(lines),
+            "patient": {"member_id": "SYN0001"},
+            "lines": lines,
+        }
+        path = tmp_path / f"cap-{cid}.jsonl"
+        path.write_bytes(orjson.dumps(claim) + b"\n")
+        paths.append(str(path))
+    runner = CliRunner()
+    args = ["check", *paths, "--format", "concise", "--today", "2026-01-15"]
+    one = runner.invoke(main, [*args, "--jobs", "1"])
+    two = runner.invoke(main, [*args, "--jobs", "2"])
+    assert one.exit_code == two.exit_code == 1, one.output
+    for code in ("CL301", "CL412"):
+        assert f"more {code} findings on this claim" in one.output
+    assert one.output.encode() == two.output.encode()
+
+
 def test_spawned_workers_get_the_sqlite_history_store(tmp_path, small_parts, monkeypatch):
     """--jobs under spawn (the macOS and Windows default) with --history: the store pickles as
     its path and each worker opens its own connection ("cannot pickle 'sqlite3.Connection'")."""
@@ -424,3 +469,32 @@ def test_spawned_workers_get_the_sqlite_history_store(tmp_path, small_parts, mon
     two = runner.invoke(main, [*args, "--jobs", "2"])
     assert one.exit_code == two.exit_code == 1, two.output
     assert one.output == two.output
+
+
+def test_a_worker_killed_by_a_signal_is_reported_with_that_signal(tmp_path, monkeypatch):
+    """The dead worker is reaped before its exit code is read (it was "exit code None")."""
+    import os
+    import signal
+
+    from claimlint.engine import iter_sources
+
+    real = parallel.lint_part
+
+    def dying(task):  # type: ignore[no-untyped-def]
+        if task.name.endswith("f2.jsonl"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(task)
+
+    monkeypatch.setattr(parallel, "lint_part", dying)
+    monkeypatch.setenv("CLAIMLINT_MP_START", "fork")  # the workers inherit the patch
+    paths = []
+    for n in range(1, 5):
+        path = tmp_path / f"f{n}.jsonl"
+        write_batch(path, 3, garbage=False)
+        paths.append(str(path))
+    engine = Engine(Config(jobs=2, today=dt.date(2026, 1, 15)))
+    parallel.lint_sources_parallel(engine, iter_sources(paths), 2)
+    died = [e for e in engine.errors if "worker process ended" in e]
+    assert died, engine.errors
+    assert "killed by signal SIGKILL" in died[0] and "f2.jsonl" in died[0]
+    assert "None" not in died[0]

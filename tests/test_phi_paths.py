@@ -122,6 +122,13 @@ def broken(tmp: Path) -> dict[str, Path]:
         xml.replace(f">{LAST}<", f">&{LAST}; {MEMBER} {DOB}<", 1),
     )
     put("truncated.xml", xml[: xml.index(LAST) + 5])
+    # XML: canaries in values the XSD rejects; an apostrophe or quote in the value once cut
+    # libxml2's quoted value short and printed the rest of it
+    put("xsd-apostrophe.xml", xml.replace("<total_charge>", f"<total_charge>{FIRST} O'{LAST}", 1))
+    put(
+        "xsd-quote.xml",
+        xml.replace("<line_number>", f"<line_number>{FIRST} \"{LAST}\" ' is {MEMBER} '", 1),
+    )
     # JSON: truncated inside a canary; canaries in values of the wrong type
     data = good["json"].read_text()
     put("truncated.json", data[: data.index(MEMBER) + 4])
@@ -175,6 +182,8 @@ BROKEN = [
     "mismatched.xml",
     "bad-entity.xml",
     "truncated.xml",
+    "xsd-apostrophe.xml",
+    "xsd-quote.xml",
     "truncated.json",
     "bad-types.json",
     "bad-line.jsonl",

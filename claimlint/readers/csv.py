@@ -17,7 +17,9 @@ Decisions (also in README.md, "CSV: one row per service line"):
 * **Rows.** A row that is not a service line at all (ragged, binary data, broken quoting, a
   bare CR in an unquoted cell, a cell over the csv module's 131,072-character limit) is
   *broken*: none of its cells is parsed or shown. When the problem's column is after the claim
-  id column, the id is trusted: the row is that claim's (counted, not linted). Otherwise its
+  id column, the id is trusted: the row is that claim's, grouped by its id like any other row
+  wherever it is (the first pass indexes it), so the claim is counted once and not linted,
+  with one CL002 per broken row, whatever the row order. Otherwise its
   first cell is not trusted as a claim id: when it equals the claim id of the row before or
   after it, the row is one CL002 on that claim, which becomes unparsable; otherwise it is a
   file-level CL002 ("row N cannot be read") and is not counted as a claim. A record broken over
@@ -478,7 +480,6 @@ class _CsvReader:
         self.pending: list[tuple[_Row, list[_Problem]]] = []
         self.delimiter = ","
         self.index: _Index | None = None  # set when the export is not sorted by claim id
-        self.claims: _Index | None = None
         self.fh: BinaryIO | None = None
         self.line_end = b"\n"  # b"\r" for a file with CR-only line endings
 
@@ -741,13 +742,25 @@ class _CsvReader:
     def _key(
         self, row: list[str], span: list[_Phys], error: _Problem | None, last: str | None
     ) -> str | None:
-        """The claim id a readable row belongs to (None for a broken row or a blank id)."""
+        """The claim id a row belongs to: a readable row's, or a broken row's when the id
+        comes before the broken cell (trusted, see ``_trusted_id``); else None (a broken row
+        whose id is not trusted, or a blank id)."""
         if self._structural(row, span, error):
-            return None
+            return self._trusted_key(error, span)
         column = self.claim_column
         key = row[column].strip() if column is not None and column < len(row) else ""
         if not key and self.mapping.fill_down:
             return last
+        return key or None
+
+    def _trusted_key(self, error: _Problem | None, span: list[_Phys]) -> str | None:
+        """The claim id of a broken row when it comes before the broken cell (as in
+        ``_parse_row`` and ``_trusted_id``), else None."""
+        column = self.claim_column
+        if error is None or error[0] is None or column is None or error[0] <= column:
+            return None
+        cells = self._lenient(span[0][1])
+        key = cells[column].strip() if column < len(cells) else ""
         return key or None
 
     def scan(self, fh: BinaryIO) -> _Index | None:
@@ -784,7 +797,6 @@ class _CsvReader:
 
     def run(self, fh: BinaryIO, index: _Index | None = None) -> Iterator[ReadItem]:
         self.index = index if index is not None and index.unsorted else None
-        self.claims = index
         self.fh = fh
         head, problem = self._start(fh)
         if head is None:
@@ -1106,14 +1118,6 @@ class _CsvReader:
                     yield finding
                 else:
                     group.findings.append(finding)
-            elif self._trusted_id(parsed):
-                # the claim id comes before the broken cell: the row is that claim's
-                claim_id = parsed.claim_id
-                finding = self._row_finding(parsed, problems, claim_id)
-                if self.claims is not None and self.claims.first_record(str(claim_id)):
-                    yield finding  # the claim's other rows are read (and counted) elsewhere
-                else:
-                    yield Unparsable(claim_id, [finding])
             else:
                 yield self._broken_finding(parsed, problems)
 
@@ -1133,7 +1137,7 @@ class _CsvReader:
         group: _Group | None,
     ) -> Iterator[ReadItem | _Group]:
         claim_id = parsed.claim_id
-        if parsed.broken:
+        if parsed.broken and not self._trusted_id(parsed):
             # a broken row's first cell is not trusted as a claim id: it joins the claim of the
             # row before or after it when its id matches, else it is a file-level finding
             self.pending.append((parsed, problems))

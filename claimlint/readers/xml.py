@@ -22,7 +22,7 @@ from __future__ import annotations
 import html.entities
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -439,11 +439,7 @@ class _XmlReader:
             path = base + path[len("/claim") :] if path.startswith("/claim") else base
             if i == 0:
                 first_path, first_line = path, err.line or elem.sourceline
-            message = err.message
-            if message.startswith("Element '"):
-                message = message.split("': ", 1)[-1]
-            message = message.rstrip(".")
-            problems.append(f"{path} (line {err.line}): {message}")
+            problems.append(f"{path} (line {err.line}): {_xsd_message(err)}")
         shown = "; ".join(problems[:5])
         if len(problems) > 5:
             shown += f"; and {len(problems) - 5} more"
@@ -608,20 +604,87 @@ def syntax_error_text(type_name: str) -> str:
 
 _MAX_SALVAGE_PASSES = 50
 _LINE_POS = re.compile(r"^/lines/line(?:\[(\d+)\])?(?:/|$)")
-_QUOTED_VALUE = re.compile(r"(?:[Tt]he value )?'[^']*'(?= is )")
 _ATTRIBUTE = re.compile(r"^Element '[^']*', attribute '([^']*)'")
 _REQUIRED_IN_LINE = ("line_number", "code")
 
+# what a value of each type of schemas/claim-batch.xsd must look like (for messages)
+_EXPECTED = {
+    "AmountType": "an amount such as 125.00",
+    "LineNumberType": "a whole number from 1 to 999999",
+    "QuantityType": "a whole number from 0 to 9999",
+    "ClaimIdType": "a claim id of 1 to 38 characters",
+    "CodeType": "a code without spaces inside",
+    "TextType": "text of at most 4,000 characters",
+    "ToothSystemType": "universal or iso",
+    "PlacementType": "I or R",
+    "ToothStatusType": "M or E",
+    "xs:boolean": "true or false",
+}
+# libxml2 error types about a value (its text or an attribute's)
+_VALUE_ERRORS = {
+    "SCHEMAV_CVC_PATTERN_VALID": "the value does not have the expected form",
+    "SCHEMAV_CVC_ENUMERATION_VALID": "the value is not one of the allowed values",
+    "SCHEMAV_CVC_MAXLENGTH_VALID": "the value is too long",
+    "SCHEMAV_CVC_MINLENGTH_VALID": "the value is too short",
+    "SCHEMAV_CVC_LENGTH_VALID": "the value has the wrong length",
+    "SCHEMAV_CVC_MAXINCLUSIVE_VALID": "the value is too large",
+    "SCHEMAV_CVC_MININCLUSIVE_VALID": "the value is too small",
+    "SCHEMAV_CVC_MAXEXCLUSIVE_VALID": "the value is too large",
+    "SCHEMAV_CVC_MINEXCLUSIVE_VALID": "the value is too small",
+}
+# other libxml2 error types: what is wrong, without the document's text
+_STRUCTURE_ERRORS = {
+    "SCHEMAV_ELEMENT_CONTENT": "this element is not expected here",
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_3": "text is not allowed directly in this element",
+    "SCHEMAV_CVC_COMPLEX_TYPE_2_1": "this element must be empty",
+    "SCHEMAV_CVC_COMPLEX_TYPE_3_2_1": "an attribute that the schema does not allow",
+    "SCHEMAV_CVC_COMPLEX_TYPE_3_2_2": "an attribute that the schema does not allow",
+    "SCHEMAV_CVC_COMPLEX_TYPE_4": "a required attribute is missing",
+    "SCHEMAV_CVC_ELT_1": "the element is not declared in the schema",
+    "SCHEMAV_CVC_TYPE_3_1_2": "this element must not contain other elements",
+    "SCHEMAV_CVC_ELT_4_2": "the xsi:type is not a known type",
+}
+
+
+@cache
+def _declared_types() -> dict[str, str]:
+    """Element and attribute name -> its type in schemas/claim-batch.xsd (names declared with
+    two different types are left out)."""
+    found: dict[str, set[str]] = {}
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    for node in etree.parse(str(XSD_PATH)).iter(f"{xs}element", f"{xs}attribute"):
+        name, kind = node.get("name"), node.get("type")
+        if name and kind:
+            found.setdefault(name, set()).add(kind)
+    return {name: next(iter(kinds)) for name, kinds in found.items() if len(kinds) == 1}
+
 
 def _xsd_message(err: Any) -> str:
-    """libxml2's validation message without the value it quotes (values are not echoed)."""
-    message = err.message
-    if "Missing child element" in message:
+    """What the schema rejects, from libxml2's error type and the schema's own names only.
+
+    libxml2's message quotes the rejected value (a patient name in the wrong element, a member
+    id): none of its text is shown, not even with the value cut out (a value can contain any
+    quote or phrase). The element comes from the error's path, the attribute from the start of
+    the message (before any value), and what was expected from schemas/claim-batch.xsd.
+    """
+    kind = err.type_name or ""
+    if kind == "SCHEMAV_CVC_COMPLEX_TYPE_2_4" or "Missing child element" in err.message:
         return "a required element (line_number or code) is missing"
-    if message.startswith("Element '"):
-        message = message.split("': ", 1)[-1]
-    message = _QUOTED_VALUE.sub("the value", message)
-    return message.rstrip(".")
+    attribute = _ATTRIBUTE.match(err.message)
+    if kind in _VALUE_ERRORS or kind.startswith("SCHEMAV_CVC_DATATYPE_VALID"):
+        text = _VALUE_ERRORS.get(kind, "the value is not of the expected type")
+        name = attribute.group(1) if attribute else _path_name(err.path or "")
+        expected = _EXPECTED.get(_declared_types().get(name, ""))
+        return f"{text} ({expected} is expected)" if expected else text
+    known = _STRUCTURE_ERRORS.get(kind)
+    if known is not None:
+        return known
+    return f"the schema does not accept it (libxml2 {kind or 'validation error'})"
+
+
+def _path_name(path: str) -> str:
+    """The element an XPath from libxml2 ends at, without its position."""
+    return path.rsplit("/", 1)[-1].split("[", 1)[0]
 
 
 def _line_position(elem: Any, rel: str) -> int | None:
