@@ -427,6 +427,11 @@ def _load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=NoAliasLoader)  # a SafeLoader subclass: safe
 
 
+#: larger integers are refused before schema validation (which compares them as floats and
+#: would overflow); smaller ones too large for a field get the schema's "maximum" message
+MAX_INT = 10**300
+
+
 def check_values(data: Any, *, source: str, prefix: str = "") -> None:
     """Refuse what no schema keyword can: non-finite numbers (nan, inf, 1e400 read as inf)
     and nesting deeper than :data:`MAX_DEPTH`; the error names the key path."""
@@ -443,6 +448,9 @@ def check_values(data: Any, *, source: str, prefix: str = "") -> None:
                 key_path(parts, prefix),
                 "is not a finite number (nan, inf, or too large to be a number)",
             )
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            # the schema compares numbers as floats, which this one overflows
+            raise ProfileError(source, key_path(parts, prefix), "is far too large a number")
         if isinstance(value, Decimal) and not value.is_finite():
             raise ProfileError(source, key_path(parts, prefix), "is not a finite number")
         if isinstance(value, dict):

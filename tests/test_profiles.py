@@ -230,6 +230,13 @@ YAML_BOMB = "\n".join(
             "maximum of 150",
         ),
         ("wait.toml", "[waiting_periods]\nbasic = 99999\n", "waiting_periods.basic", "maximum"),
+        (
+            # found by the long fuzzing run: the schema compared it as a float (OverflowError)
+            "huge-int.toml",
+            "[waiting_periods]\nbasic = " + "9" * 400 + "\n",
+            "waiting_periods.basic",
+            "far too large",
+        ),
     ],
 )
 def test_non_finite_and_out_of_range_numbers_are_located_profile_errors(
