@@ -260,6 +260,8 @@ def load_baseline(path: str | Path) -> list[BaselineEntry]:
         ):
             raise ConfigError(f"baseline {path}: entry {i} needs 'fingerprint' and 'code'")
         file = item.get("file")
+        if file is not None and not isinstance(file, str):
+            raise ConfigError(f"baseline {path}: entry {i}: 'file' must be a path or null")
         out.append(BaselineEntry(item["fingerprint"], item["code"], file if file else None))
     return out
 

@@ -88,6 +88,11 @@ def test_a_deeply_nested_csv_mapping_exits_2(tmp_path):
         (b'{"version": 1, "entries": [1]}', ("entry 1",)),
         ('{"version": 1, "entries": []}'.encode("utf-16"), ("UTF-16",)),
         (b'{"version": 1, "entries": ["\xff"]}', ("not valid JSON",)),
+        # found by the long fuzzing run: a list where the file path goes was a TypeError
+        (
+            b'{"version": 1, "entries": [{"fingerprint": "f", "code": "CL301", "file": [[1]]}]}',
+            ("entry 1", "'file' must be a path"),
+        ),
     ],
 )
 def test_a_corrupt_baseline_exits_2_naming_the_file(tmp_path, monkeypatch, content, words):
