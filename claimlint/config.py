@@ -206,6 +206,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except ValueError:  # an integer beyond Python's int-conversion limit (thousands of digits)
+        raise ConfigError(f"{path}: invalid TOML: a number is far too long") from None
     except RecursionError:
         raise ConfigError(f"{path}: invalid TOML: values nested too deeply") from None
 

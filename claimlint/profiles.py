@@ -393,6 +393,9 @@ def read_document(path: Path) -> Any:
         raise ProfileError(
             str(path), None, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except ValueError:  # a number beyond Python's int-conversion limit (thousands of digits)
+        kind = suffix.lstrip(".").upper()
+        raise ProfileError(str(path), None, f"invalid {kind}: a number is far too long") from None
     except Exception as exc:  # yaml.YAMLError (imported lazily)
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

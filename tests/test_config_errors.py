@@ -128,3 +128,17 @@ def test_a_bad_selector_on_the_command_line_does_not_blame_the_config(tmp_path):
     result = run("check", str(CLAIMS), "--config", str(path), "--select", "CL9999")
     assert_config_error(result, "unknown rule selector 'CL9999'")
     assert str(path) not in result.output
+
+
+def test_a_number_too_long_for_python_is_a_config_error_naming_the_file(tmp_path, monkeypatch):
+    """Found by the long fuzzing run: a 5,000-digit integer in claimlint.toml was a ValueError
+    traceback (Python's int-conversion limit), in a profile too."""
+    (tmp_path / "claimlint.toml").write_text("fail-on = " + "9" * 5000 + "\n")
+    monkeypatch.chdir(tmp_path)
+    assert_config_error(run("check", str(CLAIMS)), "claimlint.toml", "number is far too long")
+    profile = tmp_path / "long.toml"
+    profile.write_text("name = 'x'\nbenefit_year_start_month = " + "9" * 5000 + "\n")
+    (tmp_path / "claimlint.toml").write_text("")
+    assert_config_error(
+        run("check", str(CLAIMS), "--profile", str(profile)), "long.toml", "far too long"
+    )
