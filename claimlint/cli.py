@@ -346,11 +346,19 @@ def check(
     from claimlint.output import OutputError, OutputSpec, check_format, output_specs, resolve_format
     from claimlint.suppress import write_baseline
 
+    # a bad format or output from the configuration file names that file
+    blame = f"{config.source}: " if config.source is not None else ""
     try:
-        fmt = resolve_format(check_format(fmt or config.format))
-        specs = output_specs(outputs, config.output)
+        fmt = resolve_format(check_format(fmt)) if fmt else None
+        specs = output_specs(outputs, {})
     except OutputError as exc:
         fail(str(exc))
+        raise
+    try:
+        fmt = fmt or resolve_format(check_format(config.format))
+        specs = output_specs(outputs, config.output)
+    except OutputError as exc:
+        fail(f"{blame}{exc}")
         raise
     try:
         registry = load_registry()

@@ -142,3 +142,16 @@ def test_a_number_too_long_for_python_is_a_config_error_naming_the_file(tmp_path
     assert_config_error(
         run("check", str(CLAIMS), "--profile", str(profile)), "long.toml", "far too long"
     )
+
+
+def test_a_bad_format_in_the_config_names_the_file_and_one_on_the_command_line_does_not(
+    tmp_path, monkeypatch
+):
+    """Found by the long fuzzing run: `format = "j|son"` in claimlint.toml exited 2 without
+    naming the file."""
+    (tmp_path / "claimlint.toml").write_text('format = "j|son"\n')
+    monkeypatch.chdir(tmp_path)
+    assert_config_error(run("check", str(CLAIMS)), "claimlint.toml", "unknown format 'j|son'")
+    result = run("check", str(CLAIMS), "--format", "nope")
+    assert result.exit_code == 2 and "unknown format 'nope'" in result.output
+    assert "claimlint.toml" not in result.output
