@@ -59,10 +59,7 @@ class FirstSeen:
         return self._db.execute("SELECT count(*) FROM seen").fetchone()[0]
 
     def _spill(self) -> None:
-        db = sqlite3.connect("")  # a private temporary database on disk
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
-        db.execute("PRAGMA cache_size = -8000")  # 8 MB
+        db = _temporary_db()
         db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
         db.executemany(
             "INSERT INTO seen VALUES (?, ?)",
@@ -106,10 +103,7 @@ class SpilledLists:
         return [_value(r[0]) for r in rows]
 
     def _spill(self) -> None:
-        db = sqlite3.connect("")  # a private temporary database on disk
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
-        db.execute("PRAGMA cache_size = -8000")  # 8 MB
+        db = _temporary_db()
         db.execute("CREATE TABLE items (key TEXT, seq INTEGER, value TEXT)")
         db.execute("CREATE INDEX items_key ON items (key, seq)")
         seq = 0
@@ -124,6 +118,15 @@ class SpilledLists:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _temporary_db() -> sqlite3.Connection:
+    """A private temporary SQLite database on disk, tuned for a scratch index."""
+    db = sqlite3.connect("")
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute("PRAGMA cache_size = -8000")  # 8 MB
+    return db
 
 
 def _value(text: str) -> tuple[Any, ...]:
