@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from claimlint.history import SQLiteHistory
-from claimlint.model import PriorProcedure
+from claimlint.core.model import PriorProcedure
+from claimlint.payer.history import SQLiteHistory
 
 CODES = ("D2140", "D2150", "D2160", "D2330", "D2391", "D2392", "D2393", "D2740", "D2750")
 SURFACES = ("O", "MO", "DO", "MOD", "B", "L", "MODB")

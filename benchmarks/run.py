@@ -120,7 +120,8 @@ def _env() -> dict[str, str]:
 def capabilities() -> dict[str, bool]:
     """What the claimlint under test can do, asked in a child process (the runner stays small)."""
     probe = (
-        "from claimlint.formatters import FORMATTERS; from claimlint.readers.base import READERS;"
+        "from claimlint.report.formatters import FORMATTERS;"
+        " from claimlint.readers.base import READERS;"
         "print('x12' in READERS, 'jsonl' in FORMATTERS)"
     )
     out = subprocess.run(

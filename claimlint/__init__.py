@@ -13,25 +13,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from claimlint.findings import Finding, Location, Report, Severity
+from claimlint.core.findings import Finding, Location, Report, Severity
 
 if TYPE_CHECKING:
-    from claimlint.config import Config
-    from claimlint.model import Claim
+    from claimlint.core.config import Config
+    from claimlint.core.model import Claim
 
 __version__ = "0.1.0"
 
 
 def lint_paths(paths: Iterable[str], config: Config | None = None) -> Report:
-    """Lint files or directories; see claimlint.api.lint_paths."""
-    from claimlint.api import lint_paths as _lint_paths
+    """Lint files or directories; see claimlint.running.api.lint_paths."""
+    from claimlint.running.api import lint_paths as _lint_paths
 
     return _lint_paths(paths, config)
 
 
 def lint_batch(batch: Any, config: Config | None = None, *, name: str = "<batch>") -> Report:
-    """Lint a batch held in memory; see claimlint.api.lint_batch."""
-    from claimlint.api import lint_batch as _lint_batch
+    """Lint a batch held in memory; see claimlint.running.api.lint_batch."""
+    from claimlint.running.api import lint_batch as _lint_batch
 
     return _lint_batch(batch, config, name=name)
 
@@ -44,8 +44,8 @@ def lint_stream(
     profiles: Any = None,
     name: str = "<stream>",
 ) -> Iterator[Finding]:
-    """Yield findings claim by claim from any iterable; see claimlint.stream.lint_stream."""
-    from claimlint.stream import lint_stream as _lint_stream
+    """Yield findings claim by claim from any iterable; see claimlint.running.stream.lint_stream."""
+    from claimlint.running.stream import lint_stream as _lint_stream
 
     return _lint_stream(claims, config, history=history, profiles=profiles, name=name)
 

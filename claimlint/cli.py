@@ -8,7 +8,7 @@ internal error. Besides those:
   --select, --ignore, severity overrides, suppressions, the baseline, --fail-on or --exit-zero
   say;
 * SIGINT (Ctrl-C) exits 130 and SIGTERM 143, with one line ``claimlint: interrupted`` on
-  stderr, no worker process left and no report file half-written (see claimlint/output.py);
+  stderr, no worker process left and no report file half-written (see claimlint/report/output.py);
 * stdout closed by the reader (``claimlint check . | head -1``): exit 141, as if killed by
   SIGPIPE like other Unix tools, without a message; stdout that cannot be written (a full disk,
   /dev/full, a closed descriptor): one ``claimlint: error:`` line and exit 2.
@@ -30,12 +30,12 @@ from typing import Any, NoReturn
 import click
 
 from claimlint import __version__
-from claimlint.config import Config, ConfigError, check_csv_mapping, load_config
-from claimlint.findings import Report, Severity
-from claimlint.formatters import FormatOptions, available
-from claimlint.formatters._common import statistics_text
-from claimlint.output import write_outputs
-from claimlint.registry import Registry, RegistryError, load_registry
+from claimlint.core.config import Config, ConfigError, check_csv_mapping, load_config
+from claimlint.core.findings import Report, Severity
+from claimlint.report.formatters import FormatOptions, available
+from claimlint.report.formatters._common import statistics_text
+from claimlint.report.output import write_outputs
+from claimlint.running.registry import Registry, RegistryError, load_registry
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: stdout closed by its reader: the status of a process killed by SIGPIPE (128 + 13)
@@ -311,7 +311,7 @@ def check(
     """Lint claim files (837D, JSON, JSONL, CSV, XML), directories, or - for stdin."""
     import datetime as dt
 
-    from claimlint.engine import Engine, unknown_selectors
+    from claimlint.running.engine import Engine, unknown_selectors
 
     missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
     if missing:
@@ -342,9 +342,15 @@ def check(
         config.profiles = list(profile_paths)
     if history_path:
         config.history = history_path
-    from claimlint import progress
-    from claimlint.output import OutputError, OutputSpec, check_format, output_specs, resolve_format
-    from claimlint.suppress import write_baseline
+    from claimlint.report.output import (
+        OutputError,
+        OutputSpec,
+        check_format,
+        output_specs,
+        resolve_format,
+    )
+    from claimlint.report.suppress import write_baseline
+    from claimlint.running import progress
 
     # a bad format or output from the configuration file names that file
     blame = f"{config.source}: " if config.source is not None else ""
@@ -370,8 +376,8 @@ def check(
         given = {*_codes(select), *_codes(extend_select), *_codes(ignore)}
         where = f"{config.source}: " if config.source and bad[0] not in given else ""
         fail(f"{where}unknown rule selector {bad[0]!r} (see 'claimlint rules')")
-    from claimlint.history import HistoryError
-    from claimlint.profiles import ProfileError
+    from claimlint.payer.history import HistoryError
+    from claimlint.payer.profiles import ProfileError
 
     try:
         engine = Engine(config, registry=registry)
@@ -409,7 +415,7 @@ def check(
 
 
 def exit_code(report: Report, config: Config, exit_zero: bool, *, internal_errors: bool) -> int:
-    from claimlint.findings import is_read_failure
+    from claimlint.core.findings import is_read_failure
 
     if internal_errors:
         return EXIT_ERROR
@@ -521,9 +527,9 @@ def estimate(
     """
     import orjson
 
-    from claimlint.estimate import describe_finding, estimate_paths, render_text
-    from claimlint.history import HistoryError
-    from claimlint.profiles import ProfileError
+    from claimlint.payer.estimate import describe_finding, estimate_paths, render_text
+    from claimlint.payer.history import HistoryError
+    from claimlint.payer.profiles import ProfileError
 
     config = load_settings(config_path)
     try:
@@ -556,7 +562,7 @@ def estimate(
 def estimate_profiles(config: Config, extra: tuple[str, ...] | list[str]) -> tuple[object, object]:
     """The profiles of the configuration plus --profile paths (files or folders), and the
     default profile: the one profile a single --profile names, if it names exactly one."""
-    from claimlint.profiles import load_profiles
+    from claimlint.payer.profiles import load_profiles
 
     profiles = load_profiles([*config.profiles, *extra], payers=config.payers, origin=config.source)
     default = None
@@ -568,7 +574,7 @@ def estimate_profiles(config: Config, extra: tuple[str, ...] | list[str]) -> tup
 
 
 def open_history(path: str | None) -> object:
-    from claimlint.history import SQLiteHistory
+    from claimlint.payer.history import SQLiteHistory
 
     return SQLiteHistory(path) if path else None
 
@@ -596,7 +602,7 @@ def history_import(
     Broken rows are reported with file and row; the others are imported. Exit 1 when some
     rows could not be imported.
     """
-    from claimlint.history import HistoryError, SQLiteHistory, import_files
+    from claimlint.payer.history import HistoryError, SQLiteHistory, import_files
 
     target = history_path or load_settings(config_path).history
     if not target:
@@ -675,8 +681,8 @@ def convert(
     Problems found while reading (unreadable files, bad rows) go to stderr without values;
     the exit code is 1 when a file or claim could not be converted.
     """
-    from claimlint.convert import convert as run_convert
     from claimlint.readers.base import ReadOptions
+    from claimlint.running.convert import convert as run_convert
 
     config = load_settings(config_path)
     options = ReadOptions(
@@ -688,8 +694,8 @@ def convert(
     except ConfigError as exc:
         fail(str(exc))
     if output:  # atomically, as check's -o: a temporary file renamed when complete
-        from claimlint.convert import ConvertResult
-        from claimlint.output import OutputError, atomic_write
+        from claimlint.report.output import OutputError, atomic_write
+        from claimlint.running.convert import ConvertResult
 
         results: list[ConvertResult] = []
 

@@ -9,8 +9,8 @@ from typing import ClassVar
 
 from claimlint.checks.base import Check
 from claimlint.checks.source import SchemaViolation
-from claimlint.findings import Finding, Location, Report, Scope, Severity, Summary
-from claimlint.formatters import FormatOptions, get_formatter
+from claimlint.core.findings import Finding, Location, Report, Scope, Severity, Summary
+from claimlint.report.formatters import FormatOptions, get_formatter
 
 GOLDEN = Path(__file__).parent / "golden"
 

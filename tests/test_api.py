@@ -3,7 +3,7 @@ from __future__ import annotations
 from conftest import FIXTURES, TODAY
 
 import claimlint
-from claimlint.config import Config
+from claimlint.core.config import Config
 
 
 def test_lint_batch_in_memory_matches_lint_paths():

@@ -19,11 +19,11 @@ from test_x12_reader import BASE
 
 from claimlint import lint_stream
 from claimlint.cli import main
-from claimlint.config import Config
-from claimlint.engine import Engine, lint_claim
-from claimlint.model import Claim
+from claimlint.core.config import Config
+from claimlint.core.model import Claim
 from claimlint.readers.base import ReadOptions, Source, Unparsable
 from claimlint.readers.json import read_json
+from claimlint.running.engine import Engine, lint_claim
 
 HUGE = "1234567890123456789012345678901234567890"  # 40 digits: beyond 64 bits
 
@@ -261,7 +261,7 @@ def test_837_quantity_beyond_bound_is_an_element_finding(tmp_path):
 
 
 def _x12(text: str) -> list:
-    from claimlint.readers.x12 import read_x12
+    from claimlint.readers.x12.reader import read_x12
 
     return list(read_x12(Source(name="t.837", data=text.encode("latin-1")), ReadOptions()))
 
@@ -356,7 +356,7 @@ def test_a_cr_inside_an_lf_jsonl_line_is_whitespace(tmp_path):
 
 
 def test_unicode_and_cr_jsonl_files_are_not_split_for_jobs(tmp_path):
-    from claimlint.parallel import split_lines
+    from claimlint.running.parallel import split_lines
 
     lines = "".join(json.dumps(_claim(claim_id=f"BV{i}")) + "\n" for i in range(200))
     for name, data in {
@@ -381,8 +381,8 @@ def test_a_15_mb_string_in_a_json_claim_does_not_take_gigabytes(tmp_path):
     path.write_text(json.dumps({"claims": [claim]}))
     code = (
         "import resource, sys\n"
-        "from claimlint.config import Config\n"
-        "from claimlint.engine import Engine\n"
+        "from claimlint.core.config import Config\n"
+        "from claimlint.running.engine import Engine\n"
         "r = Engine(Config()).lint_paths([sys.argv[1]])\n"
         "assert any(f.code == 'CL002' and f.location.physical_line == 1 for f in r.findings)\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES
 
 from claimlint.cli import main
-from claimlint.config import ConfigError, load_config
+from claimlint.core.config import ConfigError, load_config
 
 CLAIMS = FIXTURES / "history" / "domain-7-3.json"
 CSV = FIXTURES / "csv" / "generic-pms.csv"

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from conftest import FIXTURES, TODAY
 
 from claimlint.cli import main
-from claimlint.config import Config
-from claimlint.convert import claim_to_json, convert
-from claimlint.engine import Engine
-from claimlint.model import Claim
+from claimlint.core.config import Config
+from claimlint.core.model import Claim
 from claimlint.readers.base import ReadOptions, Source, get_reader, sniff
+from claimlint.running.convert import claim_to_json, convert
+from claimlint.running.engine import Engine
 
 EQUIV = FIXTURES / "csv" / "equivalence"
 DEMO = FIXTURES / "demo"
@@ -116,8 +116,8 @@ def test_converted_837_keeps_content_findings_and_drops_x12_structure_findings(t
     carried over, because the converted JSON has no segments."""
     from collections import Counter
 
-    from claimlint.findings import Scope
-    from claimlint.registry import load_registry
+    from claimlint.core.findings import Scope
+    from claimlint.running.registry import load_registry
 
     source_codes = {c.code for c in load_registry().checks if c.scope == Scope.SOURCE}
     path = DEMO / "batch.837"
@@ -145,7 +145,7 @@ def test_converted_837_keeps_content_findings_and_drops_x12_structure_findings(t
 def test_convert_output_file_is_written_atomically(tmp_path, monkeypatch):
     """``-o FILE`` was opened and written directly: an interrupt or error left a truncated
     file (with patient data) in place of the old one."""
-    import claimlint.convert as convert_module
+    import claimlint.running.convert as convert_module
 
     target = tmp_path / "out.json"
     target.write_text("previous\n")

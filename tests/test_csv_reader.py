@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, TODAY
 
-from claimlint.config import Config
-from claimlint.engine import Engine
-from claimlint.findings import Finding
-from claimlint.model import Claim
+from claimlint.core.config import Config
+from claimlint.core.findings import Finding
+from claimlint.core.model import Claim
 from claimlint.readers.base import ReadOptions, Source, Unparsable, sniff
 from claimlint.readers.csv import read_csv
 from claimlint.readers.mappings import MappingError, builtin_names, load_mapping
+from claimlint.running.engine import Engine
 
 HEADER = "claim_id,payer_id,date_of_service,total_charge,line_number,code,charge,tooth,surfaces\n"
 
@@ -110,7 +110,7 @@ def test_unsorted_export_with_a_broken_row_of_an_already_read_claim():
 
 
 def test_unsorted_index_spills_to_sqlite_and_keeps_order(monkeypatch):
-    import claimlint.spill as spill
+    import claimlint.core.spill as spill
 
     monkeypatch.setattr(spill.FirstSeen.__init__, "__defaults__", (5,))
     monkeypatch.setattr(spill.SpilledLists.__init__, "__defaults__", (5,))
@@ -395,7 +395,7 @@ def test_fixture_exports_read_cleanly():
 
 
 def test_fast_ref_equals_model_construct():
-    from claimlint.model import SourceRef
+    from claimlint.core.model import SourceRef
     from claimlint.readers.csv import _fast_ref
 
     data = {

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from conftest import FIXTURES
 
 from claimlint.cli import main
-from claimlint.config import load_file
-from claimlint.engine import Engine
+from claimlint.core.config import load_file
+from claimlint.running.engine import Engine
 
 DEMO = FIXTURES / "demo"
 

@@ -9,10 +9,10 @@ from click.testing import CliRunner
 from conftest import FIXTURES
 
 from claimlint.cli import main
-from claimlint.estimate import estimate_claim, estimate_paths
-from claimlint.model import Claim
-from claimlint.money import cents
-from claimlint.profiles import load_profile, load_profiles, parse_profile
+from claimlint.core.model import Claim
+from claimlint.payer.estimate import estimate_claim, estimate_paths
+from claimlint.payer.money import cents
+from claimlint.payer.profiles import load_profile, load_profiles, parse_profile
 
 GOLD = FIXTURES / "profiles" / "example-mutual-ppo-gold.toml"
 EXAMPLE = FIXTURES / "history" / "domain-7-3.json"
@@ -248,7 +248,7 @@ def _big_batch(tmp_path, charge: str):
 
 
 def test_cents_and_fmt_are_exact_for_amounts_wider_than_the_default_context():
-    from claimlint.money import fmt
+    from claimlint.payer.money import fmt
 
     wide = Decimal("1" + "0" * 40 + ".005")
     assert cents(wide) == Decimal("1" + "0" * 40 + ".01")
@@ -287,9 +287,9 @@ def test_cli_estimate_and_check_with_a_28_digit_charge_do_not_crash(tmp_path):
 
 
 def test_estimate_reports_a_claim_whose_estimate_fails_and_keeps_the_others(monkeypatch):
-    import claimlint.estimate as estimate_module
-    from claimlint.estimate import estimate_claims
-    from claimlint.profiles import ProfileSet
+    import claimlint.payer.estimate as estimate_module
+    from claimlint.payer.estimate import estimate_claims
+    from claimlint.payer.profiles import ProfileSet
 
     profile = load_profile(GOLD)
     real = estimate_module.estimate_claim

@@ -10,9 +10,9 @@ from typing import ClassVar
 
 from claimlint.checks import builtin_checks
 from claimlint.checks.base import Check, Context
-from claimlint.engine import CheckSet, lint_claim
-from claimlint.findings import Scope
-from claimlint.model import Claim, ServiceLine, SourceRef, ToothEntry
+from claimlint.core.findings import Scope
+from claimlint.core.model import Claim, ServiceLine, SourceRef, ToothEntry
+from claimlint.running.engine import CheckSet, lint_claim
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "tests" / "golden" / "demo_findings.jsonl"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ci_sample import check_golden, render
 
-from claimlint.findings import Report
+from claimlint.core.findings import Report
 
 
 def test_concise_golden() -> None:

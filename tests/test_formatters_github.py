@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ci_sample import check_golden, render
 
-from claimlint.formatters.github import escape_data, escape_property
+from claimlint.report.formatters.github import escape_data, escape_property
 
 
 def test_github_golden() -> None:

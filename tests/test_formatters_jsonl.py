@@ -3,7 +3,7 @@ from __future__ import annotations
 import orjson
 from ci_sample import check_golden, render, sample_report
 
-from claimlint.findings import Report
+from claimlint.core.findings import Report
 
 
 def test_jsonl_golden() -> None:

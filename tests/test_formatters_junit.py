@@ -52,8 +52,8 @@ def test_junit_info_next_to_failures_is_a_passing_case() -> None:
 
     from ci_sample import sample_report
 
-    from claimlint.findings import Finding, Location, Severity
-    from claimlint.formatters import FormatOptions, get_formatter
+    from claimlint.core.findings import Finding, Location, Severity
+    from claimlint.report.formatters import FormatOptions, get_formatter
 
     report = sample_report()
     report.findings.append(

@@ -4,7 +4,7 @@ import orjson
 import pytest
 from ci_sample import check_golden, render, sample_report
 
-from claimlint.formatters.sarif import line_hash
+from claimlint.report.formatters.sarif import line_hash
 
 
 def test_sarif_golden() -> None:

@@ -9,7 +9,8 @@ import pytest
 from conftest import FIXTURES
 
 from claimlint.checks.base import Context
-from claimlint.history import (
+from claimlint.core.model import PriorProcedure
+from claimlint.payer.history import (
     CombinedHistory,
     HistoryError,
     InMemoryHistory,
@@ -18,7 +19,6 @@ from claimlint.history import (
     for_context,
     import_files,
 )
-from claimlint.model import PriorProcedure
 
 D = dt.date
 
@@ -210,7 +210,7 @@ def test_import_into_a_corrupt_database_exits_2_naming_it(tmp_path):
 
 
 def test_import_into_a_read_only_database_exits_2_and_commits_nothing(tmp_path, monkeypatch):
-    import claimlint.history as history_module
+    import claimlint.payer.history as history_module
 
     db = tmp_path / "h.sqlite"
     SQLiteHistory(db, create=True).close()

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES, ROOT
 
 from claimlint.cli import main
-from claimlint.output import atomic_write_many
+from claimlint.report.output import atomic_write_many
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import generate
@@ -144,7 +144,7 @@ def test_jobs_exit_at_once_with_no_worker_left_every_time(batch, tmp_path):
 #: file and then takes its time: the signal arrives while reports are being written
 SLOW_WRITER = """
 import sys, time
-import claimlint.output as output
+import claimlint.report.output as output
 from claimlint.cli import main
 
 real = output.get_formatter

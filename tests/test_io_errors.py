@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from conftest import FIXTURES
 
 from claimlint.cli import main
-from claimlint.config import Config
-from claimlint.engine import Engine
+from claimlint.core.config import Config
+from claimlint.running.engine import Engine
 
 GOOD = FIXTURES / "rules" / "CL002" / "pass.json"
 BAD = FIXTURES / "rules" / "CL002" / "fail.json"

@@ -9,11 +9,11 @@ import pytest
 from conftest import ROOT, TODAY
 from pydantic import ValidationError
 
-from claimlint.config import Config
-from claimlint.engine import Engine
-from claimlint.model import Claim
+from claimlint.core.config import Config
+from claimlint.core.model import Claim
 from claimlint.readers.base import ReadOptions, Source, Unparsable
 from claimlint.readers.json import ClaimIn, read_json, read_jsonl
+from claimlint.running.engine import Engine
 
 SCHEMA = json.loads((ROOT / "schemas" / "claim-batch.schema.json").read_text())
 CASES = json.loads((ROOT / "tests" / "schema_cases" / "claims.json").read_text())

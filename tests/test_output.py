@@ -9,8 +9,8 @@ from ci_sample import RULES, sample_report
 from click.testing import CliRunner
 
 from claimlint.cli import main
-from claimlint.formatters import FormatOptions
-from claimlint.output import (
+from claimlint.report.formatters import FormatOptions
+from claimlint.report.output import (
     OutputError,
     OutputSpec,
     atomic_write_many,
@@ -94,7 +94,7 @@ def test_failed_second_rename_puts_the_first_file_back(tmp_path: Path, monkeypat
 
 
 def test_special_targets_are_written_only_after_every_rename(tmp_path: Path, monkeypatch) -> None:
-    import claimlint.output as output
+    import claimlint.report.output as output
 
     one, two, special = tmp_path / "one.txt", tmp_path / "two.txt", tmp_path / "special"
     # stands for /dev/stdout or a FIFO (a real FIFO would block without a reader)

@@ -16,17 +16,17 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from claimlint import parallel
 from claimlint.checks.base import Check
 from claimlint.checks.source import SchemaViolation, UnreadableFile
 from claimlint.cli import main
-from claimlint.config import Config
-from claimlint.engine import Engine
-from claimlint.findings import Finding, Scope, Severity
+from claimlint.core.config import Config
+from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.readers.base import ReadOptions, Source, Unparsable
 from claimlint.readers.json import read_jsonl
-from claimlint.readers.x12 import read_x12
-from claimlint.registry import Registry
+from claimlint.readers.x12.reader import read_x12
+from claimlint.running import parallel
+from claimlint.running.engine import Engine
+from claimlint.running.registry import Registry
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import generate
@@ -443,7 +443,7 @@ def test_spawned_workers_get_the_sqlite_history_store(tmp_path, small_parts, mon
     its path and each worker opens its own connection ("cannot pickle 'sqlite3.Connection'")."""
     import pickle
 
-    from claimlint.history import SQLiteHistory, import_files
+    from claimlint.payer.history import SQLiteHistory, import_files
 
     rows = tmp_path / "history.csv"
     rows.write_text(
@@ -476,7 +476,7 @@ def test_a_worker_killed_by_a_signal_is_reported_with_that_signal(tmp_path, monk
     import os
     import signal
 
-    from claimlint.engine import iter_sources
+    from claimlint.running.engine import iter_sources
 
     real = parallel.lint_part
 

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from test_x12_equivalence import CLAIMS, as_837, as_json
 
 from claimlint.cli import main
-from claimlint.convert import claims_to_csv, claims_to_xml
-from claimlint.formatters import available
-from claimlint.model import Claim
+from claimlint.core.model import Claim
 from claimlint.readers.base import ReadOptions, Source
 from claimlint.readers.json import read_json
+from claimlint.report.formatters import available
+from claimlint.running.convert import claims_to_csv, claims_to_xml
 
 # what as_json/as_837 write for every subscriber: name, member id, birth date, address, ZIP
 CANARIES = ("TESTPATIENT", "ALPHA", "SYN000123", "19800101", "1980-01-01", "200 TEST AVE")

@@ -19,11 +19,11 @@ from click.testing import CliRunner
 from test_x12_equivalence import CLAIMS, as_837, as_json
 
 from claimlint.cli import main
-from claimlint.convert import claims_to_csv, claims_to_xml
-from claimlint.formatters import available
-from claimlint.model import Claim
+from claimlint.core.model import Claim
 from claimlint.readers.base import ReadOptions, Source
 from claimlint.readers.json import read_json
+from claimlint.report.formatters import available
+from claimlint.running.convert import claims_to_csv, claims_to_xml
 
 LAST, FIRST, MEMBER = "QUAXWORTHY", "ZELPHINE", "MBRZ9Q7731"
 DOB, DOB_X12, DOB_US = "1961-07-23", "19610723", "07/23/1961"

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from claimlint import registry as registry_module
 from claimlint.cli import main
+from claimlint.running import registry as registry_module
 
 CLAIMS = {
     "version": "1",
@@ -123,10 +123,10 @@ def test_a_plugins_value_that_is_not_a_table_is_a_config_error(installed_plugin)
 
 def test_validate_options_classmethod_and_in_process_registry():
     from claimlint.checks.base import Check
-    from claimlint.config import Config, ConfigError
-    from claimlint.engine import Engine
-    from claimlint.findings import Scope, Severity
-    from claimlint.registry import Registry
+    from claimlint.core.config import Config, ConfigError
+    from claimlint.core.findings import Scope, Severity
+    from claimlint.running.engine import Engine
+    from claimlint.running.registry import Registry
 
     class Limit(Check):
         code = "CL902"

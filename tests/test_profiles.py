@@ -10,7 +10,7 @@ import pytest
 from conftest import FIXTURES
 
 from claimlint.dental import benefits
-from claimlint.profiles import (
+from claimlint.payer.profiles import (
     SCHEMA_PATH,
     ProfileError,
     ProfileSet,

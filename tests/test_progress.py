@@ -3,7 +3,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from claimlint import progress
+from claimlint.running import progress
 
 
 class _Tty(io.StringIO):
@@ -34,7 +34,7 @@ def test_track_feeds_the_same_files_and_writes_only_to_its_stream(tmp_path: Path
 
 
 def test_results_do_not_depend_on_progress(tmp_path: Path) -> None:
-    from claimlint.engine import Engine
+    from claimlint.running.engine import Engine
 
     (tmp_path / "a.json").write_text('{"claims": [{"claim_id": "P1", "lines": "x"}]}')
     (tmp_path / "b.json").write_text("{broken")

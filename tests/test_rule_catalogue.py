@@ -6,9 +6,9 @@ import pytest
 from conftest import FIXTURES, TODAY
 
 from claimlint.checks.base import DOC_SECTIONS
-from claimlint.config import Config, load_file
-from claimlint.engine import Engine
-from claimlint.registry import load_registry, missing_doc_sections
+from claimlint.core.config import Config, load_file
+from claimlint.running.engine import Engine
+from claimlint.running.registry import load_registry, missing_doc_sections
 
 CHECKS = load_registry().checks
 RULES_DIR = FIXTURES / "rules"

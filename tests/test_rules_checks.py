@@ -11,8 +11,8 @@ from claimlint.checks import codes, dates, same_tooth
 from claimlint.checks import surfaces as surface_checks
 from claimlint.checks import teeth as tooth_checks
 from claimlint.checks.base import Check, Context
-from claimlint.findings import Finding, Scope, Severity
-from claimlint.model import Claim, ServiceLine, SourceRef, ToothEntry
+from claimlint.core.findings import Finding, Scope, Severity
+from claimlint.core.model import Claim, ServiceLine, SourceRef, ToothEntry
 
 TODAY = dt.date(2026, 1, 15)
 REF = SourceRef(file="test.json", pointer="/claims/0", field="/claims/0")
@@ -405,7 +405,7 @@ def test_multi_tooth_lines_are_checked_per_tooth() -> None:
 def test_cl115_only_judges_codes_in_ranges_the_table_covers() -> None:
     from claimlint.checks.base import Context
     from claimlint.checks.codes import UnknownProcedureCode
-    from claimlint.model import Claim, ServiceLine, SourceRef
+    from claimlint.core.model import Claim, ServiceLine, SourceRef
 
     ref = SourceRef(file="t.json")
 
@@ -507,7 +507,7 @@ def test_cl305_repeated_pins_are_one_finding() -> None:
 
 
 def _member(c: Claim) -> Claim:
-    from claimlint.model import Person
+    from claimlint.core.model import Person
 
     return c.model_copy(update={"patient": Person(member_id="SYN0001")})
 
@@ -534,7 +534,7 @@ def test_cl412_repeats_on_one_claim_are_one_finding() -> None:
 
 
 def test_cap_keeps_the_first_findings_of_a_rule_and_closes_with_a_count() -> None:
-    from claimlint.engine import cap_findings
+    from claimlint.running.engine import cap_findings
 
     c = claim(line(1, "D2140", "19", "O"))
     ln = c.lines[0]
@@ -560,8 +560,8 @@ def test_cap_keeps_the_first_findings_of_a_rule_and_closes_with_a_count() -> Non
 def test_a_5000_line_claim_gives_a_bounded_number_of_findings() -> None:
     from collections import Counter
 
-    from claimlint.config import Config
-    from claimlint.engine import MAX_FINDINGS_PER_RULE, Engine, lint_claim
+    from claimlint.core.config import Config
+    from claimlint.running.engine import MAX_FINDINGS_PER_RULE, Engine, lint_claim
 
     engine = Engine(Config(today=TODAY))
     c = _member(_one_tooth_claim(5000))
@@ -581,7 +581,7 @@ def test_a_5000_line_claim_gives_a_bounded_number_of_findings() -> None:
 
 
 def _noted(*texts: str, x12: bool = False, code: str | None = None) -> Claim:
-    from claimlint.model import Note
+    from claimlint.core.model import Note
 
     if x12:
         ref = SourceRef(file="t.837", field="NTE02", segment_index=30, segment_id="NTE")

@@ -8,8 +8,8 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from claimlint.config import Config
-from claimlint.engine import Engine
+from claimlint.core.config import Config
+from claimlint.running.engine import Engine
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TODAY = dt.date(2026, 1, 15)  # the suite's fixed today (conftest.TODAY)

@@ -8,9 +8,9 @@ from click.testing import CliRunner
 from conftest import FIXTURES, TODAY
 
 from claimlint.cli import main
-from claimlint.config import Config
+from claimlint.core.config import Config
 from claimlint.dental.notes import read_note
-from claimlint.engine import Engine
+from claimlint.running.engine import Engine
 
 PROFILES = str(FIXTURES / "profiles")
 
@@ -94,8 +94,8 @@ def test_surface_rule_needs_overlapping_surfaces(tmp_path):
 
 
 def test_sqlite_history_from_config_drives_frequency(tmp_path):
-    from claimlint.history import SQLiteHistory
-    from claimlint.model import PriorProcedure
+    from claimlint.core.model import PriorProcedure
+    from claimlint.payer.history import SQLiteHistory
 
     db = tmp_path / "h.sqlite"
     store = SQLiteHistory(db, create=True)
@@ -166,7 +166,7 @@ def _money_after(text, label):
 def test_cl405_patient_share_is_the_claims_one_estimate_like_cl601():
     """Demo MG-1002 line 4 (deductible used by earlier lines) and PB-2001 line 1 (frequency
     denial): CL405 quotes the same patient share as CL601 for the same line."""
-    from claimlint.config import load_config
+    from claimlint.core.config import load_config
 
     config = load_config(str(FIXTURES / "demo" / "claimlint.toml"))
     config.today = TODAY
@@ -239,8 +239,8 @@ def test_duplicate_in_another_file_names_that_file_and_claim(tmp_path):
 
 
 def test_cli_check_profile_and_history_options_override_the_config(tmp_path):
-    from claimlint.history import SQLiteHistory
-    from claimlint.model import PriorProcedure
+    from claimlint.core.model import PriorProcedure
+    from claimlint.payer.history import SQLiteHistory
 
     db = tmp_path / "history.sqlite"
     store = SQLiteHistory(db, create=True)

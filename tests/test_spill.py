@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from claimlint.spill import FirstSeen
+from claimlint.core.spill import FirstSeen
 
 
 def _run(index: FirstSeen) -> list:

@@ -12,10 +12,10 @@ from conftest import ROOT
 from test_parallel import TEST_CHECKS
 
 import claimlint
-from claimlint import registry as registry_module
-from claimlint.config import Config
-from claimlint.engine import Engine, InternalError
-from claimlint.registry import Registry
+from claimlint.core.config import Config
+from claimlint.running import registry as registry_module
+from claimlint.running.engine import Engine, InternalError
+from claimlint.running.registry import Registry
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import generate
@@ -29,9 +29,9 @@ CONFIG = Config(today=dt.date(2026, 1, 15))
 def test_rules(monkeypatch):
     """lint_stream uses the installed registry; give it the test rules of test_parallel."""
     monkeypatch.setattr(registry_module, "load_registry", lambda: Registry(TEST_CHECKS))
-    import claimlint.engine
+    import claimlint.running.engine
 
-    monkeypatch.setattr(claimlint.engine, "load_registry", lambda: Registry(TEST_CHECKS))
+    monkeypatch.setattr(claimlint.running.engine, "load_registry", lambda: Registry(TEST_CHECKS))
 
 
 def _records(n: int) -> list[dict]:
@@ -105,6 +105,6 @@ def test_a_failing_check_names_the_claim(monkeypatch):
         def check(self, line, ctx):
             raise ValueError("bug")
 
-    monkeypatch.setattr("claimlint.engine.load_registry", lambda: Registry((Boom,)))
+    monkeypatch.setattr("claimlint.running.engine.load_registry", lambda: Registry((Boom,)))
     with pytest.raises(InternalError, match="PCN00000001"):
         list(claimlint.lint_stream(_records(8), CONFIG))

@@ -5,9 +5,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from claimlint.config import Config, ConfigError, IgnoreEntry, load_file
-from claimlint.findings import Finding, Location, Report, Severity, fingerprint
-from claimlint.suppress import (
+from claimlint.core.config import Config, ConfigError, IgnoreEntry, load_file
+from claimlint.core.findings import Finding, Location, Report, Severity, fingerprint
+from claimlint.report.suppress import (
     apply_suppressions,
     glob_regex,
     load_baseline,
@@ -236,8 +236,8 @@ def test_writing_a_baseline_from_a_partial_run_keeps_the_rest(tmp_path: Path) ->
 
 
 def test_fingerprints_do_not_depend_on_how_the_path_is_typed(tmp_path, monkeypatch):
-    from claimlint.config import Config
-    from claimlint.engine import Engine
+    from claimlint.core.config import Config
+    from claimlint.running.engine import Engine
 
     (tmp_path / "b.json").write_text('{"claims": [{"claim_id": "A", "lines": 3}]}')
     monkeypatch.chdir(tmp_path)
@@ -252,7 +252,7 @@ def test_unknown_codes_in_ignore_entries_and_per_file_ignores_exit_2(tmp_path: P
     from click.testing import CliRunner
 
     from claimlint.cli import main
-    from claimlint.engine import Engine
+    from claimlint.running.engine import Engine
 
     claims = Path(__file__).parents[1] / "fixtures" / "history" / "domain-7-3.json"
     toml = tmp_path / "claimlint.toml"

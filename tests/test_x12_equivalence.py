@@ -13,9 +13,9 @@ import orjson
 import pytest
 from conftest import TODAY
 
-from claimlint.config import Config
-from claimlint.engine import Engine
-from claimlint.registry import load_registry
+from claimlint.core.config import Config
+from claimlint.running.engine import Engine
+from claimlint.running.registry import load_registry
 
 SOURCE_CODES = {c.code for c in load_registry().checks if c.scope.value == "source"}
 

@@ -14,7 +14,7 @@ _MEASURE = """
 import sys, tracemalloc
 from pathlib import Path
 from claimlint.readers.base import ReadOptions, Source
-from claimlint.readers.x12 import read_x12
+from claimlint.readers.x12.reader import read_x12
 
 path = Path(sys.argv[1])
 tracemalloc.start()
@@ -115,9 +115,9 @@ def test_a_pickled_claim_carries_its_positions_not_the_file(tmp_path):
     drag the chunk of the file they point into along."""
     import pickle
 
-    from claimlint.model import Claim
+    from claimlint.core.model import Claim
     from claimlint.readers.base import ReadOptions, Source
-    from claimlint.readers.x12 import read_x12
+    from claimlint.readers.x12.reader import read_x12
 
     path = tmp_path / "one.837"
     write_one_set(path, 3_000)  # ~1 MB: the first claims share a chunk of that size

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, TODAY
 
-from claimlint.config import Config
+from claimlint.core.config import Config
+from claimlint.core.findings import Finding
+from claimlint.core.model import Claim
 from claimlint.dental.npi import npi_valid
-from claimlint.engine import Engine
-from claimlint.findings import Finding
-from claimlint.model import Claim
 from claimlint.readers.base import ReadOptions, Source, Unparsable, sniff
-from claimlint.readers.x12 import read_x12
+from claimlint.readers.x12.reader import read_x12
+from claimlint.running.engine import Engine
 
 BASE = (FIXTURES / "rules" / "CL106" / "pass.837").read_text("latin-1")
 PHI = ("TESTPATIENT", "ALPHA", "SYN000123", "19800101", "200 TEST AVE", "627020002")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import TODAY
 
-from claimlint.config import Config
-from claimlint.engine import Engine
-from claimlint.findings import Report
+from claimlint.core.config import Config
+from claimlint.core.findings import Report
+from claimlint.running.engine import Engine
 
 COUNTS = {
     "moov-io-837d-sample.txt": (1, 2),

@@ -12,12 +12,12 @@ import pytest
 from conftest import FIXTURES, TODAY
 from lxml import etree
 
-from claimlint.config import Config
-from claimlint.engine import Engine
-from claimlint.findings import Finding
-from claimlint.model import Claim
+from claimlint.core.config import Config
+from claimlint.core.findings import Finding
+from claimlint.core.model import Claim
 from claimlint.readers.base import BatchMeta, ReadOptions, Source, Unparsable, sniff
 from claimlint.readers.xml import _parser_args, claim_schema, read_xml
+from claimlint.running.engine import Engine
 
 HOSTILE = FIXTURES / "xml" / "hostile"
 

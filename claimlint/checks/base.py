@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from claimlint.findings import Finding, Location, Scope, Severity, printable
-from claimlint.model import Claim, ServiceLine, SourceRef
+from claimlint.core.findings import Finding, Location, Scope, Severity, printable
+from claimlint.core.model import Claim, ServiceLine, SourceRef
 
 DOC_SECTIONS = ("What it checks", "Why it matters", "Bad example", "Good example", "References")
 
@@ -75,7 +75,7 @@ class Context:
     def profile(self, claim: Claim | None = None) -> Any:
         """The payer profile of ``claim`` (default ``self.claim``), or None.
 
-        The same answer as ``claimlint.profiles.for_context``, looked up once per claim: every
+        The same answer as ``claimlint.payer.profiles.for_context``, looked up once per claim: every
         payer rule of every line asks, and most runs have no profile at all.
         """
         profiles = self.profiles

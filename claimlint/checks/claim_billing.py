@@ -11,10 +11,10 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from claimlint.checks.base import Check, Context
+from claimlint.core.findings import Finding, Scope, Severity
+from claimlint.core.model import Claim, ServiceLine
 from claimlint.dental.cdt import CODES
 from claimlint.dental.npi import normalize_npi, npi_valid, npi_valid_cached
-from claimlint.findings import Finding, Scope, Severity
-from claimlint.model import Claim, ServiceLine
 
 VALID_FREQUENCIES = frozenset({"1", "7", "8"})
 NEEDS_ORIGINAL = frozenset({"7", "8"})

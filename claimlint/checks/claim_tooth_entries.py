@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from claimlint.checks.base import Check, Context
+from claimlint.core.findings import Finding, Scope, Severity
+from claimlint.core.model import ServiceLine
 from claimlint.dental.teeth import is_valid_iso, is_valid_universal
-from claimlint.findings import Finding, Scope, Severity
-from claimlint.model import ServiceLine
 
 UNIVERSAL_QUALIFIER = "JP"
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from claimlint.checks.base import Check, Context
+from claimlint.core.findings import Finding, Scope, Severity
+from claimlint.core.model import ServiceLine
 from claimlint.dental import surfaces as sf
 from claimlint.dental.cdt import (
     CODES,
@@ -23,8 +25,6 @@ from claimlint.dental.cdt import (
 )
 from claimlint.dental.lines import entry_ref
 from claimlint.dental.teeth import TEETH
-from claimlint.findings import Finding, Scope, Severity
-from claimlint.model import ServiceLine
 
 
 class UnknownProcedureCode(Check):

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from claimlint.checks.base import Check, Context
-from claimlint.findings import Finding, Scope, Severity
-from claimlint.model import Claim, ServiceLine
+from claimlint.core.findings import Finding, Scope, Severity
+from claimlint.core.model import Claim, ServiceLine
 
 #: stands for a claim date the reader reported as unreadable (see ``Context.reported``)
 _REPORTED = "reported by the reader"

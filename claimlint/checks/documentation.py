@@ -11,14 +11,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from claimlint import profiles as prof
 from claimlint.checks.base import Check, Context
 from claimlint.checks.frequency import hits_for
+from claimlint.core.findings import Finding, Scope, Severity
+from claimlint.core.model import Claim, ServiceLine
 from claimlint.dental import benefits
 from claimlint.dental.notes import REASON_WORDS, normalise, read_note, states
-from claimlint.findings import Finding, Scope, Severity
-from claimlint.model import Claim, ServiceLine
-from claimlint.profiles import add_months
+from claimlint.payer import profiles as prof
+from claimlint.payer.profiles import add_months
 
 #: PWK report types that carry images or supporting documentation (DOMAIN §5.6)
 RADIOGRAPH_TYPES = frozenset({"RB", "OZ"})

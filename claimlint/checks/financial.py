@@ -1,4 +1,4 @@
-"""Financial estimate rules (DOMAIN §7, §8 CL6xx). The arithmetic is claimlint/estimate.py;
+"""Financial estimate rules (DOMAIN §7, §8 CL6xx). The arithmetic is claimlint/payer/estimate.py;
 each claim is estimated once (``claim_estimate``) against the profile's remaining deductible
 and maximum, and CL405, CL601 and CL602 read that one estimate."""
 
@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from claimlint.checks.base import Check, Context, ProfileCheck
-from claimlint.estimate import claim_estimate
-from claimlint.findings import Finding, Scope, Severity
-from claimlint.model import Claim
-from claimlint.money import fmt
+from claimlint.core.findings import Finding, Scope, Severity
+from claimlint.core.model import Claim
+from claimlint.payer.estimate import claim_estimate
+from claimlint.payer.money import fmt
 
 
 class EstimatePerLine(ProfileCheck):

@@ -1,7 +1,7 @@
 """Frequency and duplicate rules over patient history (DOMAIN §5.1, §8 CL403/CL404; CL412).
 
 History is the configured store (``--history``/``history = ...``) plus the batch's inline
-``"history"`` section (claimlint/history.py ``for_context``).
+``"history"`` section (claimlint/payer/history.py ``for_context``).
 """
 
 from __future__ import annotations
@@ -10,16 +10,16 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from claimlint import history as hist
-from claimlint import profiles as prof
 from claimlint.checks.base import Check, Context, ProfileCheck, line_list
+from claimlint.core.findings import Finding, Scope, Severity
+from claimlint.core.model import Claim, ServiceLine, SourceRef, ToothEntry
+from claimlint.core.spill import FirstSeen
 from claimlint.dental import benefits
 from claimlint.dental.teeth import TEETH
-from claimlint.estimate import prior_from_line
-from claimlint.findings import Finding, Scope, Severity
-from claimlint.model import Claim, ServiceLine, SourceRef, ToothEntry
-from claimlint.profiles import FrequencyHit, add_months
-from claimlint.spill import FirstSeen
+from claimlint.payer import history as hist
+from claimlint.payer import profiles as prof
+from claimlint.payer.estimate import prior_from_line
+from claimlint.payer.profiles import FrequencyHit, add_months
 
 
 def hits_for(line: ServiceLine, ctx: Context) -> list[FrequencyHit]:

@@ -1,6 +1,6 @@
 """Payer-profile rules (DOMAIN §5, §8 CL4xx): what this plan pays for, when, and as what.
 
-Every rule here reads the claim's payer profile (claimlint/profiles.py) and does nothing when
+Every rule here reads the claim's payer profile (claimlint/payer/profiles.py) and does nothing when
 the claim has none; CL413 reports such payers once per run.
 """
 
@@ -10,16 +10,16 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from claimlint.checks.base import Check, Context, ProfileCheck
+from claimlint.core.findings import Finding, Scope, Severity
+from claimlint.core.model import Claim, ServiceLine
 from claimlint.dental import benefits
-from claimlint.estimate import (
+from claimlint.payer.estimate import (
     composite_region_excluded,
     line_estimate,
     patient_age,
     waiting_period_end,
 )
-from claimlint.findings import Finding, Scope, Severity
-from claimlint.model import Claim, ServiceLine
-from claimlint.money import fmt
+from claimlint.payer.money import fmt
 
 
 def _tooth(line: ServiceLine) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from claimlint.checks.base import Check
-from claimlint.findings import Scope, Severity
+from claimlint.core.findings import Scope, Severity
 
 
 class UnreadableFile(Check):

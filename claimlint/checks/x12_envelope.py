@@ -1,14 +1,14 @@
 """X12 envelope and structure rules (CL101–CL105, CL116–CL122), emitted by the 837D reader.
 
 These are ``Scope.SOURCE`` checks: the classes hold metadata and documentation; the reader in
-``claimlint.readers.x12`` builds the findings with ``Check.make`` and locates each one on the
+``claimlint.readers.x12.reader`` builds the findings with ``Check.make`` and locates each one on the
 segment (ordinal in the file, physical line and column) and element.
 """
 
 from __future__ import annotations
 
 from claimlint.checks.base import Check
-from claimlint.findings import Scope, Severity
+from claimlint.core.findings import Scope, Severity
 
 
 class _X12Source(Check):

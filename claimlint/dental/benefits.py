@@ -1,9 +1,10 @@
 """Benefit vocabulary: code families, coarse materials and service classes, and the tooth
 classes that alternate-benefit conditions name. Tables, not if-chains.
 
-Profiles (claimlint/profiles.py) name code *families* ("direct", "crown", "composite-posterior"
-...) and *service classes* ("basic", "major" ...); this module is the one place that says which
-CDT codes those words cover. Codes are keyed by number; labels are our own (DESIGN §1).
+Profiles (claimlint/payer/profiles.py) name code *families* ("direct", "crown",
+"composite-posterior" ...) and *service classes* ("basic", "major" ...); this module is the one
+place that says which CDT codes those words cover. Codes are keyed by number; labels are our
+own (DESIGN §1).
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from claimlint.core.model import Claim, ServiceLine, SourceRef, ToothEntry, derive_ref
 from claimlint.dental.cdt import CdtCode, lookup
-from claimlint.model import Claim, ServiceLine, SourceRef, ToothEntry, derive_ref
 
 
 @dataclass(frozen=True, slots=True)

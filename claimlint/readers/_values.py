@@ -11,8 +11,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from claimlint.core.model import parse_date
 from claimlint.dental.teeth import iso_to_universal as _dental_iso_to_universal
-from claimlint.model import parse_date
 
 _TRUE = {"true", "t", "yes", "y", "1", "x"}
 _FALSE = {"false", "f", "no", "n", "0"}

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from claimlint.findings import Finding
-from claimlint.model import Claim, PriorProcedure
+from claimlint.core.findings import Finding
+from claimlint.core.model import Claim, PriorProcedure
 
 
 @dataclass(slots=True)
@@ -61,7 +61,7 @@ class Source:
     ``first_segment`` are the 1-based physical line and X12 segment ordinal of ``start``, so
     that a reader of a part reports the same positions as a reader of the whole file.
     ``resume`` is what else a format's reader needs to start there (X12: the interchange's
-    delimiters, the column and the envelope state; see claimlint/x12/split.py).
+    delimiters, the column and the envelope state; see claimlint/readers/x12/cuts.py).
     """
 
     name: str
@@ -145,7 +145,7 @@ ReaderFn = Callable[[Source, ReadOptions], Iterator[ReadItem]]
 READERS: dict[str, str] = {
     "json": "claimlint.readers.json:read_json",
     "jsonl": "claimlint.readers.json:read_jsonl",
-    "x12": "claimlint.readers.x12:read_x12",
+    "x12": "claimlint.readers.x12.reader:read_x12",
     "csv": "claimlint.readers.csv:read_csv",
     "xml": "claimlint.readers.xml:read_xml",
 }

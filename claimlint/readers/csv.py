@@ -6,7 +6,7 @@ Decisions (also in README.md, "CSV: one row per service line"):
   pass (``_CsvReader.scan``) tokenises the file and notes, for each claim id, the record of its
   first row and the byte ranges of its later *runs* (rows of the claim that come after other
   claims' rows); the index spills to a temporary SQLite file past 50,000 claims
-  (claimlint/spill.py). The second pass streams the file in order as before; when the first
+  (claimlint/core/spill.py). The second pass streams the file in order as before; when the first
   run of a claim ends, its later runs are read by seeking (``_later_rows``), so the claim is
   complete and claims come out in order of first appearance; the later runs are skipped when
   the main pass reaches them. A sorted export has no later runs and the second pass is a plain
@@ -71,9 +71,8 @@ from claimlint.checks.base import Check
 from claimlint.checks.dates import DateOfService
 from claimlint.checks.input import UnknownColumn
 from claimlint.checks.source import SchemaViolation, UnreadableFile
-from claimlint.dental.teeth import iso_to_universal as _dental_iso_to_universal
-from claimlint.findings import Finding, Severity
-from claimlint.model import (
+from claimlint.core.findings import Finding, Severity
+from claimlint.core.model import (
     Attachment,
     Claim,
     MissingTooth,
@@ -85,6 +84,8 @@ from claimlint.model import (
     ToothEntry,
     split_surfaces,
 )
+from claimlint.core.spill import FirstSeen, SpilledLists
+from claimlint.dental.teeth import iso_to_universal as _dental_iso_to_universal
 from claimlint.readers._values import (
     clean_tooth,
     iso_to_universal,
@@ -106,7 +107,6 @@ from claimlint.readers.mappings import (
     guess_builtin,
     load_mapping,
 )
-from claimlint.spill import FirstSeen, SpilledLists
 
 log = logging.getLogger(__name__)
 
@@ -436,7 +436,7 @@ class _Index:
 
     ``first`` maps a claim id to the record number of its first row; ``later`` lists the
     byte ranges of the claim's rows that come after other claims' rows (an export not sorted
-    by claim). Both spill to a temporary SQLite file on very large files (claimlint/spill.py).
+    by claim). Both spill to a temporary SQLite file on very large files (claimlint/core/spill.py).
     """
 
     def __init__(self) -> None:

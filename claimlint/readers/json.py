@@ -27,10 +27,9 @@ from pydantic import (
 )
 
 from claimlint.checks.source import SchemaViolation, UnreadableFile
-from claimlint.construct import constructor
-from claimlint.dental.teeth import iso_to_universal
-from claimlint.findings import Finding
-from claimlint.model import (
+from claimlint.core.construct import constructor
+from claimlint.core.findings import Finding
+from claimlint.core.model import (
     Attachment,
     Claim,
     MissingTooth,
@@ -44,6 +43,7 @@ from claimlint.model import (
     _lenient_date,
     split_surfaces,
 )
+from claimlint.dental.teeth import iso_to_universal
 from claimlint.readers._values import (
     MAX_AMOUNT,
     MAX_LINE_NUMBER,

@@ -30,8 +30,8 @@ from lxml import etree
 from pydantic import ValidationError
 
 from claimlint.checks.source import SchemaViolation, UnreadableFile
-from claimlint.findings import Finding
-from claimlint.model import Claim, PriorProcedure, SourceRef, _lenient_date, split_surfaces
+from claimlint.core.findings import Finding
+from claimlint.core.model import Claim, PriorProcedure, SourceRef, _lenient_date, split_surfaces
 from claimlint.readers._values import parse_amount
 from claimlint.readers.base import BatchMeta, ReadItem, ReadOptions, Source, Unparsable
 

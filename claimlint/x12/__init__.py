@@ -1,1 +1,2 @@
-"""X12 plumbing for the 837D reader: the segment tokenizer and the code lists it checks."""
+"""X12 syntax, independent of the 837D reader: the segment tokenizer, hierarchical-level
+index, code lists and position bookkeeping. Imports only ``core``."""

@@ -1,5 +1,6 @@
-"""Fast model constructors; they live in :mod:`claimlint.construct` (every reader uses them)."""
+"""Fast model constructors; they live in :mod:`claimlint.core.construct` (every reader uses
+them)."""
 
-from claimlint.construct import constructor, positional
+from claimlint.core.construct import constructor, positional
 
 __all__ = ["constructor", "positional"]

@@ -1,6 +1,6 @@
 """Positions of X12 elements, computed when somebody asks for them.
 
-The reader does not build a :class:`~claimlint.model.SourceRef` for every field it reads (fewer
+The reader does not build a :class:`~claimlint.core.model.SourceRef` for every field it reads (fewer
 than one claim in thirty ever has a finding). It keeps a *segment record* per referenced
 segment — ``(site, chunk, piece, ordinal, elements)`` — and, per field, a token
 ``(segment record, X12 field name, element, component)``. :func:`materialize` turns a token into
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from claimlint.model import SourceRef
+from claimlint.core.model import SourceRef
 from claimlint.x12.construct import positional
 from claimlint.x12.tokenizer import Chunk
 

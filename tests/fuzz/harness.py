@@ -38,7 +38,7 @@ READER_CODES = re.compile(r"CL0\d\d|CL1\d\d")
 
 @functools.cache
 def _registry():  # type: ignore[no-untyped-def]
-    from claimlint.registry import load_registry
+    from claimlint.running.registry import load_registry
 
     return load_registry()
 
@@ -104,10 +104,10 @@ def check_report(data: dict[str, Any], problems: list[str]) -> None:
 
 def lint_bytes(data: bytes, name: str, csv_mapping: str | None = None) -> Outcome:
     """Lint ``data`` as a file called ``name`` in process; render every format; check."""
-    from claimlint.config import Config
-    from claimlint.engine import Engine
-    from claimlint.formatters import FormatOptions, available, get_formatter
+    from claimlint.core.config import Config
     from claimlint.readers.base import Source
+    from claimlint.report.formatters import FormatOptions, available, get_formatter
+    from claimlint.running.engine import Engine
 
     out = Outcome()
     path = _scratch() / name

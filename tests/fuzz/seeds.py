@@ -69,10 +69,10 @@ def generated(fmt: str, count: int, seed: int) -> bytes:
     batch = orjson.dumps({"version": "1", "claims": claims}, option=orjson.OPT_INDENT_2)
     if fmt == "json":
         return batch
-    from claimlint.convert import claims_to_csv, claims_to_xml
-    from claimlint.model import Claim
+    from claimlint.core.model import Claim
     from claimlint.readers.base import ReadOptions, Source
     from claimlint.readers.json import read_json
+    from claimlint.running.convert import claims_to_csv, claims_to_xml
 
     parsed = [
         c

@@ -1,0 +1,282 @@
+"""Configuration: ``[tool.claimlint]`` in pyproject.toml, or claimlint.toml.
+
+Found by walking up from the current directory (the first claimlint.toml, or pyproject.toml with
+a ``[tool.claimlint]`` table, wins), or given with ``--config``. Keys are kebab-case like ruff's;
+an unknown key is an error that names the key and the file. Command-line options override it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from claimlint.core.findings import Severity
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message names the file and key."""
+
+
+@dataclass(slots=True)
+class IgnoreEntry:
+    """A targeted suppression: ``[[tool.claimlint.ignore]]`` with a required reason."""
+
+    code: str
+    reason: str
+    path: str | None = None
+    claim_id: str | None = None
+
+
+@dataclass(slots=True)
+class Config:
+    select: list[str] = field(default_factory=lambda: ["ALL"])
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    ignore_entries: list[IgnoreEntry] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    fail_on: Severity = Severity.ERROR
+    format: str = "text"
+    output: dict[str, str] = field(default_factory=dict)
+    show_values: bool = False
+    baseline: str | None = None
+    profiles: list[str] = field(default_factory=list)
+    payers: dict[str, str] = field(default_factory=dict)
+    history: str | None = None
+    tooth_numbering: str | None = None
+    csv_mapping: str | None = None
+    jobs: int = 1
+    today: dt.date | None = None
+    #: ``[tool.claimlint.plugins.<name>]``: each plugin's own table, by entry-point name,
+    #: as written (validated by the plugin when the engine starts, see ``claimlint.plugins``)
+    plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the validated options of each configured plugin's checks, by check code (filled by
+    #: :func:`claimlint.plugins.resolve_plugin_options`)
+    check_options: dict[str, Any] | None = None
+    #: where the configuration came from (None: defaults); relative paths resolve against it
+    source: Path | None = None
+
+    def resolve(self, value: str) -> str:
+        """A path from the config file, relative to that file's folder."""
+        if self.source is None:
+            return value
+        path = Path(value)
+        return str(path if path.is_absolute() else self.source.parent / path)
+
+
+def _str_list(value: Any, key: str, file: Path) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(f"{file}: '{key}' must be a list of strings")
+
+
+def _ignore(value: Any, file: Path) -> tuple[list[str], list[IgnoreEntry]]:
+    codes: list[str] = []
+    entries: list[IgnoreEntry] = []
+    items = value if isinstance(value, list) else [value]
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            codes.append(item)
+            continue
+        if not isinstance(item, dict):
+            raise ConfigError(f"{file}: 'ignore' entries must be codes or tables")
+        unknown = set(item) - {"code", "path", "claim-id", "claim_id", "reason"}
+        if unknown:
+            raise ConfigError(f"{file}: unknown key '{sorted(unknown)[0]}' in ignore entry {i + 1}")
+        if not isinstance(item.get("code"), str) or not item["code"].strip():
+            raise ConfigError(f"{file}: ignore entry {i + 1} needs a 'code'")
+        reason = item.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(
+                f"{file}: ignore entry {i + 1} ({item['code']}) needs a 'reason' saying why"
+            )
+        entries.append(
+            IgnoreEntry(
+                code=item["code"].strip().upper(),
+                reason=reason.strip(),
+                path=item.get("path"),
+                claim_id=item.get("claim-id", item.get("claim_id")),
+            )
+        )
+    return codes, entries
+
+
+def _severity(value: Any, key: str, file: Path) -> Severity:
+    if not isinstance(value, str):
+        raise ConfigError(f"{file}: '{key}' must be error, warning or info")
+    try:
+        return Severity.parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{file}: '{key}': {exc}") from None
+
+
+def _table(value: Any, key: str, file: Path) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{file}: '{key}' must be a table")
+    return value
+
+
+def _parse(table: dict[str, Any], file: Path) -> Config:
+    cfg = Config(source=file)
+    for key, value in table.items():
+        if key == "select":
+            cfg.select = _str_list(value, key, file)
+        elif key == "extend-select":
+            cfg.extend_select = _str_list(value, key, file)
+        elif key == "ignore":
+            cfg.ignore, cfg.ignore_entries = _ignore(value, file)
+        elif key == "per-file-ignores":
+            cfg.per_file_ignores = {
+                str(k): _str_list(v, f"{key}.{k}", file)
+                for k, v in _table(value, key, file).items()
+            }
+        elif key == "severity":
+            cfg.severity = {
+                str(k).upper(): _severity(v, f"{key}.{k}", file)
+                for k, v in _table(value, key, file).items()
+            }
+        elif key == "fail-on":
+            cfg.fail_on = _severity(value, key, file)
+        elif key == "format":
+            if not isinstance(value, str):
+                raise ConfigError(f"{file}: 'format' must be a string")
+            cfg.format = value
+        elif key == "output":
+            cfg.output = {str(k): str(v) for k, v in _table(value, key, file).items()}
+        elif key == "show-values":
+            cfg.show_values = bool(value)
+        elif key == "baseline":
+            cfg.baseline = cfg.resolve(str(value))
+        elif key == "profiles":
+            cfg.profiles = [cfg.resolve(p) for p in _str_list(value, key, file)]
+        elif key == "payers":
+            cfg.payers = {str(k): str(v) for k, v in _table(value, key, file).items()}
+        elif key == "history":
+            cfg.history = cfg.resolve(str(value))
+        elif key == "tooth-numbering":
+            if value not in ("universal", "iso"):
+                raise ConfigError(f"{file}: 'tooth-numbering' must be 'universal' or 'iso'")
+            cfg.tooth_numbering = value
+        elif key == "csv-mapping":
+            cfg.csv_mapping = str(value)
+        elif key == "jobs":
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{file}: 'jobs' must be a positive integer")
+            cfg.jobs = value
+        elif key == "plugins":
+            cfg.plugins = {}
+            for name, options in _table(value, key, file).items():
+                cfg.plugins[str(name)] = dict(_table(options, f"plugins.{name}", file))
+        elif key == "today":
+            if not isinstance(value, dt.date):
+                raise ConfigError(f"{file}: 'today' must be a date (YYYY-MM-DD)")
+            cfg.today = value
+        else:
+            raise ConfigError(f"{file}: unknown key '{key}' in claimlint configuration")
+    return cfg
+
+
+KNOWN_KEYS = (
+    "select", "extend-select", "ignore", "per-file-ignores", "severity", "fail-on", "format",
+    "output", "show-values", "baseline", "profiles", "payers", "history", "tooth-numbering",
+    "csv-mapping", "jobs", "today", "plugins",
+)  # fmt: skip
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML configuration file; every problem is a ConfigError naming the file (and
+    the line, for syntax errors): unreadable, not UTF-8 (UTF-16 is named), nested too deep."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path}: the file is UTF-16; save it as UTF-8")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line}: not UTF-8 text; save it as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except ValueError:  # an integer beyond Python's int-conversion limit (thousands of digits)
+        raise ConfigError(f"{path}: invalid TOML: a number is far too long") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: values nested too deeply") from None
+
+
+def _claimlint_table(data: dict[str, Any], path: Path) -> Any:
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table")
+    return tool.get("claimlint")
+
+
+def load_file(path: Path) -> Config:
+    data = read_toml(path)
+    table = _claimlint_table(data, path)
+    if table is None:
+        if path.name == "pyproject.toml":
+            return Config(source=path)
+        table = data
+    return _parse(_table(table, "tool.claimlint", path), path)
+
+
+def find_config(start: Path) -> Path | None:
+    """The configuration file for ``start``: the first claimlint.toml, or pyproject.toml with
+    a ``[tool.claimlint]`` table, walking up. A pyproject.toml that cannot be parsed but
+    mentions claimlint would have been the source: it is an error naming file and line."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "claimlint.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = read_toml(pyproject)
+                if isinstance(data.get("tool"), dict) and "claimlint" in data["tool"]:
+                    return pyproject
+            except ConfigError:
+                if _mentions_claimlint(pyproject):
+                    raise
+                continue
+    return None
+
+
+def _mentions_claimlint(path: Path) -> bool:
+    try:
+        return b"claimlint" in path.read_bytes().replace(b"\x00", b"").lower()
+    except OSError:
+        return False
+
+
+def check_csv_mapping(spec: str | None) -> None:
+    """A ``csv-mapping`` that is neither a built-in name nor a readable mapping file is a
+    configuration error (exit 2), found before any file is read."""
+    if not spec:
+        return
+    from claimlint.readers.mappings import MappingError, load_mapping
+
+    try:
+        load_mapping(spec)
+    except MappingError as exc:
+        raise ConfigError(f"csv-mapping: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"csv-mapping: {spec}: invalid TOML: nested too deeply") from None
+
+
+def load_config(explicit: str | None = None, start: Path | None = None) -> Config:
+    if explicit:
+        return load_file(Path(explicit))
+    found = find_config(start or Path.cwd())
+    return load_file(found) if found else Config()

@@ -1,0 +1,732 @@
+"""Patient history: procedures a member already had, looked up by member + tooth + date.
+
+Three stores share one small interface (:class:`History`):
+
+* :class:`InMemoryHistory` — records held in a dict (a JSON batch's ``"history"`` section);
+* :class:`SQLiteHistory` — the embedded default, a SQLite file (stdlib ``sqlite3``) filled by
+  ``claimlint history import``; indexed on ``(member_id, tooth, date)``;
+* :class:`CombinedHistory` — several stores seen as one (file + inline), duplicates removed.
+
+The SQL lives in :class:`SQLHistory` and is standard (``CREATE TABLE``/``CREATE INDEX``,
+``INSERT ... ON CONFLICT DO NOTHING``, ``SELECT ... WHERE ... ORDER BY``) so a PostgreSQL store
+is a subclass that sets ``placeholder = "%s"`` and opens a psycopg connection.
+
+Engine wiring::
+
+    store = SQLiteHistory(config.history) if config.history else None
+    ctx.history = combine(store, InMemoryHistory(meta.history))   # per batch file
+
+Lookups never raise for an unknown member: they return an empty list.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import os
+import re
+import sqlite3
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from claimlint.core.model import Claim, PriorProcedure, split_surfaces
+from claimlint.dental import benefits
+from claimlint.dental import surfaces as surface_letters
+
+#: statuses that do not count as a procedure having been done/paid (frequency, duplicates)
+NOT_DONE = frozenset({"denied", "void", "voided", "rejected", "cancelled", "canceled"})
+#: statuses a history row may carry; NOT_DONE ones are stored but do not count
+DONE = frozenset({"paid", "billed", "completed", "complete", "done", "approved", "pending"})
+KNOWN_STATUSES = DONE | NOT_DONE
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+CSV_COLUMNS = ("member_id", "code", "date", "tooth", "surfaces", "status", "payer_id", "claim_id")
+CSV_REQUIRED = ("member_id", "code", "date")
+
+
+def norm_tooth(tooth: str | None) -> str:
+    """Storage key of a tooth: upper case, no ``#``; ``""`` for no tooth."""
+    return (tooth or "").strip().upper().lstrip("#").strip()
+
+
+#: How statuses of one procedure combine. A procedure is identified by member, tooth, date,
+#: code and surfaces. When it is imported (or known from two stores) more than once, a status
+#: that counts as done (paid, billed, completed, ...) beats one that does not (denied, void,
+#: ...), whatever the order: a denied claim that was corrected and paid is a done procedure.
+#: Between two statuses of the same kind the first one stays.
+STATUS_RULE = "paid beats denied"
+
+
+def counts(record: PriorProcedure) -> bool:
+    """Whether a history record counts as done (not denied or voided)."""
+    return record.status.strip().lower() not in NOT_DONE
+
+
+class HistoryError(Exception):
+    """A history store cannot be opened or written; the message names the file."""
+
+
+class History(ABC):
+    """Read side of a prior-procedure store."""
+
+    @abstractmethod
+    def lookup(
+        self,
+        member_id: str,
+        tooth: str | None,
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        """Procedures of ``member_id`` on ``tooth`` (any tooth when None) dated
+        ``since <= date < before``, oldest first."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources (connections)."""
+
+
+class InMemoryHistory(History):
+    def __init__(self, records: Iterable[PriorProcedure] = ()) -> None:
+        self._by_key: dict[tuple[str, str], list[PriorProcedure]] = defaultdict(list)
+        self._by_member: dict[str, list[PriorProcedure]] = defaultdict(list)
+        for record in records:
+            self.add(record)
+
+    def add(self, record: PriorProcedure) -> None:
+        self._by_key[(record.member_id, norm_tooth(record.tooth))].append(record)
+        self._by_member[record.member_id].append(record)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_member.values())
+
+    def lookup(
+        self,
+        member_id: str,
+        tooth: str | None,
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        pool = (
+            self._by_member.get(member_id, [])
+            if tooth is None
+            else self._by_key.get((member_id, norm_tooth(tooth)), [])
+        )
+        found = [r for r in pool if r.date < before and (since is None or r.date >= since)]
+        return sorted(found, key=lambda r: (r.date, r.code))
+
+
+def _identity(record: PriorProcedure) -> tuple[Any, ...]:
+    return (
+        record.member_id,
+        norm_tooth(record.tooth),
+        record.date,
+        record.code,
+        "".join(sorted(record.surfaces)),
+    )
+
+
+class CombinedHistory(History):
+    """Several stores as one; a procedure present in two of them is returned once."""
+
+    def __init__(self, sources: Iterable[History]) -> None:
+        self.sources = [s for s in sources if s is not None]
+
+    def lookup(
+        self,
+        member_id: str,
+        tooth: str | None,
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        found: dict[tuple[Any, ...], PriorProcedure] = {}
+        for source in self.sources:
+            for record in source.lookup(member_id, tooth, before, since):
+                key = _identity(record)
+                kept = found.get(key)
+                if kept is None or (counts(record) and not counts(kept)):
+                    found[key] = record  # paid beats denied (see STATUS_RULE)
+        return sorted(found.values(), key=lambda r: (r.date, r.code))
+
+    def close(self) -> None:
+        for source in self.sources:
+            source.close()
+
+
+def combine(*sources: History | None) -> History | None:
+    """One History over the given stores (None and empty in-memory stores skipped)."""
+    useful = [
+        s for s in sources if s is not None and not (isinstance(s, InMemoryHistory) and not len(s))
+    ]
+    if not useful:
+        return None
+    return useful[0] if len(useful) == 1 else CombinedHistory(useful)
+
+
+# -- SQL stores ------------------------------------------------------------------------------
+
+
+class SQLHistory(History):
+    """DB-API store with standard SQL. Subclasses provide ``connect()`` and ``placeholder``."""
+
+    placeholder = "?"
+    table = "prior_procedure"
+
+    DDL = (
+        "CREATE TABLE IF NOT EXISTS prior_procedure ("
+        " member_id VARCHAR(80) NOT NULL,"
+        " tooth VARCHAR(4) NOT NULL,"
+        " date DATE NOT NULL,"
+        " code VARCHAR(8) NOT NULL,"
+        " surfaces VARCHAR(8) NOT NULL,"
+        " status VARCHAR(20) NOT NULL,"
+        " payer_id VARCHAR(80),"
+        " claim_id VARCHAR(80),"
+        " UNIQUE (member_id, tooth, date, code, surfaces))",
+        "CREATE INDEX IF NOT EXISTS prior_procedure_lookup"
+        " ON prior_procedure (member_id, tooth, date)",
+    )
+    COLUMNS = ("member_id", "tooth", "date", "code", "surfaces", "status", "payer_id", "claim_id")
+
+    def __init__(self, connection: Any) -> None:
+        self.conn = connection
+
+    def create(self) -> None:
+        cur = self.conn.cursor()
+        for statement in self.DDL:
+            cur.execute(statement)
+        self.conn.commit()
+
+    def _sql(self, text: str) -> str:
+        return text.replace("?", self.placeholder)
+
+    #: rows the last :meth:`add_many` changed from a status that does not count to one that
+    #: does (STATUS_RULE)
+    last_updated: int = 0
+
+    def add_many(
+        self, records: Iterable[PriorProcedure], *, commit: bool = True
+    ) -> tuple[int, int]:
+        """Insert records; returns (inserted, already present). A record already present with
+        a status that does not count (denied, void) takes the new one's status when that one
+        counts (paid): see STATUS_RULE. ``commit=False`` leaves the transaction open (one
+        transaction for a whole import)."""
+        cols = ", ".join(self.COLUMNS)
+        marks = ", ".join("?" for _ in self.COLUMNS)
+        not_done = ", ".join(f"'{s}'" for s in sorted(NOT_DONE))
+        sql = self._sql(
+            f"INSERT INTO {self.table} ({cols}) VALUES ({marks}) "
+            "ON CONFLICT (member_id, tooth, date, code, surfaces) DO UPDATE SET "
+            "status = excluded.status, payer_id = excluded.payer_id, "
+            "claim_id = excluded.claim_id "
+            f"WHERE LOWER({self.table}.status) IN ({not_done}) "
+            f"AND LOWER(excluded.status) NOT IN ({not_done})"
+        )
+        rows = [
+            (
+                r.member_id,
+                norm_tooth(r.tooth),
+                r.date.isoformat(),
+                r.code,
+                "".join(r.surfaces),
+                r.status,
+                r.payer_id,
+                r.claim_id,
+            )
+            for r in records
+        ]
+        self.last_updated = 0
+        if not rows:
+            return 0, 0
+        cur = self.conn.cursor()
+        before = self.count()
+        cur.executemany(sql, rows)
+        changed = cur.rowcount
+        if commit:
+            self.conn.commit()
+        inserted = self.count() - before
+        self.last_updated = max(changed - inserted, 0) if changed is not None else 0
+        return inserted, len(rows) - inserted
+
+    def count(self) -> int:
+        cur = self.conn.cursor()
+        cur.execute(f"SELECT COUNT(*) FROM {self.table}")
+        return int(cur.fetchone()[0])
+
+    def lookup(
+        self,
+        member_id: str,
+        tooth: str | None,
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        where = ["member_id = ?", "date < ?"]
+        params: list[Any] = [member_id, before.isoformat()]
+        if tooth is not None:
+            where.insert(1, "tooth = ?")
+            params.insert(1, norm_tooth(tooth))
+        if since is not None:
+            where.append("date >= ?")
+            params.append(since.isoformat())
+        cols = ", ".join(self.COLUMNS)
+        sql = self._sql(
+            f"SELECT {cols} FROM {self.table} WHERE {' AND '.join(where)} ORDER BY date, code"
+        )
+        cur = self.conn.cursor()
+        cur.execute(sql, params)
+        out: list[PriorProcedure] = []
+        for row in cur.fetchall():
+            record = self._record(row)
+            if record is None:
+                self.skipped += 1  # a row written by another tool: skipped (see bad_rows)
+            else:
+                out.append(record)
+        return out
+
+    #: rows a lookup skipped because they cannot be read (bad date, wrong types)
+    skipped: int = 0
+
+    @staticmethod
+    def _record(row: tuple[Any, ...]) -> PriorProcedure | None:
+        """A stored row as a PriorProcedure, or None when it cannot be one (a date that is
+        not YYYY-MM-DD, a missing code): such rows are skipped, never an error per claim."""
+        member, tooth, date, code, surfaces, status, payer, claim = row
+        if isinstance(date, dt.datetime):
+            date = date.date()
+        elif not isinstance(date, dt.date):
+            if not isinstance(date, str) or not _ISO_DATE.fullmatch(date):
+                return None
+            try:
+                date = dt.date.fromisoformat(date)
+            except ValueError:
+                return None
+        if member is None or not code:
+            return None
+        return PriorProcedure.model_construct(
+            member_id=str(member),
+            tooth=str(tooth) if tooth not in (None, "") else None,
+            date=date,
+            code=str(code),
+            surfaces=tuple(str(surfaces or "")),
+            status=str(status or "paid"),
+            payer_id=None if payer is None else str(payer),
+            claim_id=None if claim is None else str(claim),
+        )
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class SQLiteHistory(SQLHistory):
+    """The embedded store: ``SQLiteHistory("history.sqlite")`` (created when missing if
+    ``create=True``, which ``history import`` uses; linting opens an existing file)."""
+
+    _conn: Any = None
+
+    def __init__(self, path: str | Path, *, create: bool = False) -> None:
+        self.path = Path(path)
+        self._conn = None
+        #: problems with the store's content, one line each, without values (for stderr)
+        self.warnings: list[str] = []
+        if not create and not self.path.is_file():
+            raise HistoryError(f"{self.path}: history database does not exist")
+        if create and self.path.exists() and not self.path.is_file():
+            raise HistoryError(f"{self.path}: not a file")
+        try:
+            conn = sqlite3.connect(str(self.path))
+            super().__init__(conn)
+            if create:
+                self.create()
+            else:
+                self.count()  # fails early on a file that is not a history database
+                bad = self.bad_rows()
+                if bad:
+                    self.warnings.append(
+                        f"{self.path}: {bad} history row{'s' if bad != 1 else ''} with a date "
+                        "that is not YYYY-MM-DD (or another unreadable value) are skipped; "
+                        "delete them and import the source again"
+                    )
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{self.path}: not a usable history database: {exc}") from None
+
+    # A sqlite3 connection cannot be pickled (``--jobs`` under the spawn start method, the
+    # macOS and Windows default) and must not be shared across fork: the store pickles as its
+    # path and opens its own connection on first use in the process that unpickled it.
+
+    @property
+    def conn(self) -> Any:
+        if self._conn is None:
+            try:
+                self._conn = sqlite3.connect(str(self.path))
+            except sqlite3.Error as exc:
+                raise HistoryError(f"{self.path}: not a usable history database: {exc}") from None
+        return self._conn
+
+    @conn.setter
+    def conn(self, value: Any) -> None:
+        self._conn = value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_reopen_sqlite, (str(self.path),))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def bad_rows(self) -> int:
+        """Rows a lookup would skip (a date SQLite does not read back as the same
+        YYYY-MM-DD, a NULL or empty code or member)."""
+        cur = self.conn.cursor()
+        cur.execute(
+            f"SELECT COUNT(*) FROM {self.table} WHERE typeof(date) != 'text' "
+            "OR date(date) IS NULL OR date(date) != date OR substr(date, 1, 4) = '0000' "
+            "OR member_id IS NULL OR code IS NULL OR code = ''"
+        )
+        return int(cur.fetchone()[0])
+
+    def writable_error(self, exc: sqlite3.Error) -> HistoryError:
+        if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc).replace(" ", ""):
+            return HistoryError(f"{self.path}: the history database is read-only; nothing imported")
+        return HistoryError(
+            f"{self.path}: cannot write the history database ({exc}); nothing imported"
+        )
+
+
+def _reopen_sqlite(path: str) -> SQLiteHistory:
+    """Unpickle a :class:`SQLiteHistory`: its path only; connected lazily."""
+    store = SQLiteHistory.__new__(SQLiteHistory)
+    store.path = Path(path)
+    store._conn = None
+    store.warnings = []
+    return store
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ImportProblem:
+    file: str
+    row: int | None
+    message: str
+    #: the CSV column the problem is in, when known
+    column: str | None = None
+    #: what ``row`` counts: "row" (CSV), "line" (JSON, XML) or "segment" (X12)
+    unit: str = "row"
+
+    def __str__(self) -> str:
+        where = f"{self.unit} {self.row}" if self.row else ""
+        if self.column:
+            where = f"{where}, column {self.column}" if where else f"column {self.column}"
+        return f"{self.file}: {where}: {self.message}" if where else f"{self.file}: {self.message}"
+
+
+@dataclass(slots=True)
+class ImportResult:
+    read: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    #: procedures already present whose status now counts (a paid row after a denied one)
+    updated: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+
+
+def import_files(
+    paths: Iterable[str | Path], store: SQLHistory, *, options: Any = None
+) -> ImportResult:
+    """Fill ``store`` from CSV files of prior procedures and from claim files (any format a
+    claimlint reader handles: each service line of each claim becomes a history row, and a
+    JSON batch's ``"history"`` section is imported too). Broken rows are reported in
+    ``result.problems`` with file and row; every other row is imported."""
+    result = ImportResult()
+    try:
+        for path in _import_paths(paths, result.problems):
+            if path.suffix.lower() in (".csv", ".tsv"):
+                records = list(read_history_csv(path, result.problems))
+            else:
+                records = list(read_claim_history(path, result.problems, options))
+            result.read += len(records)
+            inserted, dupes = store.add_many(records, commit=False)
+            result.inserted += inserted
+            result.duplicates += dupes
+            result.updated += store.last_updated
+        store.conn.commit()  # one transaction for the whole import: all files or none
+    except sqlite3.Error as exc:
+        _rollback(store)
+        writable = getattr(store, "writable_error", None)
+        if writable is not None:
+            raise writable(exc) from None
+        raise HistoryError(f"cannot write the history store ({exc}); nothing imported") from None
+    except BaseException:
+        _rollback(store)
+        raise
+    return result
+
+
+def _rollback(store: SQLHistory) -> None:
+    with contextlib.suppress(Exception):  # the original error is the one to report
+        store.conn.rollback()
+
+
+def _import_paths(paths: Iterable[str | Path], problems: list[ImportProblem]) -> Iterator[Path]:
+    """Files as given; folders walked (history CSV and claim files, hidden ones skipped)."""
+    from claimlint.readers.base import SUFFIXES
+
+    wanted = {*SUFFIXES, ".csv", ".tsv"}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = False
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    child = Path(root) / name
+                    if child.suffix.lower() in wanted and not name.startswith("."):
+                        found = True
+                        yield child
+            if not found:
+                problems.append(
+                    ImportProblem(str(path), None, "folder holds no history or claim files")
+                )
+        elif path.is_file():
+            yield path
+        else:
+            problems.append(ImportProblem(str(path), None, "file or folder does not exist"))
+
+
+def read_history_csv(path: Path, problems: list[ImportProblem]) -> Iterator[PriorProcedure]:
+    """CSV with a header: member_id, code, date (required), tooth, surfaces, status,
+    payer_id, claim_id. A broken row is reported with its line number and skipped."""
+    name = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(ImportProblem(name, None, f"cannot read: {exc}"))
+        return
+    dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    limit = csv.field_size_limit()
+    # the whole file is in memory already: the csv module's cell limit (128 KB) would be a
+    # csv.Error with no row or column; a long cell is reported below, by row and column
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        rows = list(_csv_rows(reader, name, problems))
+    finally:
+        csv.field_size_limit(limit)
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if missing:
+        problems.append(ImportProblem(name, 1, f"header lacks column(s) {', '.join(missing)}"))
+        return
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown:
+        problems.append(ImportProblem(name, 1, f"ignoring unknown column(s) {', '.join(unknown)}"))
+    for line, cells in rows:
+        if len(cells) > len(header):
+            problems.append(ImportProblem(name, line, "more values than header columns"))
+            continue
+        long = next(
+            (h for h, v in zip(header, cells, strict=False) if len(v) > MAX_HISTORY_CELL), None
+        )
+        if long is not None:
+            problems.append(
+                ImportProblem(
+                    name,
+                    line,
+                    f"the value is longer than {MAX_HISTORY_CELL:,} characters; row not imported",
+                    long,
+                )
+            )
+            continue
+        values = {k: v.strip() for k, v in zip(header, cells, strict=False) if k in CSV_COLUMNS}
+        record = _record_from(values, name, line, problems)
+        if record is not None:
+            yield record
+
+
+#: the longest history CSV cell imported (a member id, code, date or claim id is far shorter)
+MAX_HISTORY_CELL = 4096
+
+
+def _csv_rows(
+    reader: csv.DictReader[str], name: str, problems: list[ImportProblem]
+) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each data row; a row the csv module cannot read is a problem (its
+    message says what, never the row's text) and the rest of the file is read."""
+    rows = reader.reader
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(
+                ImportProblem(name, rows.line_num, f"the row cannot be read as CSV ({exc})")
+            )
+            continue
+        if cells:
+            yield rows.line_num, cells
+
+
+def _record_from(
+    values: dict[str, Any], file: str, row: int | None, problems: list[ImportProblem]
+) -> PriorProcedure | None:
+    for column in CSV_REQUIRED:
+        if not values.get(column):
+            problems.append(ImportProblem(file, row, f"'{column}' is empty", column))
+            return None
+    code = str(values["code"]).upper()
+    if not benefits.is_code(code):
+        problems.append(ImportProblem(file, row, "not a CDT code (D####)", "code"))
+        return None
+    tooth = values.get("tooth") or None
+    if tooth and benefits.tooth_class(str(tooth)) is None:
+        problems.append(
+            ImportProblem(file, row, "not a Universal tooth number (1-32, A-T)", "tooth")
+        )
+        return None
+    try:
+        date = dt.date.fromisoformat(str(values["date"]))
+    except ValueError:
+        problems.append(ImportProblem(file, row, "not a date (YYYY-MM-DD)", "date"))
+        return None
+    bad = surface_letters.invalid(split_surfaces(values.get("surfaces") or ""))
+    if bad:
+        problems.append(
+            ImportProblem(
+                file,
+                row,
+                "a letter is not a surface letter (M, O, D, B, L, I, F, ...); row not imported",
+                "surfaces",
+            )
+        )
+        return None
+    status = str(values.get("status") or "paid").strip().lower()
+    if status not in KNOWN_STATUSES:
+        problems.append(
+            ImportProblem(
+                file,
+                row,
+                f"not a known status; use one of {', '.join(sorted(KNOWN_STATUSES))}; "
+                "row not imported",
+                "status",
+            )
+        )
+        return None
+    try:
+        return PriorProcedure(
+            member_id=str(values["member_id"]),
+            code=code,
+            date=date,
+            tooth=norm_tooth(str(tooth)) if tooth else None,
+            surfaces=values.get("surfaces") or (),
+            status=status,
+            payer_id=values.get("payer_id") or None,
+            claim_id=values.get("claim_id") or None,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        problems.append(ImportProblem(file, row, f"{first['msg']}", where))
+        return None
+
+
+def procedures_of(claim: Claim, status: str = "billed") -> Iterator[PriorProcedure]:
+    """History rows for a claim: one per service line and tooth (voided claims give none)."""
+    member = claim.member_key
+    if not member or claim.frequency_code == "8":
+        return
+    for line in claim.lines:
+        date = claim.service_date(line)
+        if date is None:
+            continue
+        entries = line.teeth or (None,)
+        for entry in entries:
+            yield PriorProcedure.model_construct(
+                member_id=member,
+                code=line.code,
+                date=date,
+                tooth=norm_tooth(entry.tooth) or None if entry is not None else None,
+                surfaces=tuple(entry.surfaces) if entry is not None else (),
+                status=status,
+                payer_id=claim.payer_id,
+                claim_id=claim.claim_id,
+            )
+
+
+def read_claim_history(
+    path: Path, problems: list[ImportProblem], options: Any = None
+) -> Iterator[PriorProcedure]:
+    """Claims of any readable format (through the reader registry) as history rows."""
+    from claimlint.core.findings import Finding
+    from claimlint.readers.base import (
+        READERS,
+        BatchMeta,
+        ReadOptions,
+        Source,
+        Unparsable,
+        get_reader,
+        sniff,
+    )
+
+    source = Source(name=str(path), path=path)
+    fmt = sniff(source)
+    if fmt is None or fmt not in READERS:
+        problems.append(
+            ImportProblem(str(path), None, "unknown file format (use .csv, .json, .jsonl, .837)")
+        )
+        return
+    try:
+        items = get_reader(fmt)(source, options or ReadOptions())
+        for item in items:
+            if isinstance(item, Claim):
+                yield from procedures_of(item)
+            elif isinstance(item, BatchMeta):
+                yield from item.history
+            elif isinstance(item, Unparsable):
+                for finding in item.findings:
+                    problems.append(_problem_from_finding(str(path), finding))
+            elif isinstance(item, Finding):
+                problems.append(_problem_from_finding(str(path), item))
+    except Exception as exc:  # a reader bug must not stop the import of other files
+        problems.append(
+            ImportProblem(
+                str(path), None, f"could not be read (internal error: {type(exc).__name__})"
+            )
+        )
+
+
+def _problem_from_finding(file: str, finding: Any) -> ImportProblem:
+    """A reader finding as an import problem, positioned in the file's own terms: segment N
+    for X12 (often one physical line), the physical line for JSON, XML and CSV claims."""
+    loc = finding.location
+    where = loc.describe()
+    message = f"{finding.code} {finding.message}"
+    if loc.segment_index is not None:
+        return ImportProblem(file, loc.segment_index, message, unit="segment")
+    row = loc.physical_line
+    if where and row is None:
+        message = f"{where}: {message}"
+    return ImportProblem(file, row, message, unit="line")
+
+
+def for_context(ctx: Any) -> History | None:
+    """The history a check should use: ``ctx.history`` plus the batch's inline history.
+
+    The engine keeps a batch's ``"history"`` records in ``ctx.options["inline_history"]``
+    (a list); they are indexed once here and cached on the context.
+    """
+    inline = ctx.options.get("inline_history") or []
+    cached = ctx.options.get("_inline_history_index")
+    if cached is None or cached[0] != len(inline) or cached[1] is not ctx.history:
+        store = InMemoryHistory(inline) if inline else None
+        cached = (len(inline), ctx.history, combine(ctx.history, store))
+        ctx.options["_inline_history_index"] = cached
+    return cached[2]
