@@ -30,8 +30,9 @@ from typing import Any, NoReturn
 import click
 
 from claimlint import __version__
-from claimlint.core.config import Config, ConfigError, check_csv_mapping, load_config
+from claimlint.core.config import Config, ConfigError, load_config
 from claimlint.core.findings import Report, Severity
+from claimlint.readers.mappings import check_csv_mapping
 from claimlint.report.formatters import FormatOptions, available
 from claimlint.report.formatters._common import statistics_text
 from claimlint.report.output import write_outputs
@@ -311,7 +312,9 @@ def check(
     """Lint claim files (837D, JSON, JSONL, CSV, XML), directories, or - for stdin."""
     import datetime as dt
 
-    from claimlint.running.engine import Engine, unknown_selectors
+    from claimlint.running.engine import Engine
+    from claimlint.running.lint import unknown_selectors
+    from claimlint.running.parallel import run_sources
 
     missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
     if missing:
@@ -384,7 +387,7 @@ def check(
         with progress.track(
             paths, show=progress.enabled(quiet=quiet), notes=engine.notes
         ) as sources:
-            report = engine.lint_sources(sources)  # suppressions applied inside
+            report = run_sources(engine, sources)  # suppressions applied inside
         if baseline_out:
             write_baseline(report, baseline_out, selected_codes=engine.checks.selected_codes)
     except (ConfigError, OutputError, ProfileError, HistoryError) as exc:
@@ -527,9 +530,14 @@ def estimate(
     """
     import orjson
 
-    from claimlint.payer.estimate import describe_finding, estimate_paths, render_text
     from claimlint.payer.history import HistoryError
     from claimlint.payer.profiles import ProfileError
+    from claimlint.running.estimating import (
+        describe_finding,
+        estimate_paths,
+        render_text,
+        report_dict,
+    )
 
     config = load_settings(config_path)
     try:
@@ -547,7 +555,7 @@ def estimate(
             'the batch a "payers" section'
         )
     if fmt == "json":
-        click.echo(orjson.dumps(batch.to_dict(), option=orjson.OPT_INDENT_2).decode())
+        click.echo(orjson.dumps(report_dict(batch), option=orjson.OPT_INDENT_2).decode())
     else:
         for text in render_text(batch):
             click.echo(text)
@@ -602,7 +610,8 @@ def history_import(
     Broken rows are reported with file and row; the others are imported. Exit 1 when some
     rows could not be imported.
     """
-    from claimlint.payer.history import HistoryError, SQLiteHistory, import_files
+    from claimlint.payer.history import HistoryError, SQLiteHistory
+    from claimlint.running.history_import import import_files
 
     target = history_path or load_settings(config_path).history
     if not target:

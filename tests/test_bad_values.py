@@ -23,7 +23,8 @@ from claimlint.core.config import Config
 from claimlint.core.model import Claim
 from claimlint.readers.base import ReadOptions, Source, Unparsable
 from claimlint.readers.json import read_json
-from claimlint.running.engine import Engine, lint_claim
+from claimlint.running.engine import Engine
+from claimlint.running.lint import lint_claim
 
 HUGE = "1234567890123456789012345678901234567890"  # 40 digits: beyond 64 bits
 

@@ -10,9 +10,10 @@ from conftest import FIXTURES
 
 from claimlint.cli import main
 from claimlint.core.model import Claim
-from claimlint.payer.estimate import estimate_claim, estimate_paths
+from claimlint.payer.estimate import estimate_claim
 from claimlint.payer.money import cents
 from claimlint.payer.profiles import load_profile, load_profiles, parse_profile
+from claimlint.running.estimating import estimate_paths
 
 GOLD = FIXTURES / "profiles" / "example-mutual-ppo-gold.toml"
 EXAMPLE = FIXTURES / "history" / "domain-7-3.json"

@@ -12,7 +12,7 @@ from claimlint.checks import builtin_checks
 from claimlint.checks.base import Check, Context
 from claimlint.core.findings import Scope
 from claimlint.core.model import Claim, ServiceLine, SourceRef, ToothEntry
-from claimlint.running.engine import CheckSet, lint_claim
+from claimlint.running.lint import CheckSet, lint_claim
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "tests" / "golden" / "demo_findings.jsonl"

@@ -17,8 +17,8 @@ from claimlint.payer.history import (
     SQLiteHistory,
     combine,
     for_context,
-    import_files,
 )
+from claimlint.running.history_import import import_files
 
 D = dt.date
 

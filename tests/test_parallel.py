@@ -136,7 +136,7 @@ def write_batch(path: Path, claims: int, *, garbage: bool = True) -> None:
 def run(paths: list[str], jobs: int, select=("ALL",)):
     config = Config(jobs=jobs, today=dt.date(2026, 1, 15), select=list(select))
     engine = Engine(config, registry=Registry(TEST_CHECKS))
-    report = engine.lint_paths(paths)
+    report = parallel.run_paths(engine, paths)
     return [f.to_dict(show_values=True) for f in report.findings], report.summary, engine.errors
 
 
@@ -351,7 +351,7 @@ def test_built_in_batch_rules_collect_in_workers_and_match_one_process(tmp_path,
 
     def lint(jobs: int):
         config = Config(jobs=jobs, today=dt.date(2026, 1, 15), profiles=[str(profile)])
-        report = Engine(config).lint_paths([str(batch)])
+        report = parallel.run_paths(Engine(config), [str(batch)])
         return [f.to_dict() for f in report.findings]
 
     one = lint(1)
@@ -386,7 +386,7 @@ def test_the_per_claim_cap_of_batch_rules_is_the_same_with_jobs(tmp_path, small_
 
     def lint(jobs: int):
         config = Config(jobs=jobs, today=dt.date(2026, 1, 15), select=["CL412"])
-        return [f.to_dict() for f in Engine(config).lint_paths([str(batch)]).findings]
+        return [f.to_dict() for f in parallel.run_paths(Engine(config), [str(batch)]).findings]
 
     one = lint(1)
     assert lint(2) == one
@@ -443,7 +443,8 @@ def test_spawned_workers_get_the_sqlite_history_store(tmp_path, small_parts, mon
     its path and each worker opens its own connection ("cannot pickle 'sqlite3.Connection'")."""
     import pickle
 
-    from claimlint.payer.history import SQLiteHistory, import_files
+    from claimlint.payer.history import SQLiteHistory
+    from claimlint.running.history_import import import_files
 
     rows = tmp_path / "history.csv"
     rows.write_text(

@@ -534,7 +534,7 @@ def test_cl412_repeats_on_one_claim_are_one_finding() -> None:
 
 
 def test_cap_keeps_the_first_findings_of_a_rule_and_closes_with_a_count() -> None:
-    from claimlint.running.engine import cap_findings
+    from claimlint.running.lint import cap_findings
 
     c = claim(line(1, "D2140", "19", "O"))
     ln = c.lines[0]
@@ -561,7 +561,8 @@ def test_a_5000_line_claim_gives_a_bounded_number_of_findings() -> None:
     from collections import Counter
 
     from claimlint.core.config import Config
-    from claimlint.running.engine import MAX_FINDINGS_PER_RULE, Engine, lint_claim
+    from claimlint.running.engine import Engine
+    from claimlint.running.lint import MAX_FINDINGS_PER_RULE, lint_claim
 
     engine = Engine(Config(today=TODAY))
     c = _member(_one_tooth_claim(5000))

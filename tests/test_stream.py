@@ -14,7 +14,8 @@ from test_parallel import TEST_CHECKS
 import claimlint
 from claimlint.core.config import Config
 from claimlint.running import registry as registry_module
-from claimlint.running.engine import Engine, InternalError
+from claimlint.running.engine import Engine
+from claimlint.running.lint import InternalError
 from claimlint.running.registry import Registry
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

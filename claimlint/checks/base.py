@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from claimlint.core.catalogue import Rule
 from claimlint.core.findings import Finding, Location, Scope, Severity, printable
 from claimlint.core.model import Claim, ServiceLine, SourceRef
 
@@ -138,6 +139,20 @@ class Check:
     #: this check's validated options (the model instance, or the table as a dict); set by
     #: the engine for checks of a configured plugin
     options: Any = MappingProxyType({})
+    #: a rule readers report (``claimlint.core.catalogue``): the class documents it and takes
+    #: its code, name, summary and severity from the catalogue entry
+    catalogued: ClassVar[Rule | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        rule = cls.__dict__.get("catalogued")
+        if rule is not None:
+            cls.code, cls.name, cls.summary, cls.severity = (
+                rule.code,
+                rule.name,
+                rule.summary,
+                rule.severity,
+            )
 
     def check(self, item: Any, ctx: Context) -> Iterable[Finding]:  # pragma: no cover - abstract
         return ()

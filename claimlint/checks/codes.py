@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from claimlint.checks._lines import entry_ref
 from claimlint.checks.base import Check, Context
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import ServiceLine
@@ -23,7 +24,6 @@ from claimlint.dental.cdt import (
     sibling_for_region,
     suggest_code,
 )
-from claimlint.dental.lines import entry_ref
 from claimlint.dental.teeth import TEETH
 
 

@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from claimlint.checks.base import Check, Context
-from claimlint.core.findings import Finding, Scope, Severity
+from claimlint.core import catalogue
+from claimlint.core.findings import Finding, Scope
 from claimlint.core.model import Claim, ServiceLine
 
 #: stands for a claim date the reader reported as unreadable (see ``Context.reported``)
@@ -39,10 +40,7 @@ class DateOfService(Check):
         DOMAIN.md §4.3, §4.4, §6.1, §8 (CL112).
     """
 
-    code = "CL112"
-    name = "date-of-service"
-    summary = "Missing, invalid or future date of service; or a dated predetermination"
-    severity = Severity.ERROR
+    catalogued = catalogue.DATE_OF_SERVICE
     scope = Scope.CLAIM
     tags = ("dates",)
 

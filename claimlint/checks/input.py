@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from claimlint.checks.base import Check
-from claimlint.core.findings import Scope, Severity
+from claimlint.core import catalogue
+from claimlint.core.findings import Scope
 
 
 class UnknownColumn(Check):
@@ -30,9 +31,6 @@ class UnknownColumn(Check):
         DESIGN.md §2 (readers); docs/readme-csv-xml.md (CSV columns and mappings).
     """
 
-    code = "CL003"
-    name = "unknown-column"
-    summary = "CSV column is not known to the column mapping"
-    severity = Severity.WARNING
+    catalogued = catalogue.UNKNOWN_COLUMN
     scope = Scope.SOURCE
     formats = ("csv",)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from claimlint.checks._lines import ToothLine, by_tooth_and_date, entry_ref
 from claimlint.checks.base import LISTED_LINES, Check, Context, line_list
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim
 from claimlint.dental import surfaces as sf
 from claimlint.dental.cdt import INCLUDED_IN, codes_in_family, suggest_code
-from claimlint.dental.lines import ToothLine, by_tooth_and_date, entry_ref
 from claimlint.dental.teeth import TEETH
 
 PIN_CODES = codes_in_family("pin")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from claimlint.checks.base import Check
-from claimlint.core.findings import Scope, Severity
+from claimlint.core import catalogue
+from claimlint.core.findings import Scope
 
 
 class UnreadableFile(Check):
@@ -36,10 +37,7 @@ class UnreadableFile(Check):
         DESIGN.md §2 (readers), §3 (CL001).
     """
 
-    code = "CL001"
-    name = "unreadable-file"
-    summary = "File cannot be read or parsed"
-    severity = Severity.ERROR
+    catalogued = catalogue.UNREADABLE_FILE
     scope = Scope.SOURCE
 
 
@@ -66,8 +64,5 @@ class SchemaViolation(Check):
         DESIGN.md §2, §3 (CL002); schemas/claim-batch.schema.json.
     """
 
-    code = "CL002"
-    name = "schema-violation"
-    summary = "Record does not match the input schema"
-    severity = Severity.ERROR
+    catalogued = catalogue.SCHEMA_VIOLATION
     scope = Scope.SOURCE

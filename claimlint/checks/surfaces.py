@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from claimlint.checks._lines import entry_ref
 from claimlint.checks.base import Check, Context
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import ServiceLine
 from claimlint.dental import surfaces as sf
 from claimlint.dental.cdt import TOOTH_ONLY_CODES, lookup
-from claimlint.dental.lines import entry_ref
 from claimlint.dental.teeth import REGION_SURFACES, TEETH
 
 _VALID_TEXT = "M, O, I, D, B, F or L"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from claimlint.checks._lines import entry_ref
 from claimlint.checks.base import Check, Context
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import ServiceLine
 from claimlint.dental.cdt import TOOTH_REQUIRED_CODES, lookup
-from claimlint.dental.lines import entry_ref
 from claimlint.dental.teeth import SUPERNUMERARY, TEETH
 
 

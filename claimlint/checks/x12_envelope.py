@@ -8,6 +8,7 @@ segment (ordinal in the file, physical line and column) and element.
 from __future__ import annotations
 
 from claimlint.checks.base import Check
+from claimlint.core import catalogue
 from claimlint.core.findings import Scope, Severity
 
 
@@ -42,9 +43,7 @@ class IsaMalformed(_X12Source):
         DOMAIN.md §4.1, §8 (CL101).
     """
 
-    code = "CL101"
-    name = "isa-malformed"
-    summary = "ISA header is not 106 characters with distinct delimiters"
+    catalogued = catalogue.ISA_MALFORMED
 
 
 class ControlNumberMismatch(_X12Source):
@@ -67,9 +66,7 @@ class ControlNumberMismatch(_X12Source):
         DOMAIN.md §4.1, §8 (CL102).
     """
 
-    code = "CL102"
-    name = "control-number-mismatch"
-    summary = "Envelope trailer control number differs from its header"
+    catalogued = catalogue.CONTROL_NUMBER_MISMATCH
 
 
 class SegmentCountMismatch(_X12Source):
@@ -92,9 +89,7 @@ class SegmentCountMismatch(_X12Source):
         DOMAIN.md §4.1, §8 (CL103).
     """
 
-    code = "CL103"
-    name = "segment-count-mismatch"
-    summary = "SE01/GE01/IEA01 count does not match the content"
+    catalogued = catalogue.SEGMENT_COUNT_MISMATCH
 
 
 class NotDentalClaim(_X12Source):
@@ -118,9 +113,7 @@ class NotDentalClaim(_X12Source):
         DOMAIN.md §4.1, §8 (CL104).
     """
 
-    code = "CL104"
-    name = "not-837d-5010"
-    summary = "Not an 837D 005010X224A2 transaction set"
+    catalogued = catalogue.NOT_DENTAL_CLAIM
 
 
 class HierarchyError(_X12Source):
@@ -145,9 +138,7 @@ class HierarchyError(_X12Source):
         DOMAIN.md §4.2, §8 (CL105).
     """
 
-    code = "CL105"
-    name = "hierarchy-error"
-    summary = "HL hierarchy is inconsistent"
+    catalogued = catalogue.HIERARCHY_ERROR
 
 
 class RequiredSegmentMissing(_X12Source):
@@ -173,9 +164,7 @@ class RequiredSegmentMissing(_X12Source):
         DOMAIN.md §4.2, §4.3; SOURCES.md of the public samples (mjkubba).
     """
 
-    code = "CL116"
-    name = "required-segment-missing"
-    summary = "A required loop, segment or element is missing"
+    catalogued = catalogue.REQUIRED_SEGMENT_MISSING
 
 
 class InvalidElementValue(_X12Source):
@@ -199,9 +188,7 @@ class InvalidElementValue(_X12Source):
         DOMAIN.md §4.2–§4.4; SOURCES.md of the public samples (new-wave).
     """
 
-    code = "CL117"
-    name = "invalid-element-value"
-    summary = "Element value outside its code list or of the wrong type"
+    catalogued = catalogue.INVALID_ELEMENT_VALUE
 
 
 class SegmentOutOfOrder(_X12Source):
@@ -225,9 +212,7 @@ class SegmentOutOfOrder(_X12Source):
         DOMAIN.md §4.2, §4.4; SOURCES.md of the public samples (new-wave).
     """
 
-    code = "CL118"
-    name = "segment-out-of-order"
-    summary = "Segment out of its loop's order"
+    catalogued = catalogue.SEGMENT_OUT_OF_ORDER
 
 
 class SecondaryWithoutOtherPayer(_X12Source):
@@ -251,9 +236,7 @@ class SecondaryWithoutOtherPayer(_X12Source):
         DOMAIN.md §4.2 (SBR01); SOURCES.md of the public samples (new-wave).
     """
 
-    code = "CL119"
-    name = "secondary-without-other-payer"
-    summary = "Secondary claim without other-payer loop 2320/2330"
+    catalogued = catalogue.SECONDARY_WITHOUT_OTHER_PAYER
 
 
 class TooManyElements(_X12Source):
@@ -276,9 +259,7 @@ class TooManyElements(_X12Source):
         DOMAIN.md §4.6; X12 5010 segment definitions.
     """
 
-    code = "CL120"
-    name = "too-many-elements"
-    summary = "Segment has more elements than its definition"
+    catalogued = catalogue.TOO_MANY_ELEMENTS
 
 
 class EnvelopeNotClosed(_X12Source):
@@ -301,9 +282,7 @@ class EnvelopeNotClosed(_X12Source):
         DOMAIN.md §4.1.
     """
 
-    code = "CL121"
-    name = "envelope-not-closed"
-    summary = "Truncated file or missing SE/GE/IEA"
+    catalogued = catalogue.ENVELOPE_NOT_CLOSED
 
 
 class InvalidCharacters(_X12Source):
@@ -326,6 +305,4 @@ class InvalidCharacters(_X12Source):
         DOMAIN.md §4.6.
     """
 
-    code = "CL122"
-    name = "invalid-characters"
-    summary = "Garbage bytes or invalid segment"
+    catalogued = catalogue.INVALID_CHARACTERS

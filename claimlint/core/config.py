@@ -260,21 +260,6 @@ def _mentions_claimlint(path: Path) -> bool:
         return False
 
 
-def check_csv_mapping(spec: str | None) -> None:
-    """A ``csv-mapping`` that is neither a built-in name nor a readable mapping file is a
-    configuration error (exit 2), found before any file is read."""
-    if not spec:
-        return
-    from claimlint.readers.mappings import MappingError, load_mapping
-
-    try:
-        load_mapping(spec)
-    except MappingError as exc:
-        raise ConfigError(f"csv-mapping: {exc}") from None
-    except RecursionError:
-        raise ConfigError(f"csv-mapping: {spec}: invalid TOML: nested too deeply") from None
-
-
 def load_config(explicit: str | None = None, start: Path | None = None) -> Config:
     if explicit:
         return load_file(Path(explicit))

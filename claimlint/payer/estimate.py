@@ -32,10 +32,9 @@ CL405, CL601 and CL602 quote the same numbers for the same line.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from claimlint.core.model import Claim, PriorProcedure, ServiceLine
@@ -153,8 +152,8 @@ class BatchEstimate:
         return len(self.claims) + self.not_estimated + self.failed + self.unparsable
 
     def to_dict(self) -> dict[str, Any]:
-        from claimlint.report.formatters._common import position
-
+        """The numbers; the reader findings are rendered by the ``estimate`` command
+        (``claimlint.running.estimating.report_dict``)."""
         return {
             "version": "1",
             "claims": [c.to_dict() for c in self.claims],
@@ -163,17 +162,6 @@ class BatchEstimate:
             "claims_estimated": len(self.claims),
             "claims_unparsable": self.unparsable,
             "problems": list(self.problems),
-            "errors": [
-                {
-                    "code": f.code,
-                    "file": f.location.file,
-                    "line": position(f.location)[0],
-                    "column": position(f.location)[1],
-                    "claim_id": f.location.claim_id,
-                    "message": f.message,
-                }
-                for f in self.findings
-            ],
         }
 
     def summary(self) -> str:
@@ -479,58 +467,6 @@ def line_estimate(ctx: Any, line: ServiceLine) -> LineEstimate | None:
 # -- output ----------------------------------------------------------------------------------
 
 
-#: the text table's columns; total rows put their label where line..paid-as are, so their
-#: amounts sit under the fee, allowed, plan pays, patient and write-off headers
-_LABEL_WIDTH = 4 + 2 + 5 + 1 + 5 + 1 + 5 + 1 + 7
-
-
-def render_text(batch: BatchEstimate) -> Iterator[str]:
-    head = (
-        f"{'line':>4}  {'code':<5} {'tooth':<5} {'surf':<5} {'paid as':<7} {'fee':>10} "
-        f"{'allowed':>10} {'plan pays':>10} {'patient':>10} {'write-off':>10}"
-    )
-    for claim in batch.claims:
-        yield f"Claim {claim.claim_id}  ({claim.file}; profile {claim.profile})"
-        yield head
-        for ln in claim.lines:
-            yield (
-                f"{ln.line_number:>4}  {ln.code:<5} {ln.tooth or '':<5} {ln.surfaces:<5} "
-                f"{ln.paid_as:<7} {fmt(ln.office_fee):>10} {fmt(ln.allowed):>10} "
-                f"{fmt(ln.plan_pays):>10} {fmt(ln.patient_owes):>10} {fmt(ln.write_off):>10}"
-            )
-            if ln.not_covered:
-                yield f"{'':6}not covered: {ln.not_covered}"
-            for problem in ln.problems:
-                yield f"{'':6}note: {problem}"
-        yield _total_line("claim total", claim.totals)
-        yield ""
-    yield _total_line("batch total", batch.totals, f"({batch.summary()})")
-    for problem in batch.problems:
-        yield f"note: {problem}"
-
-
-def _total_line(label: str, totals: Totals, extra: str = "") -> str:
-    notes = [extra] if extra else []
-    if not totals.complete:
-        notes.append("(incomplete: see notes)")
-    tail = "".join(f"  {note}" for note in notes)
-    return (
-        f"{label:<{_LABEL_WIDTH}} {fmt(totals.office_fee):>10} {'':>10} "
-        f"{fmt(totals.plan_pays):>10} {fmt(totals.patient_owes):>10} "
-        f"{fmt(totals.write_off):>10}{tail}"
-    )
-
-
-def describe_finding(finding: Any) -> str:
-    """``file:line:col: CODE message`` for a reader finding (stderr of ``estimate``)."""
-    from claimlint.report.formatters._common import position, prefixed_message
-
-    loc = finding.location
-    line, col = position(loc)
-    where = f" [{loc.pointer}]" if loc.pointer and not loc.physical_line else ""
-    return f"{loc.file}:{line}:{col}: {finding.code} {prefixed_message(finding)}{where}"
-
-
 def prior_from_line(claim: Claim, line: ServiceLine) -> PriorProcedure | None:
     """The prior restoration a replacement line itself declares (prior placement date)."""
     prior = line.prior_placement_date
@@ -546,101 +482,3 @@ def prior_from_line(claim: Claim, line: ServiceLine) -> PriorProcedure | None:
         payer_id=claim.payer_id,
         claim_id=None,
     )
-
-
-def estimate_paths(
-    paths: Iterable[str],
-    profiles: ProfileSet,
-    *,
-    default: Profile | None = None,
-    history: Any = None,
-    options: Any = None,
-) -> BatchEstimate:
-    """Read claim files (any reader; inline history and payers included) and estimate them.
-
-    Unreadable files and claims become reader findings in ``findings`` (CL001, CL002, ...,
-    located like ``check`` locates them) and unparsable claims are counted; they never stop
-    the others.
-    """
-    from claimlint.checks.source import UnreadableFile
-    from claimlint.core.findings import Finding
-    from claimlint.payer.history import InMemoryHistory, combine
-    from claimlint.payer.profiles import ProfileError
-    from claimlint.readers.base import BatchMeta, ReadOptions, Unparsable, get_reader, sniff
-    from claimlint.running.engine import iter_sources
-
-    pairs: list[tuple[str, Claim]] = []
-    problems: list[str] = []
-    findings: list[Finding] = []
-    unparsable = 0
-    inline: list[PriorProcedure] = []
-    notes: list[str] = []
-    for source in iter_sources(paths, notes):  # notes: FIFOs a folder walk skipped
-        if isinstance(source, Finding):
-            findings.append(source)
-            continue
-        fmt_name = sniff(source)
-        if fmt_name is None:
-            findings.append(
-                UnreadableFile.make(
-                    f"Cannot tell what kind of file {source.name} is; expected an 837D, "
-                    "JSON, JSONL, CSV or XML claim file.",
-                    file=source.name,
-                )
-            )
-            continue
-        try:
-            for item in get_reader(fmt_name)(source, options or ReadOptions()):
-                if isinstance(item, Claim):
-                    pairs.append((source.name, item))
-                elif isinstance(item, BatchMeta):
-                    inline.extend(item.history)
-                    if item.payers:
-                        profiles = profiles.with_batch_payers(item.payers, source=source.name)
-                elif isinstance(item, Unparsable):
-                    unparsable += 1
-                    findings.extend(item.findings)
-                elif isinstance(item, Finding) and item.severity.value == "error":
-                    findings.append(item)
-        except OSError as exc:
-            findings.append(
-                UnreadableFile.make(
-                    f"Cannot read {source.name}: {exc.strerror or exc}.", file=source.name
-                )
-            )
-        except ProfileError as exc:
-            problems.append(f"{source.name}: {exc}")
-    store = combine(history, InMemoryHistory(inline)) if inline else history
-    batch = estimate_claims(pairs, profiles, default=default, history=store)
-    batch.problems = problems + batch.problems
-    batch.findings = _located(findings)
-    batch.unparsable = unparsable
-    batch.had_profiles = bool(profiles) or default is not None
-    batch.notes = notes
-    return batch
-
-
-def _located(findings: list[Any]) -> list[Any]:
-    """Give findings in JSON files the physical line and column of their pointer."""
-    from claimlint.readers.json import json_text
-    from claimlint.readers.jsonpos import pointer_positions
-
-    pending: dict[str, list[Any]] = {}
-    for f in findings:
-        loc = f.location
-        if loc.physical_line is None and loc.pointer and loc.file.lower().endswith(".json"):
-            pending.setdefault(loc.file, []).append(f)
-    for name, items in pending.items():
-        try:
-            path = Path(name)
-            if path.stat().st_size > 16 * 1024 * 1024:
-                continue  # too big to rescan; the pointer still locates the finding
-            text = json_text(path.read_bytes())
-        except OSError:
-            continue
-        positions = pointer_positions(text, {f.location.pointer for f in items})
-        for f in items:
-            pos = positions.get(f.location.pointer)
-            if pos:
-                f.location.physical_line, f.location.column = pos
-    return findings

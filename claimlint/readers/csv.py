@@ -67,10 +67,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from claimlint.checks.base import Check
-from claimlint.checks.dates import DateOfService
-from claimlint.checks.input import UnknownColumn
-from claimlint.checks.source import SchemaViolation, UnreadableFile
+from claimlint.core.catalogue import (
+    DATE_OF_SERVICE,
+    SCHEMA_VIOLATION,
+    UNKNOWN_COLUMN,
+    UNREADABLE_FILE,
+    Rule,
+)
 from claimlint.core.findings import Finding, Severity
 from claimlint.core.model import (
     Attachment,
@@ -248,13 +251,15 @@ def read_csv(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     try:
         mapping = load_mapping(spec)
     except MappingError as exc:
-        yield UnreadableFile.make(str(exc), file=source.name)
+        yield UNREADABLE_FILE.make(str(exc), file=source.name)
         return
     system = options.tooth_system or mapping.tooth_numbering
     try:
         fh = source.open()
     except OSError as exc:
-        yield UnreadableFile.make(f"Cannot open the file: {exc.strerror or exc}.", file=source.name)
+        yield UNREADABLE_FILE.make(
+            f"Cannot open the file: {exc.strerror or exc}.", file=source.name
+        )
         return
     with fh:
         if not fh.seekable():  # a pipe: spool to a temporary file, read twice
@@ -273,7 +278,7 @@ def read_csv(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
             fh = copy  # type: ignore[assignment]
             if not ok:
                 fh.close()
-                yield UnreadableFile.make(
+                yield UNREADABLE_FILE.make(
                     f"The file starts with a {label} byte order mark but is not valid {label} "
                     "text; no claim in it was linted. Save or export it as 'CSV UTF-8'.",
                     ref=SourceRef.model_construct(file=source.name, field=None, line=1),
@@ -404,7 +409,7 @@ class _Row:
     ref: SourceRef | None = None
     broken: bool = False  # not readable as a service line (ragged, binary, bad quoting)
     # cells whose value is bad: (column index, message, evidence, rule); the row is still read
-    bad: list[tuple[int, str, dict[str, str], type[Check]]] = field(default_factory=list)
+    bad: list[tuple[int, str, dict[str, str], Rule]] = field(default_factory=list)
     error_column: int | None = None  # column where a broken row's problem is, when known
 
 
@@ -498,7 +503,7 @@ class _CsvReader:
                 if self.bad_encoding_line is None:
                     self.bad_encoding_line = lineno
                     self.notices.append(
-                        UnreadableFile.make(
+                        UNREADABLE_FILE.make(
                             f"Line {lineno} is not valid {self.mapping.encoding} (the encoding "
                             "the mapping declares); unreadable characters were replaced. "
                             "Re-export the file in that encoding or change the mapping.",
@@ -542,7 +547,7 @@ class _CsvReader:
                 f"line {self.first_cp1252} was read as Windows-1252 (not valid UTF-8), "
                 f"but line {self.first_utf8} is UTF-8"
             )
-        return UnreadableFile.make(
+        return UNREADABLE_FILE.make(
             f"The file mixes text encodings: {detail}. Accented names and notes may be "
             "garbled; re-export the whole file as UTF-8.",
             ref=self._line_ref(lineno),
@@ -558,12 +563,12 @@ class _CsvReader:
         try:
             head = fh.read(HEAD_SIZE)
         except OSError as exc:
-            return None, UnreadableFile.make(f"Cannot read the file: {exc}.", file=self.name)
+            return None, UNREADABLE_FILE.make(f"Cannot read the file: {exc}.", file=self.name)
         problem = _binary_problem(head)
         if problem:
-            return None, UnreadableFile.make(problem, ref=self._line_ref(1))
+            return None, UNREADABLE_FILE.make(problem, ref=self._line_ref(1))
         if not head.strip():
-            return None, UnreadableFile.make(
+            return None, UNREADABLE_FILE.make(
                 "The file is empty: a CSV export needs a header row and one row per service line.",
                 ref=self._line_ref(1),
             )
@@ -722,7 +727,7 @@ class _CsvReader:
             start = span[0][0]
             if not header_done:
                 if error is not None:
-                    yield UnreadableFile.make(
+                    yield UNREADABLE_FILE.make(
                         f"The header row cannot be read: {error[1]}.", ref=self._line_ref(start)
                     )
                     return
@@ -731,7 +736,7 @@ class _CsvReader:
                 header_done = True
                 items = list(self._header(row, start))
                 yield from items
-                if any(isinstance(i, Finding) and i.code == UnreadableFile.code for i in items):
+                if any(isinstance(i, Finding) and i.code == UNREADABLE_FILE.code for i in items):
                     return
                 continue
             if error is None and (not row or not any(cell.strip() for cell in row)):
@@ -774,7 +779,7 @@ class _CsvReader:
         last: str | None = None
         for item in self._records(fh, head):
             if isinstance(item, Finding):
-                if item.code == UnreadableFile.code and item.severity == Severity.ERROR:
+                if item.code == UNREADABLE_FILE.code and item.severity == Severity.ERROR:
                     index.close()
                     return None
                 continue
@@ -864,7 +869,7 @@ class _CsvReader:
                     unknown.append((index, header or f"(column {index + 1} has no header)"))
                 continue
             if canonical in seen:
-                yield UnreadableFile.make(
+                yield UNREADABLE_FILE.make(
                     f"Column {header!r} appears twice (columns {seen[canonical] + 1} and "
                     f"{index + 1}); claimlint cannot tell which one to use. Remove or rename "
                     "one of them.",
@@ -887,7 +892,7 @@ class _CsvReader:
                 hint = (
                     " Rename the columns or describe the export in a mapping file (--csv-mapping)."
                 )
-            yield UnreadableFile.make(
+            yield UNREADABLE_FILE.make(
                 f"No {names} column in the header (mapping {self.mapping.name!r}); rows cannot be "
                 f"grouped into claims.{hint}",
                 ref=self._line_ref(lineno),
@@ -919,7 +924,7 @@ class _CsvReader:
         )
         index, header = unknown[0]
         shown = header if not dirty and _looks_like_header(header) else None
-        return UnknownColumn.make(
+        return UNKNOWN_COLUMN.make(
             f"{len(unknown)} column(s) are not known to the mapping {self.mapping.name!r} "
             f"and are ignored: {', '.join(named)}{more}. Map them in a mapping file "
             f"([columns]) or list them under 'ignore'.{hint}",
@@ -980,7 +985,7 @@ class _CsvReader:
             try:
                 value = self._value(name, text, mapping)
             except _AmbiguousDate as exc:
-                rule = DateOfService if name in _SERVICE_DATES else SchemaViolation
+                rule = DATE_OF_SERVICE if name in _SERVICE_DATES else SCHEMA_VIOLATION
                 shown = "the date" if name in _PHI else repr(text)
                 parsed.bad.append(
                     (
@@ -996,7 +1001,7 @@ class _CsvReader:
             except ValueError as exc:
                 message = "not valid" if name in _PHI else str(exc)
                 parsed.bad.append(
-                    (index, f"{self.headers[index]}: {message}", {name: text}, SchemaViolation)
+                    (index, f"{self.headers[index]}: {message}", {name: text}, SCHEMA_VIOLATION)
                 )
                 continue
             values[name] = value
@@ -1064,7 +1069,7 @@ class _CsvReader:
         for _, _, ev in problems:
             evidence.update(ev)
         who = f"claim {claim_id}" if claim_id else "the claim of this row"
-        return SchemaViolation.make(
+        return SCHEMA_VIOLATION.make(
             f"Row {parsed.number} cannot be read: {text}. {who[0].upper()}{who[1:]} is not "
             "linted until the row is fixed.",
             ref=ref,
@@ -1081,7 +1086,7 @@ class _CsvReader:
 
     def _broken_finding(self, parsed: _Row, problems: list[_Problem]) -> Finding:
         text = "; ".join(msg for _, msg, _ in problems)
-        return SchemaViolation.make(
+        return SCHEMA_VIOLATION.make(
             f"Row {parsed.number} cannot be read: {text}. It does not belong to the claim of "
             "the row before or after it, so it is not counted as a claim; none of its values "
             "were read. Fix or remove the row.",

@@ -26,7 +26,7 @@ from pydantic import (
     ValidationError,
 )
 
-from claimlint.checks.source import SchemaViolation, UnreadableFile
+from claimlint.core.catalogue import SCHEMA_VIOLATION, UNREADABLE_FILE
 from claimlint.core.construct import constructor
 from claimlint.core.findings import Finding
 from claimlint.core.model import (
@@ -337,7 +337,7 @@ def schema_findings(exc: ValidationError, ref: SourceRef, claim_id: str | None) 
     if len(problems) > 5:
         shown += f"; and {len(problems) - 5} more"
     who = f"Claim {claim_id}" if claim_id else "This record"
-    return SchemaViolation.make(
+    return SCHEMA_VIOLATION.make(
         f"{who} does not match the claim schema and was not linted: {shown}. "
         "Fix the export and run again.",
         ref=ref.at(field=first_pointer, pointer=first_pointer),
@@ -361,7 +361,7 @@ def _claim_item(raw: Any, ref: SourceRef, system: str) -> Claim | Unparsable | S
         return Unparsable(
             None,
             [
-                SchemaViolation.make(
+                SCHEMA_VIOLATION.make(
                     "This claim record is not a JSON object and was not linted.",
                     ref=ref.at(field=ref.pointer),
                 )
@@ -431,7 +431,7 @@ def salvage(
             elif err["type"] == "missing":
                 msg = "required field is missing"
             findings.append(
-                SchemaViolation.make(
+                SCHEMA_VIOLATION.make(
                     f"Claim {claim_id}: {pointer}: {msg}; {note}. The rest of the claim was "
                     "linted.",
                     ref=ref.at(field=pointer, pointer=pointer),
@@ -559,12 +559,12 @@ def _apply(edits: Iterable[tuple[Any, Any, Any]]) -> None:
 
 def _cl001(source: Source, exc: orjson.JSONDecodeError | UnicodeDecodeError) -> Finding:
     if isinstance(exc, orjson.JSONDecodeError):
-        return UnreadableFile.make(
+        return UNREADABLE_FILE.make(
             f"{source.name} is not valid JSON ({exc.msg} at line {exc.lineno}, column "
             f"{exc.colno}); no claim in it was linted.",
             ref=SourceRef(file=source.name, line=exc.lineno, column=exc.colno),
         )
-    return UnreadableFile.make(
+    return UNREADABLE_FILE.make(
         f"{source.name} is not UTF-8 text; no claim in it was linted.",
         ref=SourceRef(file=source.name),
     )
@@ -575,7 +575,7 @@ def _history(raw: Any, source: Source) -> tuple[list[PriorProcedure], list[Findi
     problems: list[Finding] = []
     if not isinstance(raw, list):
         problems.append(
-            SchemaViolation.make(
+            SCHEMA_VIOLATION.make(
                 "The batch's history must be a list of prior procedures.",
                 ref=SourceRef(file=source.name, pointer="/history", field="/history"),
             )
@@ -591,7 +591,7 @@ def _history(raw: Any, source: Source) -> tuple[list[PriorProcedure], list[Findi
         date = _lenient_date(p.date)
         if not hasattr(date, "year"):
             problems.append(
-                SchemaViolation.make(
+                SCHEMA_VIOLATION.make(
                     f"History entry {i} has an invalid date; it was not used.",
                     ref=ref.at(field=f"/history/{i}/date", pointer=f"/history/{i}/date"),
                 )
@@ -648,7 +648,7 @@ def _not_encoded(source: Source, label: str, line: int | None = None) -> Finding
         if line is not None
         else "; no claim in it was linted"
     )
-    return UnreadableFile.make(
+    return UNREADABLE_FILE.make(
         f"{source.name} starts with a {label} byte order mark but is not valid {label} text"
         f"{' ' if line is not None else ''}{lost}. Save the file as UTF-8 and run again.",
         ref=SourceRef(file=source.name, line=line or 1, column=1),
@@ -668,7 +668,7 @@ def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     elif raw[:3] == _UTF8_BOM:  # a UTF-8 byte order mark (spreadsheet exports): not content
         raw = raw[3:]
     if not raw.strip():
-        yield UnreadableFile.make(
+        yield UNREADABLE_FILE.make(
             f"{source.name} is empty; there are no claims in it.",
             ref=SourceRef(file=source.name, line=1, column=1),
         )
@@ -684,13 +684,13 @@ def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     elif isinstance(data, dict):
         unknown = sorted(set(data) - BATCH_KEYS)
         for key in unknown:
-            yield SchemaViolation.make(
+            yield SCHEMA_VIOLATION.make(
                 f"Unknown top-level field '{key}' in the batch; it was ignored.",
                 ref=SourceRef(file=source.name, pointer=f"/{key}", field=f"/{key}"),
             )
         claims = data.get("claims")
         if not isinstance(claims, list):
-            yield UnreadableFile.make(
+            yield UNREADABLE_FILE.make(
                 f"{source.name} has no 'claims' list; no claim was linted.",
                 ref=SourceRef(file=source.name, pointer="/claims", field="/claims"),
             )
@@ -699,7 +699,7 @@ def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
         if numbering in ("universal", "iso"):
             system = options.tooth_system or numbering
         elif numbering is not None:
-            yield SchemaViolation.make(
+            yield SCHEMA_VIOLATION.make(
                 "tooth_numbering must be 'universal' or 'iso'; Universal numbering was assumed.",
                 ref=SourceRef(
                     file=source.name, pointer="/tooth_numbering", field="/tooth_numbering"
@@ -712,7 +712,7 @@ def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
             yield BatchMeta(history=history, payers=payers if isinstance(payers, dict) else {})
         base = "/claims"
     else:
-        yield UnreadableFile.make(
+        yield UNREADABLE_FILE.make(
             f"{source.name} holds a JSON {type(data).__name__}, not a claim batch.",
             ref=SourceRef(file=source.name),
         )
@@ -834,7 +834,7 @@ def read_jsonl(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
             yield Unparsable(
                 None,
                 [
-                    SchemaViolation.make(
+                    SCHEMA_VIOLATION.make(
                         f"Line {lineno} is not a valid JSON claim ({detail}); it was not linted.",
                         ref=ref,
                     )

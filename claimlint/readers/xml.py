@@ -29,7 +29,7 @@ from typing import Any
 from lxml import etree
 from pydantic import ValidationError
 
-from claimlint.checks.source import SchemaViolation, UnreadableFile
+from claimlint.core.catalogue import SCHEMA_VIOLATION, UNREADABLE_FILE
 from claimlint.core.findings import Finding
 from claimlint.core.model import Claim, PriorProcedure, SourceRef, _lenient_date, split_surfaces
 from claimlint.readers._values import parse_amount
@@ -78,7 +78,7 @@ def read_xml(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     try:
         fh = source.open()
     except OSError as exc:
-        yield UnreadableFile.make(f"Cannot open the file: {exc.strerror or exc}.", file=name)
+        yield UNREADABLE_FILE.make(f"Cannot open the file: {exc.strerror or exc}.", file=name)
         return
     with fh:
         yield from _XmlReader(source, options).run(fh)
@@ -126,7 +126,7 @@ class _XmlReader:
                         if numbering in ("universal", "iso"):
                             self.system = self.options.tooth_system or numbering
                         elif numbering is not None:
-                            yield SchemaViolation.make(
+                            yield SCHEMA_VIOLATION.make(
                                 "tooth_numbering must be 'universal' or 'iso'; Universal "
                                 "numbering was assumed.",
                                 ref=self._ref("/batch/@tooth_numbering", elem.sourceline),
@@ -143,7 +143,7 @@ class _XmlReader:
                 depth -= 1
                 if depth == 0:
                     if not seen_claims_el:
-                        yield UnreadableFile.make(
+                        yield UNREADABLE_FILE.make(
                             "The batch has no <claims> element; no claim was linted.",
                             ref=self._ref("/batch", elem.sourceline),
                         )
@@ -153,7 +153,7 @@ class _XmlReader:
                     tag = _local(elem.tag)
                     if tag == "history":
                         if seen_claims_el or history_done:
-                            yield SchemaViolation.make(
+                            yield SCHEMA_VIOLATION.make(
                                 "<history> must come once, before <claims>; this one was ignored.",
                                 ref=self._ref("/batch/history", elem.sourceline),
                             )
@@ -161,7 +161,7 @@ class _XmlReader:
                             history_done = True
                             yield from self._history(elem, schema)
                     elif tag != "claims":
-                        yield SchemaViolation.make(
+                        yield SCHEMA_VIOLATION.make(
                             f"Unknown element <{tag or elem.tag}> in <batch>; it was ignored "
                             "(expected <history> and <claims>).",
                             ref=self._ref(f"/batch/{tag}", elem.sourceline),
@@ -178,7 +178,7 @@ class _XmlReader:
                         else:
                             yield item  # type: ignore[misc]
                     else:
-                        yield SchemaViolation.make(
+                        yield SCHEMA_VIOLATION.make(
                             f"Unknown element <{_local(elem.tag)}> in <claims>; it was ignored "
                             "(expected <claim>).",
                             ref=self._ref(f"/batch/claims/{_local(elem.tag)}", elem.sourceline),
@@ -197,14 +197,14 @@ class _XmlReader:
     def _root_problem(self, elem: Any) -> Finding | None:
         docinfo = elem.getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:
-            return UnreadableFile.make(
+            return UNREADABLE_FILE.make(
                 "The XML document declares a DOCTYPE (DTD or entities). claimlint does not "
                 "accept DTDs or entity declarations in claim files, for security; nothing in "
                 "the file was read. Remove the <!DOCTYPE ...> declaration.",
                 ref=self._ref("/", 1),
             )
         if _local(elem.tag) != "batch":
-            return UnreadableFile.make(
+            return UNREADABLE_FILE.make(
                 f"The root element is <{elem.tag}>, not <batch> (schemas/claim-batch.xsd); "
                 "no claim was linted.",
                 ref=self._ref(f"/{elem.tag}", elem.sourceline),
@@ -251,7 +251,7 @@ class _XmlReader:
             if self.claims_seen
             else "no claim was read before it"
         )
-        finding = UnreadableFile.make(
+        finding = UNREADABLE_FILE.make(
             f"The file is not well-formed XML at {where}: {msg}. Reading stopped there: "
             f"{done}; the rest of the file was not read. Fix the XML and run again.",
             ref=SourceRef.model_construct(
@@ -300,7 +300,7 @@ class _XmlReader:
         for where, key, values, detail, line_no in self._amount_problems(data, refs, line_refs):
             values.pop(key, None)
             found.append(
-                SchemaViolation.make(
+                SCHEMA_VIOLATION.make(
                     f"Claim {claim_id}: {where.pointer}: {detail}; it was read as missing. The "
                     "rest of the claim was linted.",
                     ref=where,
@@ -322,7 +322,7 @@ class _XmlReader:
             return Unparsable(
                 claim_id,
                 [
-                    SchemaViolation.make(
+                    SCHEMA_VIOLATION.make(
                         f"Claim {claim_id or index} cannot be read: {detail}. It was not linted.",
                         ref=self._ref(base, elem.sourceline),
                         claim_id=claim_id,
@@ -379,7 +379,7 @@ class _XmlReader:
                 path = base + rel
                 line_no = _line_position(elem, rel)
                 findings.append(
-                    SchemaViolation.make(
+                    SCHEMA_VIOLATION.make(
                         f"Claim {claim_id}: {path}: {_xsd_message(err)}; {note}. The rest of "
                         "the claim was linted.",
                         ref=self._ref(path, err.line or elem.sourceline),
@@ -444,7 +444,7 @@ class _XmlReader:
         if len(problems) > 5:
             shown += f"; and {len(problems) - 5} more"
         who = f"Claim {claim_id}" if claim_id else "This claim"
-        return SchemaViolation.make(
+        return SCHEMA_VIOLATION.make(
             f"{who} does not match schemas/claim-batch.xsd and was not linted: {shown}. "
             "Fix the export and run again.",
             ref=self._ref(first_path, first_line),
@@ -533,7 +533,7 @@ class _XmlReader:
             elif not problems and not hasattr(date, "year"):
                 problems.append("<date> is not a valid date")
             if problems:
-                yield SchemaViolation.make(
+                yield SCHEMA_VIOLATION.make(
                     f"History entry {i} was not used: {'; '.join(problems)}.",
                     ref=self._ref(path, proc.sourceline),
                 )

@@ -11,11 +11,12 @@ from claimlint.core.config import Config
 from claimlint.core.findings import Report
 from claimlint.readers.base import Source
 from claimlint.running.engine import Engine
+from claimlint.running.parallel import run_paths, run_sources
 
 
 def lint_paths(paths: Iterable[str], config: Config | None = None) -> Report:
     """Lint files or directories (any supported format); returns the Report."""
-    return Engine(config).lint_paths(paths)
+    return run_paths(Engine(config), paths)
 
 
 def lint_batch(
@@ -31,4 +32,4 @@ def lint_batch(
         data = batch
     else:
         data = orjson.dumps(batch, default=str)
-    return Engine(config).lint_sources([Source(name=name, data=data)])
+    return run_sources(Engine(config), [Source(name=name, data=data)])

@@ -193,13 +193,13 @@ def iter_items(
 def _read(
     source: Source, options: ReadOptions, result: ConvertResult
 ) -> Iterator[Claim | BatchMeta]:
-    from claimlint.checks.source import UnreadableFile
+    from claimlint.core.catalogue import UNREADABLE_FILE
 
     result.files += 1
     fmt = sniff(source)
     if fmt is None or fmt not in READERS:
         result.findings.append(
-            UnreadableFile.make(
+            UNREADABLE_FILE.make(
                 f"Cannot tell the format of {source.name} (use a .json, .jsonl, .csv, .xml or "
                 ".837 suffix).",
                 file=source.name,

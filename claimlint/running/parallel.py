@@ -34,16 +34,15 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as mp_wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from claimlint.checks.base import Check, Context
-from claimlint.checks.source import UnreadableFile
+from claimlint.core.catalogue import UNREADABLE_FILE
 from claimlint.core.findings import Finding, Report
 from claimlint.core.model import Claim
 from claimlint.readers.base import BatchMeta, Source, Unparsable, get_reader, sniff
-
-if TYPE_CHECKING:
-    from claimlint.running.engine import Engine
+from claimlint.running.engine import Engine, fewer_full_collections, iter_sources
+from claimlint.running.lint import CheckSet, cap_findings, lint_claim
 
 #: a file is split into parts of at least this many bytes ...
 MIN_PART = 1 << 20
@@ -212,11 +211,10 @@ _WORKER: dict[str, Any] = {}
 
 
 def _unreadable(name: str, exc: OSError) -> Finding:
-    return UnreadableFile.make(f"Cannot read {name}: {exc.strerror or exc}.", file=name)
+    return UNREADABLE_FILE.make(f"Cannot read {name}: {exc.strerror or exc}.", file=name)
 
 
 def _init_worker(classes: list[type[Check]], config: Any, profiles: Any, history: Any) -> None:
-    from claimlint.running.engine import CheckSet, Engine
     from claimlint.running.registry import Registry
 
     engine = Engine(config, registry=Registry(tuple(classes)), profiles=profiles, history=history)
@@ -266,8 +264,6 @@ def _worker_main(conn: Connection, init: bytes) -> None:
 def lint_part(task: Task) -> PartResult:
     """Read one task and lint its claims with line and claim checks (mirrors
     ``Engine.lint_source``; ``tests/test_parallel.py`` proves both give the same findings)."""
-    from claimlint.running.engine import lint_claim
-
     engine: Engine = _WORKER["engine"]
     checks = _WORKER["checks"]
     batch: list[Check] = _WORKER["batch"]
@@ -475,6 +471,20 @@ class WorkerDied(Exception):
         super().__init__(f"internal error: a worker process ended ({how}) while reading {name}")
 
 
+def run_paths(engine: Engine, paths: Iterable[str]) -> Report:
+    """Lint files and folders with ``engine``, over ``engine.config.jobs`` processes."""
+    return run_sources(engine, iter_sources(paths, engine.notes))
+
+
+def run_sources(engine: Engine, sources: Iterable[Source | Finding]) -> Report:
+    """Lint ``sources`` with ``engine``: in this process (``Engine.lint_sources``), or over
+    ``engine.config.jobs`` processes when it is more than one; the same report either way."""
+    if engine.config.jobs > 1:
+        with fewer_full_collections():
+            return lint_sources_parallel(engine, sources, engine.config.jobs)
+    return engine.lint_sources(sources)
+
+
 def lint_sources_parallel(engine: Engine, sources: Iterable[Source | Finding], jobs: int) -> Report:
     """``Engine.lint_sources`` over ``jobs`` processes."""
     report = Report()
@@ -520,7 +530,7 @@ def _begin(engine: Engine, slot: _Slot, report: Report, ctx: Context) -> bool:
     if slot.fmt is None:
         engine._add(
             report,
-            UnreadableFile.make(
+            UNREADABLE_FILE.make(
                 f"Cannot tell what kind of file {slot.item.name} is; expected an 837D, "
                 "JSON, JSONL, CSV or XML claim file.",
                 file=slot.item.name,
@@ -541,7 +551,6 @@ def _serial(engine: Engine, slots: list[_Slot], report: Report, ctx: Context) ->
 def _merge(
     engine: Engine, slots: list[_Slot], results: Iterator[PartResult], report: Report, ctx: Context
 ) -> None:
-    from claimlint.running.engine import cap_findings
 
     summary = report.summary
     batch = engine.checks.batch

@@ -46,7 +46,8 @@ def lint_stream(
     """
     from claimlint.readers.base import Unparsable
     from claimlint.readers.json import Salvaged, _claim_item
-    from claimlint.running.engine import Engine, InternalError, lint_claim
+    from claimlint.running.engine import Engine
+    from claimlint.running.lint import InternalError, lint_claim
 
     engine = Engine(config, history=history, profiles=profiles)
     keep, adjust = engine._keep, engine._adjust

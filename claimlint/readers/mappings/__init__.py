@@ -321,3 +321,18 @@ def guess_builtin(headers: list[str]) -> str | None:
         if all(_norm(mapping.header_for(f)) in present for f in REQUIRED):
             return name
     return None
+
+
+def check_csv_mapping(spec: str | None) -> None:
+    """A ``csv-mapping`` that is neither a built-in name nor a readable mapping file is a
+    configuration error (exit 2), found before any file is read."""
+    if not spec:
+        return
+    from claimlint.core.config import ConfigError
+
+    try:
+        load_mapping(spec)
+    except MappingError as exc:
+        raise ConfigError(f"csv-mapping: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"csv-mapping: {spec}: invalid TOML: nested too deeply") from None

@@ -26,21 +26,21 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from claimlint.checks.base import Check
-from claimlint.checks.source import UnreadableFile
-from claimlint.checks.x12_envelope import (
-    ControlNumberMismatch,
-    EnvelopeNotClosed,
-    HierarchyError,
-    InvalidCharacters,
-    InvalidElementValue,
-    IsaMalformed,
-    NotDentalClaim,
-    RequiredSegmentMissing,
-    SecondaryWithoutOtherPayer,
-    SegmentCountMismatch,
-    SegmentOutOfOrder,
-    TooManyElements,
+from claimlint.core.catalogue import (
+    CONTROL_NUMBER_MISMATCH,
+    ENVELOPE_NOT_CLOSED,
+    HIERARCHY_ERROR,
+    INVALID_CHARACTERS,
+    INVALID_ELEMENT_VALUE,
+    ISA_MALFORMED,
+    NOT_DENTAL_CLAIM,
+    REQUIRED_SEGMENT_MISSING,
+    SECONDARY_WITHOUT_OTHER_PAYER,
+    SEGMENT_COUNT_MISMATCH,
+    SEGMENT_OUT_OF_ORDER,
+    TOO_MANY_ELEMENTS,
+    UNREADABLE_FILE,
+    Rule,
 )
 from claimlint.core.findings import Finding, Severity
 from claimlint.core.model import (
@@ -74,12 +74,12 @@ _Note = constructor(Note)
 _Attachment = constructor(Attachment)
 _Missing = constructor(MissingTooth)
 
-_PROBLEM_CHECKS: dict[str, type[Check]] = {
-    "no-isa": UnreadableFile,
-    "isa": IsaMalformed,
-    "garbage": InvalidCharacters,
-    "characters": InvalidCharacters,
-    "truncated": EnvelopeNotClosed,
+_PROBLEM_CHECKS: dict[str, Rule] = {
+    "no-isa": UNREADABLE_FILE,
+    "isa": ISA_MALFORMED,
+    "garbage": INVALID_CHARACTERS,
+    "characters": INVALID_CHARACTERS,
+    "truncated": ENVELOPE_NOT_CLOSED,
 }
 
 
@@ -91,7 +91,7 @@ def read_x12(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     try:
         fh = source.open()
     except OSError as exc:
-        yield UnreadableFile.make(
+        yield UNREADABLE_FILE.make(
             f"cannot open the file: {exc.strerror or type(exc).__name__}", file=source.name
         )
         return
@@ -294,7 +294,7 @@ class _X12Reader:
         # findings inside a claim's hierarchy (an HL, a repeated BHT) wait for the next CLM
         # under that HL to get its claim id: (HL id or None for "the next claim", check,
         # message, ref, evidence); the HL path is the current chain of HL ids (20, 22, 23)
-        self.pending: list[tuple[str | None, type[Check], str, SourceRef, Any]] = []
+        self.pending: list[tuple[str | None, Rule, str, SourceRef, Any]] = []
         self.hl_path: list[str] = []
         self.cur_hl_broken = False
         self.cur_hl_id: str | None = None
@@ -346,7 +346,7 @@ class _X12Reader:
 
     def finding(
         self,
-        check: type[Check],
+        check: Rule,
         message: str,
         *,
         ref: SourceRef | None = None,
@@ -380,7 +380,7 @@ class _X12Reader:
     def _defer(
         self,
         hl: str | None,
-        check: type[Check],
+        check: Rule,
         message: str,
         *,
         field: str | None = None,
@@ -450,7 +450,7 @@ class _X12Reader:
                     if limit is None:
                         if not _valid_id(sid):
                             self.finding(
-                                InvalidCharacters,
+                                INVALID_CHARACTERS,
                                 "this is not an X12 segment (its id is not 2–3 upper-case "
                                 "letters or digits); it was skipped",
                                 evidence={"segment_start": sid[:12]},
@@ -491,7 +491,7 @@ class _X12Reader:
             n -= 1
         if n > limit:
             self.finding(
-                TooManyElements,
+                TOO_MANY_ELEMENTS,
                 f"{self.sid} has {n} elements but its definition allows {limit}; the extra "
                 "values are probably shifted by a doubled separator",
                 element=limit + 1,
@@ -522,7 +522,7 @@ class _X12Reader:
 
     def _internal_error(self, exc: Exception) -> None:
         self.finding(
-            UnreadableFile,
+            UNREADABLE_FILE,
             f"the reader could not interpret this {self.sid} segment ({type(exc).__name__}); "
             "the claim it belongs to is reported as unparsable",
             evidence={"error": type(exc).__name__},
@@ -537,7 +537,7 @@ class _X12Reader:
             return  # a part that ends between transaction sets: the next part goes on
         if self.in_st:
             self.finding(
-                EnvelopeNotClosed,
+                ENVELOPE_NOT_CLOSED,
                 f"the file ends before SE closes transaction set {self.st02 or '?'}; the "
                 "file is probably truncated",
                 ref=self.st_ref,
@@ -547,14 +547,14 @@ class _X12Reader:
             self.in_st = False
         if self.in_gs:
             self.finding(
-                EnvelopeNotClosed,
+                ENVELOPE_NOT_CLOSED,
                 f"functional group {self.gs06 or '?'} is not closed by GE",
                 ref=self.gs_ref,
                 on_claim=False,
             )
         if self.in_isa:
             self.finding(
-                EnvelopeNotClosed,
+                ENVELOPE_NOT_CLOSED,
                 f"interchange {self.isa13 or '?'} is not closed by IEA",
                 ref=self.isa_ref,
                 on_claim=False,
@@ -567,14 +567,14 @@ class _X12Reader:
             self._unclosed_st("ISA")
         if self.in_gs:
             self.finding(
-                EnvelopeNotClosed,
+                ENVELOPE_NOT_CLOSED,
                 f"functional group {self.gs06 or '?'} is not closed by GE before the next ISA",
                 on_claim=False,
             )
             self.in_gs = False
         if self.in_isa:
             self.finding(
-                EnvelopeNotClosed,
+                ENVELOPE_NOT_CLOSED,
                 f"interchange {self.isa13 or '?'} is not closed by IEA before the next ISA",
                 on_claim=False,
             )
@@ -588,7 +588,7 @@ class _X12Reader:
             self._unclosed_st("GS")
         if self.in_gs:
             self.finding(
-                EnvelopeNotClosed,
+                ENVELOPE_NOT_CLOSED,
                 f"functional group {self.gs06 or '?'} is not closed by GE before the next GS",
                 on_claim=False,
             )
@@ -604,7 +604,7 @@ class _X12Reader:
         if self.pending:
             self._release_pending(None)
         self.finding(
-            EnvelopeNotClosed,
+            ENVELOPE_NOT_CLOSED,
             f"transaction set {self.st02 or '?'} is not closed by SE before this {by}",
             on_claim=False,
         )
@@ -631,7 +631,7 @@ class _X12Reader:
             self.dental = False
             self.active = self.foreign_handlers
             self.finding(
-                NotDentalClaim,
+                NOT_DENTAL_CLAIM,
                 f"not an 837D 5010 dental claim (found {st01 or '?'} {version or 'no version'}); "
                 f"expected 837 {codes.DENTAL_VERSION}. The claims in this transaction set are "
                 "counted but not linted",
@@ -642,7 +642,7 @@ class _X12Reader:
             )
         elif version != codes.DENTAL_VERSION:
             self.finding(
-                NotDentalClaim,
+                NOT_DENTAL_CLAIM,
                 f"version {version} is not the adopted {codes.DENTAL_VERSION}; many payers "
                 "reject it. The claims were read as 837D",
                 field="ST03",
@@ -653,7 +653,7 @@ class _X12Reader:
             )
         if self.gs08 and len(e) > 3 and e[3] and e[3] != self.gs08:
             self.finding(
-                NotDentalClaim,
+                NOT_DENTAL_CLAIM,
                 f"GS08 says {self.gs08} but ST03 says {e[3]}; both must be {codes.DENTAL_VERSION}",
                 ref=self.gs08_ref,
                 on_claim=False,
@@ -661,7 +661,7 @@ class _X12Reader:
 
     def h_se(self, e: list[str]) -> None:
         if not self.in_st:
-            self.finding(EnvelopeNotClosed, "SE without a matching ST", on_claim=False)
+            self.finding(ENVELOPE_NOT_CLOSED, "SE without a matching ST", on_claim=False)
             return
         self._check_pending_child(None)
         self._flush_claim()
@@ -671,7 +671,7 @@ class _X12Reader:
         seg_count = self.ordinal - self.st_ordinal + 1 - self.st_skipped
         if count != str(seg_count):
             self.finding(
-                SegmentCountMismatch,
+                SEGMENT_COUNT_MISMATCH,
                 f"SE01 says {count or 'nothing'} segments but transaction set {self.st02} has "
                 f"{seg_count} (ST through SE)",
                 field="SE01",
@@ -682,7 +682,7 @@ class _X12Reader:
         se02 = e[2] if len(e) > 2 else ""
         if se02 != self.st02:
             self.finding(
-                ControlNumberMismatch,
+                CONTROL_NUMBER_MISMATCH,
                 f"control number mismatch: ST02 {self.st02} ≠ SE02 {se02}",
                 field="SE02",
                 element=2,
@@ -696,12 +696,12 @@ class _X12Reader:
         if self.in_st:
             self._unclosed_st("GE")
         if not self.in_gs:
-            self.finding(EnvelopeNotClosed, "GE without a matching GS", on_claim=False)
+            self.finding(ENVELOPE_NOT_CLOSED, "GE without a matching GS", on_claim=False)
             return
         count = e[1] if len(e) > 1 else ""
         if count != str(self.st_count):
             self.finding(
-                SegmentCountMismatch,
+                SEGMENT_COUNT_MISMATCH,
                 f"GE01 says {count or 'nothing'} transaction sets but the group has "
                 f"{self.st_count}",
                 field="GE01",
@@ -711,7 +711,7 @@ class _X12Reader:
         ge02 = e[2] if len(e) > 2 else ""
         if ge02 != self.gs06:
             self.finding(
-                ControlNumberMismatch,
+                CONTROL_NUMBER_MISMATCH,
                 f"control number mismatch: GS06 {self.gs06} ≠ GE02 {ge02}",
                 field="GE02",
                 element=2,
@@ -724,18 +724,18 @@ class _X12Reader:
             self._unclosed_st("IEA")
         if self.in_gs:
             self.finding(
-                EnvelopeNotClosed,
+                ENVELOPE_NOT_CLOSED,
                 f"functional group {self.gs06 or '?'} is not closed by GE before IEA",
                 on_claim=False,
             )
             self.in_gs = False
         if not self.in_isa:
-            self.finding(EnvelopeNotClosed, "IEA without a matching ISA", on_claim=False)
+            self.finding(ENVELOPE_NOT_CLOSED, "IEA without a matching ISA", on_claim=False)
             return
         count = e[1] if len(e) > 1 else ""
         if count != str(self.gs_count):
             self.finding(
-                SegmentCountMismatch,
+                SEGMENT_COUNT_MISMATCH,
                 f"IEA01 says {count or 'nothing'} functional groups but the interchange has "
                 f"{self.gs_count}",
                 field="IEA01",
@@ -745,7 +745,7 @@ class _X12Reader:
         iea02 = e[2].strip() if len(e) > 2 else ""
         if iea02 != self.isa13:
             self.finding(
-                ControlNumberMismatch,
+                CONTROL_NUMBER_MISMATCH,
                 f"control number mismatch: ISA13 {self.isa13} ≠ IEA02 {iea02}",
                 field="IEA02",
                 element=2,
@@ -764,7 +764,7 @@ class _X12Reader:
             self._flush_claim()
             self._defer(
                 None,
-                SegmentOutOfOrder,
+                SEGMENT_OUT_OF_ORDER,
                 "BHT appears again inside the transaction set: the header (BHT, submitter, "
                 "receiver) belongs once at the top; start a new ST/SE for another batch",
             )
@@ -774,7 +774,7 @@ class _X12Reader:
     def _hl_problem(self, hid: str, detail: str, element: int) -> None:
         self._defer(
             hid,
-            HierarchyError,
+            HIERARCHY_ERROR,
             f"hierarchy error at HL {hid or '?'}: {detail}",
             field=f"HL{element:02d}",
             element=element,
@@ -791,13 +791,13 @@ class _X12Reader:
             self.header_done = True
             if not self.submitter:
                 self.finding(
-                    RequiredSegmentMissing,
+                    REQUIRED_SEGMENT_MISSING,
                     "the submitter loop 1000A (NM1*41) is missing before the first HL",
                     on_claim=False,
                 )
             if not self.receiver:
                 self.finding(
-                    RequiredSegmentMissing,
+                    REQUIRED_SEGMENT_MISSING,
                     "the receiver loop 1000B (NM1*40) is missing before the first HL",
                     on_claim=False,
                 )
@@ -883,7 +883,7 @@ class _X12Reader:
         if child == "1" and next_parent != hid:
             ref = materialize(*token)
             self.finding(
-                HierarchyError,
+                HIERARCHY_ERROR,
                 f"hierarchy error at HL {hid}: HL04 is 1 (a child follows) but no child HL "
                 "follows it",
                 ref=ref,
@@ -892,7 +892,7 @@ class _X12Reader:
         elif child == "0" and next_parent is not None and next_parent == hid:
             ref = materialize(*token)
             self.finding(
-                HierarchyError,
+                HIERARCHY_ERROR,
                 f"hierarchy error at HL {hid}: HL04 is 0 (no child) but the next HL is its child",
                 ref=ref,
                 on_claim=False,
@@ -908,7 +908,7 @@ class _X12Reader:
         if ent == "41" or ent == "40":
             if self.header_done and not self.repeated_header:
                 self.finding(
-                    SegmentOutOfOrder,
+                    SEGMENT_OUT_OF_ORDER,
                     f"NM1*{ent} ({'submitter' if ent == '41' else 'receiver'}) belongs in the "
                     "header, before the first HL",
                     on_claim=False,
@@ -932,7 +932,7 @@ class _X12Reader:
                 self.entity = "rendering"
                 if problem:
                     self.finding(
-                        RequiredSegmentMissing,
+                        REQUIRED_SEGMENT_MISSING,
                         f"the rendering provider (2310B NM1*82) {problem}",
                         field=field,
                         element=element,
@@ -952,7 +952,7 @@ class _X12Reader:
             self.billing_refs["billing_provider.npi"] = self.ref(field, element)
             if problem:
                 self.finding(
-                    RequiredSegmentMissing,
+                    REQUIRED_SEGMENT_MISSING,
                     f"the billing provider (2010AA NM1*85) {problem}",
                     field=field,
                     element=element,
@@ -1111,7 +1111,7 @@ class _X12Reader:
         self.entity = "subscriber"
         if self.sbr01 not in codes.PAYER_SEQUENCE:
             self.finding(
-                InvalidElementValue,
+                INVALID_ELEMENT_VALUE,
                 f"SBR01 '{self.sbr01 or ''}' is not a payer responsibility code "
                 "(P primary, S secondary, T tertiary, A–H, U)",
                 field="SBR01",
@@ -1149,7 +1149,7 @@ class _X12Reader:
             return
         if rank < cb.rank:
             self.finding(
-                SegmentOutOfOrder,
+                SEGMENT_OUT_OF_ORDER,
                 f"{self.sid} is out of the 2300 claim loop's order (CLM, DTP, DN2, PWK, REF, "
                 "NTE, HI, then the provider and other-payer loops)",
             )
@@ -1162,7 +1162,7 @@ class _X12Reader:
             return
         if rank < line.rank:
             self.finding(
-                SegmentOutOfOrder,
+                SEGMENT_OUT_OF_ORDER,
                 f"{self.sid} comes after a segment that must follow it in the 2400 service "
                 "line (order: LX, SV3, TOO, DTP, REF); move it up",
             )
@@ -1185,7 +1185,7 @@ class _X12Reader:
         refs["claim_id"] = ref
         if cb.claim_id is None:
             self.finding(
-                RequiredSegmentMissing,
+                REQUIRED_SEGMENT_MISSING,
                 "CLM01 (patient control number) is empty; the claim cannot be identified",
                 field="CLM01",
                 element=1,
@@ -1194,13 +1194,13 @@ class _X12Reader:
         # hierarchy the claim hangs on
         if self.level not in ("22", "23"):
             self.finding(
-                HierarchyError,
+                HIERARCHY_ERROR,
                 "this claim is not inside a subscriber (level 22) or patient (level 23) HL loop",
             )
             cb.broken = True
         elif self.cur_hl_broken:
             self.finding(
-                HierarchyError,
+                HIERARCHY_ERROR,
                 f"this claim hangs under HL {self.cur_hl_id or '?'}, whose hierarchy is "
                 "broken; it cannot be tied to a provider and subscriber",
             )
@@ -1212,7 +1212,7 @@ class _X12Reader:
             cb.total = _amount(text)
             if cb.total is None:
                 self.finding(
-                    InvalidElementValue,
+                    INVALID_ELEMENT_VALUE,
                     "CLM02 (total claim charge) is not an X12 decimal number (digits, an "
                     "optional leading minus and decimal point, at most 99,999,999.99); it is "
                     "read as missing",
@@ -1227,7 +1227,7 @@ class _X12Reader:
         refs["frequency_code"] = (seg, "CLM05-3", 5, 3)
         if not c5:
             self.finding(
-                RequiredSegmentMissing,
+                REQUIRED_SEGMENT_MISSING,
                 "CLM05 (place of service : B : frequency) is empty",
                 field="CLM05",
                 element=5,
@@ -1236,7 +1236,7 @@ class _X12Reader:
             qual = c5[1] if len(c5) > 1 else ""
             if qual not in codes.FACILITY_QUALIFIERS:
                 self.finding(
-                    InvalidElementValue,
+                    INVALID_ELEMENT_VALUE,
                     f"CLM05-2 is '{qual}' but must be B (place of service code qualifier)",
                     field="CLM05-2",
                     element=5,
@@ -1246,7 +1246,7 @@ class _X12Reader:
             cb.frequency = c5[2] if len(c5) > 2 and c5[2] else None
             if cb.frequency is None:
                 self.finding(
-                    RequiredSegmentMissing,
+                    REQUIRED_SEGMENT_MISSING,
                     "CLM05-3 (claim frequency code: 1 original, 7 replacement, 8 void) is empty",
                     field="CLM05-3",
                     element=5,
@@ -1256,14 +1256,14 @@ class _X12Reader:
         c7 = e[7] if n > 7 else ""
         if not c7:
             self.finding(
-                RequiredSegmentMissing,
+                REQUIRED_SEGMENT_MISSING,
                 "CLM07 (assignment or plan participation code, A/B/C) is empty",
                 field="CLM07",
                 element=min(7, n - 1),
             )
         elif c7 not in codes.ASSIGNMENT:
             self.finding(
-                InvalidElementValue,
+                INVALID_ELEMENT_VALUE,
                 f"CLM07 is '{c7}' but must be A, B or C (assignment or plan participation)",
                 field="CLM07",
                 element=7,
@@ -1404,7 +1404,7 @@ class _X12Reader:
             number = len(cb.lines) + 1
             shown = text if len(text) <= 12 else f"{text[:12]}…"
             self.finding(
-                InvalidElementValue,
+                INVALID_ELEMENT_VALUE,
                 f"LX01 '{shown}' is not a line number (1 to 999999); read as line {number}",
                 field="LX01",
                 element=1,
@@ -1435,7 +1435,7 @@ class _X12Reader:
             refs["note"] = (seg, "SV301-7", 1, 7)
         if not line.code:
             self.finding(
-                RequiredSegmentMissing,
+                REQUIRED_SEGMENT_MISSING,
                 "SV301 has no procedure code (expected AD:D####)",
                 field="SV301-2",
                 element=1,
@@ -1447,7 +1447,7 @@ class _X12Reader:
             line.charge = _amount(text)
             if line.charge is None:
                 self.finding(
-                    InvalidElementValue,
+                    INVALID_ELEMENT_VALUE,
                     "SV302 (line charge) is not an X12 decimal number (digits, an optional leading "
                     "minus and decimal point, at most 99,999,999.99); it is read as missing",
                     field="SV302",
@@ -1456,7 +1456,7 @@ class _X12Reader:
                 )
         else:
             self.finding(
-                RequiredSegmentMissing, "SV302 (line charge) is empty", field="SV302", element=2
+                REQUIRED_SEGMENT_MISSING, "SV302 (line charge) is empty", field="SV302", element=2
             )
         if n > 4 and e[4]:
             oral = tuple(e[4].split(comp))
@@ -1465,7 +1465,7 @@ class _X12Reader:
             for k, value in enumerate(oral, 1):
                 if value not in codes.ORAL_CAVITY:
                     self.finding(
-                        InvalidElementValue,
+                        INVALID_ELEMENT_VALUE,
                         f"SV304 oral cavity code '{value}' is not valid; use 00 (whole mouth), "
                         "01/02 (arch), 10 UR, 20 UL, 30 LL, 40 LR quadrant",
                         field=f"SV304-{k}",
@@ -1479,7 +1479,7 @@ class _X12Reader:
                 line.placement = e[5]
             else:
                 self.finding(
-                    InvalidElementValue,
+                    INVALID_ELEMENT_VALUE,
                     f"SV305 '{e[5]}' must be I (initial placement) or R (replacement)",
                     field="SV305",
                     element=5,
@@ -1500,7 +1500,7 @@ class _X12Reader:
                     line.quantity = int(value)
                 else:
                     self.finding(
-                        InvalidElementValue,
+                        INVALID_ELEMENT_VALUE,
                         f"SV306 (procedure count) '{q[:12]}' is not a whole number from 0 to "
                         f"{MAX_QUANTITY}",
                         field="SV306",
@@ -1567,7 +1567,7 @@ class _X12Reader:
         lb = cb.line
         if not lb.sv3:
             self.finding(
-                RequiredSegmentMissing,
+                REQUIRED_SEGMENT_MISSING,
                 f"service line {lb.number} (LX) has no SV3 procedure segment",
                 ref=lb.ref,
             )
@@ -1603,7 +1603,7 @@ class _X12Reader:
         self.claim = None
         if cb.payer_sequence in codes.SECONDARY_SEQUENCES and not cb.other_payer:
             cb.findings.append(
-                SecondaryWithoutOtherPayer.make(
+                SECONDARY_WITHOUT_OTHER_PAYER.make(
                     f"SBR01 is {cb.payer_sequence} (another payer pays first) but the claim has "
                     "no other-payer loop 2320/2330 (other subscriber SBR, NM1*IL, NM1*PR); add "
                     "the primary payer's information or send it as primary (SBR01 P)",
@@ -1615,7 +1615,7 @@ class _X12Reader:
         if incomplete:
             cb.broken = True
             cb.findings.append(
-                EnvelopeNotClosed.make(
+                ENVELOPE_NOT_CLOSED.make(
                     "this claim is cut off: its transaction set ends (or the file stops) before "
                     "the claim is complete, so it is not linted",
                     ref=cb.ref,
@@ -1661,7 +1661,7 @@ class _X12Reader:
             )
         except Exception as exc:  # pragma: no cover - defensive
             cb.findings.append(
-                UnreadableFile.make(
+                UNREADABLE_FILE.make(
                     f"the claim could not be built ({type(exc).__name__})",
                     ref=cb.ref,
                     claim_id=cb.claim_id,

@@ -1,4 +1,5 @@
-"""Small views of claim lines that several dental checks share.
+"""Small views of claim lines that several dental checks share (they read the claim model, so they
+live with the checks, not in the stand-alone dental tables).
 
 ``by_tooth_and_date`` groups the tooth entries of a claim by (tooth, date of service) — the unit
 the same-day, same-tooth payer rules (DOMAIN §5.7) compare.

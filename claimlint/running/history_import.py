@@ -1,0 +1,317 @@
+"""``claimlint history import``: fill a history store from files.
+
+History CSV files of prior procedures, and claim files of any format a claimlint reader handles
+(each service line of each claim becomes a history row; a JSON batch's ``"history"`` section is
+imported too). The store itself (``claimlint.payer.history``) knows no files and no readers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from claimlint.core.findings import Finding
+from claimlint.core.model import Claim, PriorProcedure, split_surfaces
+from claimlint.dental import benefits
+from claimlint.dental import surfaces as surface_letters
+from claimlint.payer.history import (
+    CSV_COLUMNS,
+    CSV_REQUIRED,
+    KNOWN_STATUSES,
+    HistoryError,
+    SQLHistory,
+    norm_tooth,
+    procedures_of,
+)
+from claimlint.readers.base import (
+    READERS,
+    SUFFIXES,
+    BatchMeta,
+    ReadOptions,
+    Source,
+    Unparsable,
+    get_reader,
+    sniff,
+)
+
+# -- import -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ImportProblem:
+    file: str
+    row: int | None
+    message: str
+    #: the CSV column the problem is in, when known
+    column: str | None = None
+    #: what ``row`` counts: "row" (CSV), "line" (JSON, XML) or "segment" (X12)
+    unit: str = "row"
+
+    def __str__(self) -> str:
+        where = f"{self.unit} {self.row}" if self.row else ""
+        if self.column:
+            where = f"{where}, column {self.column}" if where else f"column {self.column}"
+        return f"{self.file}: {where}: {self.message}" if where else f"{self.file}: {self.message}"
+
+
+@dataclass(slots=True)
+class ImportResult:
+    read: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    #: procedures already present whose status now counts (a paid row after a denied one)
+    updated: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+
+
+def import_files(
+    paths: Iterable[str | Path], store: SQLHistory, *, options: Any = None
+) -> ImportResult:
+    """Fill ``store`` from CSV files of prior procedures and from claim files (any format a
+    claimlint reader handles: each service line of each claim becomes a history row, and a
+    JSON batch's ``"history"`` section is imported too). Broken rows are reported in
+    ``result.problems`` with file and row; every other row is imported."""
+    result = ImportResult()
+    try:
+        for path in _import_paths(paths, result.problems):
+            if path.suffix.lower() in (".csv", ".tsv"):
+                records = list(read_history_csv(path, result.problems))
+            else:
+                records = list(read_claim_history(path, result.problems, options))
+            result.read += len(records)
+            inserted, dupes = store.add_many(records, commit=False)
+            result.inserted += inserted
+            result.duplicates += dupes
+            result.updated += store.last_updated
+        store.conn.commit()  # one transaction for the whole import: all files or none
+    except sqlite3.Error as exc:
+        _rollback(store)
+        writable = getattr(store, "writable_error", None)
+        if writable is not None:
+            raise writable(exc) from None
+        raise HistoryError(f"cannot write the history store ({exc}); nothing imported") from None
+    except BaseException:
+        _rollback(store)
+        raise
+    return result
+
+
+def _rollback(store: SQLHistory) -> None:
+    with contextlib.suppress(Exception):  # the original error is the one to report
+        store.conn.rollback()
+
+
+def _import_paths(paths: Iterable[str | Path], problems: list[ImportProblem]) -> Iterator[Path]:
+    """Files as given; folders walked (history CSV and claim files, hidden ones skipped)."""
+    wanted = {*SUFFIXES, ".csv", ".tsv"}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = False
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    child = Path(root) / name
+                    if child.suffix.lower() in wanted and not name.startswith("."):
+                        found = True
+                        yield child
+            if not found:
+                problems.append(
+                    ImportProblem(str(path), None, "folder holds no history or claim files")
+                )
+        elif path.is_file():
+            yield path
+        else:
+            problems.append(ImportProblem(str(path), None, "file or folder does not exist"))
+
+
+def read_history_csv(path: Path, problems: list[ImportProblem]) -> Iterator[PriorProcedure]:
+    """CSV with a header: member_id, code, date (required), tooth, surfaces, status,
+    payer_id, claim_id. A broken row is reported with its line number and skipped."""
+    name = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(ImportProblem(name, None, f"cannot read: {exc}"))
+        return
+    dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    limit = csv.field_size_limit()
+    # the whole file is in memory already: the csv module's cell limit (128 KB) would be a
+    # csv.Error with no row or column; a long cell is reported below, by row and column
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        rows = list(_csv_rows(reader, name, problems))
+    finally:
+        csv.field_size_limit(limit)
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if missing:
+        problems.append(ImportProblem(name, 1, f"header lacks column(s) {', '.join(missing)}"))
+        return
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown:
+        problems.append(ImportProblem(name, 1, f"ignoring unknown column(s) {', '.join(unknown)}"))
+    for line, cells in rows:
+        if len(cells) > len(header):
+            problems.append(ImportProblem(name, line, "more values than header columns"))
+            continue
+        long = next(
+            (h for h, v in zip(header, cells, strict=False) if len(v) > MAX_HISTORY_CELL), None
+        )
+        if long is not None:
+            problems.append(
+                ImportProblem(
+                    name,
+                    line,
+                    f"the value is longer than {MAX_HISTORY_CELL:,} characters; row not imported",
+                    long,
+                )
+            )
+            continue
+        values = {k: v.strip() for k, v in zip(header, cells, strict=False) if k in CSV_COLUMNS}
+        record = _record_from(values, name, line, problems)
+        if record is not None:
+            yield record
+
+
+#: the longest history CSV cell imported (a member id, code, date or claim id is far shorter)
+MAX_HISTORY_CELL = 4096
+
+
+def _csv_rows(
+    reader: csv.DictReader[str], name: str, problems: list[ImportProblem]
+) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each data row; a row the csv module cannot read is a problem (its
+    message says what, never the row's text) and the rest of the file is read."""
+    rows = reader.reader
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(
+                ImportProblem(name, rows.line_num, f"the row cannot be read as CSV ({exc})")
+            )
+            continue
+        if cells:
+            yield rows.line_num, cells
+
+
+def _record_from(
+    values: dict[str, Any], file: str, row: int | None, problems: list[ImportProblem]
+) -> PriorProcedure | None:
+    for column in CSV_REQUIRED:
+        if not values.get(column):
+            problems.append(ImportProblem(file, row, f"'{column}' is empty", column))
+            return None
+    code = str(values["code"]).upper()
+    if not benefits.is_code(code):
+        problems.append(ImportProblem(file, row, "not a CDT code (D####)", "code"))
+        return None
+    tooth = values.get("tooth") or None
+    if tooth and benefits.tooth_class(str(tooth)) is None:
+        problems.append(
+            ImportProblem(file, row, "not a Universal tooth number (1-32, A-T)", "tooth")
+        )
+        return None
+    try:
+        date = dt.date.fromisoformat(str(values["date"]))
+    except ValueError:
+        problems.append(ImportProblem(file, row, "not a date (YYYY-MM-DD)", "date"))
+        return None
+    bad = surface_letters.invalid(split_surfaces(values.get("surfaces") or ""))
+    if bad:
+        problems.append(
+            ImportProblem(
+                file,
+                row,
+                "a letter is not a surface letter (M, O, D, B, L, I, F, ...); row not imported",
+                "surfaces",
+            )
+        )
+        return None
+    status = str(values.get("status") or "paid").strip().lower()
+    if status not in KNOWN_STATUSES:
+        problems.append(
+            ImportProblem(
+                file,
+                row,
+                f"not a known status; use one of {', '.join(sorted(KNOWN_STATUSES))}; "
+                "row not imported",
+                "status",
+            )
+        )
+        return None
+    try:
+        return PriorProcedure(
+            member_id=str(values["member_id"]),
+            code=code,
+            date=date,
+            tooth=norm_tooth(str(tooth)) if tooth else None,
+            surfaces=values.get("surfaces") or (),
+            status=status,
+            payer_id=values.get("payer_id") or None,
+            claim_id=values.get("claim_id") or None,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        problems.append(ImportProblem(file, row, f"{first['msg']}", where))
+        return None
+
+
+def read_claim_history(
+    path: Path, problems: list[ImportProblem], options: Any = None
+) -> Iterator[PriorProcedure]:
+    """Claims of any readable format (through the reader registry) as history rows."""
+    source = Source(name=str(path), path=path)
+    fmt = sniff(source)
+    if fmt is None or fmt not in READERS:
+        problems.append(
+            ImportProblem(str(path), None, "unknown file format (use .csv, .json, .jsonl, .837)")
+        )
+        return
+    try:
+        items = get_reader(fmt)(source, options or ReadOptions())
+        for item in items:
+            if isinstance(item, Claim):
+                yield from procedures_of(item)
+            elif isinstance(item, BatchMeta):
+                yield from item.history
+            elif isinstance(item, Unparsable):
+                for finding in item.findings:
+                    problems.append(_problem_from_finding(str(path), finding))
+            elif isinstance(item, Finding):
+                problems.append(_problem_from_finding(str(path), item))
+    except Exception as exc:  # a reader bug must not stop the import of other files
+        problems.append(
+            ImportProblem(
+                str(path), None, f"could not be read (internal error: {type(exc).__name__})"
+            )
+        )
+
+
+def _problem_from_finding(file: str, finding: Any) -> ImportProblem:
+    """A reader finding as an import problem, positioned in the file's own terms: segment N
+    for X12 (often one physical line), the physical line for JSON, XML and CSV claims."""
+    loc = finding.location
+    where = loc.describe()
+    message = f"{finding.code} {finding.message}"
+    if loc.segment_index is not None:
+        return ImportProblem(file, loc.segment_index, message, unit="segment")
+    row = loc.physical_line
+    if where and row is None:
+        message = f"{where}: {message}"
+    return ImportProblem(file, row, message, unit="line")
