@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from claimlint.core.config import Config
 from claimlint.core.findings import Finding, Location, Report, Severity
 
 if TYPE_CHECKING:
-    from claimlint.core.config import Config
     from claimlint.core.model import Claim
 
 __version__ = "0.1.0"
@@ -51,6 +51,7 @@ def lint_stream(
 
 
 __all__ = [
+    "Config",
     "Finding",
     "Location",
     "Report",

@@ -1,7 +1,8 @@
 """Plugins are configured in their own table, validated by the plugin (issue 10).
 
-The README's plugin example is installed for the test as a real entry point (a package and
-its ``.dist-info`` on ``sys.path``), then run through ``claimlint check`` end to end.
+The plugin example of docs/plugins.md is installed for the test as a real entry point (a
+package and its ``.dist-info`` on ``sys.path``), then run through ``claimlint check`` end to
+end.
 """
 
 from __future__ import annotations
@@ -39,15 +40,15 @@ CLAIMS = {
 
 
 def readme_plugin_source() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
     match = re.search(r"```python\n# my_rules/checks.py\n(.*?)```", text, re.S)
-    assert match, "the README's plugin example is gone"
+    assert match, "the plugin example of docs/plugins.md is gone"
     return match.group(1)
 
 
 @pytest.fixture
 def installed_plugin(tmp_path, monkeypatch):
-    """The README example as an installed distribution with a claimlint.checks entry point."""
+    """The documented example as an installed distribution with a claimlint.checks entry point."""
     site = tmp_path / "site"
     package = site / "my_rules"
     package.mkdir(parents=True)
@@ -75,7 +76,7 @@ def lint(folder: Path, config: str):
     )
 
 
-def test_the_readme_plugin_reads_its_own_table(installed_plugin):
+def test_the_documented_plugin_reads_its_own_table(installed_plugin):
     found = lint(installed_plugin, '[plugins.my_rules]\ncrowned_teeth = ["3", "14"]\n')
     assert found.exit_code == 0, found.output  # CL901 is a warning
     assert "CL901" in found.output

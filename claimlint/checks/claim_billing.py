@@ -53,7 +53,9 @@ class ClaimTotalMismatch(Check):
         ``CLM*PCN1*300***11:B:1*Y*A*Y*Y~`` with lines of 200 and 100.
 
     References:
-        DOMAIN.md §4.3, §8 (CL106).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: CLM02 total claim
+          charge, SV302 line item charge amount
+        * Clearinghouse front-end claim edits (for example Stedi's published 837 claim edits)
     """
 
     code = "CL106"
@@ -132,7 +134,9 @@ class NegativeCharge(Check):
         ``SV3*AD:D2140*145~``
 
     References:
-        DOMAIN.md §4.4, §8 (CL107).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: SV302 line item
+          charge amount
+        * Clearinghouse front-end claim edits (for example Stedi's published 837 claim edits)
     """
 
     code = "CL107"
@@ -174,7 +178,9 @@ class FrequencyCode(Check):
         ``CLM*PCN1*145***11:B:7*Y*A*Y*Y~`` followed by ``REF*F8*ORIGCLAIM123~``.
 
     References:
-        DOMAIN.md §4.3, §8 (CL108).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: CLM05-3 claim
+          frequency type code (1, 7, 8) and REF*F8 payer claim control number
+        * Clearinghouse front-end claim edits (for example Stedi's published 837 claim edits)
     """
 
     code = "CL108"
@@ -227,7 +233,10 @@ class NpiCheckDigit(Check):
         ``NM1*85*2*EXAMPLE DENTAL GROUP*****XX*1234567893~``
 
     References:
-        DOMAIN.md §4.2, §8 (CL109).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: loop 2010AA NM108 XX
+          and NM109
+        * CMS, NPI check digit: the Luhn formula over the 10-digit NPI with the prefix 80840 (ISO
+          7812 card issuer identifier for US health)
     """
 
     code = "CL109"
@@ -280,7 +289,8 @@ class BillingAddress(Check):
         ``N3*100 MAIN ST~N4*SPRINGFIELD*IL*627010001~``
 
     References:
-        DOMAIN.md §4.2 (2010AA), §8 (CL110).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: loop 2010AA N3 and
+          N4 (billing provider street address, nine-digit ZIP code, no post office box)
     """
 
     code = "CL110"
@@ -336,7 +346,9 @@ class CdtProcedureCode(Check):
         ``SV3*AD:D2140*145~``
 
     References:
-        DOMAIN.md §4.4, §8 (CL111).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: SV301-1
+          product/service ID qualifier AD and SV301-2 procedure code
+        * ADA, CDT Code on Dental Procedures and Nomenclature
     """
 
     code = "CL111"
@@ -376,7 +388,7 @@ class ClaimNoteLimits(Check):
     What it checks:
         Claim notes fit what an 837D claim can carry. The 2300 claim note (NTE) repeats up to
         five times and each NTE02 holds at most 80 characters (NTE_MAX_CHARS, NTE_MAX_COUNT;
-        DOMAIN §4.3; the 005010X224A2 loop definition gives repeat 5, AN 1-80). So:
+        the 005010X224A2 loop definition gives repeat 5, AN 1-80). So:
 
         * 837D input: each NTE segment is judged as sent - NTE01 is ``ADD``, NTE02 at most 80
           characters (longer text is cut by the receiver), at most five NTE segments.
@@ -401,7 +413,8 @@ class ClaimNoteLimits(Check):
         (sent as two NTE segments).
 
     References:
-        DOMAIN.md §4.3, §8 (CL113), §9 item 5.
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: loop 2300 NTE (NTE01
+          ADD, NTE02 up to 80 characters, up to five repeats)
     """
 
     code = "CL113"
@@ -486,7 +499,9 @@ class AttachmentControlNumber(Check):
         ``PWK*RB*EL***AC*ATT001~`` or ``PWK*RB*AA~``
 
     References:
-        DOMAIN.md §4.3, §8 (CL114).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: loop 2300 PWK (PWK01
+          report type, PWK02 transmission code, PWK05 AC, PWK06 attachment control number)
+        * Clearinghouse front-end claim edits (for example Stedi's published 837 claim edits)
     """
 
     code = "CL114"

@@ -30,7 +30,9 @@ class ToothQualifier(Check):
         ``TOO*JP*30*M:O~``
 
     References:
-        DOMAIN.md §2.4, §4.4, §8 (CL203).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: TOO01 code list
+          qualifier JP (ADA Universal/National tooth designation)
+        * ADA Dental Claim Form and its completion instructions
     """
 
     code = "CL203"
@@ -82,7 +84,8 @@ class SeveralTeethNeedCountOne(Check):
         ``SV3*AD:D1351*120****1~TOO*JP*3~TOO*JP*14~`` or one line per tooth.
 
     References:
-        DOMAIN.md §4.4, §8 (CL210).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: TOO repeats on a
+          service line only when SV306 procedure count is 1
     """
 
     code = "CL210"
@@ -133,7 +136,10 @@ class ToothNumberingSystem(Check):
         ``TOO*JP*30*O~``.
 
     References:
-        DOMAIN.md §2.4, §8 (CL204).
+        * ADA Universal/National tooth designation system (HL7 code system
+          ADAUniversalToothDesignationSystem)
+        * ANSI/ADA Specification No. 3950 (ISO 3950 two-digit tooth designation)
+        * ADA Dental Claim Form and its completion instructions (tooth numbering system JP or JO)
     """
 
     code = "CL204"

@@ -48,8 +48,7 @@ class UnknownProcedureCode(Check):
         tabulated ranges, is not reported)
 
     References:
-        DOMAIN.md §1, §8 (CL111 for the code's shape); claimlint/dental/cdt.py
-        (TABULATED_RANGES).
+        * ADA, CDT Code on Dental Procedures and Nomenclature (codes are referred to by number only)
     """
 
     code = "CL115"
@@ -98,7 +97,10 @@ class SurfaceCountMismatch(Check):
         ``{"code": "D2160", "tooth": "30", "surfaces": "MOD"}``
 
     References:
-        DOMAIN.md §1.1, §1.3, §3.4, §8 (CL301).
+        * ADA, CDT Code on Dental Procedures and Nomenclature: D2140-D2161 (amalgam) and D2330-D2394
+          (resin composite) are numbered by surface count; D2542-D2544, D2642-D2644, D2662-D2664
+          (onlays)
+        * ADA, CDT Coding Companion
     """
 
     code = "CL301"
@@ -175,7 +177,10 @@ class CompositeRegionMismatch(Check):
         ``{"code": "D2331", "tooth": "8", "surfaces": "MI"}``
 
     References:
-        DOMAIN.md §1.1, §2.2, §8 (CL302).
+        * ADA, CDT Code on Dental Procedures and Nomenclature: D2330-D2335 (anterior) versus
+          D2391-D2394 (posterior) resin composite
+        * ADA Universal/National tooth designation system (HL7 code system
+          ADAUniversalToothDesignationSystem) (anterior teeth 6-11, 22-27, C-H, M-R)
     """
 
     code = "CL302"
@@ -244,7 +249,9 @@ class IncisalAngleCheck(Check):
         fractured mesio-incisal angle; or ``D2331`` ``MF``.
 
     References:
-        DOMAIN.md §1.1 (incisal angle), §3.4, §8 (CL303).
+        * ADA, CDT Code on Dental Procedures and Nomenclature: D2335 (anterior resin composite
+          involving the incisal angle)
+        * ADA, CDT Coding Companion
     """
 
     code = "CL303"
@@ -323,7 +330,9 @@ class OneSurfaceOnlay(Check):
         ``D2510`` with ``O`` for a one-surface metal inlay.
 
     References:
-        DOMAIN.md §1.3, §8 (CL304).
+        * ADA, CDT Code on Dental Procedures and Nomenclature: onlays D2542, D2642, D2662 (and up)
+          start at two surfaces
+        * ADA, CDT Coding Companion
     """
 
     code = "CL304"

@@ -37,7 +37,9 @@ class DateOfService(Check):
         with no dates.
 
     References:
-        DOMAIN.md §4.3, §4.4, §6.1, §8 (CL112).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: DTP*472 service date
+          (loop 2300 and 2400), CLM19 = PB (predetermination of benefits)
+        * ADA Dental Claim Form and its completion instructions
     """
 
     catalogued = catalogue.DATE_OF_SERVICE

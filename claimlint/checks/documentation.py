@@ -64,7 +64,11 @@ class ReplacementWithoutNarrative(Check):
         restoration".
 
     References:
-        DOMAIN.md §6.2, §8 (CL501).
+        * Payer policy type: frequency limitation (replacement of restorations)
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: loop 2300 NTE claim
+          note, PWK attachment
+        * Payer guidance on narratives for replacement restorations (reason for replacement and
+          prior placement date)
     """
 
     code = "CL501"
@@ -114,7 +118,10 @@ class CrownRadiograph(Check):
         D2740 on tooth 3 with ``{"type": "RB", "transmission": "EL", "control_number": "X1"}``.
 
     References:
-        DOMAIN.md §5.6, §6.2, §8 (CL502).
+        * UnitedHealthcare Dental Coverage Guideline, Single Tooth Indirect Restorations
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: PWK01 RB (radiology
+          films) and OZ (support data)
+        * Payer guidance on crown claims: a current pre-operative radiograph
     """
 
     code = "CL502"
@@ -172,7 +179,9 @@ class ChartNoteIncomplete(Check):
         Note "#19 MO composite, recurrent decay into dentin at the mesial margin".
 
     References:
-        DOMAIN.md §6.3, §6.4, §8 (CL503).
+        * ADA guidance on dental records (content of a treatment entry)
+        * Payer and state audit findings on restorative chart notes (tooth, surfaces, material and
+          reason)
     """
 
     code = "CL503"
@@ -232,7 +241,9 @@ class ChartNoteContradicts(Check):
         D2392 on tooth 30 (MO), note "#30 MO composite, caries into dentin".
 
     References:
-        DOMAIN.md §6.3, §6.4, §8 (CL504).
+        * ADA guidance on dental records (content of a treatment entry)
+        * Payer policy type: post-payment audit (records must support the code, tooth and surfaces
+          billed)
     """
 
     code = "CL504"
@@ -329,7 +340,10 @@ class ChartNoteDoesNotSupportCode(Check):
         D2391 on tooth 19, note "#19 O composite, caries into dentin".
 
     References:
-        DOMAIN.md §1.1, §1.2, §6.3, §8 (CL505).
+        * ADA, CDT Code on Dental Procedures and Nomenclature: D2391 (posterior composite), D2335
+          (incisal angle), D2951 (pin retention)
+        * ADA, CDT Coding Companion
+        * ADA guidance on dental records (content of a treatment entry)
     """
 
     code = "CL505"
@@ -378,7 +392,8 @@ class ClonedNotesOrVolume(Check):
         A note per tooth describing that tooth's lesion and surfaces.
 
     References:
-        DOMAIN.md §5.7, §6.4, §8 (CL506).
+        * Payer and state Medicaid audit guidance on cloned documentation and unusual service volume
+        * ADA guidance on dental records (content of a treatment entry)
     """
 
     code = "CL506"

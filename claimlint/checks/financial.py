@@ -16,7 +16,7 @@ from claimlint.payer.money import fmt
 class EstimatePerLine(ProfileCheck):
     """
     What it checks:
-        Nothing is wrong: it reports the estimate for each line (DOMAIN §7.2) from the
+        Nothing is wrong: it reports the estimate for each line from the
         profile's fee schedule, alternate benefits, deductible, coinsurance, annual maximum
         and network status: plan pays, patient owes, write-off.
 
@@ -33,7 +33,11 @@ class EstimatePerLine(ProfileCheck):
         (informational) Lines on a claim whose payer has no profile are not estimated.
 
     References:
-        DOMAIN.md §7, §8 (CL601).
+        * Payer policy type: alternate benefit provision (least expensive alternative treatment,
+          LEAT)
+        * Payer plan design: fee schedule (maximum allowable charge), deductible, coinsurance,
+          annual maximum
+        * The claimlint documentation: payer profiles and estimates
     """
 
     code = "CL601"
@@ -92,7 +96,10 @@ class InNetworkBalanceBilling(ProfileCheck):
         Billing the patient $180 - $56 = $124 and writing off $70.
 
     References:
-        DOMAIN.md §5.8, §7.2, §8 (CL602).
+        * Payer policy type: alternate benefit provision (least expensive alternative treatment,
+          LEAT)
+        * State non-covered services and balance billing laws; the participating provider agreement
+          (in-network balance limited to the allowance)
     """
 
     code = "CL602"
@@ -147,7 +154,9 @@ class AlternateBenefitFeeMissing(Check):
         The fee schedule lists D2791 as well.
 
     References:
-        DOMAIN.md §5.2, §7; DESIGN.md §3 (CL603).
+        * Payer policy type: alternate benefit provision (least expensive alternative treatment,
+          LEAT)
+        * Payer plan design: fee schedule (maximum allowable charge) of the alternate code
     """
 
     code = "CL603"

@@ -73,7 +73,10 @@ class RestorationFrequency(Check):
         The same line when the prior restoration was on 2023-01-10 (outside the window).
 
     References:
-        DOMAIN.md §5.1, §6.2, §8 (CL403).
+        * Payer policy type: frequency limitation (replacement of restorations)
+        * UnitedHealthcare Dental Coverage Guideline, Single Tooth Direct Restorations
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: DTP*441 prior
+          placement date
     """
 
     code = "CL403"
@@ -126,7 +129,11 @@ class CrownFrequency(ProfileCheck):
         The same crown with prior placement 2018-04-01.
 
     References:
-        DOMAIN.md §1.4, §5.1, §5.6, §8 (CL404).
+        * Payer policy type: frequency limitation (replacement of restorations) (crowns, inlays,
+          onlays and bridge units: typically once per 5-7 years)
+        * UnitedHealthcare Dental Coverage Guideline, Single Tooth Indirect Restorations
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: SV305
+          initial/replacement, DTP*441/DTP*139 prior placement date
     """
 
     code = "CL404"
@@ -204,7 +211,9 @@ class DuplicateProcedure(Check):
         The resubmission sent as frequency code 7 with the original claim number.
 
     References:
-        DESIGN.md §3 (CL412); DOMAIN.md §5.7.
+        * Payer policy type: duplicate service edits (the same procedure, tooth, surfaces and date
+          already paid or billed)
+        * Payer policy type: frequency limitation (replacement of restorations)
     """
 
     code = "CL412"

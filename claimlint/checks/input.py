@@ -28,7 +28,7 @@ class UnknownColumn(Check):
         ``claim_id,code,surfaces,tooth``, or a mapping with ``[columns] surfaces = "Surf."``.
 
     References:
-        DESIGN.md §2 (readers); docs/readme-csv-xml.md (CSV columns and mappings).
+        * The claimlint documentation: CSV input, default columns and column mappings
     """
 
     catalogued = catalogue.UNKNOWN_COLUMN

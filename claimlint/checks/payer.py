@@ -48,7 +48,12 @@ class AlternateBenefitDowngrade(ProfileCheck):
         D2392 on tooth 30 under a plan with no composite downgrade (or D2140 billed).
 
     References:
-        DOMAIN.md §5.2, §7, §8 (CL405).
+        * Payer policy type: alternate benefit provision (least expensive alternative treatment,
+          LEAT)
+        * Regence dental policy, Direct Resin Restorations
+        * UnitedHealthcare Dental Coverage Guideline, Single Tooth Direct Restorations
+        * ADA, CDT Code on Dental Procedures and Nomenclature: D2391-D2394 (posterior composite) and
+          D2140-D2161 (amalgam)
     """
 
     code = "CL405"
@@ -141,7 +146,9 @@ class WaitingPeriod(ProfileCheck):
         The same crown on 2026-03-02, or a plan without a major waiting period.
 
     References:
-        DOMAIN.md §5.5, §8 (CL407).
+        * Payer policy type: waiting period (months from the coverage start, per service class:
+          basic, major)
+        * Payer policy type: missing tooth clause
     """
 
     code = "CL407"
@@ -188,7 +195,8 @@ class AgeLimit(ProfileCheck):
         The same line for a 9-year-old.
 
     References:
-        DOMAIN.md §5.3, §5.4, §8 (CL408).
+        * Payer policy type: age limitation (e.g. sealants and primary-tooth services for children;
+          Medicaid EPSDT under 21)
     """
 
     code = "CL408"
@@ -235,7 +243,9 @@ class CompositeRegionLimit(ProfileCheck):
         D2330 on tooth 8 under the same plan, or D2160 on tooth 19.
 
     References:
-        DOMAIN.md §5.2, §8 (CL409).
+        * Regence dental policy, Direct Resin Restorations
+        * Payer policy type: alternate benefit provision (least expensive alternative treatment,
+          LEAT) (composite benefits limited to anterior teeth)
     """
 
     code = "CL409"
@@ -281,7 +291,8 @@ class AmalgamNotCovered(ProfileCheck):
         D2392 on tooth 3 (a covered composite), or the same amalgam under a plan covering it.
 
     References:
-        DOMAIN.md §5.2 (amalgam), DESIGN.md §3 (CL410).
+        * Payer policy type: material exclusion (plans that do not cover amalgam)
+        * ADA, CDT Code on Dental Procedures and Nomenclature: D2140-D2161 (amalgam)
     """
 
     code = "CL410"
@@ -327,7 +338,8 @@ class OutsideCoverage(ProfileCheck):
         Date of service 2025-06-02 inside 2025-01-01..2025-12-31.
 
     References:
-        DESIGN.md §3 (CL411); DOMAIN.md §5.5.
+        * Payer policy type: eligibility and coverage period (effective and termination dates)
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: DTP*472 service date
     """
 
     code = "CL411"
@@ -386,7 +398,8 @@ class PayerWithoutProfile(Check):
         A profile for SYNPAYER9 added and mapped under ``[payers]`` in claimlint.toml.
 
     References:
-        DESIGN.md §5 (profiles); issue 5.
+        * The claimlint documentation: payer profiles (writing a profile, mapping payer ids to
+          profiles)
     """
 
     code = "CL413"

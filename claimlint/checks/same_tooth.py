@@ -64,7 +64,10 @@ class PinRetention(Check):
         ``D2161`` ``MODB`` on tooth 3 and ``D2951`` quantity 1 on tooth 3, same date.
 
     References:
-        DOMAIN.md §1.2, §5.7, §8 (CL305).
+        * ADA, CDT Code on Dental Procedures and Nomenclature: D2951 (pin retention, per tooth, in
+          addition to a restoration); D2950 (core buildup)
+        * ADA, CDT Coding Companion
+        * Payer policy type: same-day, same-tooth bundling (pins with a buildup)
     """
 
     code = "CL305"
@@ -154,7 +157,10 @@ class ProtectiveRestorationBundled(Check):
         date, on its own claim or line.
 
     References:
-        DOMAIN.md §1.2, §5.7, §8 (CL306).
+        * ADA, CDT Code on Dental Procedures and Nomenclature: D2940 (protective restoration)
+        * ADA, CDT Coding Companion
+        * Payer policy type: same-day, same-tooth bundling (a protective restoration is not paid
+          with a definitive restoration on the same tooth and date)
     """
 
     code = "CL306"
@@ -221,7 +227,9 @@ class SurfaceBilledTwice(Check):
         separate restorations.
 
     References:
-        DOMAIN.md §3.3, §5.7, §8 (CL401).
+        * Regence dental policy, Multiple Surface Restorations on the Same Tooth
+        * UnitedHealthcare Dental Coverage Guideline, Single Tooth Direct Restorations
+        * Payer policy type: one benefit per surface per tooth per date
     """
 
     code = "CL401"
@@ -306,7 +314,11 @@ class ContiguousRestorations(Check):
         ``D2160`` ``MOD`` on tooth 19; or ``D2140`` ``M`` and ``D2140`` ``D`` (not touching).
 
     References:
-        DOMAIN.md §3.3, §5.7 (Regence, NJDA), §8 (CL402); claimlint/dental/surfaces.py.
+        * Regence dental policy, Multiple Surface Restorations on the Same Tooth
+        * New Jersey Dental Association guidance on billing multiple restorations on one tooth
+          (2018)
+        * Payer policy type: connected (contiguous) surfaces on one tooth are benefited as one
+          multi-surface restoration
     """
 
     code = "CL402"

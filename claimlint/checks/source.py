@@ -34,7 +34,9 @@ class UnreadableFile(Check):
         A complete document: ``{"claims": [{"claim_id": "A1", "lines": []}]}``
 
     References:
-        DESIGN.md §2 (readers), §3 (CL001).
+        * JSON (RFC 8259), CSV (RFC 4180), XML 1.0 and X12 5010 syntax
+        * claimlint's published input contract: schemas/claim-batch.schema.json,
+          schemas/claim-batch.xsd
     """
 
     catalogued = catalogue.UNREADABLE_FILE
@@ -61,7 +63,10 @@ class SchemaViolation(Check):
         ``{"claim_id": "A1", "lines": [{"line_number": 1, "code": "D2150", "charge": 10}]}``
 
     References:
-        DESIGN.md §2, §3 (CL002); schemas/claim-batch.schema.json.
+        * claimlint's published input contract: schemas/claim-batch.schema.json,
+          schemas/claim-batch.xsd
+        * JSON Schema 2020-12; W3C XML Schema 1.0
+        * The claimlint documentation: input formats (JSON/JSONL, CSV, XML)
     """
 
     catalogued = catalogue.SCHEMA_VIOLATION

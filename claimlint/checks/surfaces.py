@@ -39,7 +39,10 @@ class InvalidSurfaceCode(Check):
         ``{"code": "D2391", "tooth": "30", "surfaces": "B"}``
 
     References:
-        DOMAIN.md §3.1, §8 (CL205).
+        * ADA tooth surface codes (HL7 code system ADAToothSurfaceCodes); X12 element 1369: B, D, F,
+          I, L, M, O
+        * ADA Dental Claim Form and its completion instructions
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: TOO03 tooth surface
     """
 
     code = "CL205"
@@ -98,7 +101,9 @@ class DuplicateSurface(Check):
         ``{"code": "D2150", "tooth": "30", "surfaces": "MO"}``
 
     References:
-        DOMAIN.md §3.2, §8 (CL206).
+        * ADA tooth surface codes (HL7 code system ADAToothSurfaceCodes); X12 element 1369
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: TOO03 (one to five
+          surface components)
     """
 
     code = "CL206"
@@ -152,7 +157,10 @@ class SurfaceRegionMismatch(Check):
         tooth 30.
 
     References:
-        DOMAIN.md §3.1, §2.2, §8 (CL207).
+        * ADA tooth surface codes (HL7 code system ADAToothSurfaceCodes); X12 element 1369 (F and I
+          on anterior teeth, B and O on posterior teeth)
+        * ADA Universal/National tooth designation system (HL7 code system
+          ADAUniversalToothDesignationSystem)
     """
 
     code = "CL207"
@@ -218,7 +226,9 @@ class SurfacesOnToothOnlyCode(Check):
         ``{"code": "D2740", "tooth": "8"}``
 
     References:
-        DOMAIN.md §1.6, §8 (CL208).
+        * ADA, CDT Code on Dental Procedures and Nomenclature: codes reported by tooth alone (crowns
+          D2710-D2799, D2940, D2951)
+        * ADA, Guide to Dental Procedures Reported with Area of the Oral Cavity or Tooth Anatomy
     """
 
     code = "CL208"
@@ -273,7 +283,9 @@ class TooManySurfaces(Check):
         ``{"code": "D2161", "tooth": "3", "surfaces": "MODBL"}``
 
     References:
-        DOMAIN.md §3.2, §8 (CL209).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: TOO03 carries at
+          most five surfaces
+        * ADA tooth surface codes (HL7 code system ADAToothSurfaceCodes); X12 element 1369
     """
 
     code = "CL209"

@@ -30,7 +30,11 @@ class ToothNumberRequired(Check):
         ``{"code": "D2391", "tooth": "30", "surfaces": "O"}``
 
     References:
-        DOMAIN.md §1.6, §2.3, §6.1, §8 (CL201).
+        * ADA, CDT Code on Dental Procedures and Nomenclature: restorative codes D2140-D2799 are
+          reported per tooth
+        * ADA, Guide to Dental Procedures Reported with Area of the Oral Cavity or Tooth Anatomy
+        * ADA Dental Claim Form and its completion instructions (tooth number or letter)
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: TOO02 tooth code
     """
 
     code = "CL201"
@@ -81,7 +85,10 @@ class InvalidToothNumber(Check):
         ``{"code": "D2140", "tooth": "3", "surfaces": "O"}``
 
     References:
-        DOMAIN.md §2.1, §2.3, §8 (CL202).
+        * ADA Universal/National tooth designation system (HL7 code system
+          ADAUniversalToothDesignationSystem): permanent teeth 1-32, primary teeth A-T,
+          supernumerary 51-82 and AS-TS
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: TOO02
     """
 
     code = "CL202"
@@ -134,7 +141,9 @@ class SupernumeraryTooth(Check):
         describes the extra tooth.
 
     References:
-        DOMAIN.md §2.1, §2.3, §8 (CL211).
+        * ADA Universal/National tooth designation system (HL7 code system
+          ADAUniversalToothDesignationSystem): supernumerary teeth 51-82 and AS-TS
+        * Payer claim processing manuals on supernumerary teeth (e.g. state Medicaid dental manuals)
     """
 
     code = "CL211"

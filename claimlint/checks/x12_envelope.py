@@ -35,12 +35,15 @@ class IsaMalformed(_X12Source):
         padded to their fixed widths).
 
     Good example:
-        The 106-character header of DOMAIN.md §4.5:
+        A 106-character header, every field padded to its fixed width:
         ``ISA*00*          *00*          *ZZ*CLAIMLINTDEMO  *ZZ*RECEIVER01     *250115*``
         ``1200*^*00501*000000001*0*T*:~`` (one line in the file).
 
     References:
-        DOMAIN.md §4.1, §8 (CL101).
+        * X12 5010 interchange control structure: ISA/IEA, GS/GE, ST/SE envelopes; ISA is a
+          fixed-length 106-character segment whose 4th character, ISA16 and the character after
+          ISA16 set the delimiters
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2
     """
 
     catalogued = catalogue.ISA_MALFORMED
@@ -63,7 +66,9 @@ class ControlNumberMismatch(_X12Source):
         ``ST*837*0001*005010X224A2~`` … ``SE*27*0001~``
 
     References:
-        DOMAIN.md §4.1, §8 (CL102).
+        * X12 5010 interchange control structure: ISA/IEA, GS/GE, ST/SE envelopes (ISA13 = IEA02,
+          GS06 = GE02, ST02 = SE02)
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2
     """
 
     catalogued = catalogue.CONTROL_NUMBER_MISMATCH
@@ -86,7 +91,9 @@ class SegmentCountMismatch(_X12Source):
         ``SE*27*0001~`` closing a transaction set of 27 segments (ST and SE included).
 
     References:
-        DOMAIN.md §4.1, §8 (CL103).
+        * X12 5010 interchange control structure: ISA/IEA, GS/GE, ST/SE envelopes (SE01 segments in
+          the set, GE01 transaction sets, IEA01 functional groups)
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2
     """
 
     catalogued = catalogue.SEGMENT_COUNT_MISMATCH
@@ -110,7 +117,9 @@ class NotDentalClaim(_X12Source):
         ``GS*HC*SENDER*RECEIVER*20250115*1200*1*X*005010X224A2~``
 
     References:
-        DOMAIN.md §4.1, §8 (CL104).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2 (GS08 and ST03 =
+          005010X224A2, GS01 = HC)
+        * 45 CFR 162.1102 (HIPAA adopts 005010X224A2 as the standard for dental claims)
     """
 
     catalogued = catalogue.NOT_DENTAL_CLAIM
@@ -135,7 +144,9 @@ class HierarchyError(_X12Source):
         ``HL*1**20*1~`` … ``HL*2*1*22*0~``
 
     References:
-        DOMAIN.md §4.2, §8 (CL105).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: HL hierarchy 2000A
+          billing provider (HL03 20), 2000B subscriber (22), 2000C patient (23); HL02 parent and
+          HL04 child codes
     """
 
     catalogued = catalogue.HIERARCHY_ERROR
@@ -161,7 +172,8 @@ class RequiredSegmentMissing(_X12Source):
         ``CLM*PCN0001*395***11:B:1*Y*A*Y*Y~``
 
     References:
-        DOMAIN.md §4.2, §4.3; SOURCES.md of the public samples (mjkubba).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: required loops,
+          segments and elements (usage R)
     """
 
     catalogued = catalogue.REQUIRED_SEGMENT_MISSING
@@ -185,7 +197,8 @@ class InvalidElementValue(_X12Source):
         ``CLM*CLM0001*250***11:B:1*Y*A*Y*Y~``, ``SV3*AD:D4341*200**10~``
 
     References:
-        DOMAIN.md §4.2–§4.4; SOURCES.md of the public samples (new-wave).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: code lists and data
+          element types (ID, AN, R, DT) of each element
     """
 
     catalogued = catalogue.INVALID_ELEMENT_VALUE
@@ -209,7 +222,8 @@ class SegmentOutOfOrder(_X12Source):
         ``LX*1~SV3*AD:D2140*200~TOO*JP*10*M~DTP*472*D8*20250601~``
 
     References:
-        DOMAIN.md §4.2, §4.4; SOURCES.md of the public samples (new-wave).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: segment order within
+          each loop
     """
 
     catalogued = catalogue.SEGMENT_OUT_OF_ORDER
@@ -233,7 +247,9 @@ class SecondaryWithoutOtherPayer(_X12Source):
         ``SBR*P*…`` 2320 loop and 2330 ``NM1*IL``/``NM1*PR``.
 
     References:
-        DOMAIN.md §4.2 (SBR01); SOURCES.md of the public samples (new-wave).
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: SBR01 payer
+          responsibility sequence code; loops 2320 other subscriber information and 2330A/2330B
+          other subscriber and other payer
     """
 
     catalogued = catalogue.SECONDARY_WITHOUT_OTHER_PAYER
@@ -256,7 +272,8 @@ class TooManyElements(_X12Source):
         ``TOO*JP*30*M:O~``
 
     References:
-        DOMAIN.md §4.6; X12 5010 segment definitions.
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2; X12 5010 segment
+          definitions (maximum number of elements)
     """
 
     catalogued = catalogue.TOO_MANY_ELEMENTS
@@ -279,7 +296,8 @@ class EnvelopeNotClosed(_X12Source):
         A file ending ``SE*27*0001~GE*1*1~IEA*1*000000001~``.
 
     References:
-        DOMAIN.md §4.1.
+        * X12 5010 interchange control structure: ISA/IEA, GS/GE, ST/SE envelopes: every ST, GS and
+          ISA is closed by its SE, GE and IEA trailer
     """
 
     catalogued = catalogue.ENVELOPE_NOT_CLOSED
@@ -302,7 +320,8 @@ class InvalidCharacters(_X12Source):
         Only printable ASCII between the delimiters.
 
     References:
-        DOMAIN.md §4.6.
+        * X12 5010 interchange control structure: ISA/IEA, GS/GE, ST/SE envelopes; X12 basic and
+          extended character sets
     """
 
     catalogued = catalogue.INVALID_CHARACTERS
