@@ -24,6 +24,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationError,
+    WithJsonSchema,
 )
 
 from claimlint.core.catalogue import SCHEMA_VIOLATION, UNREADABLE_FILE
@@ -79,9 +80,35 @@ def _amount(value: Any) -> Any:
     raise ValueError("must be a number")
 
 
-Amount = Annotated[Decimal, BeforeValidator(_amount)]
-ToothText = Annotated[str, BeforeValidator(lambda v: str(v) if type(v) is int else v)]
+_DATE = "YYYY-MM-DD or CCYYMMDD. An unparsable date is reported by CL112, not rejected here."
+_TOOTH = 'Tooth number or letter: 30, "30", "#30", "A", "AS".'
+_SURFACES = 'Surface letters: "MOD", "M,O,D", "M O D" or ["M","O","D"].'
+
+# The JSON Schema of each input type is stated where the validator cannot say it itself (a
+# BeforeValidator hides what it accepts); schemas/claim-batch.schema.json is generated from these
+# models (python -m claimlint.readers.schema_gen) and a test fails when it is stale.
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": -float(MAX_AMOUNT), "maximum": float(MAX_AMOUNT)},
+                {"type": "string", "pattern": r"^\s*-?[0-9]+(\.[0-9]+)?\s*$"},
+            ],
+            "description": "Money in dollars, e.g. 125.00 (a JSON number or a numeric string); "
+            "at most 99,999,999.99 and 20 digits either way.",
+            "examples": [125, "125.00"],
+        }
+    ),
+]
+ToothText = Annotated[
+    str,
+    BeforeValidator(lambda v: str(v) if type(v) is int else v),
+    WithJsonSchema({"type": ["string", "integer"], "description": _TOOTH, "examples": [30, "#30"]}),
+]
 Text = Annotated[str, Field(max_length=4000)]
+Date = Annotated[str, Field(description=_DATE, examples=["2025-03-04", "20250304"])]
 
 
 class _In(BaseModel):
@@ -89,6 +116,9 @@ class _In(BaseModel):
 
 
 class PersonIn(_In):
+    """Patient or subscriber. Protected health information: claimlint never prints these
+    fields unless --show-values is given."""
+
     member_id: str | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -98,58 +128,84 @@ class PersonIn(_In):
 
 
 class ProviderIn(_In):
-    npi: str | None = None
-    tax_id: str | None = None
+    """A billing or rendering provider."""
+
+    npi: str | None = Field(None, description="National Provider Identifier (10 digits).")
+    tax_id: str | None = Field(None, description="TIN or EIN (9 digits).")
     name: str | None = None
-    taxonomy: str | None = None
+    taxonomy: str | None = Field(None, description="Provider taxonomy code, e.g. 1223G0001X.")
     address: str | None = None
-    postal_code: str | None = None
+    postal_code: str | None = Field(None, description="ZIP or ZIP+4 (9 digits on X12 claims).")
 
 
 class NoteIn(_In):
+    """A claim note with its X12 note code (NTE01), e.g. ADD."""
+
     text: Text
     code: str | None = None
 
 
 class AttachmentIn(_In):
-    type: str | None = None
-    transmission: str | None = None
+    """A supporting document sent with the claim (X12 PWK)."""
+
+    type: str | None = Field(None, description="Report type, e.g. RB radiographs, OZ support data.")
+    transmission: str | None = Field(
+        None, description="EL electronic, BM by mail, FT, AA available on request."
+    )
     control_number: str | None = None
-    date: str | None = None
+    date: Date | None = None
 
 
 class MissingToothIn(_In):
+    """A missing tooth with its status: M missing, E to be extracted."""
+
     tooth: ToothText
     status: Literal["M", "E"] = "M"
 
 
-Surfaces = str | list[str]
+Surfaces = Annotated[str | list[str], Field(description=_SURFACES)]
 
 
 class ToothIn(_In):
+    """One tooth of a line that names several teeth."""
+
     tooth: ToothText
     surfaces: Surfaces | None = None
 
 
 class LineIn(_In):
+    """A service line: one procedure."""
+
     line_number: StrictInt = Field(ge=1, le=MAX_LINE_NUMBER)
-    code: str = Field(min_length=1)
+    code: str = Field(min_length=1, description="CDT procedure code, e.g. D2392.")
     charge: Amount | None = None
     tooth: ToothText | None = None
     surfaces: Surfaces | None = None
-    teeth: list[ToothIn] | None = None
-    tooth_system: Literal["universal", "iso"] | None = None
+    teeth: list[ToothIn] | None = Field(
+        None, description="Several teeth on one line (instead of tooth/surfaces)."
+    )
+    tooth_system: Literal["universal", "iso"] | None = Field(
+        None, description="Tooth numbering of this line (default: the batch's)."
+    )
     quantity: StrictInt = Field(default=1, ge=0, le=MAX_QUANTITY)
-    oral_cavity: list[str] | None = None
-    date_of_service: str | None = None
-    prior_placement_date: str | None = None
-    placement: Literal["I", "R"] | None = None
-    note: Text | None = None
+    oral_cavity: list[str] | None = Field(
+        None, description="Oral cavity designation codes (X12 TOO), e.g. 01 maxillary arch."
+    )
+    date_of_service: Date | None = None
+    prior_placement_date: Date | None = None
+    placement: Literal["I", "R"] | None = Field(
+        None, description="I initial placement, R replacement (crowns, inlays, onlays, bridges)."
+    )
+    note: Text | None = Field(None, description="Chart note for this procedure.")
     control_number: str | None = None
 
 
 class ClaimIn(_In):
-    claim_id: str = Field(min_length=1, max_length=38)
+    """One dental claim (an X12 837D CLM loop)."""
+
+    claim_id: str = Field(
+        min_length=1, max_length=38, description="Patient control number (X12 CLM01)."
+    )
     payer_id: str | None = None
     plan_id: str | None = None
     billing_provider: ProviderIn | None = None
@@ -158,10 +214,10 @@ class ClaimIn(_In):
     patient: PersonIn | None = None
     patient_is_subscriber: StrictBool | None = None
     payer_sequence: str | None = None
-    date_of_service: str | None = None
+    date_of_service: Date | None = None
     total_charge: Amount | None = None
     place_of_service: str | None = None
-    frequency_code: str | None = None
+    frequency_code: str | None = Field(None, description="1 original, 7 replacement, 8 void.")
     original_claim_number: str | None = None
     predetermination: StrictBool = False
     notes: list[Text | NoteIn] = Field(default_factory=list)
@@ -171,9 +227,11 @@ class ClaimIn(_In):
 
 
 class PriorIn(_In):
+    """A procedure already performed for a member (frequency checks)."""
+
     member_id: str = Field(min_length=1)
-    code: str = Field(min_length=1)
-    date: str
+    code: str = Field(min_length=1, description="CDT procedure code, e.g. D1110.")
+    date: str = Field(description="YYYY-MM-DD or CCYYMMDD; an unparsable date is not used.")
     tooth: ToothText | None = None
     surfaces: Surfaces | None = None
     status: str = "paid"
@@ -181,7 +239,32 @@ class PriorIn(_In):
     claim_id: str | None = None
 
 
-BATCH_KEYS = frozenset({"$schema", "version", "tooth_numbering", "claims", "history", "payers"})
+class BatchIn(_In):
+    """A batch of dental claims as a practice-management system exports them. A JSON file holds
+    one batch object (or a bare array of claims); a JSONL file holds one claim object per line
+    (validate each line against #/$defs/claim)."""
+
+    # read_json takes a batch's fields one by one (a bad field is a finding, its claims are still
+    # read): this model states the contract for the generated schema and for BATCH_KEYS
+    schema_: str = Field(None, alias="$schema")
+    version: str = Field(None, description='Format version of this file; currently "1".')
+    tooth_numbering: Literal["universal", "iso"] = Field(
+        None,
+        description="Tooth numbering of the whole batch (default universal). ISO 3950 teeth "
+        "are converted to Universal.",
+    )
+    claims: list[ClaimIn]
+    history: list[PriorIn] = Field(
+        default_factory=list,
+        description="Procedures already performed for the batch's members (frequency checks).",
+    )
+    payers: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Inline payer profiles by payer id (schemas/payer-profile.schema.json).",
+    )
+
+
+BATCH_KEYS = frozenset(f.alias or name for name, f in BatchIn.model_fields.items())
 
 
 # -- canonical construction (no second validation) -------------------------------------------
