@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -274,6 +275,7 @@ def _ignored(path: Path, specs: list[tuple[Path, GitIgnoreSpec]], *, is_dir: boo
 _BATCH_KEYS = frozenset({"claims", "history", "payers", "tooth_numbering"})
 #: keys that make a JSON object a claim record
 _CLAIM_KEYS = frozenset({"claim_id", "lines", "billing_provider", "total_charge", "payer_id"})
+_CDT_CODE = re.compile(r"(?<![A-Za-z0-9])D\d{4}(?![0-9])")
 _JSON_MARKERS = (b'"claims"', b'"claim_id"', b'"history"', b'"payers"', b'"tooth_numbering"')
 
 
@@ -330,7 +332,9 @@ def _csv_reason(head: bytes, csv_mapping: str | None) -> str | None:
         names = {" ".join(cell.strip().lower().split()) for cell in cells}
         if any(lookup.get(name) in REQUIRED for lookup in lookups for name in names):
             return None
-    return "not a claim file (its first row has no claim id or procedure code column)"
+    if _CDT_CODE.search(text):  # claim rows whose header is missing: the reader says so
+        return None
+    return "not a claim file (no claim id or procedure code column, no CDT code)"
 
 
 def _xml_reason(path: Path) -> str | None:
