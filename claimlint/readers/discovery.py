@@ -31,8 +31,9 @@ import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from claimlint.config import anchor_pattern, is_anchored
 
@@ -78,8 +79,8 @@ class Discovery:
     force_exclude: bool = False
     csv_mapping: str | None = None
     base: Path | None = None
-    _names: Any = field(default=None, init=False, repr=False)
-    _anchored: Any = field(default=None, init=False, repr=False)
+    _names: GitIgnoreSpec | None = field(default=None, init=False, repr=False)
+    _anchored: GitIgnoreSpec | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_config(cls, config: Config) -> Discovery:
@@ -111,6 +112,7 @@ class Discovery:
                     names.append(pattern)
             self._names = GitIgnoreSpec.from_lines(names)
             self._anchored = GitIgnoreSpec.from_lines(anchored)
+        assert self._anchored is not None
         return self._names, self._anchored
 
     def excluded_entry(self, path: Path, *, is_dir: bool) -> bool:
@@ -311,22 +313,29 @@ def not_a_claim_file(path: Path, csv_mapping: str | None = None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8)
+def _csv_lookups(csv_mapping: str | None) -> tuple[dict[str, str], ...] | None:
+    """Header lookups of the configured, default and built-in mappings (None: a bad mapping,
+    which the reader reports)."""
+    from claimlint.readers.mappings import MappingError, builtin_names, load_mapping
+
+    specs: list[str | None] = [None, *builtin_names()]
+    if csv_mapping:
+        specs.insert(0, csv_mapping)
+    try:
+        return tuple(load_mapping(spec).lookup() for spec in specs)
+    except (MappingError, OSError):
+        return None
+
+
 def _csv_reason(head: bytes, csv_mapping: str | None) -> str | None:
-    from claimlint.readers.mappings import REQUIRED, MappingError, builtin_names, load_mapping
+    from claimlint.readers.mappings import REQUIRED
 
     text = head.decode("utf-8", errors="replace")
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    if "\x00" in first:
+    lookups = _csv_lookups(csv_mapping)
+    if "\x00" in first or lookups is None:
         return None
-    mappings: list[str | None] = [None, *builtin_names()]
-    if csv_mapping:
-        mappings.insert(0, csv_mapping)
-    lookups = []
-    for spec in mappings:
-        try:
-            lookups.append(load_mapping(spec).lookup())
-        except (MappingError, OSError):
-            return None  # the reader reports a bad mapping
     for delimiter in ",;\t|":
         cells = next(csv.reader([first], delimiter=delimiter), [])
         names = {" ".join(cell.strip().lower().split()) for cell in cells}
