@@ -204,6 +204,63 @@ def main() -> None:
     submit it."""
 
 
+def discovery_options(func: Any) -> Any:
+    """--exclude, --extend-exclude, --[no-]respect-gitignore, --[no-]force-exclude (ruff's)."""
+    options = [
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="PATTERN",
+            help="Files and folders a folder walk leaves out (gitignore-style globs, "
+            "comma-separated or repeated); replaces the configuration's and the default list.",
+        ),
+        click.option(
+            "--extend-exclude",
+            multiple=True,
+            metavar="PATTERN",
+            help="Like --exclude, but adds to the exclusions instead of replacing them.",
+        ),
+        click.option(
+            "--respect-gitignore/--no-respect-gitignore",
+            default=None,
+            help="Leave out what .gitignore files ignore when walking folders (default on).",
+        ),
+        click.option(
+            "--force-exclude/--no-force-exclude",
+            default=None,
+            help="Apply the exclusions to paths named on the command line too (for pre-commit).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def apply_discovery_options(
+    config: Config,
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    respect_gitignore: bool | None,
+    force_exclude: bool | None,
+) -> None:
+    """Command-line discovery options over the configuration's; patterns with a slash are
+    relative to the current directory."""
+    from claimlint.core.config import anchor_pattern
+
+    def patterns(values: tuple[str, ...]) -> list[str]:
+        split = (p.strip() for value in values for p in value.split(","))
+        return [anchor_pattern(p, Path.cwd()) for p in split if p]
+
+    if exclude:
+        config.exclude = patterns(exclude)
+    if extend_exclude:
+        config.extend_exclude = [*config.extend_exclude, *patterns(extend_exclude)]
+    if respect_gitignore is not None:
+        config.respect_gitignore = respect_gitignore
+    if force_exclude is not None:
+        config.force_exclude = force_exclude
+
+
 def load_settings(config_path: str | None) -> Config:
     try:
         return load_config(config_path)
@@ -288,6 +345,7 @@ def load_settings(config_path: str | None) -> Config:
     help="History database (SQLite, see 'claimlint history import'); replaces 'history'.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes on stderr.")
+@discovery_options
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -308,6 +366,10 @@ def check(
     profile_paths: tuple[str, ...],
     history_path: str | None,
     quiet: bool,
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    respect_gitignore: bool | None,
+    force_exclude: bool | None,
 ) -> None:
     """Lint claim files (837D, JSON, JSONL, CSV, XML), directories, or - for stdin."""
     import datetime as dt
@@ -345,6 +407,7 @@ def check(
         config.profiles = list(profile_paths)
     if history_path:
         config.history = history_path
+    apply_discovery_options(config, exclude, extend_exclude, respect_gitignore, force_exclude)
     from claimlint.report.output import (
         OutputError,
         OutputSpec,
@@ -385,7 +448,10 @@ def check(
     try:
         engine = Engine(config, registry=registry)
         with progress.track(
-            paths, show=progress.enabled(quiet=quiet), notes=engine.notes
+            paths,
+            show=progress.enabled(quiet=quiet),
+            notes=engine.notes,
+            discovery=engine.discovery,
         ) as sources:
             report = run_sources(engine, sources)  # suppressions applied inside
         if baseline_out:
@@ -548,7 +614,11 @@ def estimate(
         raise
     for warning in getattr(history, "warnings", ()):
         click.echo(f"claimlint: warning: {warning}", err=True)
-    batch = estimate_paths(paths, profiles, default=default, history=history)
+    from claimlint.readers.discovery import Discovery
+
+    batch = estimate_paths(
+        paths, profiles, default=default, history=history, discovery=Discovery.from_config(config)
+    )
     if not batch.had_profiles:
         fail(
             "no payer profile: pass --profile FILE, set 'profiles' in claimlint.toml, or give "
@@ -691,6 +761,7 @@ def convert(
     the exit code is 1 when a file or claim could not be converted.
     """
     from claimlint.readers.base import ReadOptions
+    from claimlint.readers.discovery import Discovery
     from claimlint.running.convert import convert as run_convert
 
     config = load_settings(config_path)
@@ -698,6 +769,8 @@ def convert(
         tooth_system=tooth_numbering or config.tooth_numbering,
         csv_mapping=csv_mapping or config.csv_mapping,
     )
+    config.csv_mapping = options.csv_mapping
+    discovery = Discovery.from_config(config)
     try:
         check_csv_mapping(options.csv_mapping)
     except ConfigError as exc:
@@ -709,7 +782,7 @@ def convert(
         results: list[ConvertResult] = []
 
         def write(out: Any) -> None:
-            results.append(run_convert(paths, to=to, out=out, options=options))
+            results.append(run_convert(paths, to=to, out=out, options=options, discovery=discovery))
 
         try:
             atomic_write(output, write)
@@ -717,7 +790,7 @@ def convert(
             fail(str(exc))
         result = results[0]
     else:
-        result = run_convert(paths, to=to, out=sys.stdout, options=options)
+        result = run_convert(paths, to=to, out=sys.stdout, options=options, discovery=discovery)
         sys.stdout.flush()
     for finding in result.findings:
         loc = finding.location

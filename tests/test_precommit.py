@@ -89,6 +89,9 @@ def _try_repo(repo: Path, work: Path, home: Path, *files: str) -> subprocess.Com
     return result
 
 
+# each try-repo builds the hook's environment (pip): slower than the suite's 300 s default on
+# a busy machine with a cold cache
+@pytest.mark.timeout(900)
 def test_pre_commit_try_repo_fails_bad_and_passes_good(tmp_path: Path) -> None:
     pytest.importorskip("pre_commit")
     if shutil.which("git") is None:
@@ -100,25 +103,38 @@ def test_pre_commit_try_repo_fails_bad_and_passes_good(tmp_path: Path) -> None:
     work = tmp_path / "claims-repo"
     work.mkdir()
     _git(work, "init", "-q")
-    (work / "bad.json").write_text(json.dumps(BAD, indent=2))
-    (work / "good.json").write_text(json.dumps(GOOD, indent=2))
+    (work / "claims" / "old").mkdir(parents=True)
+    (work / "claims" / "bad.json").write_text(json.dumps(BAD, indent=2))
+    (work / "claims" / "good.json").write_text(json.dumps(GOOD, indent=2))
+    (work / "claims" / "old" / "bad.json").write_text(json.dumps(BAD, indent=2))
     (work / "notes.md").write_text("not a claim file\n")
-    # Only the reader rules: this test is about the hook, not the rule catalogue.
-    (work / "claimlint.toml").write_text('select = ["CL0"]\n')
+    # files of other tools that the default `files` pattern must keep away from the hook
+    (work / "package.json").write_text('{"name": "web", "version": "1.0.0"}\n')
+    (work / "web").mkdir()
+    (work / "web" / "pom.xml").write_text("<project><modelVersion>4.0.0</modelVersion></project>\n")
+    (work / "report.csv").write_text("month,revenue\n2025-01,100\n")
+    (work / "claimlint-baseline.json").write_text('{"version": 1, "entries": []}\n')
+    # Only the reader rules: this test is about the hook, not the rule catalogue. The hook
+    # passes --force-exclude, so the configuration's exclusions apply to the files it is given.
+    (work / "claimlint.toml").write_text('select = ["CL0"]\nextend-exclude = ["claims/old/"]\n')
     _git(work, "add", "-A")
     home = tmp_path / "pre-commit-home"
 
-    bad = _try_repo(repo, work, home, "bad.json")
+    bad = _try_repo(repo, work, home, "claims/bad.json")
     out = bad.stdout + bad.stderr
     assert bad.returncode == 1, out
     assert "Failed" in out and "- hook id: claimlint" in out
     assert "CL002" in out and "PCN9001" in out
     assert "\x1b[" not in out  # PRE_COMMIT=1 and no tty: no progress bar, no colours
 
-    good = _try_repo(repo, work, home, "good.json")
+    # claims/old/bad.json: excluded by the configuration, not linted though pre-commit names it
+    good = _try_repo(repo, work, home, "claims/good.json", "claims/old/bad.json")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Passed" in good.stdout
 
-    # the files pattern keeps non-claim files away from the hook
-    skipped = _try_repo(repo, work, home, "notes.md")
-    assert skipped.returncode == 0 and "no files to check" in skipped.stdout
+    # the files pattern keeps non-claim files away from the hook: notes, and the JSON, XML and
+    # CSV files of other tools (before, package.json and pom.xml were linted and failed CL001)
+    others = ("notes.md", "package.json", "web/pom.xml", "report.csv", "claimlint-baseline.json")
+    skipped = _try_repo(repo, work, home, *others)
+    assert skipped.returncode == 0, skipped.stdout + skipped.stderr
+    assert "no files to check" in skipped.stdout

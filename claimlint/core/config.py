@@ -50,6 +50,12 @@ class Config:
     csv_mapping: str | None = None
     jobs: int = 1
     today: dt.date | None = None
+    #: folder walks (claimlint.readers.discovery): None keeps the default exclusions; anchored
+    #: patterns (with a slash) are absolute once read from a file or the command line
+    exclude: list[str] | None = None
+    extend_exclude: list[str] = field(default_factory=list)
+    respect_gitignore: bool = True
+    force_exclude: bool = False
     #: ``[tool.claimlint.plugins.<name>]``: each plugin's own table, by entry-point name,
     #: as written (validated by the plugin when the engine starts, see ``claimlint.plugins``)
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -65,6 +71,26 @@ class Config:
             return value
         path = Path(value)
         return str(path if path.is_absolute() else self.source.parent / path)
+
+
+def is_anchored(pattern: str) -> bool:
+    """gitignore's rule: a slash at the start or in the middle anchors a pattern to a folder."""
+    return "/" in pattern.rstrip("/")
+
+
+def anchor_pattern(pattern: str, base: Path) -> str:
+    """An exclusion pattern with a slash made absolute under ``base`` (a leading slash means
+    ``base``, as in .gitignore); glob characters in ``base`` itself are escaped."""
+    if not is_anchored(pattern):
+        return pattern
+    root = Path(base).absolute().as_posix().rstrip("/")
+    escaped = "".join("\\" + c if c in "*?[]\\" else c for c in root)
+    return f"{escaped}/{pattern.lstrip('/')}"
+
+
+def _patterns(value: Any, key: str, file: Path) -> list[str]:
+    patterns = _str_list(value, key, file)
+    return [anchor_pattern(p, file.parent) for p in patterns]
 
 
 def _str_list(value: Any, key: str, file: Path) -> list[str]:
@@ -172,6 +198,14 @@ def _parse(table: dict[str, Any], file: Path) -> Config:
             cfg.plugins = {}
             for name, options in _table(value, key, file).items():
                 cfg.plugins[str(name)] = dict(_table(options, f"plugins.{name}", file))
+        elif key == "exclude":
+            cfg.exclude = _patterns(value, key, file)
+        elif key == "extend-exclude":
+            cfg.extend_exclude = _patterns(value, key, file)
+        elif key in ("respect-gitignore", "force-exclude"):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{file}: '{key}' must be true or false")
+            setattr(cfg, key.replace("-", "_"), value)
         elif key == "today":
             if not isinstance(value, dt.date):
                 raise ConfigError(f"{file}: 'today' must be a date (YYYY-MM-DD)")
@@ -184,7 +218,8 @@ def _parse(table: dict[str, Any], file: Path) -> Config:
 KNOWN_KEYS = (
     "select", "extend-select", "ignore", "per-file-ignores", "severity", "fail-on", "format",
     "output", "show-values", "baseline", "profiles", "payers", "history", "tooth-numbering",
-    "csv-mapping", "jobs", "today", "plugins",
+    "csv-mapping", "jobs", "today", "plugins", "exclude", "extend-exclude", "respect-gitignore",
+    "force-exclude",
 )  # fmt: skip
 
 

@@ -178,12 +178,16 @@ def prior_to_json(prior: PriorProcedure) -> dict[str, Any]:
 
 
 def iter_items(
-    paths: Iterable[str], options: ReadOptions, result: ConvertResult
+    paths: Iterable[str], options: ReadOptions, result: ConvertResult, discovery: Any = None
 ) -> Iterator[Claim | BatchMeta]:
-    """Claims and batch data of every input; reader findings go into ``result``."""
+    """Claims and batch data of every input; reader findings go into ``result``; folders are
+    walked as ``discovery`` says (claimlint.readers.discovery; default: the defaults)."""
+    from claimlint.readers.discovery import Discovery
     from claimlint.running.engine import iter_sources
 
-    for source in iter_sources(paths, result.notices):  # notes: FIFOs a folder walk skipped
+    discovery = discovery or Discovery(csv_mapping=options.csv_mapping)
+    # notes: FIFOs and files that are not claim files a folder walk skipped
+    for source in iter_sources(paths, result.notices, discovery):
         if isinstance(source, Finding):
             result.findings.append(source)
             continue
@@ -228,6 +232,7 @@ def convert(
     to: str = "json",
     out: TextIO | None = None,
     options: ReadOptions | None = None,
+    discovery: Any = None,
 ) -> ConvertResult:
     """Write the canonical JSON (``to="json"``) or JSONL form of ``paths`` to ``out``.
 
@@ -244,7 +249,7 @@ def convert(
     history: list[dict[str, Any]] = []
     payers: dict[str, Any] = {}
     if to == "jsonl":
-        for item in iter_items(paths, options, result):
+        for item in iter_items(paths, options, result, discovery):
             if isinstance(item, BatchMeta):
                 if item.history or item.payers:
                     result.notices.append(
@@ -257,7 +262,7 @@ def convert(
         return result
     out.write('{"version":"1","tooth_numbering":"universal","claims":[')
     first = True
-    for item in iter_items(paths, options, result):
+    for item in iter_items(paths, options, result, discovery):
         if isinstance(item, BatchMeta):
             history.extend(prior_to_json(p) for p in item.history)
             payers.update(item.payers)

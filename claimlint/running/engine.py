@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import os
 import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -34,6 +33,7 @@ from claimlint.readers.base import (
     get_reader,
     sniff,
 )
+from claimlint.readers.discovery import Discovery
 from claimlint.readers.mappings import check_csv_mapping
 from claimlint.report.suppress import apply_suppressions, check_suppression_selectors
 from claimlint.running.lint import CheckSet, lint_claim, select_checks
@@ -45,21 +45,28 @@ def _unreadable(name: str, exc: OSError) -> Finding:
 
 
 def iter_sources(
-    paths: Iterable[str], notes: list[str] | None = None
+    paths: Iterable[str],
+    notes: list[str] | None = None,
+    discovery: Discovery | None = None,
 ) -> Iterator[Source | Finding]:
     """Files to lint: files as given, directories walked (known suffixes), ``-`` for stdin.
 
     What cannot be read is a CL001 finding naming it (a path that does not exist, a folder that
-    cannot be listed, a symlink loop), never a silent zero. A folder walk takes regular files
-    only: a FIFO, socket or device found in a folder is skipped with a note in ``notes`` (reading
-    it could block forever). A FIFO or character device named explicitly (``<(cat x.json)``,
-    ``/dev/stdin``) is read once, as a stream, like ``-``.
+    cannot be listed, a symlink loop), never a silent zero. A folder walk follows ``discovery``
+    (exclusions, .gitignore; claimlint/readers/discovery.py) and takes regular claim files only:
+    a FIFO, socket or device (reading it could block forever) or a file that is not a claim file
+    (a package.json) found in a folder is skipped with a note in ``notes``. A FIFO or character
+    device named explicitly (``<(cat x.json)``, ``/dev/stdin``) is read once, as a stream, like
+    ``-``. A path named explicitly is read even when excluded, unless ``force_exclude``.
     """
+    discovery = discovery or Discovery()
     for raw in paths:
         if raw == "-":
             yield Source.stdin()
             continue
         path = Path(raw)
+        if discovery.force_exclude and discovery.excluded_explicit(path):
+            continue
         try:
             st = path.stat()
         except FileNotFoundError:
@@ -74,7 +81,15 @@ def iter_sources(
             yield _unreadable(raw, exc)
             continue
         if stat.S_ISDIR(st.st_mode):
-            yield from _walk(path, notes)
+            for item in discovery.walk(path, SUFFIXES, notes):
+                if isinstance(item, Path):
+                    yield Source(name=str(item), path=item)
+                elif item.broken_symlink:
+                    yield UNREADABLE_FILE.make(
+                        f"Cannot read {item.path}: the symlink is broken.", file=item.path
+                    )
+                else:
+                    yield _unreadable(item.path, item.error)
         elif stat.S_ISREG(st.st_mode):
             yield Source(name=raw, path=path)
         elif stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode):
@@ -89,38 +104,6 @@ def iter_sources(
             yield UNREADABLE_FILE.make(
                 f"Cannot read {raw}: not a regular file, folder or pipe.", file=raw
             )
-
-
-def _walk(folder: Path, notes: list[str] | None) -> Iterator[Source | Finding]:
-    """The claim files under ``folder``, sorted; hidden files and folders left out."""
-    failed: list[OSError] = []
-    for root, dirs, files in os.walk(folder, onerror=failed.append):
-        # os.walk reports a folder it cannot list through onerror, before moving on
-        while failed:
-            exc = failed.pop(0)
-            name = exc.filename or str(root)
-            yield _unreadable(str(name), exc)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            child = Path(root) / name
-            if child.suffix.lower() not in SUFFIXES or name.startswith("."):
-                continue
-            try:
-                st = child.stat()
-            except OSError as exc:  # a broken symlink or a symlink loop
-                if isinstance(exc, FileNotFoundError) and child.is_symlink():
-                    yield UNREADABLE_FILE.make(
-                        f"Cannot read {child}: the symlink is broken.", file=str(child)
-                    )
-                else:
-                    yield _unreadable(str(child), exc)
-                continue
-            if stat.S_ISREG(st.st_mode):
-                yield Source(name=str(child), path=child)
-            elif notes is not None:
-                notes.append(f"skipped {child}: not a regular file (a pipe, socket or device)")
-    for exc in failed:
-        yield _unreadable(str(exc.filename or folder), exc)
 
 
 @contextmanager
@@ -182,6 +165,8 @@ class Engine:
             tooth_system=self.config.tooth_numbering, csv_mapping=self.config.csv_mapping
         )
         self.errors: list[str] = []
+        #: which files a folder walk reads (exclude, extend-exclude, .gitignore)
+        self.discovery = Discovery.from_config(self.config)
         #: notes about the run (files a folder walk skipped), copied into the report
         self.notes: list[str] = []
         self._json_sources: dict[str, Source] = {}
@@ -203,7 +188,7 @@ class Engine:
         return Context(file=file, today=self.today, profiles=self.profiles, history=self.history)
 
     def lint_paths(self, paths: Iterable[str]) -> Report:
-        return self.lint_sources(iter_sources(paths, self.notes))
+        return self.lint_sources(iter_sources(paths, self.notes, self.discovery))
 
     def lint_sources(self, sources: Iterable[Source | Finding]) -> Report:
         """Lint each source in turn, in this process; batch checks finish at the end; every

@@ -98,8 +98,10 @@ def estimate_paths(
     default: Profile | None = None,
     history: Any = None,
     options: Any = None,
+    discovery: Any = None,
 ) -> BatchEstimate:
     """Read claim files (any reader; inline history and payers included) and estimate them.
+    Folders are walked as ``discovery`` says (claimlint.readers.discovery).
 
     Unreadable files and claims become reader findings in ``findings`` (CL001, CL002, ...,
     located like ``check`` locates them) and unparsable claims are counted; they never stop
@@ -111,7 +113,8 @@ def estimate_paths(
     unparsable = 0
     inline: list[PriorProcedure] = []
     notes: list[str] = []
-    for source in iter_sources(paths, notes):  # notes: FIFOs a folder walk skipped
+    # notes: FIFOs and files that are not claim files a folder walk skipped
+    for source in iter_sources(paths, notes, discovery):
         if isinstance(source, Finding):
             findings.append(source)
             continue

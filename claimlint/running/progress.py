@@ -19,6 +19,7 @@ from typing import TextIO
 
 from claimlint.core.findings import Finding
 from claimlint.readers.base import Source
+from claimlint.readers.discovery import Discovery
 from claimlint.running.engine import iter_sources
 
 
@@ -46,11 +47,12 @@ def track(
     show: bool,
     stream: TextIO | None = None,
     notes: list[str] | None = None,
+    discovery: Discovery | None = None,
 ) -> Iterator[Iterable[Source | Finding]]:
     """``with track(paths, show=...) as sources: engine.lint_sources(sources)``; ``notes``
-    receives what the folder walk skipped (``iter_sources``)."""
+    receives what the folder walk skipped (``iter_sources``, walking as ``discovery`` says)."""
     if not show:
-        yield iter_sources(paths, notes)
+        yield iter_sources(paths, notes, discovery)
         return
     from rich.console import Console
     from rich.progress import (
@@ -62,7 +64,7 @@ def track(
         TimeElapsedColumn,
     )
 
-    files = list(iter_sources(paths, notes))
+    files = list(iter_sources(paths, notes, discovery))
     console = Console(file=stream or sys.stderr, stderr=stream is None)
     progress = Progress(
         SpinnerColumn(),
