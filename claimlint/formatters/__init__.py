@@ -24,6 +24,7 @@ FORMATTERS: dict[str, str] = {
     "github": "claimlint.formatters.github:render",
     "gitlab": "claimlint.formatters.gitlab:render",
     "csv": "claimlint.formatters.csv:render",
+    "html": "claimlint.formatters.html:render",
 }
 
 
