@@ -27,7 +27,6 @@ import jinja2
 
 from claimlint.findings import Finding, Report, Severity
 from claimlint.formatters import FormatOptions
-from claimlint.formatters._common import relative_path
 
 #: claims of a list rendered with all their findings
 EXPANDED = 100
@@ -186,7 +185,7 @@ def build(report: Report, options: FormatOptions) -> dict[str, Any]:
         if cur is None or f.severity.rank > cur.rank:
             rule_severity[f.code] = f.severity
         loc = f.location
-        file = relative_path(loc.file)
+        file = loc.file
         if loc.claim_id is None:
             file_findings[file].append(f)
             continue
@@ -251,9 +250,7 @@ def build(report: Report, options: FormatOptions) -> dict[str, Any]:
     ]
     down_rows = [
         {"payer": p, "code": c, "paid_as": t, "lines": n, "dollars": d}
-        for (p, c, t), (n, d) in sorted(
-            downgrades.items(), key=lambda kv: (-kv[1][1], kv[0])
-        )
+        for (p, c, t), (n, d) in sorted(downgrades.items(), key=lambda kv: (-kv[1][1], kv[0]))
     ]
     down_by_payer: dict[str, list[Any]] = {}
     for row in down_rows:
