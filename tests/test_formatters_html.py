@@ -254,3 +254,17 @@ def test_cli_writes_html_file(tmp_path: Path) -> None:
     page = _page(target.read_text(encoding="utf-8"))
     assert page.find(".//h1").text == "Claim batch report"
     assert _text(page, "count-errors") == "24"
+
+
+def test_templates_are_package_data() -> None:
+    """Every template file is matched by pyproject's package-data (a wheel would lack it)."""
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["claimlint"]
+    templates = sorted((REPO / "claimlint" / "formatters" / "templates").iterdir())
+    assert templates
+    for path in templates:
+        rel = path.relative_to(REPO / "claimlint").as_posix()
+        assert any(fnmatch.fnmatch(rel, p) for p in patterns), rel
