@@ -182,6 +182,7 @@ class Check:
         field: str | None = None,
         evidence: dict[str, Any] | None = None,
         severity: Severity | None = None,
+        data: dict[str, Any] | None = None,
     ) -> Finding:
         return Finding(
             code=cls.code,
@@ -190,6 +191,7 @@ class Check:
             message=printable(message),
             location=Location.from_ref(ref, file=file, claim_id=claim_id, line=line, field=field),
             evidence=evidence,
+            data=data,
         )
 
     def on_line(
@@ -201,6 +203,7 @@ class Check:
         field: str | None = None,
         ref: SourceRef | None = None,
         evidence: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
     ) -> Finding:
         """A finding on a service line of ``ctx.claim``, located at ``field`` when given."""
         claim = ctx.claim
@@ -212,6 +215,7 @@ class Check:
             line=line.line_number,
             field=where.field if where is not None and where.field else field,
             evidence=evidence,
+            data=data,
         )
 
     def on_claim(

@@ -5,12 +5,18 @@ and maximum, and CL405, CL601 and CL602 read that one estimate."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from claimlint.checks.base import Check, Context, ProfileCheck
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim
 from claimlint.payer.estimate import claim_estimate
 from claimlint.payer.money import fmt
+
+
+def _amount(value: Decimal | None) -> str | None:
+    """An amount for a finding's ``data``: a decimal string with cents (exact, unlike a float)."""
+    return None if value is None else f"{value:.2f}"
 
 
 class EstimatePerLine(ProfileCheck):
@@ -59,6 +65,17 @@ class EstimatePerLine(ProfileCheck):
             if not item.complete:
                 continue
             paid_as = f" (paid as {item.paid_as})" if item.paid_as != item.code else ""
+            data = {
+                "payer": profile.label,
+                "code": item.code,
+                "paid_as": item.paid_as,
+                "office_fee": _amount(item.office_fee),
+                "allowed": _amount(item.allowed),
+                "plan_pays": _amount(item.plan_pays),
+                "patient_owes": _amount(item.patient_owes),
+                "write_off": _amount(item.write_off),
+                "not_covered": item.not_covered,
+            }
             why = f"; not covered: {item.not_covered}" if item.not_covered else ""
             yield self.on_line(
                 ctx,
@@ -67,6 +84,7 @@ class EstimatePerLine(ProfileCheck):
                 f"{fmt(item.plan_pays)}, patient {fmt(item.patient_owes)}, write-off "
                 f"{fmt(item.write_off)}{why}. Collect the patient share at the visit.",
                 field="charge",
+                data=data,
             )
 
 

@@ -95,6 +95,16 @@ class AlternateBenefitDowngrade(ProfileCheck):
             return
         patient = f"; estimated patient share {fmt(est.patient_owes)}" if est.complete else ""
         evidence = {"allowed": str(est.allowed), "paid_as_allowed": str(est.basis)}
+        data = {
+            "payer": profile.label,
+            "code": line.code,
+            "paid_as": down.target,
+            "allowed": f"{est.allowed:.2f}",
+            "paid_as_allowed": f"{est.basis:.2f}",
+            # the benefit basis lost to the downgrade; 0 when moot (the line is not paid)
+            "downgrade": f"{max(est.allowed - est.basis, 0) if not est.not_covered else 0:.2f}",
+            "moot": bool(est.not_covered),
+        }
         if est.not_covered:
             yield self.on_line(
                 ctx,
@@ -104,6 +114,7 @@ class AlternateBenefitDowngrade(ProfileCheck):
                 f"line ({est.not_covered}){patient}. Resolve that first (see CL601).",
                 field="code",
                 evidence=evidence,
+                data=data,
             )
             return
         difference = est.allowed - est.basis
@@ -124,6 +135,7 @@ class AlternateBenefitDowngrade(ProfileCheck):
             "patient before treatment, or document a contraindication to contest it.",
             field="code",
             evidence=evidence,
+            data=data,
         )
 
 

@@ -146,6 +146,10 @@ class Finding:
     location: Location
     evidence: dict[str, Any] | None = None
     fingerprint: str = ""
+    #: structured facts a formatter renders (codes, payer, dollar amounts as strings); never
+    #: PHI, so always in the JSON report, unlike ``evidence``. The HTML report's money section
+    #: reads it from CL405 and CL601 findings.
+    data: dict[str, Any] | None = None
 
     def sort_key(self) -> tuple:
         loc = self.location
@@ -168,6 +172,8 @@ class Finding:
             "location": self.location.to_dict(),
             "fingerprint": self.fingerprint,
         }
+        if self.data:
+            data["data"] = self.data
         if show_values and self.evidence:
             data["evidence"] = self.evidence
         return data

@@ -24,6 +24,7 @@ FORMATTERS: dict[str, str] = {
     "github": "claimlint.report.formatters.github:render",
     "gitlab": "claimlint.report.formatters.gitlab:render",
     "csv": "claimlint.report.formatters.csv:render",
+    "html": "claimlint.report.formatters.html:render",
 }
 
 
