@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 from claimlint.core.model import SourceRef
 
@@ -51,6 +51,10 @@ class Scope(StrEnum):
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 
 
+@overload
+def printable(text: str) -> str: ...
+@overload
+def printable(text: None) -> None: ...
 def printable(text: str | None) -> str | None:
     """Control characters from the input (ESC, NUL, …) escaped, so no output can drive a
     terminal or break a log line; a fast no-op for ordinary text."""
@@ -147,7 +151,7 @@ class Finding:
     evidence: dict[str, Any] | None = None
     fingerprint: str = ""
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, int, str, str, str]:
         loc = self.location
         return (
             loc.file,
