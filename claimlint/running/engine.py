@@ -119,8 +119,8 @@ def _walk(folder: Path, notes: list[str] | None) -> Iterator[Source | Finding]:
                 yield Source(name=str(child), path=child)
             elif notes is not None:
                 notes.append(f"skipped {child}: not a regular file (a pipe, socket or device)")
-    for exc in failed:
-        yield _unreadable(str(exc.filename or folder), exc)
+    for error in failed:
+        yield _unreadable(str(error.filename or folder), error)
 
 
 @contextmanager
@@ -340,9 +340,10 @@ class Engine:
                 text = json_text(source.read_bytes())
             except OSError:
                 continue
-            positions = pointer_positions(text, {f.location.pointer for f in findings})
+            # every finding in ``pending`` has a pointer
+            positions = pointer_positions(text, {f.location.pointer or "" for f in findings})
             for f in findings:
-                pos = positions.get(f.location.pointer)
+                pos = positions.get(f.location.pointer or "")
                 if pos:
                     f.location.physical_line, f.location.column = pos
 
@@ -351,7 +352,7 @@ class Engine:
         self._locate_json(report)
         root = self.config.source.parent if self.config.source else Path.cwd()
         report.root = str(root.resolve())
-        seen: Counter[tuple] = Counter()
+        seen: Counter[tuple[str, str, str | None, int | None, str | None]] = Counter()
         for f in report.findings:
             loc = f.location
             key = (f.code, loc.file, loc.claim_id, loc.line, loc.field)
