@@ -341,8 +341,8 @@ class _X12Reader:
     def _materialized(refs: dict[str, SourceRef | RefToken], key: str) -> SourceRef | None:
         value = refs.get(key)
         if value is not None and value.__class__ is tuple:
-            value = refs[key] = materialize(*value)  # type: ignore[misc]
-        return value  # type: ignore[return-value]
+            value = refs[key] = materialize(*value)
+        return value  # type: ignore[return-value]  # `__class__ is tuple` does not narrow
 
     def finding(
         self,
@@ -1491,13 +1491,13 @@ class _X12Reader:
             if q.isdigit() and q.isascii() and len(q) <= 4:
                 line.quantity = int(q)
             else:
-                value = _amount(q)
+                amount = _amount(q)
                 if (
-                    value is not None
-                    and 0 <= value <= MAX_QUANTITY
-                    and value == value.to_integral_value()
+                    amount is not None
+                    and 0 <= amount <= MAX_QUANTITY
+                    and amount == amount.to_integral_value()
                 ):
-                    line.quantity = int(value)
+                    line.quantity = int(amount)
                 else:
                     self.finding(
                         INVALID_ELEMENT_VALUE,
