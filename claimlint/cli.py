@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -37,6 +37,10 @@ from claimlint.report.formatters import FormatOptions, available
 from claimlint.report.formatters._common import statistics_text
 from claimlint.report.output import write_outputs
 from claimlint.running.registry import Registry, RegistryError, load_registry
+
+if TYPE_CHECKING:
+    from claimlint.payer.history import SQLiteHistory
+    from claimlint.payer.profiles import Profile, ProfileSet
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: stdout closed by its reader: the status of a process killed by SIGPIPE (128 + 13)
@@ -110,7 +114,7 @@ class _ClosedStream(io.TextIOBase):
         self._name = name
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return self._name
 
     def writable(self) -> bool:
@@ -637,7 +641,9 @@ def estimate(
     sys.exit(EXIT_FINDINGS if batch.findings else EXIT_OK)
 
 
-def estimate_profiles(config: Config, extra: tuple[str, ...] | list[str]) -> tuple[object, object]:
+def estimate_profiles(
+    config: Config, extra: tuple[str, ...] | list[str]
+) -> tuple[ProfileSet, Profile | None]:
     """The profiles of the configuration plus --profile paths (files or folders), and the
     default profile: the one profile a single --profile names, if it names exactly one."""
     from claimlint.payer.profiles import load_profiles
@@ -651,7 +657,7 @@ def estimate_profiles(config: Config, extra: tuple[str, ...] | list[str]) -> tup
     return profiles, default
 
 
-def open_history(path: str | None) -> object:
+def open_history(path: str | None) -> SQLiteHistory | None:
     from claimlint.payer.history import SQLiteHistory
 
     return SQLiteHistory(path) if path else None

@@ -32,14 +32,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from claimlint.core.catalogue import Rule
 from claimlint.core.findings import Finding, Location, Scope, Severity, printable
 from claimlint.core.model import Claim, ServiceLine, SourceRef
+
+_T = TypeVar("_T")
 
 DOC_SECTIONS = ("What it checks", "Why it matters", "Bad example", "Good example", "References")
 
@@ -93,7 +95,7 @@ class Context:
         self._profile = (claim, profiles, found)
         return found
 
-    def memo(self, claim: Claim, key: str, compute: Any) -> Any:
+    def memo(self, claim: Claim, key: str, compute: Callable[[Claim], _T]) -> _T:
         """``compute(claim)`` computed once per claim for ``key`` (views several checks share,
         e.g. the claim's lines grouped by tooth and date)."""
         cached = self._memo
@@ -101,7 +103,8 @@ class Context:
             cached = self._memo = (claim, {})
         values = cached[1]
         try:
-            return values[key]
+            known: _T = values[key]  # what ``compute`` made for this key
+            return known
         except KeyError:
             value = values[key] = compute(claim)
             return value

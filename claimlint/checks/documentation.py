@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from claimlint.checks.base import Check, Context
 from claimlint.checks.frequency import hits_for
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine
 from claimlint.dental import benefits
-from claimlint.dental.notes import REASON_WORDS, normalise, read_note, states
+from claimlint.dental.notes import REASON_WORDS, NoteFacts, normalise, read_note, states
 from claimlint.payer import profiles as prof
 from claimlint.payer.profiles import add_months
 
@@ -306,7 +306,7 @@ def _surf(surfaces: set[str]) -> str:
 
 
 #: code -> (test on the note facts that must hold, what is missing)
-SUPPORT_RULES = {
+SUPPORT_RULES: dict[str, tuple[Callable[[NoteFacts], bool], str]] = {
     "D2391": (
         lambda f: not (f.sealant and not f.dentin),
         "the note describes a sealant or enamel-only lesion; D2391 needs caries into dentin",

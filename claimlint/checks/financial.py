@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from claimlint.checks.base import Check, Context, ProfileCheck
 from claimlint.core.findings import Finding, Scope, Severity
-from claimlint.core.model import Claim
+from claimlint.core.model import Claim, ServiceLine
 from claimlint.payer.estimate import claim_estimate
 from claimlint.payer.money import fmt
 
@@ -186,12 +186,12 @@ class AlternateBenefitFeeMissing(Check):
 
     needs_profile = True
 
-    def check(self, line, ctx: Context) -> Iterable[Finding]:
+    def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
         if ctx.profile() is None:
             return ()
         return self._findings(line, ctx)
 
-    def _findings(self, line, ctx: Context) -> Iterator[Finding]:
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         profile = ctx.profile()
         if profile is None:
             return

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from claimlint.checks.base import Check, Context, ProfileCheck, line_list
 from claimlint.core.findings import Finding, Scope, Severity
@@ -97,7 +97,7 @@ class RestorationFrequency(Check):
             return
         profile = ctx.profile()
         for hit in hits_for(line, ctx):
-            assert profile is not None
+            assert profile is not None and ctx.claim is not None
             surf = f" surface(s) {''.join(hit.surfaces)}" if hit.surfaces else ""
             yield self.on_line(
                 ctx,
@@ -176,6 +176,14 @@ def _surface_key(surfaces: tuple[str, ...]) -> str:
         return key
 
 
+# CL412's duplicate key: (member, code, tooth key, surface key, date of service), and what
+# it collects per tooth entry: (key, line number, the code's SourceRef values, tooth,
+# surfaces, the finding against history or None)
+_DuplicateKey = tuple[str, str, str | None, str, dt.date]
+_DuplicateEntry = tuple[
+    _DuplicateKey, int, tuple[Any, ...], str | None, tuple[str, ...], Finding | None
+]
+
 _NO_TOOTH = (ToothEntry(),)  # a line without teeth is recorded once, with no tooth
 
 
@@ -233,7 +241,7 @@ class DuplicateProcedure(Check):
             return None
         history = hist.for_context(ctx)
         ctx.claim = claim
-        entries: list[tuple] = []
+        entries: list[_DuplicateEntry] = []
         claim_date = claim.date_of_service
         surface_keys = _SURFACE_KEYS
         for line in claim.lines:
@@ -266,7 +274,7 @@ class DuplicateProcedure(Check):
         ctx: Context,
         line: ServiceLine,
         history: Any,
-        key: tuple,
+        key: _DuplicateKey,
         tooth: str | None,
         surfaces: tuple[str, ...],
     ) -> Finding | None:
@@ -290,14 +298,16 @@ class DuplicateProcedure(Check):
                 )
         return None
 
-    def check(self, collected: tuple[str, list[tuple]], ctx: Context) -> Iterable[Finding]:
+    def check(
+        self, collected: tuple[str, list[_DuplicateEntry]], ctx: Context
+    ) -> Iterable[Finding]:
         # a plain function, not a generator: every claim is recorded, few have a duplicate.
         # Repeats of one key on this claim are one finding naming their lines (a claim of
         # 5,000 identical lines gives one finding, not 4,999; issue 10).
         claim_id, entries = collected
         seen = ctx.state(self, FirstSeen)
-        found: list[Finding] = []
-        repeats: dict[tuple, tuple[tuple, list[tuple]]] = {}
+        found: list[Finding | _DuplicateKey] = []
+        repeats: dict[_DuplicateKey, tuple[tuple[Any, ...], list[_DuplicateEntry]]] = {}
         for entry in entries:
             key, line_number = entry[0], entry[1]
             first = seen.first(key, (ctx.file, claim_id, line_number))
@@ -311,14 +321,18 @@ class DuplicateProcedure(Check):
             if entry[5] is not None:
                 found.append(entry[5])
         if not repeats:
-            return found
+            return cast(list[Finding], found)  # a placeholder is only added with a repeat
         return [
-            self._billed_twice(ctx, claim_id, *repeats[item]) if type(item) is tuple else item
+            self._billed_twice(ctx, claim_id, *repeats[item]) if isinstance(item, tuple) else item
             for item in found
         ]
 
     def _billed_twice(
-        self, ctx: Context, claim_id: str, first: tuple, group: list[tuple]
+        self,
+        ctx: Context,
+        claim_id: str,
+        first: tuple[Any, ...],
+        group: list[_DuplicateEntry],
     ) -> Finding:
         first_file, first_claim, first_line = first
         if first_file != ctx.file:

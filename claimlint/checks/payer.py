@@ -11,7 +11,7 @@ from typing import Any
 
 from claimlint.checks.base import Check, Context, ProfileCheck
 from claimlint.core.findings import Finding, Scope, Severity
-from claimlint.core.model import Claim, ServiceLine
+from claimlint.core.model import Claim, ServiceLine, SourceRef
 from claimlint.dental import benefits
 from claimlint.payer.estimate import (
     composite_region_excluded,
@@ -428,7 +428,11 @@ class PayerWithoutProfile(Check):
         others = other_plans(claim.payer_id) if other_plans else {}
         return (claim.payer_id, claim.plan_id, claim.claim_id, claim.where("payer_id"), others)
 
-    def check(self, collected: tuple, ctx: Context) -> Iterable[Finding]:
+    def check(
+        self,
+        collected: tuple[str | None, str | None, str, SourceRef, dict[str, list[str]]],
+        ctx: Context,
+    ) -> Iterable[Finding]:
         payer_id, plan_id, claim_id, where, others = collected
         seen = ctx.state(self)
         # one finding per payer; per payer and plan when a profile covers other plans of it

@@ -4,6 +4,7 @@ restorations."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from claimlint.checks._lines import ToothLine, by_tooth_and_date, entry_ref
@@ -18,7 +19,7 @@ PIN_CODES = codes_in_family("pin")
 PROTECTIVE_CODES = codes_in_family("protective")
 
 
-def _groups(claim: Claim, ctx: Context) -> dict:
+def _groups(claim: Claim, ctx: Context) -> dict[tuple[str, dt.date | None], list[ToothLine]]:
     """The claim's tooth entries by (tooth, date), computed once per claim for all checks."""
     return ctx.memo(claim, "by_tooth_and_date", by_tooth_and_date)
 

@@ -9,7 +9,7 @@ same values, ``model_dump`` and ``.at()`` work.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -70,3 +70,18 @@ def positional(cls: type[M]) -> Callable[..., M]:
     scope: dict[str, Any] = {"_new": _new, "_set": _set, "cls": cls, "_names": frozenset(names)}
     exec(src, scope)  # generated from the model's own field names
     return scope[f"make_{cls.__name__}"]  # type: ignore[no-any-return]
+
+
+class Constructors(dict[type[BaseModel], Callable[..., BaseModel]]):
+    """:func:`constructor` of each class, by class: ``makers[Claim](...)`` is a Claim.
+
+    A plain dict at run time (lookups stay a dict's); only the type checker sees the
+    per-class signature of ``[]``.
+    """
+
+    def __init__(self, *classes: type[BaseModel]) -> None:
+        super().__init__((cls, constructor(cls)) for cls in classes)
+
+    if TYPE_CHECKING:
+
+        def __getitem__(self, cls: type[M], /) -> Callable[..., M]: ...

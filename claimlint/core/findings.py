@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 from claimlint.core.model import SourceRef
 
@@ -51,6 +51,10 @@ class Scope(StrEnum):
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 
 
+@overload
+def printable(text: str) -> str: ...
+@overload
+def printable(text: None) -> None: ...
 def printable(text: str | None) -> str | None:
     """Control characters from the input (ESC, NUL, …) escaped, so no output can drive a
     terminal or break a log line; a fast no-op for ordinary text."""
@@ -151,7 +155,7 @@ class Finding:
     #: reads it from CL405 and CL601 findings.
     data: dict[str, Any] | None = None
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, int, str, str, str]:
         loc = self.location
         return (
             loc.file,

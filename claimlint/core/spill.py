@@ -56,7 +56,8 @@ class FirstSeen:
     def __len__(self) -> int:
         if self._db is None:
             return len(self._mem)
-        return self._db.execute("SELECT count(*) FROM seen").fetchone()[0]
+        count: int = self._db.execute("SELECT count(*) FROM seen").fetchone()[0]
+        return count
 
     def _spill(self) -> None:
         db = _temporary_db()

@@ -279,9 +279,9 @@ def _build() -> dict[str, CdtCode]:
                     incisal_angle=code == "D2335",
                 )
             )
-    for family, (material, codes) in _INDIRECT.items():
+    for family, (material, series) in _INDIRECT.items():
         kind = family.split("-")[0]
-        for code, low, high in codes:
+        for code, low, high in series:
             count = f"{low} surface" + ("s" if low > 1 else "") + (" or more" if high > low else "")
             rows.append(
                 _surface(
@@ -298,12 +298,12 @@ def _build() -> dict[str, CdtCode]:
                     needs_placement=True,
                 )
             )
-    for family, kind, table in (
+    for family, kind, prosthetics in (
         ("crown", "crown", _CROWNS),
         ("pontic", "pontic", _PONTICS),
         ("retainer", "retainer", _RETAINERS),
     ):
-        for code, material, label in table:
+        for code, material, label in prosthetics:
             rows.append(
                 _tooth(
                     code,

@@ -137,15 +137,15 @@ def negated(text: str, start: int, end: int) -> bool:
     before = text[clause_start:start].split()[-NEGATION_WINDOW:]
     if before and re.search(NEGATION_WORDS, " ".join(before), re.IGNORECASE):
         return True
-    brk = _CLAUSE_BREAK.search(text, end)
-    after = text[end : brk.start() if brk else len(text)]
+    stop = _CLAUSE_BREAK.search(text, end)
+    after = text[end : stop.start() if stop else len(text)]
     return re.match(POST_NEGATION_WORDS, after, re.IGNORECASE) is not None
 
 
 def read_note(text: str) -> NoteFacts:
     facts = NoteFacts()
-    for pattern in _TOOTH_PATTERNS:
-        for match in pattern.finditer(text):
+    for tooth_pattern in _TOOTH_PATTERNS:
+        for match in tooth_pattern.finditer(text):
             tooth = match.group(1).upper().lstrip("0")
             facts.teeth.add(tooth)
     for match in _TOOTH_SURFACE.finditer(text):

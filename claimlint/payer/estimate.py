@@ -443,7 +443,8 @@ def claim_estimate(ctx: Any, claim: Claim | None = None) -> ClaimEstimate | None
     history = history_for(ctx)
     cached = ctx.options.get(_CACHE_KEY)
     if cached is not None and cached[0] is claim and cached[1] is profile and cached[2] is history:
-        return cached[3]
+        hit: ClaimEstimate | None = cached[3]
+        return hit
     est = estimate_claim(claim, profile, history=history)
     ctx.options[_CACHE_KEY] = (claim, profile, history, est)
     return est
@@ -461,7 +462,8 @@ def line_estimate(ctx: Any, line: ServiceLine) -> LineEstimate | None:
     if index is None or index[0] is not est:
         items = {id(c): item for c, item in zip(claim.lines, est.lines, strict=True)}
         index = ctx.options[_INDEX_KEY] = (est, items)
-    return index[1].get(id(line))
+    items_by_id: dict[int, LineEstimate] = index[1]
+    return items_by_id.get(id(line))
 
 
 # -- output ----------------------------------------------------------------------------------

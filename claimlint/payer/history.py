@@ -434,4 +434,5 @@ def for_context(ctx: Any) -> History | None:
         store = InMemoryHistory(inline) if inline else None
         cached = (len(inline), ctx.history, combine(ctx.history, store))
         ctx.options["_inline_history_index"] = cached
-    return cached[2]
+    history: History | None = cached[2]
+    return history

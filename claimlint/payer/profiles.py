@@ -421,7 +421,8 @@ def _load_yaml(text: str) -> Any:
     class NoAliasLoader(yaml.SafeLoader):
         def compose_node(self, parent: Any, index: Any) -> Any:
             if self.check_event(yaml.events.AliasEvent):
-                event = self.peek_event()
+                # types-PyYAML leaves Parser.peek_event unannotated
+                event = self.peek_event()  # type: ignore[no-untyped-call]
                 raise yaml.composer.ComposerError(
                     None, None, "aliases (*name) are not allowed in a profile", event.start_mark
                 )
@@ -507,7 +508,8 @@ def _schema_message(error: Any) -> str:
         return f"{error.instance} is less than the minimum of {error.validator_value}"
     if error.validator == "maximum" and isinstance(error.instance, (int, float)):
         return f"{_short(error.instance)} is more than the maximum of {error.validator_value}"
-    return error.message
+    message: str = error.message
+    return message
 
 
 def _short(number: float) -> str:
@@ -778,7 +780,7 @@ def for_context(ctx: Any, claim: Any = None) -> Profile | None:
 
     Payer rules skip silently when this is None; CL413 reports the payer once per run.
     """
-    profiles = getattr(ctx, "profiles", None)
+    profiles: ProfileSet | None = getattr(ctx, "profiles", None)
     claim = claim if claim is not None else getattr(ctx, "claim", None)
     if not profiles or claim is None:
         return None

@@ -82,7 +82,7 @@ class Source:
             return io.BytesIO(self.data[self.start : self.end])
         assert self.path is not None
         if self.is_part:
-            return _RangeFile(self.path, self.start, self.end)  # type: ignore[return-value]
+            return _RangeFile(self.path, self.start, self.end)
         return self.path.open("rb")
 
     def read_bytes(self) -> bytes:
@@ -226,4 +226,5 @@ def get_reader(fmt: str) -> ReaderFn:
     import importlib
 
     module, _, func = READERS[fmt].partition(":")
-    return getattr(importlib.import_module(module), func)
+    reader: ReaderFn = getattr(importlib.import_module(module), func)
+    return reader

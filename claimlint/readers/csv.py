@@ -266,7 +266,7 @@ def read_csv(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
             spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
             shutil.copyfileobj(fh, spool)
             spool.seek(0)
-            fh = spool  # type: ignore[assignment]
+            fh = spool
         found = bom_codec(fh.read(4))
         fh.seek(0)
         if found is not None:  # UTF-16/32 (its byte order mark): read a UTF-8 copy
@@ -275,7 +275,7 @@ def read_csv(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
             fh.seek(skip)
             ok = _transcode(fh, copy, codec)
             fh.close()
-            fh = copy  # type: ignore[assignment]
+            fh = copy
             if not ok:
                 fh.close()
                 yield UNREADABLE_FILE.make(

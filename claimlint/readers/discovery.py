@@ -206,8 +206,8 @@ class Discovery:
                         notes.append(f"skipped {child}: {reason}")
                     continue
                 yield child
-        for exc in failed:
-            yield WalkError(str(exc.filename or folder), exc)
+        for error in failed:
+            yield WalkError(str(error.filename or folder), error)
 
 
 def _absolute(path: Path) -> Path:

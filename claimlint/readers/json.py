@@ -10,7 +10,7 @@ by JSON Pointer; the rest of the batch is still linted. A file that is not JSON 
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, BinaryIO, Literal
@@ -26,9 +26,10 @@ from pydantic import (
     ValidationError,
     WithJsonSchema,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from claimlint.core.catalogue import SCHEMA_VIOLATION, UNREADABLE_FILE
-from claimlint.core.construct import constructor
+from claimlint.core.construct import Constructors
 from claimlint.core.findings import Finding
 from claimlint.core.model import (
     Attachment,
@@ -246,9 +247,12 @@ class BatchIn(_In):
 
     # read_json takes a batch's fields one by one (a bad field is a finding, its claims are still
     # read): this model states the contract for the generated schema and for BATCH_KEYS
-    schema_: str = Field(None, alias="$schema")
-    version: str = Field(None, description='Format version of this file; currently "1".')
-    tooth_numbering: Literal["universal", "iso"] = Field(
+    # optional, but not nullable in the published schema (SkipJsonSchema keeps null out of it)
+    schema_: str | SkipJsonSchema[None] = Field(None, alias="$schema")
+    version: str | SkipJsonSchema[None] = Field(
+        None, description='Format version of this file; currently "1".'
+    )
+    tooth_numbering: Literal["universal", "iso"] | SkipJsonSchema[None] = Field(
         None,
         description="Tooth numbering of the whole batch (default universal). ISO 3950 teeth "
         "are converted to Universal.",
@@ -270,10 +274,9 @@ BATCH_KEYS = frozenset(f.alias or name for name, f in BatchIn.model_fields.items
 # -- canonical construction (no second validation) -------------------------------------------
 
 # model_construct without its per-call work (4x faster): defaults precomputed per class
-_make = {
-    cls: constructor(cls)
-    for cls in (ToothEntry, Person, Provider, ServiceLine, Note, Attachment, MissingTooth, Claim)
-}
+_make = Constructors(
+    ToothEntry, Person, Provider, ServiceLine, Note, Attachment, MissingTooth, Claim
+)
 
 
 def _tooth_entry(
@@ -390,7 +393,7 @@ def build_claim(c: ClaimIn, ref: SourceRef, system: str) -> Claim:
     )
 
 
-def _pointer(base: str, loc: tuple[Any, ...]) -> str:
+def _pointer(base: str, loc: Sequence[Any]) -> str:
     parts = [base]
     for part in loc:
         if isinstance(part, str) and part in ("str", "NoteIn", "MissingToothIn", "list[str]"):
@@ -562,7 +565,7 @@ def _edit_for(data: dict[str, Any], err: Any) -> _EditFor | None:
         ):
             chain.append(node)
             path.append(part)
-            node = node[part]
+            node = node[part]  # type: ignore[index]  # part is an int where node is a list
         elif missing and k == len(loc) - 1 and type(node) is dict and isinstance(part, str):
             chain.append(node)
             path.append(part)
@@ -613,7 +616,7 @@ def _wrong_branch(data: dict[str, Any], err: Any) -> bool:
         if (type(node) is dict and isinstance(part, str) and part in node) or (
             type(node) is list and type(part) is int and 0 <= part < len(node)
         ):
-            node = node[part]
+            node = node[part]  # type: ignore[index]  # part is an int where node is a list
         elif isinstance(part, str):  # a branch name: list[str], NoteIn, str, constrained-str
             if part.startswith("list["):
                 wrong = type(node) is not list
@@ -762,6 +765,7 @@ def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
         yield _cl001(source, exc)
         return
     system = options.tooth_system or "universal"
+    claims: object  # a list once past the checks below
     if isinstance(data, list):
         claims, base = data, ""
     elif isinstance(data, dict):
@@ -805,10 +809,10 @@ def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
         pointer = f"{base}/{i}"
         item = _claim_item(raw, SourceRef(file=name, pointer=pointer, field=pointer), system)
         if item.__class__ is Salvaged:
-            yield from item.findings  # type: ignore[union-attr]
-            yield item.claim  # type: ignore[union-attr]
+            yield from item.findings
+            yield item.claim
         else:
-            yield item  # type: ignore[misc]
+            yield item  # type: ignore[misc]  # `__class__ is` does not narrow the else branch
 
 
 _CHUNK = 1 << 16
@@ -926,7 +930,7 @@ def read_jsonl(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
             continue
         item = _claim_item(raw, ref, system)
         if item.__class__ is Salvaged:
-            yield from item.findings  # type: ignore[union-attr]
-            yield item.claim  # type: ignore[union-attr]
+            yield from item.findings
+            yield item.claim
         else:
-            yield item  # type: ignore[misc]
+            yield item  # type: ignore[misc]  # `__class__ is` does not narrow the else branch

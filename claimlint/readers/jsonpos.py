@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from typing import Any
 
 # a string is matched "unrolled" (runs of plain characters, then one escape at a time): the
 # form ``(?:[^"\\]|\\.)*`` keeps one backtracking entry per character, ~120 bytes each, so a
@@ -30,7 +31,7 @@ def pointer_positions(text: str, pointers: set[str]) -> dict[str, tuple[int, int
         wanted.update(_ancestors(p))
     found: dict[str, int] = {}
     # stack entries: [is_array, key or index, pointer of the container]
-    stack: list[list] = []
+    stack: list[list[Any]] = []
     expecting_key = False
     for m in _TOKEN.finditer(text):
         tok = m.group()

@@ -541,7 +541,7 @@ class _XmlReader:
             tooth = values.get("tooth")
             records.append(
                 PriorProcedure.model_construct(
-                    member_id=values["member_id"],
+                    member_id=values["member_id"] or "",  # never empty here: checked above
                     code=(values["code"] or "").upper(),
                     date=date,
                     tooth=tooth.upper().removeprefix("#") if tooth else None,

@@ -137,14 +137,14 @@ def signals_deferred() -> Iterator[None]:
         for sig, handler in old.items():
             signal.signal(sig, handler)
         if got:
-            handler = old[got[0]]
+            handler = old[signal.Signals(got[0])]
             if callable(handler):
                 handler(got[0], None)
             elif handler == signal.SIG_DFL:
                 os.kill(os.getpid(), got[0])
 
 
-def atomic_write(path: str | Path, write: Callable[[TextIO], None]) -> None:
+def atomic_write(path: str | Path, write: Callable[[TextIO], object]) -> None:
     """Write one file atomically: temp file in the same folder, fsync, ``os.replace``."""
     atomic_write_many([(Path(path), write)])
 
@@ -159,7 +159,7 @@ def _is_special(path: Path) -> bool:
     return not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode)
 
 
-def atomic_write_many(jobs: Iterable[tuple[Path, Callable[[TextIO], None]]]) -> None:
+def atomic_write_many(jobs: Iterable[tuple[Path, Callable[[TextIO], object]]]) -> None:
     """All or nothing: every file is rendered to a temporary file first; only when all of
     them are written are they renamed into place (with signals held, so that an interrupt
     cannot commit half of them). On any failure or interrupt the temporary files are removed

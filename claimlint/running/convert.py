@@ -352,7 +352,7 @@ def claims_to_csv(claims: Iterable[Claim], out: TextIO) -> None:
             raise ValueError(f"claim {claim.claim_id} has coded notes, which CSV cannot carry")
         bp, rp = claim.billing_provider, claim.rendering_provider
         sub, pat = claim.subscriber, claim.patient
-        base = {
+        base: dict[str, Any] = {  # column -> value (written with _text)
             "claim_id": claim.claim_id,
             "payer_id": claim.payer_id,
             "plan_id": claim.plan_id,

@@ -325,9 +325,10 @@ class Engine:
                 text = json_text(source.read_bytes())
             except OSError:
                 continue
-            positions = pointer_positions(text, {f.location.pointer for f in findings})
+            # every finding in ``pending`` has a pointer
+            positions = pointer_positions(text, {f.location.pointer or "" for f in findings})
             for f in findings:
-                pos = positions.get(f.location.pointer)
+                pos = positions.get(f.location.pointer or "")
                 if pos:
                     f.location.physical_line, f.location.column = pos
 
@@ -336,7 +337,7 @@ class Engine:
         self._locate_json(report)
         root = self.config.source.parent if self.config.source else Path.cwd()
         report.root = str(root.resolve())
-        seen: Counter[tuple] = Counter()
+        seen: Counter[tuple[str, str, str | None, int | None, str | None]] = Counter()
         for f in report.findings:
             loc = f.location
             key = (f.code, loc.file, loc.claim_id, loc.line, loc.field)

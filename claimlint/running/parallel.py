@@ -87,9 +87,10 @@ class Task:
         )
 
 
-#: an event of a part, in file order: a finding to add; (claim, its line/claim findings) for
-#: the parent's batch checks; or an internal-error message
-Event = Finding | tuple[Claim, list[Finding]] | str
+#: an event of a part, in file order: a finding to add; (claim id, what each batch rule
+#: collected from the claim, its kept line/claim findings) for the parent's batch checks; or an
+#: internal-error message
+Event = Finding | tuple[str, list[Any], list[Finding]] | str
 
 
 @dataclass(slots=True)
@@ -370,7 +371,9 @@ class WorkerPool:
         try:
             for _ in range(self.jobs):
                 parent, child = self.ctx.Pipe()
-                process = self.ctx.Process(
+                # get_context(str) is typed BaseContext, which declares no Process; every
+                # context it returns (fork, spawn, forkserver) has one
+                process = self.ctx.Process(  # type: ignore[attr-defined]
                     target=_worker_main, args=(child, self.init), daemon=True
                 )
                 try:
@@ -411,7 +414,7 @@ class WorkerPool:
                     if ready in busy:
                         worker = busy[ready]
                         try:
-                            result = ready.recv()
+                            result = worker.conn.recv()  # worker.conn is ``ready``
                         except (EOFError, OSError):
                             # it died before sending its result (a result sent before dying
                             # is read first); waiting on would spin, as the pipe stays readable
@@ -571,7 +574,7 @@ def _merge(
                 else:
                     claim_id, collected, kept = event
                     try:
-                        extra = []
+                        extra: list[Finding] = []
                         for check, data in zip(batch, collected, strict=True):
                             if data is None:
                                 continue

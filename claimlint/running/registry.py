@@ -168,7 +168,7 @@ def _validate(check: type[Check], table: dict[str, Any], where: str) -> Any:
         hook = getattr(check, "validate_options", None)
         if hook is not None:
             return hook(table)
-        return check.options_model.model_validate(table)  # type: ignore[attr-defined]
+        return check.options_model.model_validate(table)
     except ValidationError as exc:
         first = exc.errors()[0]
         field_path = ".".join(str(p) for p in first.get("loc", ()))

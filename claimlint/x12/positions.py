@@ -74,15 +74,15 @@ class LazyRefs(Mapping[str, SourceRef]):
     def __getitem__(self, key: str) -> SourceRef:
         value = self._items[key]
         if value.__class__ is tuple:
-            value = self._items[key] = materialize(*value)  # type: ignore[misc]
-        return value  # type: ignore[return-value]
+            value = self._items[key] = materialize(*value)
+        return value  # type: ignore[return-value]  # `__class__ is tuple` does not narrow
 
     def get(self, key: str, default: Any = None) -> Any:
         value = self._items.get(key)
         if value is None:
             return default
         if value.__class__ is tuple:
-            value = self._items[key] = materialize(*value)  # type: ignore[misc]
+            value = self._items[key] = materialize(*value)
         return value
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 CHUNK_SIZE = 1 << 20
 ISA_LENGTH = 106  # including the segment terminator
@@ -149,10 +149,12 @@ class Problem(NamedTuple):
 
     kind: str  # "no-isa" | "isa" | "garbage" | "characters" | "truncated" | "delimiters"
     message: str
-    index: int | None
+    # the segment's ordinal; the field shadows tuple.index, which no caller of a Problem uses
+    # (renaming it would touch the X12 reader)
+    index: int | None  # type: ignore[assignment]
     line: int
     column: int
-    evidence: dict | None = None
+    evidence: dict[str, Any] | None = None
 
 
 class _Header(NamedTuple):

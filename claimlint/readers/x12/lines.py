@@ -121,13 +121,13 @@ class LineHandlers(ReaderBase):
             if q.isdigit() and q.isascii() and len(q) <= 4:
                 line.quantity = int(q)
             else:
-                value = parse_amount(q)
+                amount = parse_amount(q)
                 if (
-                    value is not None
-                    and 0 <= value <= MAX_QUANTITY
-                    and value == value.to_integral_value()
+                    amount is not None
+                    and 0 <= amount <= MAX_QUANTITY
+                    and amount == amount.to_integral_value()
                 ):
-                    line.quantity = int(value)
+                    line.quantity = int(amount)
                 else:
                     self.finding(
                         INVALID_ELEMENT_VALUE,

@@ -244,7 +244,8 @@ class ReaderBase:
     def _materialized(refs: dict[str, SourceRef | RefToken], key: str) -> SourceRef | None:
         value = refs.get(key)
         if value is not None and value.__class__ is tuple:
-            value = refs[key] = materialize(*value)  # type: ignore[misc]
+            value = refs[key] = materialize(*value)
+        # a RefToken (a tuple) was materialized just above: what is left is a SourceRef or None
         return value  # type: ignore[return-value]
 
     def finding(

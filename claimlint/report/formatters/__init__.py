@@ -47,4 +47,5 @@ def available() -> list[str]:
 
 def get_formatter(name: str) -> Renderer:
     module, _, func = FORMATTERS[name].partition(":")
-    return getattr(importlib.import_module(module), func)
+    renderer: Renderer = getattr(importlib.import_module(module), func)
+    return renderer

@@ -238,7 +238,7 @@ def build(report: Report, options: FormatOptions) -> dict[str, Any]:
     # claims without errors, warnings or downgrades: the linted claims not to fix or at risk
     ready_count = max(s.claims_linted - not_ready, 0)
 
-    rules = [
+    rules: list[dict[str, Any]] = [
         {
             "code": code,
             "name": rule_names[code],
@@ -253,10 +253,10 @@ def build(report: Report, options: FormatOptions) -> dict[str, Any]:
         for (p, c, t), (n, d) in sorted(downgrades.items(), key=lambda kv: (-kv[1][1], kv[0]))
     ]
     down_by_payer: dict[str, list[Any]] = {}
-    for row in down_rows:
-        acc = down_by_payer.setdefault(row["payer"], [0, ZERO])
-        acc[0] += row["lines"]
-        acc[1] += row["dollars"]
+    for down in down_rows:
+        acc = down_by_payer.setdefault(down["payer"], [0, ZERO])
+        acc[0] += down["lines"]
+        acc[1] += down["dollars"]
     down_total = sum((r["dollars"] for r in down_rows), ZERO)
 
     charts = [
