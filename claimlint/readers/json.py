@@ -557,6 +557,10 @@ def _apply(edits: Iterable[tuple[Any, Any, Any]]) -> None:
             del container[index]
 
 
+#: JSON's names for the values a batch must not be (the Python type names said ``int``)
+_KIND = {int: "number", float: "number", str: "string", bool: "true/false", type(None): "null"}
+
+
 def _cl001(source: Source, exc: orjson.JSONDecodeError | UnicodeDecodeError) -> Finding:
     if isinstance(exc, orjson.JSONDecodeError):
         return UnreadableFile.make(
@@ -566,7 +570,7 @@ def _cl001(source: Source, exc: orjson.JSONDecodeError | UnicodeDecodeError) -> 
         )
     return UnreadableFile.make(
         f"{source.name} is not UTF-8 text; no claim in it was linted.",
-        ref=SourceRef(file=source.name),
+        ref=SourceRef(file=source.name, line=1, column=1, pointer=""),
     )
 
 
@@ -713,8 +717,9 @@ def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
         base = "/claims"
     else:
         yield UnreadableFile.make(
-            f"{source.name} holds a JSON {type(data).__name__}, not a claim batch.",
-            ref=SourceRef(file=source.name),
+            f"{source.name} holds a JSON {_KIND.get(type(data), 'value')}, not a claim batch "
+            "(an object with a 'claims' list, or a list of claims); no claim was linted.",
+            ref=SourceRef(file=source.name, line=1, column=1, pointer=""),
         )
         return
     name = source.name
