@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from claimlint import __version__
-from claimlint.core.config import Config, ConfigError, load_config
+from claimlint.core.config import Config, ConfigError, load_config, set_by_file
 from claimlint.core.findings import Report, Severity
 from claimlint.readers.mappings import check_csv_mapping
 from claimlint.report.formatters import FormatOptions, available
@@ -461,7 +461,7 @@ def check(
         if baseline_out:
             write_baseline(report, baseline_out, selected_codes=engine.checks.selected_codes)
     except (ConfigError, OutputError, ProfileError, HistoryError) as exc:
-        fail(str(exc))
+        fail(str(exc) + _blame_config(config, exc, config.history))
         raise
     options = FormatOptions(
         show_values=config.show_values,
@@ -614,7 +614,7 @@ def estimate(
         profiles, default = estimate_profiles(config, profile_paths)
         history = open_history(history_path or config.history)
     except (ProfileError, HistoryError) as exc:
-        fail(str(exc))
+        fail(str(exc) + _blame_config(config, exc, history_path or config.history))
         raise
     for warning in getattr(history, "warnings", ()):
         click.echo(f"claimlint: warning: {warning}", err=True)
@@ -655,6 +655,21 @@ def estimate_profiles(
         if len(only) == 1:
             default = profiles.get(next(iter(only.profiles)))
     return profiles, default
+
+
+def _blame_config(config: Config, exc: Exception, history_path: str | None) -> str:
+    """An unusable profile or history path from the configuration file: name that file too
+    (the message named only the missing path, as if the path itself were at fault)."""
+    from claimlint.payer.history import HistoryError
+    from claimlint.payer.profiles import ProfilePathError
+
+    if isinstance(exc, ProfilePathError):
+        return set_by_file(config, "profiles", exc.file)
+    if isinstance(exc, HistoryError) and history_path:
+        return set_by_file(config, "history", history_path)
+    if isinstance(exc, ConfigError) and str(exc).startswith("csv-mapping: "):
+        return set_by_file(config, "csv-mapping", config.csv_mapping)
+    return ""
 
 
 def open_history(path: str | None) -> SQLiteHistory | None:
@@ -780,7 +795,7 @@ def convert(
     try:
         check_csv_mapping(options.csv_mapping)
     except ConfigError as exc:
-        fail(str(exc))
+        fail(str(exc) + ("" if csv_mapping else set_by_file(config, "csv-mapping")))
     if output:  # atomically, as check's -o: a temporary file renamed when complete
         from claimlint.report.output import OutputError, atomic_write
         from claimlint.running.convert import ConvertResult

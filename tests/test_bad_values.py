@@ -338,6 +338,37 @@ def test_a_utf16_bom_on_text_that_is_not_utf16_is_one_cl001(tmp_path, name):
     assert "Save the file as UTF-8" in cl001[0]["message"]
 
 
+@pytest.mark.parametrize(
+    "prefix", [b"\xff\xfe", b"\xff\xfe\xc3(", b"\xfe\xff", b"\xff\xfe\x00\x00"]
+)
+def test_utf8_jsonl_that_starts_with_bom_bytes_loses_only_its_first_line(tmp_path, prefix):
+    """Found by the long fuzzing run: a UTF-8 JSONL file of 6 claims whose first bytes became
+    FF FE was decoded as UTF-16: 0 claims read, one CL001 for the whole file. Its text is not
+    UTF-16 (it decodes to CJK-like characters or not at all), so it is read as UTF-8: line 1 is
+    one claim not linted (saying why), every other line is read."""
+    lines = [json.dumps(_claim(claim_id=f"BV{i}")) for i in range(1, 7)]
+    data = prefix + ("\n".join(lines) + "\n").encode()
+    report = _check(tmp_path, "odd.jsonl", data, "--tooth-numbering", "iso")
+    s = report["summary"]
+    assert (s["claims_read"], s["claims_linted"], s["claims_unparsable"]) == (6, 5, 1)
+    assert "CL001" not in _codes(report)
+    [first] = [f for f in _codes(report)["CL002"] if f["location"]["position"]["line"] == 1]
+    assert "byte order mark" in first["message"] and "not linted" in first["message"]
+    cl204 = _codes(report)["CL204"]
+    assert sorted(f["location"]["position"]["line"] for f in cl204) == [2, 3, 4, 5, 6]
+
+
+def test_real_utf16_jsonl_with_a_broken_tail_still_reads_the_lines_before_it(tmp_path):
+    """The byte order mark is still believed for text that is UTF-16 (mostly ASCII characters)
+    but broken further on: the claims before the break are read, then one CL001."""
+    lines = [json.dumps(_claim(claim_id=f"BV{i}")) for i in range(1, 4)]
+    data = b"\xff\xfe" + ("\n".join(lines) + "\n").encode("utf-16-le") + b"\x00\xd8x"
+    report = _check(tmp_path, "u16.jsonl", data, "--tooth-numbering", "iso")
+    assert report["summary"]["claims_read"] == 3
+    [cl001] = _codes(report)["CL001"]
+    assert cl001["location"]["position"]["line"] == 4 and "not valid UTF-16" in cl001["message"]
+
+
 @pytest.mark.parametrize("codec", ["utf-8", "utf-16"])
 def test_jsonl_with_cr_only_line_endings_reads_every_line(tmp_path, codec):
     """Old Mac line endings: it read one claim of three (the file was one line)."""

@@ -155,3 +155,100 @@ def test_a_bad_format_in_the_config_names_the_file_and_one_on_the_command_line_d
     result = run("check", str(CLAIMS), "--format", "nope")
     assert result.exit_code == 2 and "unknown format 'nope'" in result.output
     assert "claimlint.toml" not in result.output
+
+
+LONG = "9" * 400  # one file name over the 255-byte limit: os.stat raises ENAMETOOLONG
+
+
+def _write_config(tmp_path: Path, kind: str, body: str) -> tuple[list[str], str]:
+    """The configuration ``body`` as claimlint.toml / pyproject.toml, found from the working
+    folder or given with --config: (extra arguments, the file's name)."""
+    name = "pyproject.toml" if kind.startswith("pyproject") else "claimlint.toml"
+    if name == "pyproject.toml":
+        body = "[tool.claimlint]\n" + body.replace("[output]", "[tool.claimlint.output]")
+    (tmp_path / name).write_text(body)
+    return (["--config", str(tmp_path / name)] if kind.endswith("--config") else []), name
+
+
+KINDS = ["claimlint.toml", "claimlint.toml --config", "pyproject.toml", "pyproject.toml --config"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("command", ["check", "estimate"])
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        (f'profiles = ["{LONG}"]\n', "'profiles'"),
+        (f'profiles = ["{LONG}/x.toml"]\n', "'profiles'"),
+        (f'history = "{LONG}"\n', "'history'"),
+        (f'baseline = "{LONG}"\n', "'baseline'"),
+        (f'csv-mapping = "{LONG}"\n', "'csv-mapping'"),
+        (f'[output]\njson = "{LONG}"\n', "'output.json'"),
+    ],
+)
+def test_a_path_too_long_in_the_config_exits_2_naming_the_config(
+    tmp_path, monkeypatch, kind, command, body, key
+):
+    """Found by the long fuzzing run: a 400-character profile path in claimlint.toml was an
+    OSError traceback (File name too long); a history, baseline or csv-mapping path too, and
+    an output path blamed stdout."""
+    monkeypatch.chdir(tmp_path)
+    args, name = _write_config(tmp_path, kind, body)
+    result = run(command, str(CLAIMS), *args)
+    assert_config_error(result, name, key, "File name too long", "...")
+    assert LONG not in result.output  # shortened
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("command", ["check", "estimate"])
+@pytest.mark.parametrize(
+    ("body", "missing", "key"),
+    [
+        ('profiles = ["99999999999999999999"]\n', "99999999999999999999", "'profiles'"),
+        ('history = "99999999999999999999/h.db"\n', "h.db", "'history'"),
+    ],
+)
+def test_a_missing_path_in_the_config_names_the_config_too(
+    tmp_path, monkeypatch, kind, command, body, missing, key
+):
+    """Found by the long fuzzing run: `profiles = ["99999999999999999999"]` exited 2 naming
+    only the missing path, not the configuration file that lists it."""
+    monkeypatch.chdir(tmp_path)
+    args, name = _write_config(tmp_path, kind, body)
+    result = run(command, str(CLAIMS), *args)
+    assert_config_error(result, missing, "does not exist", f"set by {key} in ", name)
+
+
+def test_a_missing_csv_mapping_in_the_config_names_the_config(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "claimlint.toml").write_text('csv-mapping = "nope.toml"\n')
+    for command in ("check", "convert"):
+        assert_config_error(run(command, str(CSV)), "nope.toml", "set by 'csv-mapping' in ")
+
+
+def test_paths_given_on_the_command_line_do_not_blame_the_config(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "claimlint.toml"
+    config.write_text('profiles = ["nope"]\nhistory = "nope.db"\n')
+    for args in (
+        ["check", str(CLAIMS), "--profile", LONG],
+        ["check", str(CLAIMS), "--profile", "other-missing"],
+    ):
+        result = run(*args)
+        assert_config_error(result, "profile path" if LONG in args else "other-missing")
+        assert "claimlint.toml" not in result.output and LONG not in result.output
+    result = run("check", str(CLAIMS), "--history", "gone.db", "--profile", str(tmp_path))
+    assert_config_error(result, "gone.db", "does not exist")
+    assert "claimlint.toml" not in result.output
+    # estimate adds --profile to the configuration's profiles (here a usable folder)
+    config.write_text(f"profiles = [{str(FIXTURES / 'profiles')!r}]\n")
+    result = run("estimate", str(CLAIMS), "--profile", LONG)
+    assert_config_error(result, "cannot use this profile path", "File name too long")
+    assert "claimlint.toml" not in result.output and LONG not in result.output
+
+
+def test_a_config_file_path_too_long_exits_2_naming_it_shortened(tmp_path):
+    path = tmp_path / f"{LONG}.toml"
+    result = run("check", str(CLAIMS), "--config", str(path))
+    assert_config_error(result, "cannot read configuration", "File name too long", "...")
+    assert str(path) not in result.output

@@ -191,3 +191,20 @@ def test_broken_inline_profile_is_a_located_cl002_not_a_crash(tmp_path):
     [finding] = [f for f in report.findings if f.code == "CL002"]
     assert finding.location.pointer == "/payers" and "bogus_key" in finding.message
     assert engine.errors == [] and report.summary.claims_linted == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [(b"19", "number"), (b'"x"', "string"), (b"null", "null"), (b"true", "true/false")],
+)
+def test_a_json_file_that_is_not_a_batch_is_one_cl001_with_a_position(tmp_path, data, kind):
+    """Found by the long fuzzing run: a file emptied then mutated to ``19`` gave a CL001 with
+    no line and no pointer (and "a JSON int")."""
+    [finding] = _items(data)
+    assert finding.code == "CL001" and f"holds a JSON {kind}," in finding.message
+    assert finding.location.physical_line == 1 and finding.location.pointer == ""
+    path = tmp_path / "odd.json"
+    path.write_bytes(data)
+    report = Engine(Config(today=TODAY)).lint_paths([str(path)])
+    [cl001] = report.to_dict()["findings"]
+    assert cl001["location"]["position"]["line"] == 1

@@ -265,3 +265,40 @@ def test_loose_numbers_are_not_amounts(amount):
     assert f.code == "CL002" and f.location.physical_line == 3
     assert f.location.pointer.startswith("/batch/claims/claim[1]/lines/line")
     assert f.location.pointer.endswith("/charge")
+
+
+def test_a_document_cut_inside_a_claim_does_not_read_the_cut_claim_as_complete():
+    """lxml 6.2 "ends" the elements a truncated document leaves open when the parser is
+    closed; the reader must not take the half claim for a whole one."""
+    whole = batch(claim_xml("X1"), claim_xml("X2"))
+    text = whole[: whole.index("X2</claim_id>") + len("X2</claim_id><li")]
+    items = read(text)
+    assert [i.claim_id for i in items if isinstance(i, Claim)] == ["X1"]
+    (bad,) = [i for i in items if isinstance(i, Unparsable)]
+    assert bad.claim_id == "X2" and bad.findings[0].code == "CL001"
+    assert "1 claim(s) before it were read" in bad.findings[0].message
+
+
+@pytest.mark.parametrize("where", ["inside", "after"])
+def test_claims_in_earlier_chunks_and_the_same_chunk_are_read_before_a_syntax_error(where):
+    """A batch of several 64 KB chunks broken near its end: every claim completed before the
+    bad bytes is read, whichever chunk it was in (lxml 6.1 and 6.2 alike)."""
+    claims = [claim_xml(f"X{i}") for i in range(1, 1201)]
+    text = batch(*claims)
+    assert len(text) > 2 * (1 << 16)
+    if where == "inside":  # a mismatched tag inside the last claim
+        text = text.replace("<claim_id>X1200</claim_id>", "<claim_id>X1200</nope>")
+    else:  # junk between the last claim and </claims>
+        text = text.replace("\n</claims>", "\n<oops></claims>")
+    items = read(text)
+    read_ids = [i.claim_id for i in items if isinstance(i, Claim)]
+    expected = 1199 if where == "inside" else 1200
+    assert read_ids == [f"X{i}" for i in range(1, expected + 1)]
+    findings = [
+        f
+        for i in items
+        for f in (i.findings if isinstance(i, Unparsable) else [i])
+        if isinstance(f, Finding)
+    ]
+    assert [f.code for f in findings] == ["CL001"]
+    assert f"{expected} claim(s) before it were read" in findings[0].message

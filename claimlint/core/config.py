@@ -8,6 +8,8 @@ an unknown key is an error that names the key and the file. Command-line options
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +66,9 @@ class Config:
     check_options: dict[str, Any] | None = None
     #: where the configuration came from (None: defaults); relative paths resolve against it
     source: Path | None = None
+    #: the values of the path keys (profiles, history, ...) as the file set them, resolved:
+    #: an error about such a path also names the file (see :func:`set_by_file`)
+    file_values: dict[str, Any] = field(default_factory=dict)
 
     def resolve(self, value: str) -> str:
         """A path from the config file, relative to that file's folder."""
@@ -91,6 +96,51 @@ def anchor_pattern(pattern: str, base: Path) -> str:
 def _patterns(value: Any, key: str, file: Path) -> list[str]:
     patterns = _str_list(value, key, file)
     return [anchor_pattern(p, file.parent) for p in patterns]
+
+
+def short_path(path: str | Path, limit: int = 120) -> str:
+    """A path for a message, its middle elided when longer than ``limit`` characters (a
+    mutated configuration can hold a 400-character file name)."""
+    text = str(path)
+    if len(text) <= limit:
+        return text
+    keep = (limit - 1) // 2
+    return f"{text[:keep]}...{text[-keep:]}"
+
+
+#: a path that does not exist (yet) is not the configuration's fault at load time
+_ABSENT = (errno.ENOENT, errno.ENOTDIR)
+
+
+def _path(value: str, key: str, file: Path) -> str:
+    """A path value resolved against the file's folder; a path the system cannot even look up
+    (a file name over 255 bytes, a NUL) is a ConfigError naming the file and key."""
+    try:
+        os.stat(value)
+    except OSError as exc:
+        if exc.errno not in _ABSENT:
+            raise ConfigError(
+                f"{file}: '{key}': cannot use the path {short_path(value)}: {exc.strerror or exc}"
+            ) from None
+    except ValueError:  # an embedded NUL
+        raise ConfigError(f"{file}: '{key}': the path contains a NUL character") from None
+    return value
+
+
+def set_by_file(config: Config, key: str, value: str | Path | None = None) -> str:
+    """`` (set by 'KEY' in FILE)`` when the configuration file set ``key`` and the command line
+    did not replace it (``value``: the path at fault, one of the file's values for a list
+    key); else ``""``. An exit-2 message about a path then names the file that holds it."""
+    if config.source is None or key not in config.file_values:
+        return ""
+    from_file = config.file_values[key]
+    attr = key.replace("-", "_")
+    if getattr(config, attr, None) != from_file:
+        return ""  # the command line replaced it
+    values = from_file if isinstance(from_file, list) else [from_file]
+    if value is not None and str(value) not in {str(Path(v)) for v in values}:
+        return ""
+    return f" (set by '{key}' in {config.source})"
 
 
 def _str_list(value: Any, key: str, file: Path) -> list[str]:
@@ -173,23 +223,30 @@ def _parse(table: dict[str, Any], file: Path) -> Config:
                 raise ConfigError(f"{file}: 'format' must be a string")
             cfg.format = value
         elif key == "output":
-            cfg.output = {str(k): str(v) for k, v in _table(value, key, file).items()}
+            cfg.output = {
+                str(k): _path(str(v), f"output.{k}", file)
+                for k, v in _table(value, key, file).items()
+            }
         elif key == "show-values":
             cfg.show_values = bool(value)
         elif key == "baseline":
-            cfg.baseline = cfg.resolve(str(value))
+            cfg.baseline = _path(cfg.resolve(str(value)), key, file)
+            cfg.file_values[key] = cfg.baseline
         elif key == "profiles":
-            cfg.profiles = [cfg.resolve(p) for p in _str_list(value, key, file)]
+            cfg.profiles = [_path(cfg.resolve(p), key, file) for p in _str_list(value, key, file)]
+            cfg.file_values[key] = list(cfg.profiles)
         elif key == "payers":
             cfg.payers = {str(k): str(v) for k, v in _table(value, key, file).items()}
         elif key == "history":
-            cfg.history = cfg.resolve(str(value))
+            cfg.history = _path(cfg.resolve(str(value)), key, file)
+            cfg.file_values[key] = cfg.history
         elif key == "tooth-numbering":
             if value not in ("universal", "iso"):
                 raise ConfigError(f"{file}: 'tooth-numbering' must be 'universal' or 'iso'")
             cfg.tooth_numbering = value
         elif key == "csv-mapping":
-            cfg.csv_mapping = str(value)
+            cfg.csv_mapping = _path(str(value), key, file)
+            cfg.file_values[key] = cfg.csv_mapping
         elif key == "jobs":
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{file}: 'jobs' must be a positive integer")
@@ -229,7 +286,9 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
+        raise ConfigError(
+            f"{short_path(path)}: cannot read configuration: {exc.strerror or exc}"
+        ) from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ConfigError(f"{path}: the file is UTF-16; save it as UTF-8")
     try:

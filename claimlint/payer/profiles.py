@@ -49,6 +49,11 @@ class ProfileError(Exception):
         super().__init__(f"{file}: {key}: {message}" if key else f"{file}: {message}")
 
 
+class ProfilePathError(ProfileError):
+    """A profile path that does not exist or cannot be looked up (a file name too long): the
+    fault of whoever gave the path (the command line, or a configuration file's 'profiles')."""
+
+
 # -- the parsed profile ----------------------------------------------------------------------
 
 
@@ -344,12 +349,21 @@ def _expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except (OSError, ValueError) as exc:  # a name over 255 bytes, a NUL
+            from claimlint.core.config import short_path
+
+            why = getattr(exc, "strerror", None) or "not a usable path"
+            raise ProfilePathError(
+                short_path(path), None, f"cannot use this profile path: {why}"
+            ) from None
+        if is_dir:
             out.extend(profile_files(path))
-        elif path.exists():
+        elif exists:
             out.append(path)
         else:
-            raise ProfileError(str(path), None, "profile file or folder does not exist")
+            raise ProfilePathError(str(path), None, "profile file or folder does not exist")
     return out
 
 

@@ -643,6 +643,10 @@ def _apply(edits: Iterable[tuple[Any, Any, Any]]) -> None:
             del container[index]
 
 
+#: JSON's names for the values a batch must not be (the Python type names said ``int``)
+_KIND = {int: "number", float: "number", str: "string", bool: "true/false", type(None): "null"}
+
+
 def _cl001(source: Source, exc: orjson.JSONDecodeError | UnicodeDecodeError) -> Finding:
     if isinstance(exc, orjson.JSONDecodeError):
         return UNREADABLE_FILE.make(
@@ -652,7 +656,7 @@ def _cl001(source: Source, exc: orjson.JSONDecodeError | UnicodeDecodeError) -> 
         )
     return UNREADABLE_FILE.make(
         f"{source.name} is not UTF-8 text; no claim in it was linted.",
-        ref=SourceRef(file=source.name),
+        ref=SourceRef(file=source.name, line=1, column=1, pointer=""),
     )
 
 
@@ -717,6 +721,24 @@ def bom_codec(head: bytes) -> tuple[str, str, int] | None:
         if head.startswith(bom):
             return codec, label, len(bom)
     return None
+
+
+#: how many bytes after a byte order mark :func:`bom_believed` looks at
+_BOM_SNIFF = 1 << 16
+
+
+def bom_believed(rest: bytes, codec: str) -> bool:
+    """Whether the bytes after a UTF-16/32 byte order mark read as text in that encoding.
+
+    A claim file's structure (JSON's braces, quotes and keys) is ASCII, so text in the BOM's
+    encoding is mostly ASCII characters. UTF-8 bytes that merely start with ``FF FE`` decode
+    as UTF-16 into CJK-like characters (two ASCII bytes per character) or fail to decode: then
+    the two bytes are not a byte order mark, and the file is read as UTF-8."""
+    text = codecs.getincrementaldecoder(codec)("replace").decode(rest[:_BOM_SNIFF])
+    if not text.strip():
+        return True
+    ascii_chars = sum(1 for ch in text if ch < "\x80")
+    return ascii_chars * 2 >= len(text)
 
 
 def json_text(raw: bytes) -> str:
@@ -800,8 +822,9 @@ def read_json(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
         base = "/claims"
     else:
         yield UNREADABLE_FILE.make(
-            f"{source.name} holds a JSON {type(data).__name__}, not a claim batch.",
-            ref=SourceRef(file=source.name),
+            f"{source.name} holds a JSON {_KIND.get(type(data), 'value')}, not a claim batch "
+            "(an object with a 'claims' list, or a list of claims); no claim was linted.",
+            ref=SourceRef(file=source.name, line=1, column=1, pointer=""),
         )
         return
     name = source.name
@@ -880,6 +903,10 @@ def _jsonl_lines(source: Source) -> Iterator[bytes | Finding]:
     mid-file is one CL001 for the rest (the claims before it are read)."""
     whole = source.start == 0
     found = bom_codec(source.head(4)) if whole else None
+    if found is not None and not bom_believed(
+        source.head(found[2] + _BOM_SNIFF)[found[2] :], found[0]
+    ):
+        found = None  # UTF-8 that starts with FF FE: its first line is unreadable, not the file
     codec = found[0] if found else None
     with source.open() as fh:
         if found is not None:
@@ -918,6 +945,10 @@ def read_jsonl(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
             raw = orjson.loads(raw_line)
         except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
             detail = exc.msg if isinstance(exc, orjson.JSONDecodeError) else "not UTF-8"
+            if lineno == 1 and bom_codec(raw_line[:4]) is not None:
+                detail = (
+                    "it starts with the bytes of a UTF-16/32 byte order mark, but the file is UTF-8"
+                )
             yield Unparsable(
                 None,
                 [

@@ -1,8 +1,10 @@
 """XML reader: claim batches per schemas/claim-batch.xsd, streamed claim by claim.
 
-* **Streaming.** ``lxml.etree.iterparse`` hands over each ``<claim>`` when it ends; the claim is
-  validated, converted and then cleared together with the siblings before it, so memory stays
-  flat whatever the file size.
+* **Streaming.** An ``lxml.etree.XMLPullParser`` is fed the file in 64 KB chunks and hands over
+  each ``<claim>`` when it ends; the claim is validated, converted and then cleared together
+  with the siblings before it, so memory stays flat whatever the file size. The events parsed
+  before a syntax error are delivered before the error (``iterparse`` in lxml 6.2 raises first
+  and loses the claims ahead of the error in its buffer).
 * **Validation.** The XSD is compiled once. Each claim subtree is validated against the global
   ``claim`` element of the same XSD (``history`` likewise); the envelope (``batch`` →
   ``history?`` → ``claims``) is checked as the elements stream by. Every XSD violation of a claim
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import html.entities
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,36 @@ def _local(tag: Any) -> str:
     return tag if isinstance(tag, str) else ""
 
 
+#: bytes fed to the parser at a time
+_CHUNK = 1 << 16
+
+
+def _events(fh: Any, parser: Any) -> Generator[tuple[str, Any], None, None]:
+    """``(event, element)`` pairs of a pull parser fed from ``fh``: every event parsed before a
+    syntax error is delivered, then the error is raised (same in every lxml version).
+
+    A document that ends too early fails in ``close()``; lxml 6.2 then queues ``end`` events
+    for the elements left open (a claim cut in half would look complete): those are dropped.
+    """
+    while True:
+        chunk = fh.read(_CHUNK)
+        if not chunk:
+            try:
+                parser.close()
+            except etree.XMLSyntaxError:
+                for _ in parser.read_events():
+                    pass  # the elements the truncation left open, "ended" by lxml 6.2
+                raise
+            yield from parser.read_events()
+            return
+        try:
+            parser.feed(chunk)
+        except etree.XMLSyntaxError:
+            yield from parser.read_events()
+            raise
+        yield from parser.read_events()
+
+
 def read_xml(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
     name = source.name
     try:
@@ -107,7 +139,8 @@ class _XmlReader:
     def run(self, fh: Any) -> Iterator[ReadItem]:
         schema = claim_schema()
         etree.clear_error_log()  # a syntax error below is read from this thread's log
-        context = etree.iterparse(fh, events=("start", "end"), **_parser_args())
+        parser = etree.XMLPullParser(events=("start", "end"), **_parser_args())
+        context = _events(fh, parser)
         depth = 0
         root_checked = False
         seen_claims_el = False
@@ -192,7 +225,8 @@ class _XmlReader:
         except etree.XMLSyntaxError as exc:
             yield from self._syntax_error(exc)
         finally:
-            del context
+            context.close()
+            del context, parser
 
     def _root_problem(self, elem: Any) -> Finding | None:
         docinfo = elem.getroottree().docinfo
