@@ -64,6 +64,19 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _handles(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` has a handler for ``signum`` (the SigCgt mask in /proc): Python
+    handles SIGINT from the start, SIGTERM only once claimlint installed its own handlers."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    for line in status.splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    return False
+
+
 def _wait_until(condition, timeout: float = 20.0) -> None:
     end = time.monotonic() + timeout
     while not condition():
@@ -99,7 +112,10 @@ def interrupt(batch: Path, out: Path, signum: int, jobs: int, delay: float = 0.0
         workers = _children(child.pid)
         time.sleep(0.1 + delay)
     else:
-        time.sleep(0.8 + delay)  # imports done, linting under way
+        # claimlint's handlers are in place (a fixed sleep raced with a slow start on a loaded
+        # machine: the signal came during the imports), then a moment for linting to start
+        _wait_until(lambda: _handles(child.pid, signal.SIGTERM) or child.poll() is not None)
+        time.sleep(0.2 + delay)
     assert child.poll() is None, "the run ended before it was interrupted"
     start = time.monotonic()
     if signum == signal.SIGINT:
