@@ -458,3 +458,38 @@ def test_xml_syntax_errors_never_echo_the_document(tmp_path, doc):
         assert result.exit_code == 1, (name, result.output)
         assert "line 2" in result.output or '"line": 2' in result.output, (name, result.output)
         assert CANARY not in result.output, f"{name} echoes the document: {result.output}"
+
+
+@pytest.mark.parametrize(
+    ("where", "line"),
+    [("claim", None), ("line", 1)],
+)
+def test_a_date_of_service_of_the_wrong_type_is_one_cl112_not_cl002_plus_missing(
+    tmp_path, where, line
+):
+    """A wrong-typed date is reported once, by the rule that judges dates, at its field; the
+    date rule does not also call the claim's date missing (issue 10: one problem, one
+    finding)."""
+    claim = {
+        "claim_id": "DT1",
+        "date_of_service": "2025-03-04",
+        "total_charge": 50,
+        "lines": [{"line_number": 1, "code": "D0120", "charge": 50}],
+    }
+    if where == "claim":
+        claim["date_of_service"] = 20250304
+        pointer = "/claims/0/date_of_service"
+    else:
+        claim["lines"][0]["date_of_service"] = 123
+        pointer = "/claims/0/lines/0/date_of_service"
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps({"claims": [claim]}))
+    result = CliRunner().invoke(main, ["check", str(path), "--format", "json"])
+    report = json.loads(result.output)
+    codes = _codes(report)
+    assert "CL002" not in codes, codes.get("CL002")
+    (cl112,) = codes["CL112"]
+    assert cl112["location"]["position"]["pointer"] == pointer
+    assert cl112["location"]["line"] == line
+    assert "not a date" in cl112["message"] and "no date of service" not in cl112["message"]
+    assert report["summary"]["claims_linted"] == 1

@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from claimlint.core.catalogue import SCHEMA_VIOLATION, UNREADABLE_FILE
+from claimlint.core.catalogue import DATE_OF_SERVICE, SCHEMA_VIOLATION, UNREADABLE_FILE
 from claimlint.core.construct import Constructors
 from claimlint.core.findings import Finding
 from claimlint.core.model import (
@@ -516,8 +516,13 @@ def salvage(
                 msg = "unknown field"
             elif err["type"] == "missing":
                 msg = "required field is missing"
+            # a bad date of service is CL112's, as in the CSV and XML readers: CL112 then
+            # does not also call the date missing (Context.reported)
+            rule = SCHEMA_VIOLATION
+            if _is_service_date(path) and err["type"] != "missing":
+                rule, msg = DATE_OF_SERVICE, "not a date (write it as YYYY-MM-DD)"
             findings.append(
-                SCHEMA_VIOLATION.make(
+                rule.make(
                     f"Claim {claim_id}: {pointer}: {msg}; {note}. The rest of the claim was "
                     "linted.",
                     ref=ref.at(field=pointer, pointer=pointer),
@@ -533,6 +538,13 @@ def salvage(
             continue
         return Salvaged(findings, build_claim(parsed, ref, system))
     return Unparsable(claim_id, [schema_findings(exc, ref, claim_id)])  # pragma: no cover
+
+
+def _is_service_date(path: list[Any]) -> bool:
+    """The date of service of the claim (``date_of_service``) or of one of its lines."""
+    if not path or path[-1] != "date_of_service":
+        return False
+    return len(path) == 1 or (len(path) == 3 and path[0] == "lines")
 
 
 def _line_number(data: dict[str, Any], path: list[Any]) -> int | None:
