@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
-from claimlint.core.catalogue import Rule
-from claimlint.core.findings import Finding, Location, Scope, Severity, printable
+from claimlint.core.catalogue import Rule, new_finding
+from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine, SourceRef
 
 _T = TypeVar("_T")
@@ -187,12 +187,16 @@ class Check:
         severity: Severity | None = None,
         data: dict[str, Any] | None = None,
     ) -> Finding:
-        return Finding(
-            code=cls.code,
-            name=cls.name,
-            severity=severity or cls.severity,
-            message=printable(message),
-            location=Location.from_ref(ref, file=file, claim_id=claim_id, line=line, field=field),
+        return new_finding(
+            cls.code,
+            cls.name,
+            severity or cls.severity,
+            message,
+            ref=ref,
+            file=file,
+            claim_id=claim_id,
+            line=line,
+            field=field,
             evidence=evidence,
             data=data,
         )

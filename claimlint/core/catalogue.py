@@ -39,16 +39,48 @@ class Rule:
         field: str | None = None,
         evidence: dict[str, Any] | None = None,
         severity: Severity | None = None,
+        data: dict[str, Any] | None = None,
     ) -> Finding:
         """A finding of this rule, located at ``ref`` (or at what the keywords name)."""
-        return Finding(
-            code=self.code,
-            name=self.name,
-            severity=severity or self.severity,
-            message=printable(message),
-            location=Location.from_ref(ref, file=file, claim_id=claim_id, line=line, field=field),
+        return new_finding(
+            self.code,
+            self.name,
+            severity or self.severity,
+            message,
+            ref=ref,
+            file=file,
+            claim_id=claim_id,
+            line=line,
+            field=field,
             evidence=evidence,
+            data=data,
         )
+
+
+def new_finding(
+    code: str,
+    name: str,
+    severity: Severity,
+    message: str,
+    *,
+    ref: SourceRef | None = None,
+    file: str | None = None,
+    claim_id: str | None = None,
+    line: int | None = None,
+    field: str | None = None,
+    evidence: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Finding:
+    """A finding of rule ``code``: what ``Rule.make`` and ``Check.make`` both build."""
+    return Finding(
+        code=code,
+        name=name,
+        severity=severity,
+        message=printable(message),
+        location=Location.from_ref(ref, file=file, claim_id=claim_id, line=line, field=field),
+        evidence=evidence,
+        data=data,
+    )
 
 
 # -- every reader ----------------------------------------------------------------------------
