@@ -126,3 +126,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             lines.append(f"- **{name}**: {kind} — {n:,} examples; first: `{t.first[kind][:300]}`")
     target.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long mode runs for hours by design: pytest-timeout's per-test limit (pyproject)
+    is for the CI mode only."""
+    if LONG:
+        for item in items:
+            item.add_marker(pytest.mark.timeout(0))
