@@ -186,7 +186,7 @@ class WaitingPeriod(ProfileCheck):
         if day is None or waiting is None or day >= waiting[2] or not benefits.covers(day):
             return  # a date outside the coverage period is CL411's finding, not a wait
         cls, months, first = waiting
-        basis = benefits.describe(benefits.waiting_source, "waiting-period start")
+        basis = benefits.describe(benefits.waiting_source, benefits.waiting_basis)
         yield self.on_line(
             ctx,
             line,

@@ -243,14 +243,14 @@ def patient_age(claim: Claim, day: dt.date) -> int | None:
 
 
 def waiting_period_end(
-    profile: Profile, code: str, benefits: Benefits | None = None
+    profile: Profile, code: str, member: Benefits | None = None
 ) -> tuple[str, int, dt.date] | None:
     """(service class, months, first covered day) when the code's class has a waiting period;
-    counted from the member's waiting-period start when ``benefits`` are given."""
+    counted from the member's waiting-period start when ``member`` benefits are given."""
     from claimlint.payer.profiles import add_months
 
-    if benefits is not None:
-        return benefits.waiting_period_end(code)
+    if member is not None:
+        return member.waiting_period_end(code)
     cls = profile.service_class(code)
     months = profile.waiting_periods.get(cls) if cls else None
     if not months or profile.coverage_start is None or cls is None:
@@ -275,11 +275,11 @@ def not_covered_reason(
     day: dt.date | None,
     downgrade: Downgrade | None,
     history: Any = None,
-    benefits: Benefits | None = None,
+    member: Benefits | None = None,
 ) -> str | None:
     """Why the plan will pay nothing for this line (first reason), or None."""
     code = line.code
-    covers = benefits.covers if benefits is not None else profile.covers
+    covers = member.covers if member is not None else profile.covers
     if day is not None and not covers(day):
         return "date of service outside the coverage period"
     if benefits.in_family(code, "amalgam") and not profile.amalgam_covered:
@@ -287,7 +287,7 @@ def not_covered_reason(
     region = composite_region_excluded(profile, code, line.tooth)
     if region and downgrade is None:
         return f"composites are not covered on {region} teeth"
-    waiting = waiting_period_end(profile, code, benefits)
+    waiting = waiting_period_end(profile, code, member)
     if waiting and day is not None and day < waiting[2]:
         return f"inside the {waiting[1]}-month waiting period for {waiting[0]} services"
     limit = profile.age_limit(code)
@@ -313,15 +313,15 @@ def estimate_claim(
     *,
     ledger: Ledger | None = None,
     history: Any = None,
-    benefits: Benefits | None = None,
+    member: Benefits | None = None,
 ) -> ClaimEstimate:
-    """The estimate of one claim. ``benefits`` (default: resolved from the claim, the history
+    """The estimate of one claim. ``member`` (default: resolved from the claim, the history
     store and the profile) give the coverage dates, the waiting-period start, and, for the
     member's first claim in ``ledger``, the deductible and maximum left."""
     ledger = ledger or Ledger()
-    if benefits is None:
-        benefits = resolve(profile, claim, history)
-    slot = ledger.slot(profile, claim.member_key, benefits)
+    if member is None:
+        member = resolve(profile, claim, history)
+    slot = ledger.slot(profile, claim.member_key, member)
     deductible_source, maximum_source = ledger.source(profile, claim.member_key)
     result = ClaimEstimate(
         claim_id=claim.claim_id,
@@ -329,11 +329,11 @@ def estimate_claim(
         basis={
             "deductible": deductible_source,
             "maximum": maximum_source,
-            "coverage": benefits.coverage_source,
+            "coverage": member.coverage_source,
         },
     )
     for line in claim.lines:
-        est = estimate_line(claim, line, profile, slot, history, benefits)
+        est = estimate_line(claim, line, profile, slot, history, member)
         result.lines.append(est)
         result.totals.add(est)
     return result
@@ -345,7 +345,7 @@ def estimate_line(
     profile: Profile,
     slot: list[Decimal | None],
     history: Any = None,
-    benefits: Benefits | None = None,
+    member: Benefits | None = None,
 ) -> LineEstimate:
     code = line.code
     day = claim.service_date(line)
@@ -389,7 +389,7 @@ def estimate_line(
             basis = min(target_fee, allowed)
     est.basis = basis
     est.not_covered = not_covered_reason(
-        profile, claim, line, day, downgrade, history, benefits
+        profile, claim, line, day, downgrade, history, member
     )
     full_fee = not profile.in_network or (downgrade is not None and profile.balance_billing_allowed)
     if est.not_covered is not None:
@@ -497,7 +497,7 @@ def claim_estimate(ctx: Any, claim: Claim | None = None) -> ClaimEstimate | None
         hit: ClaimEstimate | None = cached[3]
         return hit
     est = estimate_claim(
-        claim, profile, history=history, benefits=benefits_for(ctx, claim)
+        claim, profile, history=history, member=benefits_for(ctx, claim)
     )
     ctx.options[_CACHE_KEY] = (claim, profile, history, est)
     return est

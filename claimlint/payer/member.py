@@ -49,6 +49,8 @@ class Benefits:
     coverage_source: str
     waiting_start: dt.date | None
     waiting_source: str
+    #: "coverage start" (the wait counts from the coverage start) or "waiting-period start"
+    waiting_basis: str
     #: deductible still to be met at the start of the claim (0 when the plan has none)
     deductible_remaining: Decimal
     deductible_source: str
@@ -119,10 +121,11 @@ def resolve(profile: Profile, claim: Claim, history: Any = None) -> Benefits:
             start, end, coverage_source = values.coverage_start, values.coverage_end, name
             break
 
-    waiting, waiting_source = start, coverage_source
+    waiting, waiting_source, waiting_basis = start, coverage_source, "coverage start"
     for name, values in sources:
         if values is not None and values.waiting_period_start is not None:
             waiting, waiting_source = values.waiting_period_start, name
+            waiting_basis = "waiting-period start"
             break
 
     deductible = profile.deductible_remaining or ZERO
@@ -157,6 +160,7 @@ def resolve(profile: Profile, claim: Claim, history: Any = None) -> Benefits:
         coverage_source=coverage_source,
         waiting_start=waiting,
         waiting_source=waiting_source,
+        waiting_basis=waiting_basis,
         deductible_remaining=deductible,
         deductible_source=deductible_source,
         maximum_remaining=maximum,
