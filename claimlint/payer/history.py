@@ -579,8 +579,10 @@ class SQLiteHistory(SQLHistory):
     def create(self) -> None:
         super().create()
         cur = self.conn.cursor()
-        cur.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        self.conn.commit()
+        cur.execute("PRAGMA user_version")
+        if int(cur.fetchone()[0]) < SCHEMA_VERSION:  # a store made before member_benefits
+            cur.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.conn.commit()
 
     def writable_error(self, exc: sqlite3.Error) -> HistoryError:
         if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc).replace(" ", ""):
