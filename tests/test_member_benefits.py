@@ -341,3 +341,70 @@ def test_an_older_store_without_the_table_is_read_and_migrated_on_import(tmp_pat
     conn.close()
     found = _lint(tmp_path, [_claim_json()], history=str(db))
     assert {f.data["deductible_basis"] for f in _codes(found, "CL601")} == {"history"}
+
+
+# -- every input path: a passing and a failing fixture ----------------------------------------
+
+BENEFIT_FIXTURES = FIXTURES / "member-benefits"
+
+
+def _lint_file(path: Path, **cfg: Any) -> list[Any]:
+    config = Config(today=TODAY, profiles=[PROFILES], **cfg)
+    report = Engine(config).lint_paths([str(path)])
+    return report.findings
+
+
+def test_each_claim_format_carries_the_members_benefits_into_the_estimate():
+    for suffix in ("json", "xml", "csv"):
+        found = _lint_file(BENEFIT_FIXTURES / f"pass.{suffix}")
+        assert not _codes(found, "CL002"), suffix
+        first = next(f for f in _codes(found, "CL601") if f.data["code"] == "D2392")
+        # deductible met by the member: plan 120 * 0.8 = 96.00 (the plan's default: 56.00)
+        assert first.data["plan_pays"] == "96.00", suffix
+        assert first.data["deductible_basis"] == "claim", suffix
+
+
+def test_each_claim_format_reports_bad_benefit_values_at_their_field():
+    expected = {
+        "json": {"/claims/0/benefits/coverage_start", "/claims/0/benefits/deductible_met"},
+        "xml": {
+            "/batch/claims/claim[1]/benefits/coverage_start",
+            "/batch/claims/claim[1]/benefits/deductible_met",
+        },
+        "csv": {"coverage_start", "deductible_met"},
+    }
+    for suffix, fields in expected.items():
+        found = _lint_file(BENEFIT_FIXTURES / f"fail.{suffix}")
+        bad = _codes(found, "CL002")
+        assert {f.location.field for f in bad} == fields, (suffix, [f.location for f in bad])
+        assert all("SYNMB0001" not in f.message for f in found)
+        # the claim is still linted: the bad values are missing, the plan's deductible applies
+        first = next(f for f in _codes(found, "CL601") if f.data["code"] == "D2392")
+        assert (first.data["plan_pays"], first.data["deductible_basis"]) == ("56.00", "profile")
+
+
+def test_member_benefits_csv_fixtures_import(tmp_path):
+    store = SQLiteHistory(tmp_path / "h.sqlite", create=True)
+    try:
+        good = import_files([BENEFIT_FIXTURES / "member-benefits-pass.csv"], store)
+        bad = import_files([BENEFIT_FIXTURES / "member-benefits-fail.csv"], store)
+    finally:
+        store.close()
+    assert (good.benefits_inserted, good.problems) == (1, [])
+    assert bad.benefits_inserted == 0
+    assert [(p.row, p.column) for p in bad.problems] == [
+        (2, "deductible_met"),
+        (3, "coverage_end"),
+    ]
+
+
+def test_convert_keeps_the_members_benefits(tmp_path):
+    for to in ("json", "jsonl"):
+        out = tmp_path / f"out.{to}"
+        result = CliRunner().invoke(
+            main, ["convert", str(BENEFIT_FIXTURES / "pass.csv"), "--to", to, "-o", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        found = _lint_file(out)
+        first = next(f for f in _codes(found, "CL601") if f.data["code"] == "D2392")
+        assert (first.data["plan_pays"], first.data["deductible_basis"]) == ("96.00", "claim")

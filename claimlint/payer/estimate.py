@@ -388,9 +388,7 @@ def estimate_line(
         elif allowed is not None:
             basis = min(target_fee, allowed)
     est.basis = basis
-    est.not_covered = not_covered_reason(
-        profile, claim, line, day, downgrade, history, member
-    )
+    est.not_covered = not_covered_reason(profile, claim, line, day, downgrade, history, member)
     full_fee = not profile.in_network or (downgrade is not None and profile.balance_billing_allowed)
     if est.not_covered is not None:
         est.plan_pays = ZERO
@@ -496,9 +494,7 @@ def claim_estimate(ctx: Any, claim: Claim | None = None) -> ClaimEstimate | None
     if cached is not None and cached[0] is claim and cached[1] is profile and cached[2] is history:
         hit: ClaimEstimate | None = cached[3]
         return hit
-    est = estimate_claim(
-        claim, profile, history=history, member=benefits_for(ctx, claim)
-    )
+    est = estimate_claim(claim, profile, history=history, member=benefits_for(ctx, claim))
     ctx.options[_CACHE_KEY] = (claim, profile, history, est)
     return est
 

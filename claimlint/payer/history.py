@@ -376,9 +376,7 @@ class SQLHistory(History):
         cols = ("payer_id", "plan_id", "as_of", *self.BENEFITS_FIELDS)
         cur = self.conn.cursor()
         cur.execute(
-            self._sql(
-                f"SELECT {', '.join(cols)} FROM {self.benefits_table} WHERE member_id = ?"
-            ),
+            self._sql(f"SELECT {', '.join(cols)} FROM {self.benefits_table} WHERE member_id = ?"),
             [member_id],
         )
         rows = []

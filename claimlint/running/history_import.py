@@ -278,7 +278,7 @@ def _benefits_from(
         if len(text) > MAX_HISTORY_CELL:
             bad(column, f"the value is longer than {MAX_HISTORY_CELL:,} characters")
             return None
-    parsed: dict[str, object] = {}
+    parsed: dict[str, Any] = {}
     for column in _BENEFIT_DATES:
         text = values.get(column) or ""
         if not text:
