@@ -187,7 +187,7 @@ def test_cl407_counts_the_wait_from_the_members_own_start(tmp_path):
     found = _codes(_lint(tmp_path, [_claim_json(lines=crown, benefits=joined)]), "CL407")
     assert len(found) == 1
     assert "covered from 2025-10-01" in found[0].message
-    assert "member coverage start from the claim" in found[0].message
+    assert "counted from the member coverage start from the claim" in found[0].message
     # a waiting-period start of its own wins over the coverage start
     own = {"coverage_start": "2024-01-01", "waiting_period_start": "2024-06-01"}
     found = _codes(_lint(tmp_path, [_claim_json(lines=crown, benefits=own)]), "CL407")

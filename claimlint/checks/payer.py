@@ -186,12 +186,16 @@ class WaitingPeriod(ProfileCheck):
         if day is None or waiting is None or day >= waiting[2] or not benefits.covers(day):
             return  # a date outside the coverage period is CL411's finding, not a wait
         cls, months, first = waiting
-        basis = benefits.describe(benefits.waiting_source, benefits.waiting_basis)
+        if benefits.waiting_source == "profile":
+            basis = f"counted from the plan's {benefits.waiting_basis}"
+        else:
+            what = benefits.describe(benefits.waiting_source, benefits.waiting_basis)
+            basis = f"counted from the {what}"
         yield self.on_line(
             ctx,
             line,
             f"{line.code} on {day} falls inside the {months}-month waiting period for {cls} "
-            f"services ({profile.label}; covered from {first}, by the {basis}). Postpone it, "
+            f"services ({profile.label}; covered from {first}, {basis}). Postpone it, "
             "or attach proof of prior continuous coverage if the plan waives the wait.",
             field="date_of_service",
             data={"basis": benefits.waiting_source, "covered_from": first.isoformat()},
@@ -378,8 +382,10 @@ class OutsideCoverage(ProfileCheck):
         benefits = benefits_for(ctx, claim)
         if benefits is None or not benefits.has_coverage:
             return
-        period = f"{benefits.period()}, {benefits.describe(benefits.coverage_source)}"
-        data = {"basis": benefits.coverage_source}
+        source = benefits.coverage_source
+        under = "" if source == "profile" else f" under {profile.label}"
+        period = f"{benefits.describe(source)} ({benefits.period()}){under}"
+        data = {"basis": source}
         outside = [
             (line, day)
             for line in claim.lines
@@ -389,8 +395,8 @@ class OutsideCoverage(ProfileCheck):
         if outside and all(day == claim_day for _, day in outside):
             yield self.on_claim(
                 claim,
-                f"Date of service {claim_day} is outside the coverage period ({period}) of "
-                f"{profile.label}; verify eligibility and bill the plan that covered that date.",
+                f"Date of service {claim_day} is outside the {period}; verify eligibility and "
+                "bill the plan that covered that date.",
                 field="date_of_service",
                 data=data,
             )
@@ -400,8 +406,8 @@ class OutsideCoverage(ProfileCheck):
             yield self.on_line(
                 ctx,
                 line,
-                f"{line.code} on {day} is outside the coverage period ({period}) of "
-                f"{profile.label}; verify eligibility and bill the plan that covered that date.",
+                f"{line.code} on {day} is outside the {period}; verify eligibility and bill the "
+                "plan that covered that date.",
                 field="date_of_service",
                 data=data,
             )
