@@ -695,8 +695,11 @@ def history() -> None:
 def history_import(
     files: tuple[str, ...], history_path: str | None, config_path: str | None
 ) -> None:
-    """Import prior procedures from CSV (member_id, code, date, tooth, surfaces, status) and
-    from claim files (JSON, JSONL, 837D: each service line becomes a history row).
+    """Import prior procedures from CSV (member_id, code, date, tooth, surfaces, status), the
+    members' own benefits from a member-benefits CSV (member_id, payer_id, plan_id, as_of,
+    coverage_start, coverage_end, deductible_met or deductible_remaining, maximum_used,
+    waiting_period_start) and from claim files (JSON, JSONL, 837D: each service line becomes a
+    history row).
 
     Broken rows are reported with file and row; the others are imported. Exit 1 when some
     rows could not be imported.
@@ -732,6 +735,11 @@ def history_import(
         f"{f' ({result.updated} of them now counted as done)' if result.updated else ''}; "
         f"{n(len(result.problems), 'problem')}."
     )
+    if result.benefits_read:
+        click.echo(
+            f"{n(result.benefits_inserted, 'member-benefits row')} imported"
+            f"{f', {result.benefits_replaced} replaced' if result.benefits_replaced else ''}."
+        )
     sys.exit(EXIT_FINDINGS if result.problems else EXIT_OK)
 
 

@@ -233,6 +233,7 @@ class Check:
         field: str | None = None,
         ref: SourceRef | None = None,
         evidence: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
     ) -> Finding:
         where = ref or (claim.where(field) if field else claim.ref)
         return self.make(
@@ -241,6 +242,7 @@ class Check:
             claim_id=claim.claim_id,
             field=where.field if where is not None and where.field else field,
             evidence=evidence,
+            data=data,
         )
 
     # -- documentation ---------------------------------------------------------------------

@@ -24,7 +24,10 @@ class EstimatePerLine(ProfileCheck):
     What it checks:
         Nothing is wrong: it reports the estimate for each line from the
         profile's fee schedule, alternate benefits, deductible, coinsurance, annual maximum
-        and network status: plan pays, patient owes, write-off.
+        and network status: plan pays, patient owes, write-off. The deductible still to meet
+        and the maximum left are the member's own when the claim or the history store gives
+        them (else the profile's); the finding's data says which (``deductible_basis``,
+        ``maximum_basis``: claim, history or profile).
 
     Why it matters:
         Collecting the right patient share at the visit avoids statements, refunds and
@@ -75,6 +78,10 @@ class EstimatePerLine(ProfileCheck):
                 "patient_owes": _amount(item.patient_owes),
                 "write_off": _amount(item.write_off),
                 "not_covered": item.not_covered,
+                # where the deductible and maximum left came from: "claim", "history" (the
+                # member's own values) or "profile" (the plan's)
+                "deductible_basis": est.basis.get("deductible", "profile"),
+                "maximum_basis": est.basis.get("maximum", "profile"),
             }
             why = f"; not covered: {item.not_covered}" if item.not_covered else ""
             yield self.on_line(

@@ -17,8 +17,8 @@ from claimlint.payer.estimate import (
     composite_region_excluded,
     line_estimate,
     patient_age,
-    waiting_period_end,
 )
+from claimlint.payer.member import for_context as benefits_for
 from claimlint.payer.money import fmt
 
 
@@ -146,6 +146,9 @@ class WaitingPeriod(ProfileCheck):
         service class (months counted from the coverage start; e.g. 6 months for basic, 12 for
         major services on a new plan). A date outside the coverage period (before it starts,
         or after it ends) is not in a waiting period: CL411 reports it, and this rule is silent.
+        The months are the plan's; the day they count from is the member's own
+        waiting-period start (or coverage start) when the claim or the history store gives
+        one, else the profile's coverage start. The message says which it used.
 
     Why it matters:
         Services inside a waiting period are denied; the patient owes the full fee unless prior
@@ -175,18 +178,27 @@ class WaitingPeriod(ProfileCheck):
         claim = ctx.claim
         if profile is None or claim is None:
             return
+        benefits = benefits_for(ctx, claim)
+        if benefits is None:
+            return
         day = claim.service_date(line)
-        waiting = waiting_period_end(profile, line.code)
-        if day is None or waiting is None or day >= waiting[2] or not profile.covers(day):
+        waiting = benefits.waiting_period_end(line.code)
+        if day is None or waiting is None or day >= waiting[2] or not benefits.covers(day):
             return  # a date outside the coverage period is CL411's finding, not a wait
         cls, months, first = waiting
+        if benefits.waiting_source == "profile":
+            basis = f"counted from the plan's {benefits.waiting_basis}"
+        else:
+            what = benefits.describe(benefits.waiting_source, benefits.waiting_basis)
+            basis = f"counted from the {what}"
         yield self.on_line(
             ctx,
             line,
             f"{line.code} on {day} falls inside the {months}-month waiting period for {cls} "
-            f"services ({profile.label}; covered from {first}). Postpone it, or attach proof of "
-            "prior continuous coverage if the plan waives the wait.",
+            f"services ({profile.label}; covered from {first}, {basis}). Postpone it, "
+            "or attach proof of prior continuous coverage if the plan waives the wait.",
             field="date_of_service",
+            data={"basis": benefits.waiting_source, "covered_from": first.isoformat()},
         )
 
 
@@ -335,8 +347,10 @@ class AmalgamNotCovered(ProfileCheck):
 class OutsideCoverage(ProfileCheck):
     """
     What it checks:
-        That every date of service on the claim is inside the profile's coverage period
-        (``coverage.start`` .. ``coverage.end``, inclusive).
+        That every date of service on the claim is inside the coverage period, inclusive:
+        the member's own (``benefits.coverage_start``/``coverage_end`` on the claim, else the
+        member's row in the history store) when there is one, else the profile's
+        (``coverage.start`` .. ``coverage.end``). The message says which period it used.
 
     Why it matters:
         A service before coverage starts or after it ends is denied outright; the wrong payer
@@ -363,23 +377,28 @@ class OutsideCoverage(ProfileCheck):
 
     def _findings(self, claim: Claim, ctx: Context) -> Iterator[Finding]:
         profile = ctx.profile(claim)
-        if profile is None or (profile.coverage_start is None and profile.coverage_end is None):
+        if profile is None:
             return
-        start = profile.coverage_start or "the start"
-        end = profile.coverage_end or "open-ended"
-        period = f"{start} to {end}"
+        benefits = benefits_for(ctx, claim)
+        if benefits is None or not benefits.has_coverage:
+            return
+        source = benefits.coverage_source
+        under = "" if source == "profile" else f" under {profile.label}"
+        period = f"{benefits.describe(source)} ({benefits.period()}){under}"
+        data = {"basis": source}
         outside = [
             (line, day)
             for line in claim.lines
-            if (day := claim.service_date(line)) is not None and not profile.covers(day)
+            if (day := claim.service_date(line)) is not None and not benefits.covers(day)
         ]
         claim_day = claim.date_of_service
         if outside and all(day == claim_day for _, day in outside):
             yield self.on_claim(
                 claim,
-                f"Date of service {claim_day} is outside the coverage period ({period}) of "
-                f"{profile.label}; verify eligibility and bill the plan that covered that date.",
+                f"Date of service {claim_day} is outside the {period}; verify eligibility and "
+                "bill the plan that covered that date.",
                 field="date_of_service",
+                data=data,
             )
             return
         for line, day in outside:
@@ -387,9 +406,10 @@ class OutsideCoverage(ProfileCheck):
             yield self.on_line(
                 ctx,
                 line,
-                f"{line.code} on {day} is outside the coverage period ({period}) of "
-                f"{profile.label}; verify eligibility and bill the plan that covered that date.",
+                f"{line.code} on {day} is outside the {period}; verify eligibility and bill the "
+                "plan that covered that date.",
                 field="date_of_service",
+                data=data,
             )
 
 

@@ -257,6 +257,47 @@ class MissingTooth(BaseModel):
     ref: SourceRef | None = None
 
 
+class MemberBenefits(BaseModel):
+    """The member's own benefit status, as a claim carries it or the history store holds it.
+
+    Every field is optional; a missing one falls back to the next source (claim, then history
+    store, then the payer profile: see ``claimlint.payer.benefits``). ``deductible_met`` and
+    ``deductible_remaining`` say the same thing two ways (remaining wins when both are given);
+    ``maximum_used`` is the annual maximum already paid out this benefit year;
+    ``waiting_period_start`` is the day waiting periods count from (default: the coverage
+    start); ``as_of`` is the day the amounts were true (an eligibility check, an EOB). Tied to
+    a member: never printed with the member id.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    coverage_start: dt.date | None = None
+    coverage_end: dt.date | None = None
+    deductible_met: Decimal | None = None
+    deductible_remaining: Decimal | None = None
+    maximum_used: Decimal | None = None
+    waiting_period_start: dt.date | None = None
+    as_of: dt.date | None = None
+    ref: SourceRef | None = None
+
+    @property
+    def has_coverage(self) -> bool:
+        return self.coverage_start is not None or self.coverage_end is not None
+
+    @property
+    def has_deductible(self) -> bool:
+        return self.deductible_met is not None or self.deductible_remaining is not None
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.has_coverage
+            or self.has_deductible
+            or self.maximum_used is not None
+            or self.waiting_period_start is not None
+        )
+
+
 class ServiceLine(BaseModel):
     """One procedure on a claim (X12 loop 2400)."""
 
@@ -327,6 +368,9 @@ class Claim(BaseModel):
     attachments: tuple[Attachment, ...] = ()
     missing_teeth: tuple[MissingTooth, ...] = ()
     lines: tuple[ServiceLine, ...] = ()
+    #: the member's own coverage dates, deductible, maximum and waiting-period start, when the
+    #: claim carries them (they win over the history store and the payer profile)
+    benefits: MemberBenefits | None = None
     ref: SourceRef
     refs: Mapping[str, SourceRef] = Field(default_factory=dict)
 

@@ -23,6 +23,9 @@ difference of cent amounts, and claim/batch totals are sums of the rounded line 
 The deductible and the annual maximum are consumed line by line in claim order; the
 ``estimate`` command carries them across the claims of one member in file order
 (:class:`Ledger`), while the rules estimate each claim on its own (a check sees one claim).
+They start from the member's own values when there are any (the claim's, else the history
+store's; ``claimlint.payer.member``), else from the profile's ``deductible.remaining`` and
+``annual_maximum.used``; coverage dates and waiting periods are the member's the same way.
 
 Inside a ``check`` run there is one estimate per claim, :func:`claim_estimate`: computed once
 from the claim's profile and history (inline history included) and cached on the context, so
@@ -39,6 +42,7 @@ from typing import Any
 
 from claimlint.core.model import Claim, PriorProcedure, ServiceLine
 from claimlint.dental import benefits
+from claimlint.payer.member import Benefits, resolve
 from claimlint.payer.money import MAX_AMOUNT, ZERO, cents, fmt, in_range
 from claimlint.payer.profiles import Downgrade, Profile, ProfileSet, frequency_hits
 
@@ -117,12 +121,16 @@ class ClaimEstimate:
     lines: list[LineEstimate] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
     file: str | None = None
+    #: where the deductible, the maximum and the coverage dates came from: "claim" (the
+    #: member's values on the claim), "history" (the history store) or "profile" (the plan)
+    basis: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "claim_id": self.claim_id,
             "file": self.file,
             "profile": self.profile,
+            "basis": dict(self.basis),
             "lines": [line.to_dict() for line in self.lines],
             "totals": self.totals.to_dict(),
         }
@@ -187,20 +195,37 @@ def _s(value: Decimal | None) -> str | None:
 
 @dataclass
 class Ledger:
-    """Deductible and annual maximum still available, per (profile, member)."""
+    """Deductible and annual maximum still available, per (profile, member).
+
+    A member's slot starts from the benefits of the member's first claim seen (the member's own
+    values, else the profile's) and is consumed by that claim and every later one of the same
+    member under the same profile; a later claim's own values do not reset it (they would count
+    what the earlier claims consumed twice). ``sources`` keeps where the start came from.
+    """
 
     _state: dict[tuple[str, str], list[Decimal | None]] = field(default_factory=dict)
+    sources: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
-    def slot(self, profile: Profile, member: str | None) -> list[Decimal | None]:
+    def slot(
+        self, profile: Profile, member: str | None, benefits: Benefits | None = None
+    ) -> list[Decimal | None]:
         key = (profile.name, member or "")
         if key not in self._state:
-            maximum = (
-                None
-                if profile.annual_maximum is None
-                else max(ZERO, profile.annual_maximum - profile.annual_maximum_used)
-            )
-            self._state[key] = [profile.deductible_remaining or ZERO, maximum]
+            if benefits is None:
+                maximum = (
+                    None
+                    if profile.annual_maximum is None
+                    else max(ZERO, profile.annual_maximum - profile.annual_maximum_used)
+                )
+                self._state[key] = [profile.deductible_remaining or ZERO, maximum]
+                self.sources[key] = ("profile", "profile")
+            else:
+                self._state[key] = [benefits.deductible_remaining, benefits.maximum_remaining]
+                self.sources[key] = (benefits.deductible_source, benefits.maximum_source)
         return self._state[key]
+
+    def source(self, profile: Profile, member: str | None) -> tuple[str, str]:
+        return self.sources.get((profile.name, member or ""), ("profile", "profile"))
 
 
 # -- coverage reasons (shared with the CL4xx checks) -----------------------------------------
@@ -217,10 +242,15 @@ def patient_age(claim: Claim, day: dt.date) -> int | None:
     return age_on(person.birth_date, day) if person is not None else None
 
 
-def waiting_period_end(profile: Profile, code: str) -> tuple[str, int, dt.date] | None:
-    """(service class, months, first covered day) when the code's class has a waiting period."""
+def waiting_period_end(
+    profile: Profile, code: str, member: Benefits | None = None
+) -> tuple[str, int, dt.date] | None:
+    """(service class, months, first covered day) when the code's class has a waiting period;
+    counted from the member's waiting-period start when ``member`` benefits are given."""
     from claimlint.payer.profiles import add_months
 
+    if member is not None:
+        return member.waiting_period_end(code)
     cls = profile.service_class(code)
     months = profile.waiting_periods.get(cls) if cls else None
     if not months or profile.coverage_start is None or cls is None:
@@ -245,17 +275,19 @@ def not_covered_reason(
     day: dt.date | None,
     downgrade: Downgrade | None,
     history: Any = None,
+    member: Benefits | None = None,
 ) -> str | None:
     """Why the plan will pay nothing for this line (first reason), or None."""
     code = line.code
-    if day is not None and not profile.covers(day):
+    covers = member.covers if member is not None else profile.covers
+    if day is not None and not covers(day):
         return "date of service outside the coverage period"
     if benefits.in_family(code, "amalgam") and not profile.amalgam_covered:
         return "amalgam is not covered by the plan"
     region = composite_region_excluded(profile, code, line.tooth)
     if region and downgrade is None:
         return f"composites are not covered on {region} teeth"
-    waiting = waiting_period_end(profile, code)
+    waiting = waiting_period_end(profile, code, member)
     if waiting and day is not None and day < waiting[2]:
         return f"inside the {waiting[1]}-month waiting period for {waiting[0]} services"
     limit = profile.age_limit(code)
@@ -281,12 +313,27 @@ def estimate_claim(
     *,
     ledger: Ledger | None = None,
     history: Any = None,
+    member: Benefits | None = None,
 ) -> ClaimEstimate:
+    """The estimate of one claim. ``member`` (default: resolved from the claim, the history
+    store and the profile) give the coverage dates, the waiting-period start, and, for the
+    member's first claim in ``ledger``, the deductible and maximum left."""
     ledger = ledger or Ledger()
-    slot = ledger.slot(profile, claim.member_key)
-    result = ClaimEstimate(claim_id=claim.claim_id, profile=profile.name)
+    if member is None:
+        member = resolve(profile, claim, history)
+    slot = ledger.slot(profile, claim.member_key, member)
+    deductible_source, maximum_source = ledger.source(profile, claim.member_key)
+    result = ClaimEstimate(
+        claim_id=claim.claim_id,
+        profile=profile.name,
+        basis={
+            "deductible": deductible_source,
+            "maximum": maximum_source,
+            "coverage": member.coverage_source,
+        },
+    )
     for line in claim.lines:
-        est = estimate_line(claim, line, profile, slot, history)
+        est = estimate_line(claim, line, profile, slot, history, member)
         result.lines.append(est)
         result.totals.add(est)
     return result
@@ -298,6 +345,7 @@ def estimate_line(
     profile: Profile,
     slot: list[Decimal | None],
     history: Any = None,
+    member: Benefits | None = None,
 ) -> LineEstimate:
     code = line.code
     day = claim.service_date(line)
@@ -340,7 +388,7 @@ def estimate_line(
         elif allowed is not None:
             basis = min(target_fee, allowed)
     est.basis = basis
-    est.not_covered = not_covered_reason(profile, claim, line, day, downgrade, history)
+    est.not_covered = not_covered_reason(profile, claim, line, day, downgrade, history, member)
     full_fee = not profile.in_network or (downgrade is not None and profile.balance_billing_allowed)
     if est.not_covered is not None:
         est.plan_pays = ZERO
@@ -432,6 +480,7 @@ def claim_estimate(ctx: Any, claim: Claim | None = None) -> ClaimEstimate | None
     consumed by earlier lines, frequency denials and the not-covered reasons included.
     """
     from claimlint.payer.history import for_context as history_for
+    from claimlint.payer.member import for_context as benefits_for
     from claimlint.payer.profiles import for_context as profile_for
 
     claim = claim if claim is not None else ctx.claim
@@ -445,7 +494,7 @@ def claim_estimate(ctx: Any, claim: Claim | None = None) -> ClaimEstimate | None
     if cached is not None and cached[0] is claim and cached[1] is profile and cached[2] is history:
         hit: ClaimEstimate | None = cached[3]
         return hit
-    est = estimate_claim(claim, profile, history=history)
+    est = estimate_claim(claim, profile, history=history, member=benefits_for(ctx, claim))
     ctx.options[_CACHE_KEY] = (claim, profile, history, est)
     return est
 

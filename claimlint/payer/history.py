@@ -7,6 +7,11 @@ Three stores share one small interface (:class:`History`):
   ``claimlint history import``; indexed on ``(member_id, tooth, date)``;
 * :class:`CombinedHistory` — several stores seen as one (file + inline), duplicates removed.
 
+A SQL store also holds each member's own benefit status (table ``member_benefits``: coverage
+dates, deductible met or remaining, annual maximum used, waiting-period start, as of a day),
+filled by ``claimlint history import`` of a member-benefits CSV and read by
+:meth:`History.benefits`; ``claimlint.payer.member`` decides when those values win.
+
 The SQL lives in :class:`SQLHistory` and is standard (``CREATE TABLE``/``CREATE INDEX``,
 ``INSERT ... ON CONFLICT DO NOTHING``, ``SELECT ... WHERE ... ORDER BY``) so a PostgreSQL store
 is a subclass that sets ``placeholder = "%s"`` and opens a psycopg connection.
@@ -27,10 +32,11 @@ import sqlite3
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from claimlint.core.model import Claim, PriorProcedure
+from claimlint.core.model import Claim, MemberBenefits, PriorProcedure
 
 #: statuses that do not count as a procedure having been done/paid (frequency, duplicates)
 NOT_DONE = frozenset({"denied", "void", "voided", "rejected", "cancelled", "canceled"})
@@ -41,6 +47,24 @@ KNOWN_STATUSES = DONE | NOT_DONE
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CSV_COLUMNS = ("member_id", "code", "date", "tooth", "surfaces", "status", "payer_id", "claim_id")
 CSV_REQUIRED = ("member_id", "code", "date")
+
+#: columns of a member-benefits CSV (``history import``): a file whose header has
+#: ``as_of`` and no ``code`` is one
+BENEFITS_COLUMNS = (
+    "member_id",
+    "payer_id",
+    "plan_id",
+    "as_of",
+    "coverage_start",
+    "coverage_end",
+    "deductible_met",
+    "deductible_remaining",
+    "maximum_used",
+    "waiting_period_start",
+)
+BENEFITS_REQUIRED = ("member_id", "as_of")
+#: the version of the store's tables (SQLite ``PRAGMA user_version``): 2 added member_benefits
+SCHEMA_VERSION = 2
 
 
 def norm_tooth(tooth: str | None) -> str:
@@ -79,8 +103,48 @@ class History(ABC):
         """Procedures of ``member_id`` on ``tooth`` (any tooth when None) dated
         ``since <= date < before``, oldest first."""
 
+    def benefits(
+        self,
+        member_id: str,
+        payer_id: str | None,
+        plan_id: str | None,
+        day: dt.date | None,
+    ) -> MemberBenefits | None:
+        """The member's own benefit status for this payer and plan, or None (a store that
+        holds none, or none for this member)."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (connections)."""
+
+
+def pick_benefits(
+    rows: Iterable[tuple[str, str, MemberBenefits]],
+    payer_id: str | None,
+    plan_id: str | None,
+    day: dt.date | None,
+) -> MemberBenefits | None:
+    """The row that applies: (row payer id, row plan id, values) with ``""`` for "any".
+
+    A row for the claim's payer beats one for any payer, and one for its plan beats one for
+    any plan; among the most specific rows, the latest ``as_of`` on or before ``day`` (the
+    latest at all when every row is later or there is no day).
+    """
+    best: list[tuple[tuple[int, int], MemberBenefits]] = []
+    for payer, plan, values in rows:
+        if payer not in ("", payer_id or "") or plan not in ("", plan_id or ""):
+            continue
+        best.append(((bool(payer), bool(plan)), values))
+    if not best:
+        return None
+    top = max(rank for rank, _ in best)
+    chosen = [v for rank, v in best if rank == top]
+    chosen.sort(key=lambda v: v.as_of or dt.date.min)
+    if day is not None:
+        before = [v for v in chosen if v.as_of is None or v.as_of <= day]
+        if before:
+            return before[-1]
+    return chosen[-1]
 
 
 class InMemoryHistory(History):
@@ -145,6 +209,19 @@ class CombinedHistory(History):
                     found[key] = record  # paid beats denied (see STATUS_RULE)
         return sorted(found.values(), key=lambda r: (r.date, r.code))
 
+    def benefits(
+        self,
+        member_id: str,
+        payer_id: str | None,
+        plan_id: str | None,
+        day: dt.date | None,
+    ) -> MemberBenefits | None:
+        for source in self.sources:  # the first store that knows the member
+            found = source.benefits(member_id, payer_id, plan_id, day)
+            if found is not None:
+                return found
+        return None
+
     def close(self) -> None:
         for source in self.sources:
             source.close()
@@ -185,14 +262,129 @@ class SQLHistory(History):
     )
     COLUMNS = ("member_id", "tooth", "date", "code", "surfaces", "status", "payer_id", "claim_id")
 
+    benefits_table = "member_benefits"
+    #: the member's own benefit status; payer_id and plan_id are "" for "any"; amounts are
+    #: decimal text (exact); one row per member, payer, plan and as_of day
+    BENEFITS_DDL = (
+        "CREATE TABLE IF NOT EXISTS member_benefits ("
+        " member_id VARCHAR(80) NOT NULL,"
+        " payer_id VARCHAR(80) NOT NULL,"
+        " plan_id VARCHAR(80) NOT NULL,"
+        " as_of DATE NOT NULL,"
+        " coverage_start DATE,"
+        " coverage_end DATE,"
+        " deductible_met VARCHAR(24),"
+        " deductible_remaining VARCHAR(24),"
+        " maximum_used VARCHAR(24),"
+        " waiting_period_start DATE,"
+        " UNIQUE (member_id, payer_id, plan_id, as_of))",
+        "CREATE INDEX IF NOT EXISTS member_benefits_lookup ON member_benefits (member_id)",
+    )
+    BENEFITS_FIELDS = (
+        "coverage_start",
+        "coverage_end",
+        "deductible_met",
+        "deductible_remaining",
+        "maximum_used",
+        "waiting_period_start",
+    )
+
     def __init__(self, connection: Any) -> None:
         self.conn = connection
 
     def create(self) -> None:
+        """Create the tables that are missing (also the migration of an older store: a store
+        made before ``member_benefits`` existed gets it on its next import)."""
         cur = self.conn.cursor()
-        for statement in self.DDL:
+        for statement in (*self.DDL, *self.BENEFITS_DDL):
             cur.execute(statement)
         self.conn.commit()
+        self._has_benefits = True
+
+    _has_benefits: bool | None = None
+
+    def has_benefits_table(self) -> bool:
+        """Whether the store has the member_benefits table (an older store has not; it is
+        added by the next ``history import``). Asked once per store."""
+        if self._has_benefits is None:
+            try:
+                cur = self.conn.cursor()
+                cur.execute(f"SELECT COUNT(*) FROM {self.benefits_table} WHERE 1 = 0")
+                cur.fetchall()
+                self._has_benefits = True
+            except Exception:  # the table does not exist (any DB-API driver's error)
+                self._has_benefits = False
+                rollback = getattr(self.conn, "rollback", None)
+                if rollback is not None:
+                    rollback()
+        return self._has_benefits
+
+    #: member-benefit rows the last :meth:`add_benefits` replaced (same member, payer, plan
+    #: and as_of day imported again: the newer import wins)
+    last_replaced: int = 0
+
+    def add_benefits(
+        self, rows: Iterable[tuple[str, str, str, MemberBenefits]], *, commit: bool = True
+    ) -> int:
+        """Store (member id, payer id, plan id, values) rows; returns how many are new. A row
+        for the same member, payer, plan and as_of day replaces the stored one."""
+        cols = ("member_id", "payer_id", "plan_id", "as_of", *self.BENEFITS_FIELDS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in self.BENEFITS_FIELDS)
+        sql = self._sql(
+            f"INSERT INTO {self.benefits_table} ({', '.join(cols)}) "
+            f"VALUES ({', '.join('?' for _ in cols)}) "
+            f"ON CONFLICT (member_id, payer_id, plan_id, as_of) DO UPDATE SET {updates}"
+        )
+        data = [
+            (
+                member,
+                payer,
+                plan,
+                values.as_of.isoformat() if values.as_of else "",
+                *(_stored(getattr(values, name)) for name in self.BENEFITS_FIELDS),
+            )
+            for member, payer, plan, values in rows
+        ]
+        self.last_replaced = 0
+        if not data:
+            return 0
+        cur = self.conn.cursor()
+        before = self.count_benefits()
+        cur.executemany(sql, data)
+        if commit:
+            self.conn.commit()
+        inserted = self.count_benefits() - before
+        self.last_replaced = len(data) - inserted
+        return inserted
+
+    def count_benefits(self) -> int:
+        if not self.has_benefits_table():
+            return 0
+        cur = self.conn.cursor()
+        cur.execute(f"SELECT COUNT(*) FROM {self.benefits_table}")
+        return int(cur.fetchone()[0])
+
+    def benefits(
+        self,
+        member_id: str,
+        payer_id: str | None,
+        plan_id: str | None,
+        day: dt.date | None,
+    ) -> MemberBenefits | None:
+        if not self.has_benefits_table():
+            return None
+        cols = ("payer_id", "plan_id", "as_of", *self.BENEFITS_FIELDS)
+        cur = self.conn.cursor()
+        cur.execute(
+            self._sql(f"SELECT {', '.join(cols)} FROM {self.benefits_table} WHERE member_id = ?"),
+            [member_id],
+        )
+        rows = []
+        for row in cur.fetchall():
+            values = _benefits_row(row)
+            if values is not None:
+                rows.append((str(row[0] or ""), str(row[1] or ""), values))
+        return pick_benefits(rows, payer_id, plan_id, day)
 
     def _sql(self, text: str) -> str:
         return text.replace("?", self.placeholder)
@@ -382,12 +574,70 @@ class SQLiteHistory(SQLHistory):
         )
         return int(cur.fetchone()[0])
 
+    def create(self) -> None:
+        super().create()
+        cur = self.conn.cursor()
+        cur.execute("PRAGMA user_version")
+        if int(cur.fetchone()[0]) < SCHEMA_VERSION:  # a store made before member_benefits
+            cur.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.conn.commit()
+
     def writable_error(self, exc: sqlite3.Error) -> HistoryError:
         if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc).replace(" ", ""):
             return HistoryError(f"{self.path}: the history database is read-only; nothing imported")
         return HistoryError(
             f"{self.path}: cannot write the history database ({exc}); nothing imported"
         )
+
+
+def _stored(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _read_amount(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
+
+
+def _benefits_row(row: tuple[Any, ...]) -> MemberBenefits | None:
+    """A stored member_benefits row (payer, plan, as_of, fields...) as MemberBenefits; None
+    when its as_of cannot be read. A value that cannot be read is taken as missing."""
+    _payer, _plan, as_of, start, end, met, remaining, used, waiting = row
+    day = _read_date(as_of)
+    if day is None:
+        return None
+    return MemberBenefits.model_construct(
+        coverage_start=_read_date(start),
+        coverage_end=_read_date(end),
+        deductible_met=_read_amount(met),
+        deductible_remaining=_read_amount(remaining),
+        maximum_used=_read_amount(used),
+        waiting_period_start=_read_date(waiting),
+        as_of=day,
+        ref=None,
+    )
 
 
 def _reopen_sqlite(path: str) -> SQLiteHistory:

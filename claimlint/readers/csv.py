@@ -78,6 +78,7 @@ from claimlint.core.findings import Finding, Severity
 from claimlint.core.model import (
     Attachment,
     Claim,
+    MemberBenefits,
     MissingTooth,
     Note,
     Person,
@@ -142,7 +143,18 @@ _CLAIM_TARGETS: dict[str, str] = {
     "frequency_code": "frequency_code",
     "original_claim_number": "original_claim_number",
     "predetermination": "predetermination",
+    "coverage_start": "benefits.coverage_start",
+    "coverage_end": "benefits.coverage_end",
+    "deductible_met": "benefits.deductible_met",
+    "deductible_remaining": "benefits.deductible_remaining",
+    "maximum_used": "benefits.maximum_used",
+    "waiting_period_start": "benefits.waiting_period_start",
+    "benefits_as_of": "benefits.as_of",
 }
+#: the member's own benefit columns: dates must be real dates, amounts 0 or more (a bad value
+#: is a CL002 at its cell and read as missing; there is no later rule to judge it)
+_BENEFIT_DATES = {"coverage_start", "coverage_end", "waiting_period_start", "benefits_as_of"}
+_BENEFIT_AMOUNTS = {"deductible_met", "deductible_remaining", "maximum_used"}
 _LINE_TARGETS: dict[str, str] = {
     "line_number": "line_number",
     "code": "code",
@@ -1019,6 +1031,16 @@ class _CsvReader:
     def _value(self, name: str, text: str, mapping: Mapping) -> Any:
         if name in ("charge", "total_charge"):
             return parse_amount(text, decimal_comma=mapping.decimal_comma)
+        if name in _BENEFIT_AMOUNTS:
+            amount = parse_amount(text, decimal_comma=mapping.decimal_comma)
+            if amount is not None and amount < 0:
+                raise ValueError("is negative; a deductible or maximum amount is 0 or more")
+            return amount
+        if name in _BENEFIT_DATES:
+            day = _parse_date(text, mapping.date_format)
+            if isinstance(day, str):
+                raise ValueError("is not a date (YYYY-MM-DD, or the mapping's date_format)")
+            return day
         if name == "quantity":
             return _bounded(parse_int(text, minimum=0), text, "a quantity", MAX_QUANTITY)
         if name == "line_number":
@@ -1277,6 +1299,9 @@ class _CsvReader:
             else:
                 data[target] = value
         for owner, values in nested.items():
+            if owner == "benefits":
+                data[owner] = MemberBenefits.model_construct(**values, ref=first.ref)
+                continue
             model = Provider if owner.endswith("provider") else Person
             data[owner] = model.model_construct(**values)
         notes: list[Note] = []

@@ -10,6 +10,8 @@ by JSON Pointer; the rest of the batch is still linted. A file that is not JSON 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,6 +36,7 @@ from claimlint.core.findings import Finding
 from claimlint.core.model import (
     Attachment,
     Claim,
+    MemberBenefits,
     MissingTooth,
     Note,
     Person,
@@ -108,6 +111,61 @@ ToothText = Annotated[
     BeforeValidator(lambda v: str(v) if type(v) is int else v),
     WithJsonSchema({"type": ["string", "integer"], "description": _TOOTH, "examples": [30, "#30"]}),
 ]
+
+
+_ISO_DATE = re.compile(r"\s*([0-9]{4}-[0-9]{2}-[0-9]{2})\s*")
+
+
+def _iso_date(value: Any) -> Any:
+    """A member-benefit date: YYYY-MM-DD that is a real calendar day (a bad one is a CL002
+    at its field and read as missing: there is no rule to judge it later, unlike a service
+    date's CL112)."""
+    if isinstance(value, dt.date):
+        return value
+    match = _ISO_DATE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        raise ValueError("is not a real calendar date") from None
+
+
+def _benefit_amount(value: Any) -> Any:
+    amount = _amount(value)
+    if amount < 0:
+        raise ValueError("must be 0 or more")
+    return amount
+
+
+IsoDate = Annotated[
+    dt.date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$",
+            "format": "date",
+            "description": "A date written YYYY-MM-DD (a real calendar day).",
+            "examples": ["2025-01-01"],
+        }
+    ),
+]
+BenefitAmount = Annotated[
+    Decimal,
+    BeforeValidator(_benefit_amount),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)},
+                {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*$"},
+            ],
+            "description": "Money in dollars, 0 or more, e.g. 50.00 (a JSON number or a "
+            "numeric string); at most 99,999,999.99.",
+            "examples": [50, "50.00"],
+        }
+    ),
+]
 Text = Annotated[str, Field(max_length=4000)]
 Date = Annotated[str, Field(description=_DATE, examples=["2025-03-04", "20250304"])]
 
@@ -174,6 +232,31 @@ class ToothIn(_In):
     surfaces: Surfaces | None = None
 
 
+class BenefitsIn(_In):
+    """The member's own benefit status on the date of the claim, from an eligibility check or
+    an explanation of benefits. Each value wins over the member's row in the history store and
+    over the payer profile's (docs/payer-profiles.md, "The member's own benefits")."""
+
+    coverage_start: IsoDate | None = Field(None, description="The member's coverage start.")
+    coverage_end: IsoDate | None = Field(
+        None, description="The member's coverage end (inclusive); none: open-ended."
+    )
+    deductible_met: BenefitAmount | None = Field(
+        None, description="Deductible already met this benefit year."
+    )
+    deductible_remaining: BenefitAmount | None = Field(
+        None,
+        description="Deductible still to meet this benefit year (wins over deductible_met).",
+    )
+    maximum_used: BenefitAmount | None = Field(
+        None, description="Annual maximum already paid out this benefit year."
+    )
+    waiting_period_start: IsoDate | None = Field(
+        None, description="The day waiting periods count from (default: the coverage start)."
+    )
+    as_of: IsoDate | None = Field(None, description="The day these values were true.")
+
+
 class LineIn(_In):
     """A service line: one procedure."""
 
@@ -225,6 +308,11 @@ class ClaimIn(_In):
     attachments: list[AttachmentIn] = Field(default_factory=list)
     missing_teeth: list[ToothText | MissingToothIn] = Field(default_factory=list)
     lines: list[LineIn] = Field(default_factory=list)
+    benefits: BenefitsIn | None = Field(
+        None,
+        description="The member's own coverage dates, deductible, maximum used and "
+        "waiting-period start (they win over the history store and the payer profile).",
+    )
 
 
 class PriorIn(_In):
@@ -275,7 +363,7 @@ BATCH_KEYS = frozenset(f.alias or name for name, f in BatchIn.model_fields.items
 
 # model_construct without its per-call work (4x faster): defaults precomputed per class
 _make = Constructors(
-    ToothEntry, Person, Provider, ServiceLine, Note, Attachment, MissingTooth, Claim
+    ToothEntry, Person, Provider, ServiceLine, Note, Attachment, MissingTooth, Claim, MemberBenefits
 )
 
 
@@ -388,9 +476,17 @@ def build_claim(c: ClaimIn, ref: SourceRef, system: str) -> Claim:
         attachments=attachments,
         missing_teeth=missing,
         lines=tuple(lines),
+        benefits=_benefits(c.benefits, ref),
         ref=ref,
         refs={},
     )
+
+
+def _benefits(b: BenefitsIn | None, ref: SourceRef) -> MemberBenefits | None:
+    if b is None:
+        return None
+    pointer = f"{ref.pointer}/benefits"
+    return _make[MemberBenefits](**b.__dict__, ref=ref.at(field=pointer, pointer=pointer))
 
 
 def _pointer(base: str, loc: Sequence[Any]) -> str:

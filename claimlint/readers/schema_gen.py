@@ -24,6 +24,7 @@ from pydantic_core import CoreSchema
 from claimlint.readers.json import (
     AttachmentIn,
     BatchIn,
+    BenefitsIn,
     ClaimIn,
     LineIn,
     MissingToothIn,
@@ -49,6 +50,7 @@ DEF_NAMES: dict[str, str] = {
     AttachmentIn.__name__: "attachment",
     MissingToothIn.__name__: "missing_tooth_object",
     PriorIn.__name__: "prior_procedure",
+    BenefitsIn.__name__: "member_benefits",
 }
 
 #: list items that are a union of a short form and an object: named under ``$defs`` too

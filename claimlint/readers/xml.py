@@ -39,7 +39,9 @@ from claimlint.readers.base import BatchMeta, ReadItem, ReadOptions, Source, Unp
 
 XSD_PATH = Path(__file__).resolve().parents[1] / "schemas" / "claim-batch.xsd"
 
-_NESTED = ("billing_provider", "rendering_provider", "subscriber", "patient")
+_NESTED = ("billing_provider", "rendering_provider", "subscriber", "patient", "benefits")
+#: member-benefit amounts (under <benefits>), checked by the shared amount parser like charges
+_BENEFIT_AMOUNTS = ("deductible_met", "deductible_remaining", "maximum_used")
 _BOOLS = ("patient_is_subscriber", "predetermination")
 _INTS = ("line_number", "quantity")
 
@@ -442,6 +444,11 @@ class _XmlReader:
         ):
             number = line.get("line_number")
             places.append((line, lrefs, "charge", number if number is not None else i))
+        benefits = data.get("benefits")
+        if isinstance(benefits, dict):
+            for key in _BENEFIT_AMOUNTS:
+                if f"benefits.{key}" in refs:
+                    places.append((benefits, {key: refs[f"benefits.{key}"]}, key, None))
         problems = []
         for values, where, key, line_no in places:
             text = values.get(key)
@@ -644,6 +651,8 @@ _REQUIRED_IN_LINE = ("line_number", "code")
 # what a value of each type of schemas/claim-batch.xsd must look like (for messages)
 _EXPECTED = {
     "AmountType": "an amount such as 125.00",
+    "BenefitAmountType": "an amount of 0 or more such as 50.00",
+    "IsoDateType": "a real calendar date written YYYY-MM-DD",
     "LineNumberType": "a whole number from 1 to 999999",
     "QuantityType": "a whole number from 0 to 9999",
     "ClaimIdType": "a claim id of 1 to 38 characters",

@@ -157,6 +157,19 @@ def claim_to_json(claim: Claim) -> dict[str, Any]:
         for m in claim.missing_teeth
     ]
     data["lines"] = [line_to_json(line) for line in claim.lines]
+    if claim.benefits is not None:
+        b = claim.benefits
+        data["benefits"] = _drop_empty(
+            {
+                "coverage_start": _value(b.coverage_start),
+                "coverage_end": _value(b.coverage_end),
+                "deductible_met": _value(b.deductible_met),
+                "deductible_remaining": _value(b.deductible_remaining),
+                "maximum_used": _value(b.maximum_used),
+                "waiting_period_start": _value(b.waiting_period_start),
+                "as_of": _value(b.as_of),
+            }
+        )
     out = _drop_empty(data)
     out.setdefault("lines", [])
     return out
@@ -448,7 +461,7 @@ def _claim_xml(claim: Claim, add: Any) -> Any:
     data = claim_to_json(claim)
     el = etree.Element("claim")
     for key, value in data.items():
-        if key in ("billing_provider", "rendering_provider", "subscriber", "patient"):
+        if key in ("billing_provider", "rendering_provider", "subscriber", "patient", "benefits"):
             sub = etree.SubElement(el, key)
             for k, v in value.items():
                 add(sub, k, v)

@@ -1,8 +1,10 @@
 """``claimlint history import``: fill a history store from files.
 
-History CSV files of prior procedures, and claim files of any format a claimlint reader handles
-(each service line of each claim becomes a history row; a JSON batch's ``"history"`` section is
-imported too). The store itself (``claimlint.payer.history``) knows no files and no readers.
+History CSV files of prior procedures, member-benefits CSV files (each member's own coverage
+dates, deductible, maximum used and waiting-period start; a CSV whose header has ``as_of`` and
+no ``code`` is one), and claim files of any format a claimlint reader handles (each service
+line of each claim becomes a history row; a JSON batch's ``"history"`` section is imported
+too). The store itself (``claimlint.payer.history``) knows no files and no readers.
 """
 
 from __future__ import annotations
@@ -15,16 +17,19 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from claimlint.core.findings import Finding
-from claimlint.core.model import Claim, PriorProcedure, split_surfaces
+from claimlint.core.model import Claim, MemberBenefits, PriorProcedure, split_surfaces
 from claimlint.dental import benefits
 from claimlint.dental import surfaces as surface_letters
 from claimlint.payer.history import (
+    BENEFITS_COLUMNS,
+    BENEFITS_REQUIRED,
     CSV_COLUMNS,
     CSV_REQUIRED,
     KNOWN_STATUSES,
@@ -72,6 +77,11 @@ class ImportResult:
     #: procedures already present whose status now counts (a paid row after a denied one)
     updated: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
+    #: member-benefit rows read, new, and replacing a stored row of the same member, payer,
+    #: plan and as_of day
+    benefits_read: int = 0
+    benefits_inserted: int = 0
+    benefits_replaced: int = 0
 
 
 def import_files(
@@ -84,6 +94,12 @@ def import_files(
     result = ImportResult()
     try:
         for path in _import_paths(paths, result.problems):
+            if path.suffix.lower() in (".csv", ".tsv") and is_benefits_csv(path):
+                rows = list(read_benefits_csv(path, result.problems))
+                result.benefits_read += len(rows)
+                result.benefits_inserted += store.add_benefits(rows, commit=False)
+                result.benefits_replaced += store.last_replaced
+                continue
             if path.suffix.lower() in (".csv", ".tsv"):
                 records = list(read_history_csv(path, result.problems))
             else:
@@ -187,6 +203,119 @@ def read_history_csv(path: Path, problems: list[ImportProblem]) -> Iterator[Prio
 
 #: the longest history CSV cell imported (a member id, code, date or claim id is far shorter)
 MAX_HISTORY_CELL = 4096
+
+
+def is_benefits_csv(path: Path) -> bool:
+    """A member-benefits CSV: its header has ``as_of`` and no ``code`` column."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.readline(65536).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return False
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    cells = {c.strip().strip('"').lower() for c in head.split(delimiter)}
+    return "as_of" in cells and "code" not in cells
+
+
+_BENEFIT_DATES = ("as_of", "coverage_start", "coverage_end", "waiting_period_start")
+_BENEFIT_AMOUNTS = ("deductible_met", "deductible_remaining", "maximum_used")
+#: the largest amount a member-benefit row may hold (as the claim readers' bound)
+_MAX_BENEFIT_AMOUNT = Decimal("99999999.99")
+
+
+def read_benefits_csv(
+    path: Path, problems: list[ImportProblem]
+) -> Iterator[tuple[str, str, str, MemberBenefits]]:
+    """Member-benefits CSV with a header: member_id and as_of (required), payer_id, plan_id,
+    coverage_start, coverage_end, deductible_met, deductible_remaining, maximum_used,
+    waiting_period_start. Dates YYYY-MM-DD, amounts in dollars (125.00). A row with a bad
+    value is reported with its row and column (never the value) and not imported."""
+    name = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(ImportProblem(name, None, f"cannot read: {exc}"))
+        return
+    dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        rows = list(_csv_rows(reader, name, problems))
+    finally:
+        csv.field_size_limit(limit)
+    missing = [c for c in BENEFITS_REQUIRED if c not in header]
+    if missing:
+        problems.append(ImportProblem(name, 1, f"header lacks column(s) {', '.join(missing)}"))
+        return
+    unknown = [h for h in header if h not in BENEFITS_COLUMNS]
+    if unknown:
+        problems.append(ImportProblem(name, 1, f"ignoring unknown column(s) {', '.join(unknown)}"))
+    for line, cells in rows:
+        if len(cells) > len(header):
+            problems.append(ImportProblem(name, line, "more values than header columns"))
+            continue
+        values = {
+            k: v.strip() for k, v in zip(header, cells, strict=False) if k in BENEFITS_COLUMNS
+        }
+        row = _benefits_from(values, name, line, problems)
+        if row is not None:
+            yield row
+
+
+def _benefits_from(
+    values: dict[str, str], file: str, row: int, problems: list[ImportProblem]
+) -> tuple[str, str, str, MemberBenefits] | None:
+    def bad(column: str, message: str) -> None:
+        problems.append(ImportProblem(file, row, f"{message}; row not imported", column))
+
+    for column in BENEFITS_REQUIRED:
+        if not values.get(column):
+            problems.append(ImportProblem(file, row, f"'{column}' is empty", column))
+            return None
+    for column, text in values.items():
+        if len(text) > MAX_HISTORY_CELL:
+            bad(column, f"the value is longer than {MAX_HISTORY_CELL:,} characters")
+            return None
+    parsed: dict[str, Any] = {}
+    for column in _BENEFIT_DATES:
+        text = values.get(column) or ""
+        if not text:
+            parsed[column] = None
+            continue
+        try:
+            if len(text) != 10:
+                raise ValueError
+            parsed[column] = dt.date.fromisoformat(text)
+        except ValueError:
+            bad(column, "not a date (YYYY-MM-DD)")
+            return None
+    for column in _BENEFIT_AMOUNTS:
+        text = (values.get(column) or "").removeprefix("$").replace(",", "")
+        if not text:
+            parsed[column] = None
+            continue
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            amount = Decimal("NaN")
+        if not amount.is_finite() or amount < 0 or amount > _MAX_BENEFIT_AMOUNT:
+            bad(column, "not an amount of dollars from 0 to 99,999,999.99 (e.g. 125.00)")
+            return None
+        parsed[column] = amount
+    start, end = parsed["coverage_start"], parsed["coverage_end"]
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+        bad("coverage_end", "coverage ends before it starts")
+        return None
+    if parsed["deductible_met"] is not None and parsed["deductible_remaining"] is not None:
+        bad("deductible_remaining", "give deductible_met or deductible_remaining, not both")
+        return None
+    benefits = MemberBenefits.model_construct(**parsed, ref=None)
+    if benefits.empty:
+        bad("as_of", "the row gives no coverage date, deductible, maximum or waiting period")
+        return None
+    return (values["member_id"], values.get("payer_id", ""), values.get("plan_id", ""), benefits)
 
 
 def _csv_rows(

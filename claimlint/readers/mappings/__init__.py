@@ -61,6 +61,14 @@ CLAIM_FIELDS: dict[str, str] = {
     "attachment_transmission": "attachment transmission code (e.g. EL, FX, BM)",
     "attachment_control_number": "attachment control number",
     "missing_teeth": "missing teeth, separated by commas or blanks",
+    # the member's own benefits (docs/payer-profiles.md): they win over the payer profile's
+    "coverage_start": "the member's coverage start date",
+    "coverage_end": "the member's coverage end date (inclusive)",
+    "deductible_met": "deductible the member already met this benefit year",
+    "deductible_remaining": "deductible the member still has to meet (wins over met)",
+    "maximum_used": "annual maximum already used by the member this benefit year",
+    "waiting_period_start": "the day the member's waiting periods count from",
+    "benefits_as_of": "the day the member's benefit values were true",
 }
 
 LINE_FIELDS: dict[str, str] = {

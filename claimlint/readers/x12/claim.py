@@ -311,6 +311,9 @@ class ClaimHandlers(ReaderBase):
                 attachments=tuple(cb.attachments),
                 missing_teeth=tuple(cb.missing),
                 lines=tuple(cb.lines),
+                # the 837D has no element for the member's coverage dates, deductible met,
+                # maximum used or waiting-period start (docs/inputs/x12.md)
+                benefits=None,
                 ref=cb.ref,
                 refs=LazyRefs(cb.refs),
             )
