@@ -654,7 +654,7 @@ def _raise_option(ctx: click.Context, param: click.Parameter, values: tuple[str,
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=False)
 @click.option(
     "--profile",
     "profile_paths",
@@ -712,7 +712,7 @@ def impact(
 
     \b
     PATHS are claim files or folders (walked like 'check'), or - for stdin; --history adds
-    paid claims. Profiles come from the configuration and --profile. See docs/impact.md.
+    paid claims (PATHS may then be left out). Profiles come from the configuration and --profile. See docs/impact.md.
     """
     import orjson
 
@@ -728,6 +728,8 @@ def impact(
     if missing:
         fail(f"{missing[0]}: no such file or directory")
     config = load_settings(config_path)
+    if not paths and not (history_path or config.history):
+        fail("say what to read: claim files or folders (PATHS), --history FILE, or both")
     if csv_mapping:
         config.csv_mapping = csv_mapping
     if tooth_numbering:
