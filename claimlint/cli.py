@@ -712,7 +712,8 @@ def impact(
 
     \b
     PATHS are claim files or folders (walked like 'check'), or - for stdin; --history adds
-    paid claims (PATHS may then be left out). Profiles come from the configuration and --profile. See docs/impact.md.
+    paid claims (PATHS may then be left out). Profiles come from the configuration and
+    --profile. See docs/impact.md.
     """
     import orjson
 

@@ -60,7 +60,10 @@ class Collected:
     history_rows: int = 0
 
 
-def _identity(member: str | None, date: Any, code: str, tooth: str | None, surf: Any) -> tuple:
+_Key = tuple[str, Any, str, str, str]
+
+
+def _identity(member: str | None, date: Any, code: str, tooth: str | None, surf: Any) -> _Key:
     return (member or "", date, code, norm_tooth(tooth), "".join(sorted(surf or ())))
 
 
@@ -127,7 +130,7 @@ def collect(
         return hit
 
     ledger = Ledger()
-    seen: set[tuple] = set()
+    seen: set[_Key] = set()
     for _file, claim in claims:
         if claim.predetermination or claim.frequency_code == "8":
             out.skipped_claims += 1

@@ -6,6 +6,7 @@ Rendering is claimlint/report/impact.py.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,10 @@ def read_history(path: str, notes: list[str]) -> list[PriorProcedure]:
         return store.records("paid")
     finally:
         store.close()
+
+
+def _raise_profile(change: Raise, profile: Profile) -> Profile:
+    return raised(profile, change)
 
 
 def run_impact(
@@ -125,7 +130,7 @@ def run_impact(
             default=default,
             history=history,
             paid=paid_rows,
-            transform=lambda p, c=change: raised(p, c),
+            transform=functools.partial(_raise_profile, change),
         )
         outcomes.extend(raise_outcomes(base, again, change))
     return ImpactRun(
