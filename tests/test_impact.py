@@ -325,3 +325,11 @@ def test_command_line_entry_point_runs_the_demo():
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "D2791" in proc.stdout and "Note for the negotiation letter" in proc.stdout
+
+
+def test_json_matches_its_schema():
+    import jsonschema
+
+    schema = json.loads((ROOT / "claimlint/schemas/impact.schema.json").read_text())
+    jsonschema.validate(demo_json("--raise", "D2150=+20", "--raise", "D2791=+5%"), schema)
+    jsonschema.validate(demo_json(), schema)
