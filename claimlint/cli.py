@@ -641,6 +641,151 @@ def estimate(
     sys.exit(EXIT_FINDINGS if batch.findings else EXIT_OK)
 
 
+def _raise_option(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
+    from claimlint.core.impact import parse_raise
+
+    out = []
+    for value in values:
+        try:
+            out.append(parse_raise(value))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return out
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=False)
+@click.option(
+    "--profile",
+    "profile_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Payer profile file or folder (repeatable); adds to the configuration's profiles.",
+)
+@click.option(
+    "--history",
+    "history_path",
+    default=None,
+    metavar="FILE",
+    help="Paid-claims history: a history CSV (as 'history import' reads) or a SQLite store "
+    "(default: the configuration's 'history').",
+)
+@click.option(
+    "--raise",
+    "raises",
+    multiple=True,
+    metavar="CODE=+N|CODE=+N%",
+    callback=_raise_option,
+    help="What raising a code's allowance would have returned: D2150=+20 or D2150=+10% "
+    "(repeatable).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text")
+@click.option("--config", "config_path", default=None, help="Configuration file to use.")
+@click.option(
+    "--tooth-numbering",
+    type=click.Choice(["universal", "iso"]),
+    default=None,
+    help="Numbering system of the input's teeth when the file does not say.",
+)
+@click.option(
+    "--csv-mapping",
+    default=None,
+    help="CSV column mapping: a built-in name or a TOML mapping file.",
+)
+@discovery_options
+def impact(
+    paths: tuple[str, ...],
+    profile_paths: tuple[str, ...],
+    history_path: str | None,
+    raises: list[Any],
+    fmt: str,
+    config_path: str | None,
+    tooth_numbering: str | None,
+    csv_mapping: str | None,
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    respect_gitignore: bool | None,
+    force_exclude: bool | None,
+) -> None:
+    """The impact-code report for fee negotiation: per plan, the lines paid (or to be paid)
+    as a cheaper code, ranked by the dollars between office fees and the allowances used.
+
+    \b
+    PATHS are claim files or folders (walked like 'check'), or - for stdin; --history adds
+    paid claims (PATHS may then be left out). Profiles come from the configuration and
+    --profile. See docs/impact.md.
+    """
+    import orjson
+
+    from claimlint.payer.history import HistoryError
+    from claimlint.payer.profiles import ProfileError
+    from claimlint.readers.base import ReadOptions
+    from claimlint.readers.discovery import Discovery
+    from claimlint.report import impact as view
+    from claimlint.running.estimating import describe_finding
+    from claimlint.running.impact import run_impact
+
+    missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
+    if missing:
+        fail(f"{missing[0]}: no such file or directory")
+    config = load_settings(config_path)
+    if not paths and not (history_path or config.history):
+        fail("say what to read: claim files or folders (PATHS), --history FILE, or both")
+    if csv_mapping:
+        config.csv_mapping = csv_mapping
+    if tooth_numbering:
+        config.tooth_numbering = tooth_numbering
+    apply_discovery_options(config, exclude, extend_exclude, respect_gitignore, force_exclude)
+    try:
+        check_csv_mapping(config.csv_mapping)
+    except ConfigError as exc:
+        fail(str(exc) + ("" if csv_mapping else set_by_file(config, "csv-mapping")))
+    options = ReadOptions(tooth_system=config.tooth_numbering, csv_mapping=config.csv_mapping)
+    target = history_path or config.history
+    try:
+        profiles, default = estimate_profiles(config, profile_paths)
+        run = run_impact(
+            paths,
+            profiles,
+            default=default,
+            history_path=target,
+            raises=raises,
+            options=options,
+            discovery=Discovery.from_config(config),
+        )
+    except (ProfileError, HistoryError) as exc:
+        fail(str(exc) + _blame_config(config, exc, None if history_path else target))
+        raise
+    if not run.had_profiles:
+        fail(
+            "no payer profile: pass --profile FILE, set 'profiles' in claimlint.toml, or give "
+            'the batch a "payers" section'
+        )
+    facts = {
+        "claims_read": run.claims_read,
+        "unparsable": run.unparsable,
+        "history_rows": run.history_rows,
+        "duplicates": run.duplicates,
+        "not_paid": run.not_paid,
+        "skipped_claims": run.skipped_claims,
+        "no_profile": run.no_profile,
+    }
+    if fmt == "json":
+        data = view.report_dict(run.summary, run.raises, facts)
+        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+    elif fmt == "csv":
+        click.echo(view.render_csv(run.summary), nl=False)
+    else:
+        for text in view.render_text(run.summary, run.raises, facts):
+            click.echo(text)
+    sys.stdout.flush()
+    for finding in run.findings:
+        click.echo(f"claimlint: {describe_finding(finding)}", err=True)
+    for note in run.notes:
+        click.echo(f"claimlint: note: {note}", err=True)
+    sys.exit(EXIT_FINDINGS if run.findings else EXIT_OK)
+
+
 def estimate_profiles(
     config: Config, extra: tuple[str, ...] | list[str]
 ) -> tuple[ProfileSet, Profile | None]:

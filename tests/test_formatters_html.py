@@ -268,3 +268,19 @@ def test_templates_are_package_data() -> None:
     for path in templates:
         rel = path.relative_to(REPO / "claimlint").as_posix()
         assert any(fnmatch.fnmatch(rel, p) for p in patterns), rel
+
+
+def test_impact_section_ranks_impact_codes_from_the_finding_data() -> None:
+    page = _page(render("html", money_report()))
+    rows = page.get_element_by_id("impact-codes").findall(".//tbody/tr")
+    # PCN1001: D2393 paid as D2160, fee 300, allowance used 120: gap 180; the patient owes
+    #   120 of which 120 - 100 (plan) = 20 is the coinsurance on the basis: share 100.
+    # M1: D2392 paid as D2150, fee 250, allowance 120: gap 130; patient 124 - (120 - 56) = 60.
+    # M3's downgrade is moot (the plan pays nothing): not an impact line.
+    assert [[c.text_content() for c in r] for r in rows] == [
+        ["1", "Example Mutual PPO Gold", "D2160", "D2393 x1", "1", "$300.00", "$120.00",
+         "$180.00", "$100.00"],
+        ["2", "Example Mutual PPO Gold", "D2150", "D2392 x1", "1", "$250.00", "$120.00",
+         "$130.00", "$60.00"],
+    ]  # fmt: skip
+    assert "review the D2160 allowance" in page.text_content()

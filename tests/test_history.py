@@ -295,7 +295,8 @@ def test_a_bad_row_in_the_store_is_skipped_with_one_warning(tmp_path):
     SQLiteHistory(db, create=True).close()
     conn = sqlite3.connect(db)
     conn.executemany(
-        "INSERT INTO prior_procedure VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO prior_procedure (member_id, tooth, date, code, surfaces, status, payer_id,"
+        " claim_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             ("SYN0001", "30", "2024-13-45", "D2392", "MO", "paid", None, None),
             ("SYN0001", "3", 20240101, "D2140", "O", "paid", None, None),

@@ -408,6 +408,11 @@ class PriorProcedure(BaseModel):
     status: str = "paid"
     payer_id: str | None = None
     claim_id: str | None = None
+    #: optional, for the impact report (docs/impact.md): the plan id, the office fee billed
+    #: and the code the plan paid the line as (from the EOB); None when the source lacks them
+    plan_id: str | None = None
+    charge: Decimal | None = None
+    paid_as: str | None = None
 
     @field_validator("surfaces", mode="before")
     @classmethod

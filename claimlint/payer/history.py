@@ -45,7 +45,21 @@ DONE = frozenset({"paid", "billed", "completed", "complete", "done", "approved",
 KNOWN_STATUSES = DONE | NOT_DONE
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-CSV_COLUMNS = ("member_id", "code", "date", "tooth", "surfaces", "status", "payer_id", "claim_id")
+CSV_COLUMNS = (
+    "member_id",
+    "code",
+    "date",
+    "tooth",
+    "surfaces",
+    "status",
+    "payer_id",
+    "claim_id",
+    # optional, for ``claimlint impact`` (docs/impact.md): plan id, office fee billed, the code
+    # the plan paid the line as (from the EOB)
+    "plan_id",
+    "charge",
+    "paid_as",
+)
 CSV_REQUIRED = ("member_id", "code", "date")
 
 #: columns of a member-benefits CSV (``history import``): a file whose header has
@@ -261,6 +275,14 @@ class SQLHistory(History):
         " ON prior_procedure (member_id, tooth, date)",
     )
     COLUMNS = ("member_id", "tooth", "date", "code", "surfaces", "status", "payer_id", "claim_id")
+    #: columns added for the impact report (docs/impact.md). A store created before them
+    #: lacks them: ``create()`` (run by ``history import``) adds them with ALTER TABLE, and a
+    #: store opened read-only without them still works (they read as empty).
+    IMPACT_COLUMNS = (
+        ("plan_id", "VARCHAR(80)"),
+        ("charge", "VARCHAR(20)"),
+        ("paid_as", "VARCHAR(8)"),
+    )
 
     benefits_table = "member_benefits"
     #: the member's own benefit status; payer_id and plan_id are "" for "any"; amounts are
@@ -298,6 +320,10 @@ class SQLHistory(History):
         cur = self.conn.cursor()
         for statement in (*self.DDL, *self.BENEFITS_DDL):
             cur.execute(statement)
+        present = self._columns()
+        for name, kind in self.IMPACT_COLUMNS:
+            if name not in present:
+                cur.execute(f"ALTER TABLE {self.table} ADD COLUMN {name} {kind}")
         self.conn.commit()
         self._has_benefits = True
 
@@ -386,6 +412,16 @@ class SQLHistory(History):
                 rows.append((str(row[0] or ""), str(row[1] or ""), values))
         return pick_benefits(rows, payer_id, plan_id, day)
 
+    def _columns(self) -> set[str]:
+        """The table's column names (standard DB-API: the description of an empty SELECT)."""
+        cur = self.conn.cursor()
+        cur.execute(f"SELECT * FROM {self.table} WHERE 1 = 0")
+        return {str(d[0]).lower() for d in cur.description or ()}
+
+    def _impact_columns(self) -> tuple[str, ...]:
+        present = self._columns()
+        return tuple(name for name, _ in self.IMPACT_COLUMNS if name in present)
+
     def _sql(self, text: str) -> str:
         return text.replace("?", self.placeholder)
 
@@ -400,14 +436,18 @@ class SQLHistory(History):
         a status that does not count (denied, void) takes the new one's status when that one
         counts (paid): see STATUS_RULE. ``commit=False`` leaves the transaction open (one
         transaction for a whole import)."""
-        cols = ", ".join(self.COLUMNS)
-        marks = ", ".join("?" for _ in self.COLUMNS)
+        records = list(records)
+        extra = self._impact_columns() if records else ()
+        names = (*self.COLUMNS, *extra)
+        cols = ", ".join(names)
+        marks = ", ".join("?" for _ in names)
         not_done = ", ".join(f"'{s}'" for s in sorted(NOT_DONE))
+        updates = "".join(f", {name} = excluded.{name}" for name in extra)
         sql = self._sql(
             f"INSERT INTO {self.table} ({cols}) VALUES ({marks}) "
             "ON CONFLICT (member_id, tooth, date, code, surfaces) DO UPDATE SET "
             "status = excluded.status, payer_id = excluded.payer_id, "
-            "claim_id = excluded.claim_id "
+            f"claim_id = excluded.claim_id{updates} "
             f"WHERE LOWER({self.table}.status) IN ({not_done}) "
             f"AND LOWER(excluded.status) NOT IN ({not_done})"
         )
@@ -421,6 +461,7 @@ class SQLHistory(History):
                 r.status,
                 r.payer_id,
                 r.claim_id,
+                *(_impact_value(r, name) for name in extra),
             )
             for r in records
         ]
@@ -474,6 +515,28 @@ class SQLHistory(History):
 
     #: rows a lookup skipped because they cannot be read (bad date, wrong types)
     skipped: int = 0
+
+    def records(self, status: str | None = None) -> list[PriorProcedure]:
+        """Every readable row (only those with ``status`` when given), in date order, with
+        the impact columns when the store has them. Unreadable rows are skipped."""
+        extra = self._impact_columns()
+        cols = ", ".join((*self.COLUMNS, *extra))
+        sql = f"SELECT {cols} FROM {self.table}"
+        params: list[Any] = []
+        if status is not None:
+            sql += " WHERE LOWER(status) = ?"
+            params.append(status.lower())
+        cur = self.conn.cursor()
+        cur.execute(self._sql(sql + " ORDER BY date, member_id, code"), params)
+        out: list[PriorProcedure] = []
+        for row in cur.fetchall():
+            record = self._record(tuple(row[: len(self.COLUMNS)]))
+            if record is None:
+                self.skipped += 1
+                continue
+            values = dict(zip(extra, row[len(self.COLUMNS) :], strict=True))
+            out.append(_with_impact(record, values))
+        return out
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> PriorProcedure | None:
@@ -637,6 +700,38 @@ def _benefits_row(row: tuple[Any, ...]) -> MemberBenefits | None:
         waiting_period_start=_read_date(waiting),
         as_of=day,
         ref=None,
+    )
+
+
+def _impact_value(record: PriorProcedure, name: str) -> str | None:
+    value = getattr(record, name, None)
+    if value is None:
+        return None
+    return f"{value}" if not isinstance(value, str) else value
+
+
+def _with_impact(record: PriorProcedure, values: dict[str, Any]) -> PriorProcedure:
+    """``record`` with the impact columns read back (a value that is not an amount or a code
+    is left out, as if the column were empty)."""
+    from decimal import Decimal, InvalidOperation
+
+    charge: Decimal | None = None
+    raw = values.get("charge")
+    if raw not in (None, ""):
+        try:
+            charge = Decimal(str(raw))
+        except InvalidOperation:
+            charge = None
+        if charge is not None and (not charge.is_finite() or charge < 0):
+            charge = None
+    paid_as = str(values.get("paid_as") or "").strip().upper() or None
+    plan = values.get("plan_id")
+    return record.model_copy(
+        update={
+            "plan_id": None if plan in (None, "") else str(plan),
+            "charge": charge,
+            "paid_as": paid_as,
+        }
     )
 
 

@@ -38,6 +38,7 @@ from claimlint.payer.history import (
     norm_tooth,
     procedures_of,
 )
+from claimlint.payer.money import in_range, to_money
 from claimlint.readers.base import (
     READERS,
     SUFFIXES,
@@ -383,6 +384,25 @@ def _record_from(
             )
         )
         return None
+    charge = None
+    if values.get("charge"):
+        try:
+            charge = to_money(str(values["charge"]).lstrip("$").replace(",", ""))
+        except ValueError:
+            charge = None
+        if charge is None or charge < 0 or not in_range(charge):
+            problems.append(
+                ImportProblem(
+                    file, row, "not an amount (a number of dollars); row not imported", "charge"
+                )
+            )
+            return None
+    paid_as = str(values.get("paid_as") or "").strip().upper() or None
+    if paid_as is not None and not benefits.is_code(paid_as):
+        problems.append(
+            ImportProblem(file, row, "not a CDT code (D####); row not imported", "paid_as")
+        )
+        return None
     try:
         return PriorProcedure(
             member_id=str(values["member_id"]),
@@ -393,6 +413,9 @@ def _record_from(
             status=status,
             payer_id=values.get("payer_id") or None,
             claim_id=values.get("claim_id") or None,
+            plan_id=values.get("plan_id") or None,
+            charge=charge,
+            paid_as=paid_as,
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -26,7 +26,9 @@ from typing import Any, TextIO
 import jinja2
 
 from claimlint.core.findings import Finding, Report, Severity
+from claimlint.core.impact import ImpactLine, aggregate, split_gap
 from claimlint.report.formatters import FormatOptions
+from claimlint.report.impact import billed_text, letter_note
 
 #: claims of a list rendered with all their findings
 EXPANDED = 100
@@ -178,6 +180,9 @@ def build(report: Report, options: FormatOptions) -> dict[str, Any]:
     rule_severity: dict[str, Severity] = {}
     downgrades: dict[tuple[str, str, str], list[Any]] = {}
     payer_money: dict[str, Money] = defaultdict(Money)
+    # per service line: the CL601 estimate and the CL405 downgrade (for the impact section)
+    estimates: dict[tuple[str, str, int | None], dict[str, Any]] = {}
+    downgraded: dict[tuple[str, str, int | None], dict[str, Any]] = {}
     for f in report.findings:
         by_rule[f.code] += 1
         rule_names.setdefault(f.code, f.name)
@@ -205,9 +210,11 @@ def build(report: Report, options: FormatOptions) -> dict[str, Any]:
             continue
         payer = str(data.get("payer") or "—")
         if f.code == "CL601":
+            estimates[(file, loc.claim_id, loc.line)] = data
             view.money.add_estimate(data)
             view.payers.setdefault(payer, None)
         elif f.code == "CL405" and not data.get("moot"):
+            downgraded[(file, loc.claim_id, loc.line)] = data
             amount = _d(data.get("downgrade"))
             view.money.downgrade += amount
             row = downgrades.setdefault(
@@ -292,6 +299,7 @@ def build(report: Report, options: FormatOptions) -> dict[str, Any]:
             chart_id="chart-downgrades",
         ),
     ]
+    impact = aggregate(_impact_lines(estimates, downgraded))
     money_claims = [v for v in claims.values() if v.money.lines]
     return {
         "summary": s,
@@ -309,6 +317,9 @@ def build(report: Report, options: FormatOptions) -> dict[str, Any]:
         "downgrade_total": down_total,
         "downgrade_lines": sum(r["lines"] for r in down_rows),
         "payer_money": sorted(payer_money.items()),
+        "impact": impact,
+        "impact_note": letter_note(impact),
+        "impact_billed": billed_text,
         "money_claims": money_claims[:MONEY_ROWS],
         "money_claims_total": len(money_claims),
         "file_findings": sorted(file_findings.items()),
@@ -322,6 +333,34 @@ def build(report: Report, options: FormatOptions) -> dict[str, Any]:
         "script": PRINT_SCRIPT,
         "script_hash": SCRIPT_HASH,
     }
+
+
+def _impact_lines(
+    estimates: dict[tuple[str, str, int | None], dict[str, Any]],
+    downgraded: dict[tuple[str, str, int | None], dict[str, Any]],
+) -> list[ImpactLine]:
+    """The impact report's per-line records from the data CL601 (the estimate) and CL405
+    (the paid-as allowance) carry for the same service line; aggregated by the same pure
+    function as ``claimlint impact`` (claimlint/core/impact.py)."""
+    out: list[ImpactLine] = []
+    for key, down in downgraded.items():
+        est = estimates.get(key)
+        if est is None:
+            continue
+        fee, basis = _d(est.get("office_fee")), _d(down.get("paid_as_allowed"))
+        gap, patient = split_gap(fee, basis, _d(est.get("plan_pays")), _d(est.get("patient_owes")))
+        out.append(
+            ImpactLine(
+                str(down.get("payer") or "—"),
+                str(down.get("code")),
+                str(down.get("paid_as")),
+                fee,
+                basis,
+                gap=gap,
+                patient_share=patient,
+            )
+        )
+    return out
 
 
 @lru_cache(maxsize=1)
