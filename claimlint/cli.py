@@ -34,7 +34,7 @@ import click
 from claimlint import __version__
 from claimlint.core.config import Config, ConfigError, load_config, set_by_file
 from claimlint.core.findings import Report, Severity
-from claimlint.readers.mappings import check_csv_mapping
+from claimlint.readers.mappings import builtin_names, check_csv_mapping
 from claimlint.report.formatters import FormatOptions, available
 from claimlint.report.formatters._common import statistics_text
 from claimlint.report.output import write_outputs
@@ -251,8 +251,9 @@ def input_flags(func: Any) -> Any:
         click.option(
             "--csv-mapping",
             default=None,
-            help="CSV column mapping: a built-in name (see 'claimlint mappings') or a TOML "
-            "mapping file; replaces the configuration's 'csv-mapping'.",
+            help="CSV column mapping: a built-in name ("
+            + ", ".join(n for n in builtin_names() if n != "default")
+            + ") or a TOML mapping file; replaces the configuration's 'csv-mapping'.",
         ),
         click.option(
             "--exclude",
@@ -748,19 +749,26 @@ def history() -> None:
     help="SQLite file to fill (created when missing; default: the configuration's 'history').",
 )
 @click.option("--config", "config_path", default=None, help="Configuration file to use.")
+@input_flags
 def history_import(
-    files: tuple[str, ...], history_path: str | None, config_path: str | None
+    files: tuple[str, ...], history_path: str | None, config_path: str | None, inputs: InputFlags
 ) -> None:
     """Import prior procedures from CSV (member_id, code, date, tooth, surfaces, status) and
     from claim files (JSON, JSONL, 837D: each service line becomes a history row).
 
+    \b
+    A column mapping (--csv-mapping or the configuration's) names the CSV's columns, so an
+    export imports as it is: --csv-mapping opendental-procedurelog reads an Open Dental
+    procedure log, and its status_values skip planned and deleted procedures.
     Broken rows are reported with file and row; the others are imported. Exit 1 when some
     rows could not be imported.
     """
     from claimlint.payer.history import HistoryError, SQLiteHistory
     from claimlint.running.history_import import import_files
 
-    target = history_path or load_settings(config_path).history
+    config = load_settings(config_path)
+    read_options, discovery = input_options(config, inputs)
+    target = history_path or config.history
     if not target:
         fail("say where the history goes: --history history.sqlite")
         return
@@ -770,7 +778,7 @@ def history_import(
         fail(str(exc))
         raise
     try:
-        result = import_files(files, store)
+        result = import_files(files, store, options=read_options, discovery=discovery)
     except HistoryError as exc:
         fail(str(exc))
         raise
@@ -786,6 +794,7 @@ def history_import(
         f"{n(result.inserted, 'procedure')} imported into {target} from "
         f"{n(len(files), 'path')}; {result.duplicates} already present"
         f"{f' ({result.updated} of them now counted as done)' if result.updated else ''}; "
+        f"{f'{result.skipped} skipped by the mapping (not done); ' if result.skipped else ''}"
         f"{n(len(result.problems), 'problem')}."
     )
     sys.exit(EXIT_FINDINGS if result.problems else EXIT_OK)
