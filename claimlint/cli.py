@@ -337,6 +337,19 @@ def apply_discovery_options(
         config.force_exclude = force_exclude
 
 
+def use_color(stream: Any) -> bool:
+    """Colour on a terminal, unless NO_COLOR is set (https://no-color.org: any non-empty
+    value); FORCE_COLOR (non-empty, not 0/false) asks for it on a pipe too. NO_COLOR wins."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "").strip().lower() not in ("", "0", "false", "no"):
+        return True
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def load_settings(config_path: str | None) -> Config:
     try:
         return load_config(config_path)
@@ -372,6 +385,15 @@ def load_settings(config_path: str | None) -> Config:
     help="Lowest severity that makes the exit code 1 (default error).",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--severity",
+    "min_severity",
+    type=click.Choice(["error", "warning", "info"]),
+    default="info",
+    show_default=True,
+    help="Lowest severity the text output lists (warning: errors and warnings only; the "
+    "money line of each listed claim stays). Other formats list every finding.",
+)
 @click.option(
     "--show-values",
     is_flag=True,
@@ -419,6 +441,7 @@ def check(
     ignore: tuple[str, ...],
     fail_on: str | None,
     exit_zero: bool,
+    min_severity: str,
     show_values: bool,
     config_path: str | None,
     today: str | None,
@@ -518,8 +541,9 @@ def check(
         show_values=config.show_values,
         rules=registry.by_code(),
         tool_version=__version__,
-        color=sys.stdout.isatty(),
+        color=use_color(sys.stdout),
         statistics=statistics,
+        severity=Severity.parse(min_severity),
     )
     try:
         write_outputs(report, [*specs, OutputSpec(fmt, "-")], options)
