@@ -530,6 +530,7 @@ def check(
             show=progress.enabled(quiet=quiet),
             notes=engine.notes,
             discovery=engine.discovery,
+            claims=lambda: engine.claims_seen,
         ) as sources:
             report = run_sources(engine, sources)  # suppressions applied inside
         if baseline_out:

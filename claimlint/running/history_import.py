@@ -183,8 +183,11 @@ def read_history_csv(
         return
     text = text.removeprefix("\ufeff")
     dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
-    fmtparams = {"delimiter": mapping.delimiter} if mapping and mapping.delimiter else {}
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect, **fmtparams)
+    stream = io.StringIO(text, newline="")
+    if mapping is not None and mapping.delimiter:
+        reader = csv.DictReader(stream, dialect=dialect, delimiter=mapping.delimiter)
+    else:
+        reader = csv.DictReader(stream, dialect=dialect)
     limit = csv.field_size_limit()
     # the whole file is in memory already: the csv module's cell limit (128 KB) would be a
     # csv.Error with no row or column; a long cell is reported below, by row and column
