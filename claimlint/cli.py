@@ -17,12 +17,14 @@ internal error. Besides those:
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import os
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, fields
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -32,7 +34,7 @@ import click
 from claimlint import __version__
 from claimlint.core.config import Config, ConfigError, load_config, set_by_file
 from claimlint.core.findings import Report, Severity
-from claimlint.readers.mappings import check_csv_mapping
+from claimlint.readers.mappings import builtin_names, check_csv_mapping
 from claimlint.report.formatters import FormatOptions, available
 from claimlint.report.formatters._common import statistics_text
 from claimlint.report.output import write_outputs
@@ -41,6 +43,8 @@ from claimlint.running.registry import Registry, RegistryError, load_registry
 if TYPE_CHECKING:
     from claimlint.payer.history import SQLiteHistory
     from claimlint.payer.profiles import Profile, ProfileSet
+    from claimlint.readers.base import ReadOptions
+    from claimlint.readers.discovery import Discovery
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: stdout closed by its reader: the status of a process killed by SIGPIPE (128 + 13)
@@ -208,9 +212,49 @@ def main() -> None:
     submit it."""
 
 
-def discovery_options(func: Any) -> Any:
-    """--exclude, --extend-exclude, --[no-]respect-gitignore, --[no-]force-exclude (ruff's)."""
+@dataclass(frozen=True, slots=True)
+class InputFlags:
+    """The command-line options every command that reads claim files takes (``check``,
+    ``estimate``, ``convert``, ``history import``, ...): how to read (tooth numbering, the CSV
+    column mapping) and which files a folder walk reads (ruff's discovery options)."""
+
+    tooth_numbering: str | None = None
+    csv_mapping: str | None = None
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool | None = None
+    force_exclude: bool | None = None
+
+
+_INPUT_FLAG_NAMES = tuple(f.name for f in fields(InputFlags))
+
+
+def input_flags(func: Any) -> Any:
+    """Click decorator: --tooth-numbering, --csv-mapping and the discovery options
+    (--exclude, --extend-exclude, --[no-]respect-gitignore, --[no-]force-exclude). The command
+    receives them as one keyword argument ``inputs: InputFlags``; turn them into reader
+    options with :func:`input_options`."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        inputs = InputFlags(**{name: kwargs.pop(name) for name in _INPUT_FLAG_NAMES})
+        return func(*args, inputs=inputs, **kwargs)
+
+    wrapper.__dict__["__click_params__"] = list(getattr(func, "__click_params__", []))
     options = [
+        click.option(
+            "--tooth-numbering",
+            type=click.Choice(["universal", "iso"]),
+            default=None,
+            help="Numbering system of the input's teeth when the file does not say.",
+        ),
+        click.option(
+            "--csv-mapping",
+            default=None,
+            help="CSV column mapping: a built-in name ("
+            + ", ".join(n for n in builtin_names() if n != "default")
+            + ") or a TOML mapping file; replaces the configuration's 'csv-mapping'.",
+        ),
         click.option(
             "--exclude",
             multiple=True,
@@ -236,8 +280,36 @@ def discovery_options(func: Any) -> Any:
         ),
     ]
     for option in reversed(options):
-        func = option(func)
-    return func
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def input_options(config: Config, inputs: InputFlags) -> tuple[ReadOptions, Discovery]:
+    """The one place where command-line input options meet the configuration: ``inputs``
+    replace the configuration's values (``config`` is updated, so that an engine built from it
+    reads the same way), the CSV mapping is checked before any file is read (exit 2, naming the
+    configuration file when it set the mapping), and the reader options and folder-walk
+    settings are returned."""
+    from claimlint.readers.base import ReadOptions
+    from claimlint.readers.discovery import Discovery
+
+    if inputs.tooth_numbering:
+        config.tooth_numbering = inputs.tooth_numbering
+    if inputs.csv_mapping:
+        config.csv_mapping = inputs.csv_mapping
+    apply_discovery_options(
+        config,
+        inputs.exclude,
+        inputs.extend_exclude,
+        inputs.respect_gitignore,
+        inputs.force_exclude,
+    )
+    try:
+        check_csv_mapping(config.csv_mapping)
+    except ConfigError as exc:
+        fail(str(exc) + ("" if inputs.csv_mapping else set_by_file(config, "csv-mapping")))
+    options = ReadOptions(tooth_system=config.tooth_numbering, csv_mapping=config.csv_mapping)
+    return options, Discovery.from_config(config)
 
 
 def apply_discovery_options(
@@ -263,6 +335,19 @@ def apply_discovery_options(
         config.respect_gitignore = respect_gitignore
     if force_exclude is not None:
         config.force_exclude = force_exclude
+
+
+def use_color(stream: Any) -> bool:
+    """Colour on a terminal, unless NO_COLOR is set (https://no-color.org: any non-empty
+    value); FORCE_COLOR (non-empty, not 0/false) asks for it on a pipe too. NO_COLOR wins."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "").strip().lower() not in ("", "0", "false", "no"):
+        return True
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def load_settings(config_path: str | None) -> Config:
@@ -301,23 +386,20 @@ def load_settings(config_path: str | None) -> Config:
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
+    "--severity",
+    "min_severity",
+    type=click.Choice(["error", "warning", "info"]),
+    default="info",
+    show_default=True,
+    help="Lowest severity the text output lists (warning: errors and warnings only; the "
+    "money line of each listed claim stays). Other formats list every finding.",
+)
+@click.option(
     "--show-values",
     is_flag=True,
     help="Include raw values (may contain PHI) in the output. Off by default.",
 )
 @click.option("--config", "config_path", default=None, help="Configuration file to use.")
-@click.option(
-    "--tooth-numbering",
-    type=click.Choice(["universal", "iso"]),
-    default=None,
-    help="Numbering system of the input's teeth when the file does not say.",
-)
-@click.option(
-    "--csv-mapping",
-    default=None,
-    help="CSV column mapping: a built-in name (generic-pms, ledger-export, iso-chart-export) "
-    "or a TOML mapping file.",
-)
 @click.option("--today", default=None, hidden=True, help="Fix 'today' (YYYY-MM-DD) for tests.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option(
@@ -349,7 +431,7 @@ def load_settings(config_path: str | None) -> Config:
     help="History database (SQLite, see 'claimlint history import'); replaces 'history'.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes on stderr.")
-@discovery_options
+@input_flags
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -359,10 +441,9 @@ def check(
     ignore: tuple[str, ...],
     fail_on: str | None,
     exit_zero: bool,
+    min_severity: str,
     show_values: bool,
     config_path: str | None,
-    tooth_numbering: str | None,
-    csv_mapping: str | None,
     today: str | None,
     statistics: bool,
     jobs: int | None,
@@ -370,10 +451,7 @@ def check(
     profile_paths: tuple[str, ...],
     history_path: str | None,
     quiet: bool,
-    exclude: tuple[str, ...],
-    extend_exclude: tuple[str, ...],
-    respect_gitignore: bool | None,
-    force_exclude: bool | None,
+    inputs: InputFlags,
 ) -> None:
     """Lint claim files (837D, JSON, JSONL, CSV, XML), directories, or - for stdin."""
     import datetime as dt
@@ -396,10 +474,6 @@ def check(
         config.fail_on = Severity.parse(fail_on)
     if show_values:
         config.show_values = True
-    if tooth_numbering:
-        config.tooth_numbering = tooth_numbering
-    if csv_mapping:
-        config.csv_mapping = csv_mapping
     if today:
         try:
             config.today = dt.date.fromisoformat(today)
@@ -411,7 +485,7 @@ def check(
         config.profiles = list(profile_paths)
     if history_path:
         config.history = history_path
-    apply_discovery_options(config, exclude, extend_exclude, respect_gitignore, force_exclude)
+    input_options(config, inputs)  # the engine reads as the configuration now says
     from claimlint.report.output import (
         OutputError,
         OutputSpec,
@@ -456,6 +530,7 @@ def check(
             show=progress.enabled(quiet=quiet),
             notes=engine.notes,
             discovery=engine.discovery,
+            claims=lambda: engine.claims_seen,
         ) as sources:
             report = run_sources(engine, sources)  # suppressions applied inside
         if baseline_out:
@@ -467,8 +542,9 @@ def check(
         show_values=config.show_values,
         rules=registry.by_code(),
         tool_version=__version__,
-        color=sys.stdout.isatty(),
+        color=use_color(sys.stdout),
         statistics=statistics,
+        severity=Severity.parse(min_severity),
     )
     try:
         write_outputs(report, [*specs, OutputSpec(fmt, "-")], options)
@@ -582,12 +658,14 @@ def rule(code: str) -> None:
 @click.option("--history", "history_path", default=None, help="History database (SQLite).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--config", "config_path", default=None, help="Configuration file to use.")
+@input_flags
 def estimate(
     paths: tuple[str, ...],
     profile_paths: tuple[str, ...],
     history_path: str | None,
     fmt: str,
     config_path: str | None,
+    inputs: InputFlags,
 ) -> None:
     """Estimate plan payment, patient share and write-off per line, claim and batch.
 
@@ -610,6 +688,7 @@ def estimate(
     )
 
     config = load_settings(config_path)
+    read_options, discovery = input_options(config, inputs)
     try:
         profiles, default = estimate_profiles(config, profile_paths)
         history = open_history(history_path or config.history)
@@ -618,10 +697,13 @@ def estimate(
         raise
     for warning in getattr(history, "warnings", ()):
         click.echo(f"claimlint: warning: {warning}", err=True)
-    from claimlint.readers.discovery import Discovery
-
     batch = estimate_paths(
-        paths, profiles, default=default, history=history, discovery=Discovery.from_config(config)
+        paths,
+        profiles,
+        default=default,
+        history=history,
+        options=read_options,
+        discovery=discovery,
     )
     if not batch.had_profiles:
         fail(
@@ -681,18 +763,7 @@ def _raise_option(ctx: click.Context, param: click.Parameter, values: tuple[str,
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text")
 @click.option("--config", "config_path", default=None, help="Configuration file to use.")
-@click.option(
-    "--tooth-numbering",
-    type=click.Choice(["universal", "iso"]),
-    default=None,
-    help="Numbering system of the input's teeth when the file does not say.",
-)
-@click.option(
-    "--csv-mapping",
-    default=None,
-    help="CSV column mapping: a built-in name or a TOML mapping file.",
-)
-@discovery_options
+@input_flags
 def impact(
     paths: tuple[str, ...],
     profile_paths: tuple[str, ...],
@@ -700,12 +771,7 @@ def impact(
     raises: list[Any],
     fmt: str,
     config_path: str | None,
-    tooth_numbering: str | None,
-    csv_mapping: str | None,
-    exclude: tuple[str, ...],
-    extend_exclude: tuple[str, ...],
-    respect_gitignore: bool | None,
-    force_exclude: bool | None,
+    inputs: InputFlags,
 ) -> None:
     """The impact-code report for fee negotiation: per plan, the lines paid (or to be paid)
     as a cheaper code, ranked by the dollars between office fees and the allowances used.
@@ -719,8 +785,6 @@ def impact(
 
     from claimlint.payer.history import HistoryError
     from claimlint.payer.profiles import ProfileError
-    from claimlint.readers.base import ReadOptions
-    from claimlint.readers.discovery import Discovery
     from claimlint.report import impact as view
     from claimlint.running.estimating import describe_finding
     from claimlint.running.impact import run_impact
@@ -731,16 +795,7 @@ def impact(
     config = load_settings(config_path)
     if not paths and not (history_path or config.history):
         fail("say what to read: claim files or folders (PATHS), --history FILE, or both")
-    if csv_mapping:
-        config.csv_mapping = csv_mapping
-    if tooth_numbering:
-        config.tooth_numbering = tooth_numbering
-    apply_discovery_options(config, exclude, extend_exclude, respect_gitignore, force_exclude)
-    try:
-        check_csv_mapping(config.csv_mapping)
-    except ConfigError as exc:
-        fail(str(exc) + ("" if csv_mapping else set_by_file(config, "csv-mapping")))
-    options = ReadOptions(tooth_system=config.tooth_numbering, csv_mapping=config.csv_mapping)
+    options, discovery = input_options(config, inputs)
     target = history_path or config.history
     try:
         profiles, default = estimate_profiles(config, profile_paths)
@@ -751,7 +806,7 @@ def impact(
             history_path=target,
             raises=raises,
             options=options,
-            discovery=Discovery.from_config(config),
+            discovery=discovery,
         )
     except (ProfileError, HistoryError) as exc:
         fail(str(exc) + _blame_config(config, exc, None if history_path else target))
@@ -837,8 +892,9 @@ def history() -> None:
     help="SQLite file to fill (created when missing; default: the configuration's 'history').",
 )
 @click.option("--config", "config_path", default=None, help="Configuration file to use.")
+@input_flags
 def history_import(
-    files: tuple[str, ...], history_path: str | None, config_path: str | None
+    files: tuple[str, ...], history_path: str | None, config_path: str | None, inputs: InputFlags
 ) -> None:
     """Import prior procedures from CSV (member_id, code, date, tooth, surfaces, status), the
     members' own benefits from a member-benefits CSV (member_id, payer_id, plan_id, as_of,
@@ -846,13 +902,19 @@ def history_import(
     waiting_period_start) and from claim files (JSON, JSONL, 837D: each service line becomes a
     history row).
 
+    \b
+    A column mapping (--csv-mapping or the configuration's) names the CSV's columns, so an
+    export imports as it is: --csv-mapping opendental-procedurelog reads an Open Dental
+    procedure log, and its status_values skip planned and deleted procedures.
     Broken rows are reported with file and row; the others are imported. Exit 1 when some
     rows could not be imported.
     """
     from claimlint.payer.history import HistoryError, SQLiteHistory
     from claimlint.running.history_import import import_files
 
-    target = history_path or load_settings(config_path).history
+    config = load_settings(config_path)
+    read_options, discovery = input_options(config, inputs)
+    target = history_path or config.history
     if not target:
         fail("say where the history goes: --history history.sqlite")
         return
@@ -862,7 +924,7 @@ def history_import(
         fail(str(exc))
         raise
     try:
-        result = import_files(files, store)
+        result = import_files(files, store, options=read_options, discovery=discovery)
     except HistoryError as exc:
         fail(str(exc))
         raise
@@ -878,6 +940,7 @@ def history_import(
         f"{n(result.inserted, 'procedure')} imported into {target} from "
         f"{n(len(files), 'path')}; {result.duplicates} already present"
         f"{f' ({result.updated} of them now counted as done)' if result.updated else ''}; "
+        f"{f'{result.skipped} skipped by the mapping (not done); ' if result.skipped else ''}"
         f"{n(len(result.problems), 'problem')}."
     )
     if result.benefits_read:
@@ -907,24 +970,13 @@ __all__ = ["Path", "main"]
 )
 @click.option("-o", "--output", "output", default=None, help="Write to FILE instead of stdout.")
 @click.option("--config", "config_path", default=None, help="Configuration file to use.")
-@click.option(
-    "--tooth-numbering",
-    type=click.Choice(["universal", "iso"]),
-    default=None,
-    help="Numbering system of the input's teeth when the file does not say.",
-)
-@click.option(
-    "--csv-mapping",
-    default=None,
-    help="CSV column mapping: a built-in name or a TOML mapping file.",
-)
+@input_flags
 def convert(
     paths: tuple[str, ...],
     to: str,
     output: str | None,
     config_path: str | None,
-    tooth_numbering: str | None,
-    csv_mapping: str | None,
+    inputs: InputFlags,
 ) -> None:
     """Write what claimlint read from PATH... (837D, JSON, JSONL, CSV, XML) as canonical JSON.
 
@@ -934,21 +986,10 @@ def convert(
     Problems found while reading (unreadable files, bad rows) go to stderr without values;
     the exit code is 1 when a file or claim could not be converted.
     """
-    from claimlint.readers.base import ReadOptions
-    from claimlint.readers.discovery import Discovery
     from claimlint.running.convert import convert as run_convert
 
     config = load_settings(config_path)
-    options = ReadOptions(
-        tooth_system=tooth_numbering or config.tooth_numbering,
-        csv_mapping=csv_mapping or config.csv_mapping,
-    )
-    config.csv_mapping = options.csv_mapping
-    discovery = Discovery.from_config(config)
-    try:
-        check_csv_mapping(options.csv_mapping)
-    except ConfigError as exc:
-        fail(str(exc) + ("" if csv_mapping else set_by_file(config, "csv-mapping")))
+    options, discovery = input_options(config, inputs)
     if output:  # atomically, as check's -o: a temporary file renamed when complete
         from claimlint.report.output import OutputError, atomic_write
         from claimlint.running.convert import ConvertResult

@@ -46,3 +46,26 @@ def test_results_do_not_depend_on_progress(tmp_path: Path) -> None:
     plain, shown = (r.to_dict() for r in reports)
     assert plain == shown
     assert plain["summary"]["files"] == 3 and plain["summary"]["findings"] >= 3
+
+
+def test_progress_shows_claims_read_not_only_files(tmp_path: Path) -> None:
+    """One large file is one file but many claims: the display counts the claims the engine
+    has read, while it reads them."""
+    import json
+
+    from claimlint.running.engine import Engine
+
+    claims = [{"claim_id": f"P{i}", "lines": []} for i in range(1200)]
+    (tmp_path / "big.jsonl").write_text("\n".join(json.dumps(c) for c in claims) + "\n")
+    stream = _Tty()
+    engine = Engine()
+    seen_while_reading: list[int] = []
+
+    with progress.track(
+        [str(tmp_path / "big.jsonl")], show=True, stream=stream, claims=lambda: engine.claims_seen
+    ) as sources:
+        report = engine.lint_sources(sources)
+        seen_while_reading.append(engine.claims_seen)
+    assert seen_while_reading == [1200] == [report.summary.claims_read]
+    assert "1,200 claims" in stream.getvalue()
+    assert "files" in stream.getvalue()

@@ -33,7 +33,9 @@ _ZERO = Decimal(0)
 
 
 def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
+    """``$1,234.50`` (``-$5.00``): amounts in messages always carry the dollar sign."""
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
 
 
 class ClaimTotalMismatch(Check):

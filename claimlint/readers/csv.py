@@ -867,7 +867,7 @@ class _CsvReader:
 
     def _header(self, row: list[str], lineno: int) -> Iterator[Finding]:
         lookup = self.mapping.lookup()
-        ignore = {" ".join(i.strip().lower().split()) for i in self.mapping.ignore}
+        ignore = self.mapping.ignored_headers()
         self.headers = [cell.strip() for cell in row]
         self.width = len(row)
         seen: dict[str, int] = {}

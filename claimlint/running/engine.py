@@ -165,6 +165,8 @@ class Engine:
             tooth_system=self.config.tooth_numbering, csv_mapping=self.config.csv_mapping
         )
         self.errors: list[str] = []
+        #: claims read so far in this run (the progress display reads it while linting)
+        self.claims_seen = 0
         #: which files a folder walk reads (exclude, extend-exclude, .gitignore)
         self.discovery = Discovery.from_config(self.config)
         #: notes about the run (files a folder walk skipped), copied into the report
@@ -249,6 +251,7 @@ class Engine:
             for item in reader(source, self.read_options):
                 if isinstance(item, Claim):
                     summary.claims_read += 1
+                    self.claims_seen += 1
                     summary.claims_linted += 1
                     try:
                         found = lint_claim(item, ctx, self.checks)
@@ -263,6 +266,7 @@ class Engine:
                 elif isinstance(item, Unparsable):
                     ctx.reported.clear()
                     summary.claims_read += 1
+                    self.claims_seen += 1
                     summary.claims_unparsable += 1
                     for finding in item.findings:
                         self._add(report, finding)

@@ -27,6 +27,7 @@ from claimlint.core.findings import Finding
 from claimlint.core.model import Claim, MemberBenefits, PriorProcedure, split_surfaces
 from claimlint.dental import benefits
 from claimlint.dental import surfaces as surface_letters
+from claimlint.dental.teeth import iso_to_universal
 from claimlint.payer.history import (
     BENEFITS_COLUMNS,
     BENEFITS_REQUIRED,
@@ -49,6 +50,7 @@ from claimlint.readers.base import (
     get_reader,
     sniff,
 )
+from claimlint.readers.mappings import Mapping, load_mapping, norm_header
 
 # -- import -----------------------------------------------------------------------------------
 
@@ -77,6 +79,8 @@ class ImportResult:
     duplicates: int = 0
     #: procedures already present whose status now counts (a paid row after a denied one)
     updated: int = 0
+    #: rows the mapping's status_values say are not history (planned, deleted, estimates)
+    skipped: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
     #: member-benefit rows read, new, and replacing a stored row of the same member, payer,
     #: plan and as_of day
@@ -86,15 +90,21 @@ class ImportResult:
 
 
 def import_files(
-    paths: Iterable[str | Path], store: SQLHistory, *, options: Any = None
+    paths: Iterable[str | Path], store: SQLHistory, *, options: Any = None, discovery: Any = None
 ) -> ImportResult:
     """Fill ``store`` from CSV files of prior procedures and from claim files (any format a
     claimlint reader handles: each service line of each claim becomes a history row, and a
     JSON batch's ``"history"`` section is imported too). Broken rows are reported in
-    ``result.problems`` with file and row; every other row is imported."""
+    ``result.problems`` with file and row; every other row is imported.
+
+    ``options`` (reader options) carry the CSV column mapping: a history CSV's header is
+    matched through it (an Open Dental procedure-log export imports as it is), and claim files
+    are read with it."""
     result = ImportResult()
+    spec = getattr(options, "csv_mapping", None)
+    mapping = load_mapping(spec) if spec else None
     try:
-        for path in _import_paths(paths, result.problems):
+        for path in _import_paths(paths, result.problems, discovery):
             if path.suffix.lower() in (".csv", ".tsv") and is_benefits_csv(path):
                 rows = list(read_benefits_csv(path, result.problems))
                 result.benefits_read += len(rows)
@@ -102,7 +112,7 @@ def import_files(
                 result.benefits_replaced += store.last_replaced
                 continue
             if path.suffix.lower() in (".csv", ".tsv"):
-                records = list(read_history_csv(path, result.problems))
+                records = list(read_history_csv(path, result.problems, mapping, result))
             else:
                 records = list(read_claim_history(path, result.problems, options))
             result.read += len(records)
@@ -128,17 +138,33 @@ def _rollback(store: SQLHistory) -> None:
         store.conn.rollback()
 
 
-def _import_paths(paths: Iterable[str | Path], problems: list[ImportProblem]) -> Iterator[Path]:
-    """Files as given; folders walked (history CSV and claim files, hidden ones skipped)."""
+def _import_paths(
+    paths: Iterable[str | Path], problems: list[ImportProblem], discovery: Any = None
+) -> Iterator[Path]:
+    """Files as given; folders walked (history CSV and claim files, hidden ones and those the
+    ``discovery`` exclusions name skipped; a file named explicitly is read unless
+    force-exclude)."""
     wanted = {*SUFFIXES, ".csv", ".tsv"}
     for raw in paths:
         path = Path(raw)
+        if discovery is not None and discovery.force_exclude and discovery.excluded_explicit(path):
+            continue
         if path.is_dir():
             found = False
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(
+                    d
+                    for d in dirs
+                    if not d.startswith(".")
+                    and not (
+                        discovery is not None
+                        and discovery.excluded_entry(Path(root) / d, is_dir=True)
+                    )
+                )
                 for name in sorted(files):
                     child = Path(root) / name
+                    if discovery is not None and discovery.excluded_entry(child, is_dir=False):
+                        continue
                     if child.suffix.lower() in wanted and not name.startswith("."):
                         found = True
                         yield child
@@ -152,31 +178,66 @@ def _import_paths(paths: Iterable[str | Path], problems: list[ImportProblem]) ->
             problems.append(ImportProblem(str(path), None, "file or folder does not exist"))
 
 
-def read_history_csv(path: Path, problems: list[ImportProblem]) -> Iterator[PriorProcedure]:
+def read_history_csv(
+    path: Path,
+    problems: list[ImportProblem],
+    mapping: Mapping | None = None,
+    tally: ImportResult | None = None,
+) -> Iterator[PriorProcedure]:
     """CSV with a header: member_id, code, date (required), tooth, surfaces, status,
-    payer_id, claim_id. A broken row is reported with its line number and skipped."""
+    payer_id, claim_id. A broken row is reported with its line number and skipped.
+
+    With a column ``mapping`` the header is matched through it (``Mapping.history_header_for``),
+    dates may be written in its ``date_format``, teeth in its numbering, and its
+    ``status_values`` translate the export's statuses (rows mapped to "skip" are counted in
+    ``tally.skipped``, not imported)."""
     name = str(path)
+    encoding = (mapping.encoding if mapping else None) or "utf-8-sig"
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = path.read_bytes().decode(encoding)
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(ImportProblem(name, None, f"cannot read: {exc}"))
         return
+    text = text.removeprefix("\ufeff")
     dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    stream = io.StringIO(text, newline="")
+    if mapping is not None and mapping.delimiter:
+        reader = csv.DictReader(stream, dialect=dialect, delimiter=mapping.delimiter)
+    else:
+        reader = csv.DictReader(stream, dialect=dialect)
     limit = csv.field_size_limit()
     # the whole file is in memory already: the csv module's cell limit (128 KB) would be a
     # csv.Error with no row or column; a long cell is reported below, by row and column
     csv.field_size_limit(max(limit, len(text) + 1))
     try:
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        raw_header = [h.strip() for h in (reader.fieldnames or [])]
         rows = list(_csv_rows(reader, name, problems))
     finally:
         csv.field_size_limit(limit)
+    if mapping is None:
+        wanted = {c: c for c in CSV_COLUMNS}
+        known_elsewhere: set[str] = set()
+    else:
+        wanted = {norm_header(mapping.history_header_for(c)): c for c in CSV_COLUMNS}
+        known_elsewhere = {norm_header(h) for h in mapping.columns.values()}
+        known_elsewhere |= mapping.ignored_headers()
+    # a column the history does not use keeps a key no history column can have
+    header = [wanted.get(norm_header(h), f"\0{h}") for h in raw_header]
     missing = [c for c in CSV_REQUIRED if c not in header]
     if missing:
-        problems.append(ImportProblem(name, 1, f"header lacks column(s) {', '.join(missing)}"))
+        if mapping is None:
+            problems.append(ImportProblem(name, 1, f"header lacks column(s) {', '.join(missing)}"))
+        else:
+            names = ", ".join(repr(mapping.history_header_for(c)) for c in missing)
+            problems.append(
+                ImportProblem(name, 1, f"header lacks column(s) {names} (mapping {mapping.name!r})")
+            )
         return
-    unknown = [h for h in header if h not in CSV_COLUMNS]
+    unknown = [
+        raw
+        for raw, key in zip(raw_header, header, strict=True)
+        if key.startswith("\0") and norm_header(raw) not in known_elsewhere
+    ]
     if unknown:
         problems.append(ImportProblem(name, 1, f"ignoring unknown column(s) {', '.join(unknown)}"))
     for line, cells in rows:
@@ -192,14 +253,81 @@ def read_history_csv(path: Path, problems: list[ImportProblem]) -> Iterator[Prio
                     name,
                     line,
                     f"the value is longer than {MAX_HISTORY_CELL:,} characters; row not imported",
-                    long,
+                    long.removeprefix("\0"),
                 )
             )
             continue
         values = {k: v.strip() for k, v in zip(header, cells, strict=False) if k in CSV_COLUMNS}
-        record = _record_from(values, name, line, problems)
+        if mapping is None:
+            record = _record_from(values, name, line, problems)
+        else:
+            before = len(problems)
+            record = None
+            if _apply_mapping(values, mapping, name, line, problems):
+                record = _record_from(values, name, line, problems)
+            elif tally is not None and values.get("status") == SKIPPED:
+                tally.skipped += 1
+            for problem in problems[before:]:  # name the column as the export does
+                if problem.column in CSV_COLUMNS:
+                    problem.column = mapping.history_header_for(problem.column)
         if record is not None:
             yield record
+
+
+#: the status a row the mapping skips is given by _apply_mapping
+SKIPPED = "\0skip"
+#: what Open Dental writes in Surf for procedures on an area, not a tooth (quadrants, arches,
+#: sextants): not surfaces, so a history row without a tooth leaves them out
+_AREA_SURFACES = frozenset({"UR", "UL", "LR", "LL", "U", "L", "1", "2", "3", "4", "5", "6"})
+
+
+def _apply_mapping(
+    values: dict[str, Any], mapping: Mapping, file: str, row: int, problems: list[ImportProblem]
+) -> bool:
+    """Bring a mapped row's values to the history CSV's form (status, date, tooth); False
+    when the row is not imported (skipped by status_values, or a problem reported)."""
+    status = values.get("status")
+    if status and mapping.status_values:
+        mapped = mapping.status_values.get(norm_header(status))
+        if mapped == "skip":
+            values["status"] = SKIPPED
+            return False
+        if mapped is None:
+            problems.append(
+                ImportProblem(
+                    file,
+                    row,
+                    f"the status is not one the mapping {mapping.name!r} names in "
+                    "status_values; row not imported",
+                    "status",
+                )
+            )
+            return False
+        values["status"] = mapped
+    date = values.get("date")
+    if date and mapping.date_format:
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError:
+            try:
+                values["date"] = dt.datetime.strptime(date, mapping.date_format).date().isoformat()
+            except ValueError:
+                problems.append(
+                    ImportProblem(
+                        file, row, f"not a date ({mapping.date_format} or YYYY-MM-DD)", "date"
+                    )
+                )
+                return False
+    tooth = values.get("tooth")
+    if tooth and mapping.tooth_numbering == "iso":
+        universal = iso_to_universal(tooth)
+        if universal is None:
+            problems.append(ImportProblem(file, row, "not an ISO 3950 tooth number", "tooth"))
+            return False
+        values["tooth"] = universal
+    if not tooth and str(values.get("surfaces") or "").upper() in _AREA_SURFACES:
+        values["surfaces"] = ""
+    return True
 
 
 #: the longest history CSV cell imported (a member id, code, date or claim id is far shorter)

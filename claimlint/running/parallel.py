@@ -564,6 +564,7 @@ def _merge(
         for _task in slot.tasks:
             res = next(results)
             summary.claims_read += res.claims_read
+            engine.claims_seen += res.claims_read
             summary.claims_linted += res.claims_linted
             summary.claims_unparsable += res.claims_unparsable
             for event in res.events:

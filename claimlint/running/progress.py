@@ -1,4 +1,5 @@
-"""Progress on stderr for long runs (rich): a bar over the input files, with the current file.
+"""Progress on stderr for long runs (rich): a bar over the input files, the claims read so far
+(a large file is one file but many claims) and the current file.
 
 Shown only when it helps a person watching: stderr is a terminal, not under pre-commit
 (``PRE_COMMIT=1``, which captures output) and not with ``--quiet``. It never writes to stdout,
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
@@ -48,9 +49,12 @@ def track(
     stream: TextIO | None = None,
     notes: list[str] | None = None,
     discovery: Discovery | None = None,
+    claims: Callable[[], int] | None = None,
 ) -> Iterator[Iterable[Source | Finding]]:
     """``with track(paths, show=...) as sources: engine.lint_sources(sources)``; ``notes``
-    receives what the folder walk skipped (``iter_sources``, walking as ``discovery`` says)."""
+    receives what the folder walk skipped (``iter_sources``, walking as ``discovery`` says);
+    ``claims`` says how many claims were read so far (``lambda: engine.claims_seen``), shown
+    as the display refreshes, also while one large file is being read."""
     if not show:
         yield iter_sources(paths, notes, discovery)
         return
@@ -59,10 +63,20 @@ def track(
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        ProgressColumn,
         SpinnerColumn,
         TextColumn,
         TimeElapsedColumn,
     )
+    from rich.table import Column
+    from rich.text import Text
+
+    class ClaimsColumn(ProgressColumn):
+        """``12,345 claims``: read so far, asked of the engine at each refresh."""
+
+        def render(self, task: object) -> Text:
+            count = claims() if claims is not None else 0
+            return Text(f"{count:,} claim{'' if count == 1 else 's'}")
 
     files = list(iter_sources(paths, notes, discovery))
     console = Console(file=stream or sys.stderr, stderr=stream is None)
@@ -71,8 +85,12 @@ def track(
         TextColumn("[bold]claimlint[/]"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("files", table_column=Column(no_wrap=True, min_width=5)),
+        ClaimsColumn(table_column=Column(no_wrap=True, min_width=14)),
         TimeElapsedColumn(),
-        TextColumn("{task.description}", markup=False),
+        TextColumn(
+            "{task.description}", markup=False, table_column=Column(overflow="ellipsis", ratio=1)
+        ),
         console=console,
         transient=True,
     )

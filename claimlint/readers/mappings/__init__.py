@@ -21,7 +21,9 @@ TOML file (see ``docs/readme-csv-xml.md``)::
 Columns not named in ``[columns]`` keep their default header (the canonical name itself).
 Header matching is case-insensitive and ignores surrounding blanks.
 
-The built-in mappings below describe fictional but typical exports; they are plain data.
+The built-in mappings below are plain data. ``generic-pms``, ``ledger-export`` and
+``iso-chart-export`` describe fictional but typical exports; the ``opendental-*`` ones follow
+Open Dental's published column names (sources in the comment above each).
 """
 
 from __future__ import annotations
@@ -86,6 +88,18 @@ LINE_FIELDS: dict[str, str] = {
 }
 
 FIELDS: dict[str, str] = {**CLAIM_FIELDS, **LINE_FIELDS}
+
+#: columns only ``claimlint history import`` reads (a history CSV's own column names); the
+#: others it takes from the claim fields above: code, tooth, surfaces, payer_id, claim_id,
+#: member_id falling back to patient_id then subscriber_id, date to line_date_of_service then
+#: date_of_service
+HISTORY_FIELDS: dict[str, str] = {
+    "member_id": "member id the history is kept under (history import)",
+    "date": "date the procedure was done (history import)",
+    "status": "procedure status (history import; see status_values)",
+}
+#: what a history status value may be mapped to besides a history status: the row is skipped
+SKIP_STATUS = "skip"
 REQUIRED = ("claim_id", "code")
 # claim-level columns whose values may differ between the rows of a claim (all are kept)
 MULTI_VALUED = (
@@ -108,6 +122,7 @@ _SETTINGS = {
     "surface_separator",
     "fill_down",
     "ignore",
+    "status_values",
 }
 
 
@@ -128,6 +143,9 @@ class Mapping:
     surface_separator: str | None = None
     fill_down: bool = False
     ignore: tuple[str, ...] = ()
+    #: history import: a status as the export writes it (case-insensitive) -> a history status
+    #: ("paid", "completed", "denied", ...) or "skip" (the row is not history: planned work)
+    status_values: dict[str, str] = field(default_factory=dict)
 
     def header_for(self, canonical: str) -> str:
         return self.columns.get(canonical, canonical)
@@ -149,11 +167,11 @@ class Mapping:
             isinstance(k, str) and isinstance(v, str) for k, v in columns.items()
         ):
             raise MappingError(f"{origin}: [columns] must map field names to header text")
-        bad = sorted(set(columns) - set(FIELDS))
+        bad = sorted(set(columns) - set(FIELDS) - set(HISTORY_FIELDS))
         if bad:
             raise MappingError(
                 f"{origin}: [columns] names unknown field(s) {', '.join(bad)}; "
-                f"fields are: {', '.join(FIELDS)}"
+                f"fields are: {', '.join([*FIELDS, *HISTORY_FIELDS])}"
             )
         system = data.get("tooth_numbering", "universal")
         if system not in ("universal", "iso"):
@@ -172,6 +190,11 @@ class Mapping:
         ignore = data.get("ignore", [])
         if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
             raise MappingError(f"{origin}: ignore must be a list of column names")
+        status_values = data.get("status_values", {})
+        if not isinstance(status_values, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in status_values.items()
+        ):
+            raise MappingError(f"{origin}: [status_values] must map export values to statuses")
         return cls(
             name=str(data.get("name", origin)),
             description=str(data.get("description", "")),
@@ -184,7 +207,32 @@ class Mapping:
             surface_separator=data.get("surface_separator"),
             fill_down=bool(data.get("fill_down", False)),
             ignore=tuple(ignore),
+            status_values={_norm(k): v.strip().lower() for k, v in status_values.items()},
         )
+
+    def ignored_headers(self) -> set[str]:
+        """Normalised headers a claim reader leaves alone: ``ignore``, and the columns only
+        ``history import`` reads (member_id, date, status) when the mapping names them."""
+        names = [*self.ignore, *(self.columns[f] for f in HISTORY_FIELDS if f in self.columns)]
+        return {_norm(name) for name in names}
+
+    def history_header_for(self, column: str) -> str:
+        """The header text of a history CSV column (``claimlint history import``): the
+        mapping's own name for it, else that of the claim field that holds the same value,
+        else the column's own name."""
+        fallbacks = {
+            "member_id": ("patient_id", "subscriber_id"),
+            "date": ("line_date_of_service", "date_of_service"),
+        }.get(column, ())
+        for name in (column, *fallbacks):
+            if name in self.columns:
+                return self.columns[name]
+        return column
+
+
+def norm_header(text: str) -> str:
+    """A header or value as mappings compare them: lower case, blanks collapsed."""
+    return _norm(text)
 
 
 def _norm(text: str) -> str:
@@ -291,6 +339,140 @@ BUILTIN: dict[str, dict[str, Any]] = {
         "tooth_numbering": "iso",
         "decimal_comma": True,
         "delimiter": ";",
+    },
+    # Open Dental's procedurelog table, as a query or report export gives it (one procedure
+    # per row; the CDT code joined in from procedurecode.ProcCode). Column names and the
+    # ProcStatus values (TP, C, EC, EO, R, D, Cn, TPi; stored as 1-8 in that order) from Open
+    # Dental's public documentation: the database schema (https://www.opendental.com/
+    # OpenDentalDocumentation26-1.xml, table procedurelog) and the API page
+    # https://www.opendental.com/site/apiprocedurelogs.html. PatNum is Open Dental's patient
+    # number, not the insurance member id: history imported from it matches claims that carry
+    # PatNum as the patient id (claims read through this mapping or opendental-claimproc).
+    "opendental-procedurelog": {
+        "name": "opendental-procedurelog",
+        "description": "Open Dental procedure log (procedurelog with ProcCode): "
+        "'history import' keeps completed and existing procedures under PatNum and skips "
+        "planned, deleted, referred-out and condition rows; 'check' and 'convert' read each "
+        "procedure as a one-line claim numbered by ProcNum.",
+        "columns": {
+            "claim_id": "ProcNum",
+            "patient_id": "PatNum",
+            "line_date_of_service": "ProcDate",
+            "charge": "ProcFee",
+            "code": "ProcCode",
+            "tooth": "ToothNum",
+            "surfaces": "Surf",
+            "status": "ProcStatus",
+        },
+        "ignore": [
+            "AptNum",
+            "ProvNum",
+            "CodeNum",
+            "ClinicNum",
+            "Descript",
+            "ToothRange",
+            "Priority",
+            "PlaceService",
+            "Prosthesis",
+            "DateOriginalProsth",
+            "ClaimNote",
+            "DateEntryC",
+            "DateTP",
+            "UnitQty",
+            "BaseUnits",
+            "PlannedAptNum",
+            "Dx",
+            "DateTStamp",
+        ],
+        "status_values": {
+            "1": "skip",
+            "TP": "skip",
+            "2": "completed",
+            "C": "completed",
+            "3": "completed",
+            "EC": "completed",
+            "4": "completed",
+            "EO": "completed",
+            "5": "skip",
+            "R": "skip",
+            "6": "skip",
+            "D": "skip",
+            "7": "skip",
+            "Cn": "skip",
+            "8": "skip",
+            "TPi": "skip",
+        },
+    },
+    # Open Dental's claimproc table: one row per procedure on a claim (or an estimate). Column
+    # names and the Status values (NotReceived, Received, Preauth, Adjustment, Supplemental,
+    # CapClaim, Estimate, CapComplete, CapEstimate, InsHist; stored as 0-9 in that order) from
+    # the database schema (https://www.opendental.com/OpenDentalDocumentation26-1.xml, table
+    # claimproc) and the API page https://opendental.com/site/apiclaimprocs.html. CodeSent is
+    # the code sent to the payer; ProcDate the date of service (DateCP is the payment date).
+    # Rows of estimates are not on a claim (ClaimNum 0): filter them out of a 'check' export.
+    "opendental-claimproc": {
+        "name": "opendental-claimproc",
+        "description": "Open Dental claim procedures (claimproc): rows grouped into claims by "
+        "ClaimNum for 'check' and 'convert'; 'history import' keeps sent, received and "
+        "insurance-history rows under PatNum and skips estimates, preauthorizations and "
+        "adjustments.",
+        "columns": {
+            "claim_id": "ClaimNum",
+            "patient_id": "PatNum",
+            "code": "CodeSent",
+            "charge": "FeeBilled",
+            "line_date_of_service": "ProcDate",
+            "status": "Status",
+        },
+        "ignore": [
+            "ClaimProcNum",
+            "ProcNum",
+            "ProvNum",
+            "InsPayEst",
+            "DedApplied",
+            "InsPayAmt",
+            "Remarks",
+            "ClaimPaymentNum",
+            "PlanNum",
+            "DateCP",
+            "WriteOff",
+            "AllowedOverride",
+            "Percentage",
+            "PercentOverride",
+            "CopayAmt",
+            "NoBillIns",
+            "PaidOtherIns",
+            "BaseEst",
+            "CopayOverride",
+            "DateEntry",
+            "DedEst",
+            "InsEstTotal",
+            "WriteOffEst",
+            "ClinicNum",
+            "InsSubNum",
+        ],
+        "status_values": {
+            "0": "billed",
+            "NotReceived": "billed",
+            "1": "paid",
+            "Received": "paid",
+            "2": "skip",
+            "Preauth": "skip",
+            "3": "skip",
+            "Adjustment": "skip",
+            "4": "paid",
+            "Supplemental": "paid",
+            "5": "billed",
+            "CapClaim": "billed",
+            "6": "skip",
+            "Estimate": "skip",
+            "7": "completed",
+            "CapComplete": "completed",
+            "8": "skip",
+            "CapEstimate": "skip",
+            "9": "completed",
+            "InsHist": "completed",
+        },
     },
 }
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from claimlint.core.findings import Report
+from claimlint.core.findings import Report, Severity
 
 # name -> "module:function"
 FORMATTERS: dict[str, str] = {
@@ -36,6 +36,8 @@ class FormatOptions:
     tool_version: str = ""
     color: bool = False
     statistics: bool = False
+    #: the lowest severity the text output lists (``--severity``); other formats list all
+    severity: Severity = Severity.INFO
 
 
 Renderer = Callable[[Report, TextIO, FormatOptions], None]
