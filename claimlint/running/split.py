@@ -176,7 +176,7 @@ def _line_offsets(data: bytes) -> list[int]:
     return offsets
 
 
-_XML_CLAIM_START = re.compile(rb"\s*<(?:[\w.-]+:)?claim[\s>/]")
+_XML_CLAIM_START = re.compile(rb"<(?:[\w.-]+:)?claim[\s>/]")
 _XML_CLAIM_END = re.compile(rb"</(?:[\w.-]+:)?claim\s*>|<(?:[\w.-]+:)?claim\b[^>]*/>")
 
 
@@ -210,9 +210,16 @@ def _by_lines(data: bytes, results: list[ClaimResult], fmt: str) -> _Slices:
     cut = [offsets[n - 1] for n in lines] + [len(data)]
     tail = b""
     if fmt == "xml":
+        # a claim starts at its <claim> tag, on the line the reader gave (the tag may follow
+        # <batch><claims> on the same line); the last one ends at its closing tag
+        for k in range(len(lines)):
+            m = _XML_CLAIM_START.search(data, cut[k], cut[k + 1] if k + 1 < len(lines) else len(data))
+            if m is None:
+                raise SplitError(f"the <claim> element of claim {k + 1} was not found")
+            cut[k] = m.start()
         last = None
-        for m in _XML_CLAIM_END.finditer(data, cut[-2]):
-            last = m
+        for last in _XML_CLAIM_END.finditer(data, cut[-2]):
+            pass
         if last is None:
             raise SplitError("the last <claim> element is not closed")
         end = last.end()
@@ -221,11 +228,6 @@ def _by_lines(data: bytes, results: list[ClaimResult], fmt: str) -> _Slices:
         cut[-1] = end
         tail = data[end:]
     claims = [data[a:b] for a, b in zip(cut, cut[1:], strict=False)]
-    if fmt == "xml" and not all(_XML_CLAIM_START.match(c) for c in claims):
-        raise SplitError(
-            "a <claim> element does not start its line; split needs each claim on lines of "
-            "its own"
-        )
     return _Slices(data[: cut[0]], claims, tail)
 
 

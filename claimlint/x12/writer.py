@@ -56,8 +56,8 @@ class _Out:
         self.parts.append(self.element.join(elements).encode("latin-1") + self.end)
         self.segments += 1
 
-    def raw(self, data: bytes, piece: Piece) -> None:
-        chunk = data[piece.start : piece.end]
+    def raw(self, chunk: bytes, piece: Piece) -> None:
+        """``chunk``: the bytes of ``piece``, copied as they are."""
         if not chunk.rstrip(b"\r\n").endswith(self.end[:1]):
             chunk += self.end  # a last segment without a terminator (truncated input)
         self.parts.append(chunk)
