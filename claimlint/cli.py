@@ -972,7 +972,7 @@ def split(
             control_file=control_file,
         )
     except SplitError as exc:
-        fail(f"cannot split: {exc}")
+        fail(f"cannot split: {exc}; nothing was written")
         raise
     except (ConfigError, OutputError, ProfileError, HistoryError) as exc:
         fail(str(exc) + _blame_config(config, exc, config.history))

@@ -366,7 +366,7 @@ def split_file(
     unread = [f for f in linted.batch if is_read_failure(f)]
     if unread:
         where = f" ({unread[0].location.describe()})" if unread[0].location.describe() else ""
-        raise SplitError(f"{path}: {unread[0].message}{where}; nothing was written")
+        raise SplitError(f"{path}: {unread[0].message}{where}")
     try:
         data = Path(path).read_bytes()
     except OSError as exc:

@@ -47,6 +47,9 @@ class HlLoop:
     piece: Piece
     #: the HL segment's elements (HL01 and HL02 are renumbered, HL04 recomputed)
     elements: list[str]
+    #: the parent loop's index in the transaction set's ``body`` (the last HL before this
+    #: one with the HL02 id; ids may repeat in a damaged file), None for none
+    parent_at: int | None = None
 
 
 @dataclass(slots=True)
@@ -55,6 +58,7 @@ class ClaimLoop:
     claim_id: str
     hl_id: str | None  # the HL the claim sits under (None: no HL before it)
     piece: Piece
+    hl_at: int | None = None  # that HL's index in the transaction set's ``body``
 
 
 @dataclass(slots=True)
@@ -63,8 +67,6 @@ class TransactionSet:
     header: Piece | None = None
     #: HL loops and claims in file order
     body: list[HlLoop | ClaimLoop] = field(default_factory=list)
-    #: HL id -> parent HL id ("" for none)
-    parents: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -164,6 +166,8 @@ def scan(fh: BinaryIO) -> X12Layout:
     st: TransactionSet | None = None
     cur: HlLoop | ClaimLoop | None = None  # the loop segments are being added to
     hl_id: str | None = None
+    hl_at: int | None = None
+    latest: dict[str, int] = {}  # HL id -> index of its last loop in the body
     header: Piece | None = None
 
     def close() -> None:
@@ -198,6 +202,8 @@ def scan(fh: BinaryIO) -> X12Layout:
             st = TransactionSet(e)
             gs.sets.append(st)
             hl_id = None
+            hl_at = None
+            latest = {}
         elif sid in ("SE", "GE", "IEA"):
             close()
             if sid == "SE":
@@ -208,13 +214,13 @@ def scan(fh: BinaryIO) -> X12Layout:
             hid = e[1] if len(e) > 1 else ""
             parent = e[2] if len(e) > 2 else ""
             level = e[3] if len(e) > 3 else ""
-            cur = HlLoop(hid, parent, level, Piece(start, end, 1), e)
-            st.parents.setdefault(hid, parent)
+            cur = HlLoop(hid, parent, level, Piece(start, end, 1), e, latest.get(parent))
+            hl_at = latest[hid] = len(st.body)
             st.body.append(cur)
             hl_id = hid
         elif sid == "CLM":
             cur = ClaimLoop(
-                len(out.claims), e[1] if len(e) > 1 else "", hl_id, Piece(start, end, 1)
+                len(out.claims), e[1] if len(e) > 1 else "", hl_id, Piece(start, end, 1), hl_at
             )
             out.claims.append(cur)
             st.body.append(cur)

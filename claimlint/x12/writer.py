@@ -105,7 +105,7 @@ def write_subset(
                 out.seg(st_el)
                 if ts.header is not None:
                     out.raw(read(ts.header), ts.header)
-                _write_body(out, ts.body, ts.parents, keep, read)
+                _write_body(out, ts.body, keep, read)
                 out.seg(["SE", str(out.segments + 1), st02])
             out.seg(["GE", str(len(chosen)), gs06])
         out.seg(["IEA", str(len(sets_by_group)), isa13])
@@ -120,41 +120,37 @@ def _default_isa(isa: Interchange) -> list[str]:
 def _write_body(
     out: _Out,
     body: list[HlLoop | ClaimLoop],
-    parents: dict[str, str],
     keep: Collection[int],
     read: Callable[[Piece], bytes],
 ) -> None:
-    # the HLs to write: every ancestor of a kept claim
-    wanted: set[str] = set()
+    # the HL loops to write (by index in ``body``): every ancestor of a kept claim
+    wanted: set[int] = set()
     for unit in body:
-        if isinstance(unit, ClaimLoop) and unit.ordinal in keep and unit.hl_id is not None:
-            hid: str | None = unit.hl_id
-            while hid is not None and hid not in wanted:
-                wanted.add(hid)
-                hid = parents.get(hid) or None
-    with_children = {parents.get(h) for h in wanted}
-    numbers: dict[str, str] = {}
-    seen: set[str] = set()
-    for unit in body:
+        if isinstance(unit, ClaimLoop) and unit.ordinal in keep:
+            at = unit.hl_at
+            while at is not None and at not in wanted:
+                wanted.add(at)
+                parent = body[at]
+                at = parent.parent_at if isinstance(parent, HlLoop) else None
+    with_children = {body[at].parent_at for at in wanted}  # type: ignore[union-attr]
+    numbers: dict[int, str] = {}
+    for at, unit in enumerate(body):
         if isinstance(unit, ClaimLoop):
             if unit.ordinal in keep:
                 out.raw(read(unit.piece), unit.piece)
             continue
-        if unit.hl_id not in wanted or unit.hl_id in seen:
+        if at not in wanted:
             continue
-        seen.add(unit.hl_id)  # a repeated HL id: its first loop stands for it
-        new = str(len(numbers) + 1)
-        numbers[unit.hl_id] = new
+        new = numbers[at] = str(len(numbers) + 1)
         el = _pad(unit.elements, 4)
         el[1] = new
-        el[2] = numbers.get(unit.parent, "") if unit.parent else ""
-        el[4] = "1" if unit.hl_id in with_children else "0"
+        el[2] = numbers.get(unit.parent_at, "") if unit.parent_at is not None else ""
+        el[4] = "1" if at in with_children else "0"
         out.seg(el)
-        rest = Piece(unit.piece.start, unit.piece.end, unit.piece.segments - 1)
-        if rest.segments:
+        if unit.piece.segments > 1:
             data = read(unit.piece)
             cut = data.find(out.end[:1]) + 1
             while cut < len(data) and data[cut : cut + 1] in (b"\r", b"\n"):
                 cut += 1
             out.parts.append(data[cut:])
-            out.segments += rest.segments
+            out.segments += unit.piece.segments - 1
