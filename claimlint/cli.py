@@ -834,7 +834,9 @@ def convert(
 
 @main.command()
 @click.argument("path")
-@click.option("--clean", "clean_path", required=True, metavar="OUT", help="File for the clean claims.")
+@click.option(
+    "--clean", "clean_path", required=True, metavar="OUT", help="File for the clean claims."
+)
 @click.option("--held", "held_path", required=True, metavar="OUT", help="File for the held claims.")
 @click.option(
     "--report",
@@ -913,13 +915,13 @@ def split(
     from claimlint.running.engine import Engine
     from claimlint.running.lint import unknown_selectors
     from claimlint.running.split import (
+        ControlNumbers,
         SplitError,
         read_control_file,
         report_text,
         split_file,
         write,
     )
-    from claimlint.x12.writer import ControlNumbers
 
     if path == "-" or not os.path.isfile(path):
         fail(f"{path}: split reads one claim file (not a folder or stdin)")

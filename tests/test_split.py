@@ -104,7 +104,10 @@ def _assert_relints(result, clean: Path, held: Path, fail_on: Severity, **config
             continue
         # HL ids are renumbered: an input's repeated or dangling HL id (CL105) is gone
         want = Counter(_key(f) for f in v.findings if f.location.field != "HL01")
-        assert not want - again.get(v.claim_id, Counter()), (v.claim_id, want - again.get(v.claim_id, Counter()))
+        assert not want - again.get(v.claim_id, Counter()), (
+            v.claim_id,
+            want - again.get(v.claim_id, Counter()),
+        )
 
 
 def _envelopes(path: Path) -> list[list[str]]:
@@ -256,8 +259,22 @@ def test_split_cli_control_file_continues_numbers(tmp_path):
     src = _generate("837", 40, tmp_path / "in.837", seed=2, per_st=20, defect_pct=20.0)
     state = tmp_path / "control.json"
     runner = CliRunner()
-    args = ["split", str(src), "--clean", str(tmp_path / "c.837"), "--held", str(tmp_path / "h.837")]
-    args += ["--control-file", str(state), "--today", TODAY.isoformat(), "--report", str(tmp_path / "r.json")]
+    args = [
+        "split",
+        str(src),
+        "--clean",
+        str(tmp_path / "c.837"),
+        "--held",
+        str(tmp_path / "h.837"),
+    ]
+    args += [
+        "--control-file",
+        str(state),
+        "--today",
+        TODAY.isoformat(),
+        "--report",
+        str(tmp_path / "r.json"),
+    ]
     first = runner.invoke(main, args)
     assert first.exit_code == 1, first.output  # claims were held
     n1 = json.loads(state.read_text())["next"]
@@ -280,8 +297,18 @@ def test_split_cli_control_start(tmp_path):
     src = _generate("837", 10, tmp_path / "in.837", seed=2, per_st=20, defect_pct=0.0)
     r = CliRunner().invoke(
         main,
-        ["split", str(src), "--clean", str(tmp_path / "c.837"), "--held", str(tmp_path / "h.837"),
-         "--control-start", "500", "--today", TODAY.isoformat()],
+        [
+            "split",
+            str(src),
+            "--clean",
+            str(tmp_path / "c.837"),
+            "--held",
+            str(tmp_path / "h.837"),
+            "--control-start",
+            "500",
+            "--today",
+            TODAY.isoformat(),
+        ],
     )
     assert r.exit_code == 0, r.output
     assert _check_envelopes(tmp_path / "c.837") == [500, 501, 502]
@@ -297,7 +324,9 @@ def test_split_unreadable_input_writes_nothing(tmp_path):
     assert r.exit_code == 2
     assert "cannot split" in r.output and "nothing was written" in r.output
     assert clean.read_text() == "yesterday" and not held.exists()
-    missing = CliRunner().invoke(main, ["split", str(tmp_path / "nope.837"), "--clean", str(clean), "--held", str(held)])
+    missing = CliRunner().invoke(
+        main, ["split", str(tmp_path / "nope.837"), "--clean", str(clean), "--held", str(held)]
+    )
     assert missing.exit_code == 2 and not held.exists()
 
 
@@ -330,7 +359,9 @@ def test_split_json_batch_slices_claims_and_keeps_other_keys(tmp_path):
     gen = _generate("jsonl", 400, tmp_path / "in.jsonl", seed=5, defect_pct=8.0)
     claims = [json.loads(line) for line in gen.read_text().splitlines()]
     src = tmp_path / "batch.json"
-    src.write_text(json.dumps({"version": "1", "claims": claims, "tooth_numbering": "universal"}, indent=2))
+    src.write_text(
+        json.dumps({"version": "1", "claims": claims, "tooth_numbering": "universal"}, indent=2)
+    )
     result, clean, held = _split(src, tmp_path, ".json")
     assert result.held_verdicts
     _assert_accounted(src, clean, held)
@@ -357,7 +388,10 @@ def test_split_csv_rows_with_header(tmp_path):
     _assert_accounted(src, clean, held, options)
     _assert_relints(result, clean, held, Severity.ERROR, csv_mapping="generic-pms")
     rows = src.read_bytes().splitlines(keepends=True)[1:]
-    out = clean.read_bytes().splitlines(keepends=True)[1:] + held.read_bytes().splitlines(keepends=True)[1:]
+    out = (
+        clean.read_bytes().splitlines(keepends=True)[1:]
+        + held.read_bytes().splitlines(keepends=True)[1:]
+    )
     assert sorted(out) == sorted(rows)
 
 

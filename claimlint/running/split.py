@@ -27,6 +27,7 @@ claims cannot be found again exactly, or on an internal error: :class:`SplitErro
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -41,6 +42,8 @@ from claimlint.report.output import atomic_write_many
 from claimlint.running.engine import Engine
 from claimlint.x12.layout import LayoutError, Piece, scan
 from claimlint.x12.writer import ControlError, ControlNumbers, write_subset
+
+__all__ = ["ClaimKey", "ClaimResult", "ControlNumbers", "SplitError", "Verdict", "claim_verdicts"]
 
 #: a claim: (file, 0-based ordinal of the claim among the claims read from that file)
 ClaimKey = tuple[str, int]
@@ -199,7 +202,7 @@ def _by_lines(data: bytes, results: list[ClaimResult], fmt: str) -> _Slices:
     if any(s is None for s in starts):
         raise SplitError("a claim's position in the file is not known; it cannot be split")
     lines: list[int] = [s for s in starts if s is not None]
-    if any(b <= a for a, b in zip(lines, lines[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(lines)):
         raise SplitError(
             "several claims start on the same line (or out of order); split needs one claim "
             "per line or more"
@@ -213,13 +216,14 @@ def _by_lines(data: bytes, results: list[ClaimResult], fmt: str) -> _Slices:
         # a claim starts at its <claim> tag, on the line the reader gave (the tag may follow
         # <batch><claims> on the same line); the last one ends at its closing tag
         for k in range(len(lines)):
-            m = _XML_CLAIM_START.search(data, cut[k], cut[k + 1] if k + 1 < len(lines) else len(data))
+            m = _XML_CLAIM_START.search(
+                data, cut[k], cut[k + 1] if k + 1 < len(lines) else len(data)
+            )
             if m is None:
                 raise SplitError(f"the <claim> element of claim {k + 1} was not found")
             cut[k] = m.start()
-        last = None
-        for last in _XML_CLAIM_END.finditer(data, cut[-2]):
-            pass
+        ends = list(_XML_CLAIM_END.finditer(data, cut[-2]))
+        last = ends[-1] if ends else None
         if last is None:
             raise SplitError("the last <claim> element is not closed")
         end = last.end()
@@ -227,7 +231,7 @@ def _by_lines(data: bytes, results: list[ClaimResult], fmt: str) -> _Slices:
             end += 1
         cut[-1] = end
         tail = data[end:]
-    claims = [data[a:b] for a, b in zip(cut, cut[1:], strict=False)]
+    claims = [data[a:b] for a, b in itertools.pairwise(cut)]
     return _Slices(data[: cut[0]], claims, tail)
 
 
@@ -477,7 +481,9 @@ def report_text(result: SplitResult, clean_path: str, held_path: str) -> str:
         lines.append("batch findings (they hold every claim of the file):")
         for f in batch:
             where = f.location.describe()
-            lines.append(f"  {f.code} {f.severity.value}: {f.message}" + (f" [{where}]" if where else ""))
+            lines.append(
+                f"  {f.code} {f.severity.value}: {f.message}" + (f" [{where}]" if where else "")
+            )
     for v in held:
         name = v.claim_id if v.claim_id is not None else "(no claim id)"
         lines.append(f"held claim {v.key[1] + 1} {name}:")
@@ -503,8 +509,7 @@ def read_control_file(path: str) -> int:
         n = data["next"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SplitError(
-            f"{path}: not a control-number file ({type(exc).__name__}); expected "
-            '{"next": N}'
+            f'{path}: not a control-number file ({type(exc).__name__}); expected {{"next": N}}'
         ) from None
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise SplitError(f"{path}: 'next' must be a positive whole number, not {n!r}")
@@ -514,7 +519,7 @@ def read_control_file(path: str) -> int:
 def _bytes_writer(data: bytes) -> Callable[[TextIO], None]:
     def write(fh: TextIO) -> None:
         fh.flush()
-        fh.buffer.write(data)  # type: ignore[attr-defined]
+        fh.buffer.write(data)
 
     return write
 

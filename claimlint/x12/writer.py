@@ -80,9 +80,11 @@ def write_subset(
     for isa in layout.interchanges:
         sets_by_group = []
         for group in isa.groups:
-            chosen = [ts for ts in group.sets if any(
-                isinstance(u, ClaimLoop) and u.ordinal in keep for u in ts.body
-            )]
+            chosen = [
+                ts
+                for ts in group.sets
+                if any(isinstance(u, ClaimLoop) and u.ordinal in keep for u in ts.body)
+            ]
             if chosen:
                 sets_by_group.append((group, chosen))
         if not sets_by_group:
