@@ -411,3 +411,16 @@ def test_split_refuses_unknown_file(tmp_path):
     src.write_text("hello")
     with pytest.raises(SplitError):
         split_file(_engine(), str(src), Severity.ERROR)
+
+
+def test_split_837d_envelope_defect_holds_the_whole_batch(tmp_path):
+    src = _generate("837", 30, tmp_path / "in.837", seed=4, per_st=30, defect_pct=0.0)
+    src.write_text(re.sub(r"~\nSE\*\d+\*", "~\nSE*999*", src.read_text()))  # a wrong SE01
+    result, clean, held = _split(src, tmp_path, ".837")
+    assert [f.code for f in result.linted.batch] == ["CL103"]
+    assert len(result.held_verdicts) == 30 and clean.read_bytes() == b""
+    assert all(v.reasons[-1].code == "CL103" for v in result.held_verdicts)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [f["code"] for f in report["batch_findings"]] == ["CL103"]
+    _assert_accounted(src, clean, held)
+    _no_envelope_findings(held)  # the rebuilt SE01 is right
