@@ -1024,3 +1024,157 @@ def convert(
     )
     failed = result.claims_unparsable or any(f.severity is Severity.ERROR for f in result.findings)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@main.command()
+@click.argument("path")
+@click.option(
+    "--clean", "clean_path", required=True, metavar="OUT", help="File for the clean claims."
+)
+@click.option("--held", "held_path", required=True, metavar="OUT", help="File for the held claims.")
+@click.option(
+    "--report",
+    "report_path",
+    default=None,
+    metavar="PATH",
+    help="Also write the held-claims report as JSON to PATH (the text summary goes to stdout).",
+)
+@click.option("--select", multiple=True, help="Rule codes, prefixes or names to run (CL3, CL301).")
+@click.option("--extend-select", multiple=True, help="Add to the selected rules.")
+@click.option("--ignore", multiple=True, help="Rule codes, prefixes or names to skip.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default=None,
+    help="Lowest severity that holds a claim (default error, or the configuration's fail-on).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when claims were held.")
+@click.option(
+    "--control-start",
+    type=click.IntRange(min=1, max=999_999_999),
+    default=None,
+    help="837D: first control number for the rebuilt ISA13/GS06/ST02 (default 1).",
+)
+@click.option(
+    "--control-file",
+    default=None,
+    metavar="PATH",
+    help='837D: take the next control number from PATH ({"next": N}) and store the next one '
+    "there after the split.",
+)
+@click.option("--config", "config_path", default=None, help="Configuration file to use.")
+@click.option(
+    "--tooth-numbering",
+    type=click.Choice(["universal", "iso"]),
+    default=None,
+    help="Numbering system of the input's teeth when the file does not say.",
+)
+@click.option("--csv-mapping", default=None, help="CSV column mapping (as for check).")
+@click.option("--profile", "profile_paths", multiple=True, metavar="PATH", help="Payer profiles.")
+@click.option("--history", "history_path", default=None, metavar="FILE", help="History database.")
+@click.option("--today", default=None, hidden=True, help="Fix 'today' (YYYY-MM-DD) for tests.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary on stdout.")
+def split(
+    path: str,
+    clean_path: str,
+    held_path: str,
+    report_path: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    exit_zero: bool,
+    control_start: int | None,
+    control_file: str | None,
+    config_path: str | None,
+    tooth_numbering: str | None,
+    csv_mapping: str | None,
+    profile_paths: tuple[str, ...],
+    history_path: str | None,
+    today: str | None,
+    quiet: bool,
+) -> None:
+    """Split a claim file into clean and held claims, each in the input's format.
+
+    \b
+    Every claim goes to exactly one output: held when it has a finding at or above
+    --fail-on (after the configuration's ignores and baseline) or could not be parsed.
+    837D claims are copied as written with their billing provider, subscriber and patient
+    loops, in rebuilt envelopes (new control numbers, counts and HL numbers). Nothing is
+    written when the input cannot be read. Exit 0 when no claim is held, 1 when some are.
+    """
+    import datetime as dt
+
+    from claimlint.report.output import OutputError
+    from claimlint.running.engine import Engine
+    from claimlint.running.lint import unknown_selectors
+    from claimlint.running.split import (
+        ControlNumbers,
+        SplitError,
+        read_control_file,
+        report_text,
+        split_file,
+        write,
+    )
+
+    if path == "-" or not os.path.isfile(path):
+        fail(f"{path}: split reads one claim file (not a folder or stdin)")
+    if control_start is not None and control_file is not None:
+        fail("use --control-start or --control-file, not both")
+    if len({os.path.abspath(p) for p in (path, clean_path, held_path)}) < 3:
+        fail("the input, --clean and --held must be three different files")
+    config = load_settings(config_path)
+    if select:
+        config.select = _codes(select)
+    if extend_select:
+        config.extend_select += _codes(extend_select)
+    if ignore:
+        config.ignore += _codes(ignore)
+    if fail_on:
+        config.fail_on = Severity.parse(fail_on)
+    if tooth_numbering:
+        config.tooth_numbering = tooth_numbering
+    if csv_mapping:
+        config.csv_mapping = csv_mapping
+    if profile_paths:
+        config.profiles = list(profile_paths)
+    if history_path:
+        config.history = history_path
+    if today:
+        try:
+            config.today = dt.date.fromisoformat(today)
+        except ValueError:
+            fail(f"--today must be YYYY-MM-DD, not {today!r}")
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        fail(str(exc))
+        raise
+    bad = unknown_selectors(registry, config)
+    if bad:
+        fail(f"unknown rule selector {bad[0]!r} (see 'claimlint rules')")
+    from claimlint.payer.history import HistoryError
+    from claimlint.payer.profiles import ProfileError
+
+    try:
+        start = read_control_file(control_file) if control_file else (control_start or 1)
+        engine = Engine(config, registry=registry)
+        result = split_file(engine, path, config.fail_on, ControlNumbers(start))
+        write(
+            result,
+            clean_path,
+            held_path,
+            report_path=report_path,
+            control_file=control_file,
+        )
+    except SplitError as exc:
+        fail(f"cannot split: {exc}; nothing was written")
+        raise
+    except (ConfigError, OutputError, ProfileError, HistoryError) as exc:
+        fail(str(exc) + _blame_config(config, exc, config.history))
+        raise
+    if not quiet:
+        click.echo(report_text(result, clean_path, held_path), nl=False)
+        for note in result.linted.report.notes:
+            click.echo(f"claimlint: note: {note}", err=True)
+    sys.exit(EXIT_OK if exit_zero or not result.held_verdicts else EXIT_FINDINGS)

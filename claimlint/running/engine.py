@@ -9,7 +9,7 @@ import datetime as dt
 import gc
 import stat
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -172,6 +172,10 @@ class Engine:
         #: notes about the run (files a folder walk skipped), copied into the report
         self.notes: list[str] = []
         self._json_sources: dict[str, Source] = {}
+        #: called for every claim read (a Claim or an Unparsable) with the findings located on
+        #: it that were kept: the reader's findings that came just before it and its checks'
+        #: (``running/split.py`` turns them into per-claim verdicts)
+        self.on_claim: Callable[[Claim | Unparsable, list[Finding]], None] | None = None
 
     # -- per finding ------------------------------------------------------------------------
 
@@ -247,6 +251,8 @@ class Engine:
             self._json_sources[source.name] = source
         reader = get_reader(fmt)
         summary = report.summary
+        sink = self.on_claim
+        located: list[Finding] = []  # reader findings on the next claim (only with a sink)
         try:
             for item in reader(source, self.read_options):
                 if isinstance(item, Claim):
@@ -260,19 +266,33 @@ class Engine:
                             f"internal error while checking claim {item.claim_id} in "
                             f"{source.name}: {type(exc).__name__}: {exc}"
                         )
-                        continue
-                    for finding in found:
-                        self._add(report, finding)
+                        found = []
+                        if sink is None:
+                            continue
+                    if sink is None:
+                        for finding in found:
+                            self._add(report, finding)
+                    else:
+                        located.extend(f for f in found if self._add(report, f))
+                        sink(item, located)
+                        located = []
                 elif isinstance(item, Unparsable):
                     ctx.reported.clear()
                     summary.claims_read += 1
                     self.claims_seen += 1
                     summary.claims_unparsable += 1
-                    for finding in item.findings:
-                        self._add(report, finding)
+                    if sink is None:
+                        for finding in item.findings:
+                            self._add(report, finding)
+                    else:
+                        located.extend(f for f in item.findings if self._add(report, f))
+                        sink(item, located)
+                        located = []
                 elif isinstance(item, Finding):
                     ctx.reported.add((item.code, item.location.line))
-                    self._add(report, item)
+                    kept = self._add(report, item)
+                    if kept and sink is not None and item.location.claim_id is not None:
+                        located.append(item)
                 elif isinstance(item, BatchMeta):
                     self.on_batch_meta(item, ctx, report)
         except OSError as exc:
@@ -307,9 +327,11 @@ class Engine:
                     ),
                 )
 
-    def _add(self, report: Report, finding: Finding) -> None:
+    def _add(self, report: Report, finding: Finding) -> bool:
         if self._keep(finding):
             report.add(self._adjust(finding))
+            return True
+        return False
 
     def _locate_json(self, report: Report) -> None:
         """Give findings in JSON batches the physical line and column of their pointer."""
