@@ -18,6 +18,7 @@ from claimlint.core.findings import Finding, Location, Report, Severity
 
 if TYPE_CHECKING:
     from claimlint.core.model import Claim
+    from claimlint.running.stream import Verdict
 
 __version__ = "0.1.0"
 
@@ -50,6 +51,22 @@ def lint_stream(
     return _lint_stream(claims, config, history=history, profiles=profiles, name=name)
 
 
+def verdicts(
+    claims: Iterable[Claim | dict[str, Any]],
+    config: Config | None = None,
+    *,
+    history: Any = None,
+    profiles: Any = None,
+    name: str = "<stream>",
+    fail_on: Severity | str | None = None,
+) -> Iterator[Verdict]:
+    """Yield a clean/held verdict per claim as it is linted (then the end-of-stream ones);
+    see claimlint.running.stream.verdicts."""
+    from claimlint.running.stream import verdicts as _verdicts
+
+    return _verdicts(claims, config, history=history, profiles=profiles, name=name, fail_on=fail_on)
+
+
 __all__ = [
     "Config",
     "Finding",
@@ -60,4 +77,5 @@ __all__ = [
     "lint_batch",
     "lint_paths",
     "lint_stream",
+    "verdicts",
 ]

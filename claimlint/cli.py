@@ -35,7 +35,7 @@ from claimlint import __version__
 from claimlint.core.config import Config, ConfigError, load_config, set_by_file
 from claimlint.core.findings import Report, Severity
 from claimlint.readers.mappings import builtin_names, check_csv_mapping
-from claimlint.report.formatters import FormatOptions, available
+from claimlint.report.formatters import ACK_FORMATS, FormatOptions, available
 from claimlint.report.formatters._common import statistics_text
 from claimlint.report.output import write_outputs
 from claimlint.running.registry import Registry, RegistryError, load_registry
@@ -532,7 +532,13 @@ def check(
             discovery=engine.discovery,
             claims=lambda: engine.claims_seen,
         ) as sources:
+            envelopes: list[Any] = []
+            if ACK_FORMATS & {fmt, *(spec.format for spec in specs)}:
+                from claimlint.running.acks import with_envelopes
+
+                sources = with_envelopes(sources, envelopes)  # the 837D envelopes to answer
             report = run_sources(engine, sources)  # suppressions applied inside
+            report.interchanges = envelopes
         if baseline_out:
             write_baseline(report, baseline_out, selected_codes=engine.checks.selected_codes)
     except (ConfigError, OutputError, ProfileError, HistoryError) as exc:
@@ -545,6 +551,8 @@ def check(
         color=use_color(sys.stdout),
         statistics=statistics,
         severity=Severity.parse(min_severity),
+        fail_on=config.fail_on,
+        now=dt.datetime.combine(config.today, dt.time()) if config.today else None,
     )
     try:
         write_outputs(report, [*specs, OutputSpec(fmt, "-")], options)

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
+from claimlint.core.ack import Ack999, Status277
 from claimlint.core.catalogue import Rule, new_finding
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine, SourceRef
@@ -145,6 +146,11 @@ class Check:
     #: a rule readers report (``claimlint.core.catalogue``): the class documents it and takes
     #: its code, name, summary and severity from the catalogue entry
     catalogued: ClassVar[Rule | None] = None
+    #: how the rule's findings show in the acknowledgments (claimlint.core.ack): the 999
+    #: segment/element error codes and the 277CA status of a claim it rejects. None: the
+    #: default for the rule's scope (``ack_999_for``, ``status_277_for``)
+    ack_999: ClassVar[Ack999 | None] = None
+    status_277: ClassVar[Status277 | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -156,6 +162,7 @@ class Check:
                 rule.summary,
                 rule.severity,
             )
+            cls.ack_999, cls.status_277 = rule.ack_999, rule.status_277
 
     def check(self, item: Any, ctx: Context) -> Iterable[Finding]:  # pragma: no cover - abstract
         return ()

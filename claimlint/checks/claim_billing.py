@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from claimlint.checks.base import Check, Context
+from claimlint.core.ack import Status277
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine
 from claimlint.dental.cdt import CODES
@@ -61,6 +62,7 @@ class ClaimTotalMismatch(Check):
     """
 
     code = "CL106"
+    status_277 = Status277("A7", "400")
     name = "claim-total-mismatch"
     summary = "Claim total does not equal the sum of line charges"
     severity = Severity.ERROR
@@ -142,6 +144,7 @@ class NegativeCharge(Check):
     """
 
     code = "CL107"
+    status_277 = Status277("A7", "178")
     name = "negative-charge"
     summary = "Service line charge is negative"
     severity = Severity.ERROR
@@ -242,6 +245,7 @@ class NpiCheckDigit(Check):
     """
 
     code = "CL109"
+    status_277 = Status277("A7", "562", "85")
     name = "npi-check-digit"
     summary = "Provider NPI fails the check digit"
     severity = Severity.ERROR
@@ -354,6 +358,7 @@ class CdtProcedureCode(Check):
     """
 
     code = "CL111"
+    status_277 = Status277("A7", "454")
     name = "cdt-procedure-code"
     summary = "Procedure must be an AD-qualified CDT code"
     severity = Severity.ERROR

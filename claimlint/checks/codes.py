@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from claimlint.checks._lines import entry_ref
 from claimlint.checks.base import Check, Context
+from claimlint.core.ack import Status277
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import ServiceLine
 from claimlint.dental import surfaces as sf
@@ -52,6 +53,7 @@ class UnknownProcedureCode(Check):
     """
 
     code = "CL115"
+    status_277 = Status277("A7", "454")
     name = "unknown-procedure-code"
     summary = "Restorative CDT-shaped code that is not a valid code"
     severity = Severity.WARNING
@@ -104,6 +106,7 @@ class SurfaceCountMismatch(Check):
     """
 
     code = "CL301"
+    status_277 = Status277("A7", "454")
     name = "surface-count-mismatch"
     summary = "Number of surfaces does not match the code"
     severity = Severity.ERROR
@@ -184,6 +187,7 @@ class CompositeRegionMismatch(Check):
     """
 
     code = "CL302"
+    status_277 = Status277("A7", "454")
     name = "composite-region-mismatch"
     summary = "Anterior/posterior composite code on the other kind of tooth"
     severity = Severity.ERROR

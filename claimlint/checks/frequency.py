@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
 from claimlint.checks.base import Check, Context, ProfileCheck, line_list
+from claimlint.core.ack import Status277
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine, SourceRef, ToothEntry
 from claimlint.core.spill import FirstSeen
@@ -225,6 +226,7 @@ class DuplicateProcedure(Check):
     """
 
     code = "CL412"
+    status_277 = Status277("A7", "78")
     name = "duplicate-procedure"
     summary = "Same procedure already in history or twice in the batch"
     severity = Severity.WARNING

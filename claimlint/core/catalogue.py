@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from claimlint.core.ack import Ack999, Status277
 from claimlint.core.findings import Finding, Location, Severity, printable
 from claimlint.core.model import SourceRef
 
@@ -27,6 +28,10 @@ class Rule:
     name: str
     summary: str
     severity: Severity = Severity.ERROR
+    #: how its findings show in a 999 and a 277CA (``claimlint.core.ack``; None: the default
+    #: for its scope)
+    ack_999: Ack999 | None = None
+    status_277: Status277 | None = None
 
     def make(
         self,
@@ -85,7 +90,13 @@ def new_finding(
 
 # -- every reader ----------------------------------------------------------------------------
 
-UNREADABLE_FILE = Rule("CL001", "unreadable-file", "File cannot be read or parsed")
+UNREADABLE_FILE = Rule(
+    "CL001",
+    "unreadable-file",
+    "File cannot be read or parsed",
+    ack_999=Ack999(segment="8", transaction="5"),
+    status_277=Status277("A3", "21"),
+)
 SCHEMA_VIOLATION = Rule("CL002", "schema-violation", "Record does not match the input schema")
 UNKNOWN_COLUMN = Rule(
     "CL003",
@@ -98,42 +109,85 @@ DATE_OF_SERVICE = Rule(
     "CL112",
     "date-of-service",
     "Missing, invalid or future date of service; or a dated predetermination",
+    status_277=Status277("A7", "187"),
 )
 
 # -- the 837D reader: envelope and structure -------------------------------------------------
 
 ISA_MALFORMED = Rule(
-    "CL101", "isa-malformed", "ISA header is not 106 characters with distinct delimiters"
+    "CL101",
+    "isa-malformed",
+    "ISA header is not 106 characters with distinct delimiters",
+    ack_999=Ack999(segment=None, transaction="5"),
 )
 CONTROL_NUMBER_MISMATCH = Rule(
     "CL102",
     "control-number-mismatch",
     "Envelope trailer control number differs from its header",
+    ack_999=Ack999(segment=None, transaction="3", group="4"),
 )
 SEGMENT_COUNT_MISMATCH = Rule(
-    "CL103", "segment-count-mismatch", "SE01/GE01/IEA01 count does not match the content"
+    "CL103",
+    "segment-count-mismatch",
+    "SE01/GE01/IEA01 count does not match the content",
+    ack_999=Ack999(segment=None, transaction="4", group="5"),
 )
-NOT_DENTAL_CLAIM = Rule("CL104", "not-837d-5010", "Not an 837D 005010X224A2 transaction set")
-HIERARCHY_ERROR = Rule("CL105", "hierarchy-error", "HL hierarchy is inconsistent")
+NOT_DENTAL_CLAIM = Rule(
+    "CL104",
+    "not-837d-5010",
+    "Not an 837D 005010X224A2 transaction set",
+    ack_999=Ack999(segment=None, transaction="I6", group="2"),
+)
+HIERARCHY_ERROR = Rule(
+    "CL105",
+    "hierarchy-error",
+    "HL hierarchy is inconsistent",
+    ack_999=Ack999(segment="8", element="I12"),
+)
 REQUIRED_SEGMENT_MISSING = Rule(
-    "CL116", "required-segment-missing", "A required loop, segment or element is missing"
+    "CL116",
+    "required-segment-missing",
+    "A required loop, segment or element is missing",
+    ack_999=Ack999(segment="3", element="1"),
+    status_277=Status277("A6", "21"),
 )
 INVALID_ELEMENT_VALUE = Rule(
     "CL117",
     "invalid-element-value",
     "Element value outside its code list or of the wrong type",
+    ack_999=Ack999(segment="8", element="7"),
 )
-SEGMENT_OUT_OF_ORDER = Rule("CL118", "segment-out-of-order", "Segment out of its loop's order")
+SEGMENT_OUT_OF_ORDER = Rule(
+    "CL118",
+    "segment-out-of-order",
+    "Segment out of its loop's order",
+    ack_999=Ack999(segment="7"),
+)
 SECONDARY_WITHOUT_OTHER_PAYER = Rule(
     "CL119",
     "secondary-without-other-payer",
     "Secondary claim without other-payer loop 2320/2330",
+    ack_999=Ack999(segment="I6"),
+    status_277=Status277("A6", "21"),
 )
 TOO_MANY_ELEMENTS = Rule(
-    "CL120", "too-many-elements", "Segment has more elements than its definition"
+    "CL120",
+    "too-many-elements",
+    "Segment has more elements than its definition",
+    ack_999=Ack999(segment="8", element="3", transaction="5"),
 )
-ENVELOPE_NOT_CLOSED = Rule("CL121", "envelope-not-closed", "Truncated file or missing SE/GE/IEA")
-INVALID_CHARACTERS = Rule("CL122", "invalid-characters", "Garbage bytes or invalid segment")
+ENVELOPE_NOT_CLOSED = Rule(
+    "CL121",
+    "envelope-not-closed",
+    "Truncated file or missing SE/GE/IEA",
+    ack_999=Ack999(segment=None, transaction="2", group="3"),
+)
+INVALID_CHARACTERS = Rule(
+    "CL122",
+    "invalid-characters",
+    "Garbage bytes or invalid segment",
+    ack_999=Ack999(segment="1", element="6", transaction="5"),
+)
 
 #: every entry, by code
 RULES: dict[str, Rule] = {

@@ -11,6 +11,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, overload
 
+from claimlint.core.ack import AckInterchange
 from claimlint.core.model import SourceRef
 
 REPORT_VERSION = "1.0"
@@ -283,6 +284,9 @@ class Report:
     #: findings taken out by suppressions, as (kind, finding); kind: "per-file-ignores",
     #: "ignore" or "baseline". Not printed; kept so that --write-baseline can carry them over.
     suppressed: list[tuple[str, Finding]] = field(default_factory=list)
+    #: the 837D envelopes and claims the acknowledgment formats (999, 277CA) answer; filled
+    #: only when one of them is asked for (claimlint.running.acks), empty otherwise. No PHI.
+    interchanges: list[AckInterchange] = field(default_factory=list)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)

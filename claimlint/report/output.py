@@ -16,6 +16,7 @@ whole or not at all.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import stat
@@ -276,13 +277,7 @@ def write_outputs(
             to_stdout.append(fmt)
             continue
         renderer = get_formatter(fmt)
-        file_options = FormatOptions(
-            show_values=options.show_values,
-            rules=options.rules,
-            tool_version=options.tool_version,
-            color=False,
-            statistics=options.statistics,
-        )
+        file_options = dataclasses.replace(options, color=False)
         files.append((Path(spec.path), _writer(renderer, report, file_options)))
     atomic_write_many(files)
     out = stdout or sys.stdout

@@ -6,6 +6,7 @@ A format lands by adding one row to FORMATTERS.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,13 @@ FORMATTERS: dict[str, str] = {
     "gitlab": "claimlint.report.formatters.gitlab:render",
     "csv": "claimlint.report.formatters.csv:render",
     "html": "claimlint.report.formatters.html:render",
+    "999": "claimlint.report.formatters.ack999:render",
+    "277ca": "claimlint.report.formatters.ack277ca:render",
 }
+
+#: the X12 acknowledgments: they answer 837D interchanges, so a run that writes one also
+#: records the envelopes it answers (``Report.interchanges``, claimlint.running.acks)
+ACK_FORMATS = frozenset({"999", "277ca"})
 
 
 @dataclass(slots=True)
@@ -38,6 +45,10 @@ class FormatOptions:
     statistics: bool = False
     #: the lowest severity the text output lists (``--severity``); other formats list all
     severity: Severity = Severity.INFO
+    #: the lowest severity that fails a run: the acknowledgments reject at or above it
+    fail_on: Severity = Severity.ERROR
+    #: the time the acknowledgments are dated (ISA09/10, GS04/05, BHT04/05); None: now
+    now: dt.datetime | None = None
 
 
 Renderer = Callable[[Report, TextIO, FormatOptions], None]
