@@ -262,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{table(result, args.jobs)}\n\n"
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), Python "
         f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}; the clients run on the "
-        "same machine as the server.\n"
+        "same machine as the server (on a shared 2-CPU machine, the 20 clients and the server "
+        "compete for the same cores: the latencies are an upper bound).\n"
     )
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)
