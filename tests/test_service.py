@@ -428,3 +428,36 @@ def test_load_loses_no_request(server):
     assert len(result.latencies) == LOAD_REQUESTS
     assert 0 < result.percentile(50) <= result.percentile(99)
     assert "| 20 | 300 | 2 | 0 | 0 |" in service_load.table(result, 2)
+
+
+# -- small parts ------------------------------------------------------------------------------
+
+
+def test_an_internal_error_is_logged_by_its_class_name_only():
+    from claimlint.service.pool import _kind
+
+    message = "internal error while checking claim C1 in <body>: KeyError: 'SMITH, JOHN'"
+    assert _kind(message) == "KeyError"
+    assert _kind("internal error while reading <body>: something: else") == "internal error"
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("50MB", 50_000_000), ("512k", 512_000), ("1GiB", 1 << 30), ("1000", 1000), ("2 mb", 2e6)],
+)
+def test_sizes(text, size):
+    from claimlint.service.settings import parse_size
+
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.1.2.3", True), ("::1", True), ("[::1]", True),
+     ("localhost", True), ("0.0.0.0", False), ("::", False), ("10.0.0.1", False),
+     ("claimlint.example", False)],
+)  # fmt: skip
+def test_loopback_addresses(host, loopback):
+    from claimlint.service.settings import is_loopback
+
+    assert is_loopback(host) is loopback

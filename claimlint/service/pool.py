@@ -27,6 +27,7 @@ import copy
 import io
 import multiprocessing
 import pickle
+import re
 import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -150,9 +151,14 @@ def _lint(job: LintJob) -> LintOutcome:
 
 
 def _kind(message: str) -> str:
-    head = message.partition(": ")[2] if message.count(": ") >= 2 else ""
-    name = head.partition(":")[0].strip()
-    return name if name.isidentifier() else "internal error"
+    """The exception's class name in an engine error message, or "internal error": only a
+    name that looks like an exception class (``KeyError``) is kept, never other text."""
+    for match in _KIND.finditer(message):
+        return match.group(1)
+    return "internal error"
+
+
+_KIND = re.compile(r": ([A-Z][A-Za-z0-9_]*(?:Error|Exception|Exit|Interrupt)): ")
 
 
 def malformed(report: Report) -> bool:
