@@ -1186,3 +1186,122 @@ def split(
         for note in result.linted.report.notes:
             click.echo(f"claimlint: note: {note}", err=True)
     sys.exit(EXIT_OK if exit_zero or not result.held_verdicts else EXIT_FINDINGS)
+
+
+def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    from claimlint.service.settings import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option(
+    "--token-file",
+    default=None,
+    metavar="FILE",
+    help="File holding the bearer token (else $CLAIMLINT_TOKEN). Required unless "
+    "--insecure-local on a loopback address.",
+)
+@click.option(
+    "--insecure-local",
+    is_flag=True,
+    help="Run without a token; only on a loopback address (127.0.0.1, ::1, localhost).",
+)
+@click.option(
+    "--max-body",
+    default="50MB",
+    show_default=True,
+    callback=_size,
+    help="Largest request body (50MB, 512k, bytes); a larger one is answered 413.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds a request may take, reading its body included; then 408.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Worker processes that lint (default 0 = one per CPU).",
+)
+@click.option("--config", "config_path", default=None, help="Configuration file to use.")
+@click.option(
+    "--profile",
+    "profile_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Payer profile file or folder (repeatable); replaces the configuration's 'profiles'.",
+)
+@click.option(
+    "--history",
+    "history_path",
+    default=None,
+    metavar="FILE",
+    help="History database (SQLite); replaces the configuration's 'history'.",
+)
+def serve(
+    host: str,
+    port: int,
+    token_file: str | None,
+    insecure_local: bool,
+    max_body: int,
+    timeout: float,
+    jobs: int,
+    config_path: str | None,
+    profile_paths: tuple[str, ...],
+    history_path: str | None,
+) -> None:
+    """Serve the linter over HTTP: POST /v1/lint, GET /healthz, GET /openapi.json.
+
+    \b
+    Claims are PHI: every request needs 'Authorization: Bearer TOKEN', the token coming from
+    $CLAIMLINT_TOKEN or --token-file. Without one the service starts only on a loopback
+    address with --insecure-local. Put it behind a TLS reverse proxy (docs/service.md).
+    Needs the service extra: pip install 'dental-claimlint[service]'.
+    """
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        fail("claimlint serve needs the service extra: pip install 'dental-claimlint[service]'")
+    from claimlint.payer.history import HistoryError
+    from claimlint.payer.profiles import ProfileError
+    from claimlint.service.server import serve as run_server
+    from claimlint.service.settings import Settings, SettingsError, read_token
+
+    config = load_settings(config_path)
+    if profile_paths:
+        config.profiles = list(profile_paths)
+    if history_path:
+        config.history = history_path
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        fail(str(exc))
+        raise
+    try:
+        settings = Settings(
+            host=host,
+            port=port,
+            token=read_token(token_file),
+            insecure_local=insecure_local,
+            max_body=max_body,
+            timeout=timeout,
+            jobs=jobs or os.cpu_count() or 1,
+            config=config,
+            version=__version__,
+        )
+        run_server(settings, registry)
+    except SettingsError as exc:
+        fail(str(exc))
+    except (ConfigError, ProfileError, HistoryError) as exc:
+        fail(str(exc) + _blame_config(config, exc, config.history))

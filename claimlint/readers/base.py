@@ -72,6 +72,8 @@ class Source:
     first_line: int = 1
     first_segment: int = 1
     resume: Any = None
+    #: the format when the caller knows it (``claimlint serve``'s ``?format=``); else sniffed
+    format: str | None = None
 
     @property
     def is_part(self) -> bool:
@@ -169,7 +171,10 @@ def available_formats() -> list[str]:
 
 
 def sniff(source: Source) -> str | None:
-    """Pick a format from the file name, else from the first bytes."""
+    """The format the source declares, else one from the file name, else from the first
+    bytes."""
+    if source.format in READERS:
+        return source.format
     if source.path is not None:
         fmt = SUFFIXES.get(source.path.suffix.lower())
         if fmt in READERS:
