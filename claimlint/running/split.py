@@ -64,8 +64,8 @@ REPORT_VERSION = "1"
 class SplitError(Exception):
     """The file cannot be split (unreadable, claims not found again, bad control file).
 
-    ``report``: the lint's report when the file could not be read (its CL001/CL1xx findings
-    say where; ``claimlint serve`` answers it as a 422)."""
+    ``report``: the lint's report once the file was linted (when it could not be read, its
+    CL001/CL1xx findings say where; ``claimlint serve`` answers it as a 422)."""
 
     def __init__(self, message: str, report: Report | None = None) -> None:
         super().__init__(message)
@@ -392,6 +392,21 @@ def split_source(
     linted = lint_claims(engine, source)
     if engine.errors:
         raise SplitError("; ".join(engine.errors))
+    try:
+        return _split_linted(source, fmt, linted, fail_on, numbers)
+    except SplitError as exc:
+        exc.report = exc.report or linted.report
+        raise
+
+
+def _split_linted(
+    source: Source,
+    fmt: str,
+    linted: LintedFile,
+    fail_on: Severity,
+    numbers: ControlNumbers | None,
+) -> SplitResult:
+    path = source.name
     unread = [f for f in linted.batch if is_read_failure(f)]
     if unread:
         where = f" ({unread[0].location.describe()})" if unread[0].location.describe() else ""

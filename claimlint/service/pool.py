@@ -225,7 +225,8 @@ def _split(job: LintJob, engine: Engine, source: Source) -> LintOutcome:
             outcome = _outcome(Report(), engine)
             outcome.status = "error"
             return outcome
-        if exc.report is not None:  # the body could not be read: the lint's 422 report
+        if exc.report is not None and malformed(exc.report):
+            # the body could not be read: the lint's 422 report
             outcome = _outcome(exc.report, engine)
             outcome.status, outcome.verdict = "malformed", "fail"
             outcome.body = _json_report(exc.report, job, engine)
