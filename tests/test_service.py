@@ -37,14 +37,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield srv
 
 
-def post(server: Server, body: bytes, headers: dict[str, str] | None = None, **params: str):
+def call(server: Server, path: str, body: bytes, headers: dict[str, str] | None = None, **params):
     return httpx.post(
-        f"{server.url}/v1/lint",
+        f"{server.url}{path}",
         content=body,
         params=params,
         headers=server.headers() if headers is None else headers,
         timeout=60,
     )
+
+
+def post(server: Server, body: bytes, headers: dict[str, str] | None = None, **params: str):
+    return call(server, "/v1/lint", body, headers, **params)
 
 
 def cli_report(path: Path, *args: str) -> dict:
@@ -464,16 +468,6 @@ def test_loopback_addresses(host, loopback):
 
 
 # -- POST /v1/split and POST /v1/ack ----------------------------------------------------------
-
-
-def call(server: Server, path: str, body: bytes, headers: dict[str, str] | None = None, **params):
-    return httpx.post(
-        f"{server.url}{path}",
-        content=body,
-        params=params,
-        headers=server.headers() if headers is None else headers,
-        timeout=60,
-    )
 
 
 def cli_split(path: Path, tmp_path: Path, *args: str) -> tuple[bytes, bytes, dict]:

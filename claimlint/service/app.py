@@ -387,6 +387,16 @@ def create_app(settings: Settings, pool: LintPool, registry: Registry) -> FastAP
             }
         }
 
+    report_or_error = {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Report"},
+                    {"$ref": "#/components/schemas/Error"},
+                ]
+            }
+        }
+    }
     all_media = (
         "application/edi-x12",
         "application/json",
@@ -433,16 +443,7 @@ def create_app(settings: Settings, pool: LintPool, registry: Registry) -> FastAP
             422: {
                 "description": unreadable + "; or an `Error` when the body was read but its "
                 "claims cannot be found again in its bytes to be split.",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "oneOf": [
-                                {"$ref": "#/components/schemas/Report"},
-                                {"$ref": "#/components/schemas/Error"},
-                            ]
-                        }
-                    }
-                },
+                "content": report_or_error,
             },
             **common,
         },
@@ -478,16 +479,7 @@ def create_app(settings: Settings, pool: LintPool, registry: Registry) -> FastAP
             },
             422: {
                 "description": unreadable + "; or an `Error` when the body is not an 837D.",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "oneOf": [
-                                {"$ref": "#/components/schemas/Report"},
-                                {"$ref": "#/components/schemas/Error"},
-                            ]
-                        }
-                    }
-                },
+                "content": report_or_error,
             },
             **common,
         },
