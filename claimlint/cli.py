@@ -533,12 +533,15 @@ def check(
             claims=lambda: engine.claims_seen,
         ) as sources:
             envelopes: list[Any] = []
+            unanswered: list[str] = []
             if ACK_FORMATS & {fmt, *(spec.format for spec in specs)}:
                 from claimlint.running.acks import with_envelopes
 
-                sources = with_envelopes(sources, envelopes)  # the 837D envelopes to answer
+                # the 837D envelopes to answer; a note for each file left unanswered
+                sources = with_envelopes(sources, envelopes, unanswered)
             report = run_sources(engine, sources)  # suppressions applied inside
             report.interchanges = envelopes
+            report.notes.extend(unanswered)
         if baseline_out:
             write_baseline(report, baseline_out, selected_codes=engine.checks.selected_codes)
     except (ConfigError, OutputError, ProfileError, HistoryError) as exc:

@@ -232,3 +232,95 @@ def test_the_docs_table_is_generated_from_the_rules():
         assert f"| [{check.code}](rules/{check.code}.md) |" in table
     assert "| A7:562:85 |" in table
     assert "acknowledgments.md" in (ROOT / "mkdocs.yml").read_text()
+
+
+# -- issue 13 review: claims without CLM01, rejected transaction sets, unreadable input -------
+
+DEMO = ROOT / "fixtures" / "demo" / "batch.837"
+
+
+def claim_answers(segs: list[list[str]]) -> dict[str, list[str]]:
+    """TRN02 of each 2000D claim -> its STC01 composites with STC03 (``A2:20/WQ``)."""
+    out: dict[str, list[str]] = {}
+    level = claim = None
+    for e in segs:
+        if e[0] == "HL":
+            level = e[3]
+        elif e[0] == "TRN" and level == "PT":
+            claim = e[2]
+            out[claim] = []
+        elif e[0] == "STC" and level == "PT" and claim is not None:
+            out[claim].append(f"{e[1]}/{e[3]}")
+    return out
+
+
+def demo_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = DEMO.read_text()
+    assert old in text
+    path = tmp_path / "batch.837"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_a_claim_without_clm01_is_rejected_in_the_277ca(tmp_path):
+    """CL116 (CLM01 empty) names no claim id but lies in the claim's segments: the claim is
+    rejected (U) with the rule's status, traced by its CLM's position in the set, never
+    accepted under an invented id."""
+    path = demo_with(tmp_path, "CLM*DEMO1004*", "CLM**")
+    answers = claim_answers(segments(ack("277ca", path)))
+    traces = [t for t in answers if not t.startswith("DEMO")]
+    assert len(traces) == 1 and re.fullmatch(r"NOCLM01-SEG\d+", traces[0])
+    assert answers[traces[0]] and all(s.endswith("/U") for s in answers[traces[0]])
+    assert "A2:20/WQ" not in answers[traces[0]]
+    assert answers["DEMO1001"] == ["A2:20/WQ"]  # the other claims keep their own verdict
+    # the 999 notes the error on the claim but accepts the set (IK5 E): the claim is the 277CA's
+    five = segments(ack("999", path))
+    assert ["IK5", "R"] not in [e[:2] for e in five]
+
+
+def test_a_set_the_999_rejects_rejects_every_claim_in_the_277ca(tmp_path):
+    """A wrong SE01 (CL103, on no claim) rejects the set in the 999 (IK5 R) and every claim of
+    the file in the 277CA (A3:21, U; 2200B STC U): exactly the claims split holds."""
+    path = demo_with(tmp_path, "SE*73*0001", "SE*70*0001")
+    five = segments(ack("999", path))
+    assert next(e[:3] for e in five if e[0] == "IK5") == ["IK5", "R", "4"]
+    segs = segments(ack("277ca", path))
+    check_envelopes(segs, "277", "005010X214")
+    answers = claim_answers(segs)
+    assert len(answers) == 7
+    assert all("A3:21/U" in s and "A2:20/WQ" not in s for s in answers.values()), answers
+    assert [e[3] for e in segs if e[0] == "STC" and e[1] == "A3:21"].count("U") >= 7
+    assert sum(int(e[2]) for e in segs if e[:2] == ["QTY", "90"]) == 0
+    clean, held = tmp_path / "clean.837", tmp_path / "held.837"
+    r = CliRunner().invoke(
+        main, ["split", "--today", TODAY, str(path), "--clean", str(clean), "--held", str(held)]
+    )
+    assert r.exit_code in (0, 1), r.output
+    held_ids = set(re.findall(r"CLM\*([^*]+)\*", held.read_text()))
+    assert held_ids == set(answers)
+    assert not clean.exists() or not re.findall(r"CLM\*([^*]+)\*", clean.read_text())
+
+
+def test_claim_level_999_errors_accept_the_set_with_errors_noted():
+    """The demo batch's second set has reader errors only on claims (CL117, CL118 in claim
+    loops): IK5 E, and the 277CA accepts its clean claim DEMO2003, as split forwards it."""
+    five = segments(ack("999", DEMO))
+    assert [e[:2] for e in five if e[0] in ("IK5", "AK9")] == [
+        ["IK5", "A"],
+        ["IK5", "E"],
+        ["AK9", "E"],
+    ]
+    answers = claim_answers(segments(ack("277ca", DEMO)))
+    assert answers["DEMO2003"] == ["A2:20/WQ"]
+
+
+def test_an_unreadable_837_says_why_no_acknowledgment_is_written(tmp_path):
+    """An ISA cut short: nothing to acknowledge; stdout stays empty and stderr names the file."""
+    bad = tmp_path / "bad.837"
+    bad.write_bytes(DEMO.read_bytes()[:50])
+    for fmt in ("999", "277ca"):
+        result = CliRunner().invoke(main, ["check", "--today", TODAY, "--format", fmt, str(bad)])
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        assert f"{bad}: no acknowledgment written" in result.stderr
+        assert "X12" in result.stderr

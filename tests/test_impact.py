@@ -333,3 +333,30 @@ def test_json_matches_its_schema():
     schema = json.loads((ROOT / "claimlint/schemas/impact.schema.json").read_text())
     jsonschema.validate(demo_json("--raise", "D2150=+20", "--raise", "D2791=+5%"), schema)
     jsonschema.validate(demo_json(), schema)
+
+
+def test_unreadable_claim_files_fail_the_run_and_are_named(tmp_path):
+    """A file that is not X12 and a cut-off JSON batch: each is a CL001 on stderr and the run
+    exits 1, never an empty report with exit 0 (found in review)."""
+    junk = tmp_path / "junk.837"
+    junk.write_bytes(bytes(range(256)) + b"ISX*00*")
+    cut = tmp_path / "cut.json"
+    cut.write_text('{"claims": [{"claim_id": "A1", "lines": [')
+    result = CliRunner().invoke(
+        main,
+        ["impact", str(junk), str(cut), "--config", str(ROOT / "fixtures/demo/claimlint.toml")],
+    )
+    assert result.exit_code == 1, result.output
+    assert "junk.837" in result.stderr and "cut.json" in result.stderr
+    assert result.stderr.count("CL001") == 2
+
+
+def test_a_history_file_with_no_usable_row_is_an_error(tmp_path):
+    bad = tmp_path / "paid.csv"
+    bad.write_text("foo,bar\n1,2\n")
+    result = CliRunner().invoke(
+        main,
+        ["impact", "--history", str(bad), "--config", DEMO_CONFIG],
+    )
+    assert result.exit_code == 2, result.output
+    assert "paid.csv" in result.stderr and "no history row could be read" in result.stderr

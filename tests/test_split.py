@@ -424,3 +424,39 @@ def test_split_837d_envelope_defect_holds_the_whole_batch(tmp_path):
     assert [f["code"] for f in report["batch_findings"]] == ["CL103"]
     _assert_accounted(src, clean, held)
     _no_envelope_findings(held)  # the rebuilt SE01 is right
+
+
+def test_split_csv_not_sorted_by_claim_keeps_each_claims_rows_together(tmp_path):
+    """An export sorted by date, not by claim: a claim's rows lie apart. Each claim's rows go
+    to one output, whole (the reviewer's case: the second row of a clean claim went to the held
+    file, and both files then failed CL106)."""
+    src_rows = FIXTURES.joinpath("csv", "generic-pms.csv").read_bytes().splitlines(keepends=True)
+    header, rows = src_rows[0], src_rows[1:]
+    # interleave: the rows of every claim, taken round-robin by claim
+    by_claim: dict[bytes, list[bytes]] = {}
+    for row in rows:
+        by_claim.setdefault(row.split(b",", 1)[0], []).append(row)
+    assert any(len(v) > 1 for v in by_claim.values())
+    shuffled: list[bytes] = []
+    while any(by_claim.values()):
+        for key in list(by_claim):
+            if by_claim[key]:
+                shuffled.append(by_claim[key].pop(0))
+    assert shuffled != rows
+    src = tmp_path / "unsorted.csv"
+    src.write_bytes(header + b"".join(shuffled))
+    options = ReadOptions(csv_mapping="generic-pms")
+    result, clean, held = _split(src, tmp_path, ".csv", csv_mapping="generic-pms")
+    assert result.held_verdicts and result.clean_keys
+    _assert_accounted(src, clean, held, options)
+    _assert_relints(result, clean, held, Severity.ERROR, csv_mapping="generic-pms")
+    out_rows = [
+        *clean.read_bytes().splitlines(keepends=True)[1:],
+        *held.read_bytes().splitlines(keepends=True)[1:],
+    ]
+    assert sorted(out_rows) == sorted(shuffled)  # every row once
+    for out in (clean, held):  # no claim's rows in both files
+        ids = {r.split(b",", 1)[0] for r in out.read_bytes().splitlines()[1:]}
+        other = held if out is clean else clean
+        other_ids = {r.split(b",", 1)[0] for r in other.read_bytes().splitlines()[1:]}
+        assert not ids & other_ids

@@ -164,3 +164,84 @@ class AckInterchange:
     isa15: str
     ordinal: int
     groups: list[AckGroup] = field(default_factory=list)
+
+
+# -- verdicts: which claims and transaction sets a run rejects ---------------------------------
+
+#: a claim rejected because its file (an envelope or transaction-set defect that is on no
+#: claim) is rejected as a whole: A3 "returned as unprocessable claim, not entered into the
+#: adjudication system", status 21 missing or invalid information
+BATCH_REJECTED_277 = Status277("A3", "21")
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Where a finding is, as the verdicts need it: its segment ordinal, its claim id, and
+    whether it rejects (at or above ``--fail-on``)."""
+
+    segment_index: int | None
+    claim_id: str | None
+    rejects: bool
+
+
+@dataclass(slots=True)
+class FileVerdict:
+    """The verdict of one 837D file's acknowledgments (see :func:`file_verdict`).
+
+    ``batch``: the rejecting findings (positions in the list given) located on no claim; they
+    reject every claim of the file, as ``claimlint split`` holds every claim of the file for
+    them. ``transactions``: of those, the ones inside each transaction set (``id(tx)``): that
+    set is rejected (999 IK5 ``R``). ``claims``: the rejecting findings located on each claim
+    (``id(claim)``)."""
+
+    batch: list[int] = field(default_factory=list)
+    transactions: dict[int, list[int]] = field(default_factory=dict)
+    claims: dict[int, list[int]] = field(default_factory=dict)
+
+    def transaction_rejected(self, tx: AckTransaction) -> bool:
+        return bool(self.transactions.get(id(tx)))
+
+    def claim_findings(self, claim: AckClaim) -> list[int]:
+        return self.claims.get(id(claim), [])
+
+    def claim_rejected(self, claim: AckClaim) -> bool:
+        return bool(self.batch) or bool(self.claims.get(id(claim)))
+
+
+def file_verdict(interchanges: list[AckInterchange], findings: list[Placed]) -> FileVerdict:
+    """Which claims and transaction sets of one file the findings reject: the one rule the
+    999 (IK5) and the 277CA (per claim) both follow, the same as ``claimlint split``'s.
+
+    A rejecting finding is on the claim whose segments (CLM to the segment before the next
+    claim's loop) hold it, whether or not it names a claim id (a CLM without CLM01 has none);
+    else on every claim with its claim id; else on no claim: then it rejects the transaction
+    set it is in and every claim of the file (a defect of the batch: the receiver cannot trust
+    any of it)."""
+    txs = [tx for i in interchanges for g in i.groups for tx in g.transactions]
+    by_id: dict[str, list[AckClaim]] = {}
+    for tx in txs:
+        for claim in tx.claims:
+            by_id.setdefault(claim.claim_id, []).append(claim)
+    out = FileVerdict()
+    for k, f in enumerate(findings):
+        if not f.rejects:
+            continue
+        index = f.segment_index
+        home: AckTransaction | None = None
+        owners: list[AckClaim] = []
+        if index is not None:
+            home = next((t for t in txs if t.ordinal <= index <= (t.end or 10**12)), None)
+        if home is not None and index is not None and index != home.end:  # not on SE
+            span = next((c for c in home.claims if c.ordinal <= index <= (c.end or 10**12)), None)
+            if span is not None and f.claim_id in (None, span.claim_id):
+                owners = [span]
+        if not owners and f.claim_id is not None:
+            owners = by_id.get(f.claim_id, [])
+        if owners:
+            for claim in owners:
+                out.claims.setdefault(id(claim), []).append(k)
+            continue
+        out.batch.append(k)
+        if home is not None:
+            out.transactions.setdefault(id(home), []).append(k)
+    return out

@@ -18,13 +18,35 @@ from claimlint.x12.scan import scan
 
 
 def with_envelopes(
-    sources: Iterable[Source | Finding], into: list[AckInterchange]
+    sources: Iterable[Source | Finding],
+    into: list[AckInterchange],
+    notes: list[str] | None = None,
 ) -> Iterator[Source | Finding]:
-    """``sources`` unchanged; the interchanges of every 837D among them appended to ``into``."""
+    """``sources`` unchanged; the interchanges of every 837D among them appended to ``into``;
+    for a source that has no transaction set to answer, a note saying why is appended to
+    ``notes`` (the acknowledgment leaves it out)."""
     for item in sources:
         yield item
         if isinstance(item, Source):
-            into.extend(envelopes(item))
+            found = envelopes(item)
+            into.extend(found)
+            if notes is not None and not any(
+                g.transactions or g.gs06 for i in found for g in i.groups
+            ):
+                notes.append(f"{item.name}: no acknowledgment written: {_why_not(item)}")
+
+
+def _why_not(source: Source) -> str:
+    try:
+        fmt = sniff(source)
+    except OSError:
+        fmt = None
+    if fmt is not None and fmt != "x12":
+        return f"it is {fmt.upper()}, not X12 (999 and 277CA answer 837D input only)"
+    return (
+        "no X12 interchange with a transaction set could be read from it (an ISA cut short or"
+        " missing has nothing to acknowledge; its findings say what is wrong)"
+    )
 
 
 def envelopes(source: Source) -> list[AckInterchange]:

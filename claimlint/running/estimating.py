@@ -7,11 +7,12 @@ The money engine knows no readers and no formatting; this module is where they m
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from claimlint.core.catalogue import UNREADABLE_FILE
-from claimlint.core.findings import Finding
+from claimlint.core.findings import Finding, is_read_failure
 from claimlint.core.model import Claim, PriorProcedure
 from claimlint.payer.estimate import BatchEstimate, Totals, estimate_claims
 from claimlint.payer.history import InMemoryHistory, combine
@@ -91,6 +92,80 @@ def describe_finding(finding: Any) -> str:
     return f"{loc.file}:{line}:{col}: {finding.code} {prefixed_message(finding)}{where}"
 
 
+@dataclass(slots=True)
+class ClaimFiles:
+    """Claim files read for ``estimate`` and ``impact``: the claims, what the batches carry
+    besides them, and what could not be read."""
+
+    pairs: list[tuple[str, Claim]] = field(default_factory=list)
+    #: the configured profiles with the batches' own ``payers`` added
+    profiles: Any = None
+    #: the batches' inline history
+    inline: list[PriorProcedure] = field(default_factory=list)
+    #: unreadable files (CL001) and the findings of the claims that could not be read
+    findings: list[Finding] = field(default_factory=list)
+    #: the other reader errors (an X12 segment out of order): their claims were read
+    other_errors: list[Finding] = field(default_factory=list)
+    unparsable: int = 0
+    #: profile problems of a batch's ``payers`` section
+    problems: list[str] = field(default_factory=list)
+    #: FIFOs and files that are not claim files a folder walk skipped
+    notes: list[str] = field(default_factory=list)
+
+
+def read_claim_files(
+    paths: Iterable[str],
+    profiles: ProfileSet,
+    *,
+    options: Any = None,
+    discovery: Any = None,
+) -> ClaimFiles:
+    """Read claim files (any reader; folders walked as ``discovery`` says). Unreadable files
+    and claims become reader findings and unparsable claims are counted; they never stop the
+    others."""
+    out = ClaimFiles(profiles=profiles)
+    for source in iter_sources(paths, out.notes, discovery):
+        if isinstance(source, Finding):
+            out.findings.append(source)
+            continue
+        fmt_name = sniff(source)
+        if fmt_name is None:
+            out.findings.append(
+                UNREADABLE_FILE.make(
+                    f"Cannot tell what kind of file {source.name} is; expected an 837D, "
+                    "JSON, JSONL, CSV or XML claim file.",
+                    file=source.name,
+                )
+            )
+            continue
+        try:
+            for item in get_reader(fmt_name)(source, options or ReadOptions()):
+                if isinstance(item, Claim):
+                    out.pairs.append((source.name, item))
+                elif isinstance(item, BatchMeta):
+                    out.inline.extend(item.history)
+                    if item.payers:
+                        out.profiles = out.profiles.with_batch_payers(
+                            item.payers, source=source.name
+                        )
+                elif isinstance(item, Unparsable):
+                    out.unparsable += 1
+                    out.findings.extend(item.findings)
+                elif isinstance(item, Finding) and is_read_failure(item):
+                    out.findings.append(item)
+                elif isinstance(item, Finding) and item.severity.value == "error":
+                    out.other_errors.append(item)
+        except OSError as exc:
+            out.findings.append(
+                UNREADABLE_FILE.make(
+                    f"Cannot read {source.name}: {exc.strerror or exc}.", file=source.name
+                )
+            )
+        except ProfileError as exc:
+            out.problems.append(f"{source.name}: {exc}")
+    return out
+
+
 def estimate_paths(
     paths: Iterable[str],
     profiles: ProfileSet,
@@ -107,48 +182,10 @@ def estimate_paths(
     located like ``check`` locates them) and unparsable claims are counted; they never stop
     the others.
     """
-    pairs: list[tuple[str, Claim]] = []
-    problems: list[str] = []
-    findings: list[Finding] = []
-    unparsable = 0
-    inline: list[PriorProcedure] = []
-    notes: list[str] = []
-    # notes: FIFOs and files that are not claim files a folder walk skipped
-    for source in iter_sources(paths, notes, discovery):
-        if isinstance(source, Finding):
-            findings.append(source)
-            continue
-        fmt_name = sniff(source)
-        if fmt_name is None:
-            findings.append(
-                UNREADABLE_FILE.make(
-                    f"Cannot tell what kind of file {source.name} is; expected an 837D, "
-                    "JSON, JSONL, CSV or XML claim file.",
-                    file=source.name,
-                )
-            )
-            continue
-        try:
-            for item in get_reader(fmt_name)(source, options or ReadOptions()):
-                if isinstance(item, Claim):
-                    pairs.append((source.name, item))
-                elif isinstance(item, BatchMeta):
-                    inline.extend(item.history)
-                    if item.payers:
-                        profiles = profiles.with_batch_payers(item.payers, source=source.name)
-                elif isinstance(item, Unparsable):
-                    unparsable += 1
-                    findings.extend(item.findings)
-                elif isinstance(item, Finding) and item.severity.value == "error":
-                    findings.append(item)
-        except OSError as exc:
-            findings.append(
-                UNREADABLE_FILE.make(
-                    f"Cannot read {source.name}: {exc.strerror or exc}.", file=source.name
-                )
-            )
-        except ProfileError as exc:
-            problems.append(f"{source.name}: {exc}")
+    read = read_claim_files(paths, profiles, options=options, discovery=discovery)
+    pairs, profiles, inline = read.pairs, read.profiles, read.inline
+    findings = read.findings + read.other_errors  # every reader error makes estimate exit 1
+    problems, unparsable, notes = read.problems, read.unparsable, read.notes
     store = combine(history, InMemoryHistory(inline)) if inline else history
     batch = estimate_claims(pairs, profiles, default=default, history=store)
     batch.problems = problems + batch.problems

@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from claimlint.core.catalogue import UNREADABLE_FILE
 from claimlint.core.findings import Finding
 from claimlint.core.impact import ImpactSummary, Raise, RaiseOutcome, aggregate
-from claimlint.core.model import Claim, PriorProcedure
+from claimlint.core.model import PriorProcedure
 from claimlint.payer.history import InMemoryHistory, SQLiteHistory, combine
 from claimlint.payer.impact import collect, raise_outcomes, raised
-from claimlint.payer.profiles import Profile, ProfileError, ProfileSet
-from claimlint.readers.base import BatchMeta, ReadOptions, Unparsable, get_reader, sniff
-from claimlint.running.engine import iter_sources
+from claimlint.payer.profiles import Profile, ProfileSet
+from claimlint.readers.base import ReadOptions
+from claimlint.running.estimating import read_claim_files
 from claimlint.running.history_import import ImportProblem, read_history_csv
 
 
@@ -52,6 +51,12 @@ def read_history(path: str, notes: list[str]) -> list[PriorProcedure]:
 
             raise HistoryError(f"{path}: history file does not exist")
         rows = list(read_history_csv(Path(path), problems))
+        if not rows and problems:
+            # nothing of the file could be used (a wrong header, not a CSV): the history may be
+            # the report's only input, so this is an error, not a note
+            from claimlint.payer.history import HistoryError
+
+            raise HistoryError(f"{problems[0]}; no history row could be read")
         notes.extend(str(p) for p in problems)
         return rows
     store = SQLiteHistory(path)
@@ -76,47 +81,15 @@ def run_impact(
     options: ReadOptions | None = None,
     discovery: Any = None,
 ) -> ImpactRun:
-    pairs: list[tuple[str, Claim]] = []
-    inline: list[PriorProcedure] = []
-    findings: list[Finding] = []
     notes: list[str] = []
-    unparsable = 0
     paid: list[PriorProcedure] = read_history(history_path, notes) if history_path else []
-    for source in iter_sources(paths, notes, discovery):
-        if isinstance(source, Finding):
-            findings.append(source)
-            continue
-        fmt_name = sniff(source)
-        if fmt_name is None:
-            findings.append(
-                UNREADABLE_FILE.make(
-                    f"Cannot tell what kind of file {source.name} is; expected an 837D, "
-                    "JSON, JSONL, CSV or XML claim file.",
-                    file=source.name,
-                )
-            )
-            continue
-        try:
-            for item in get_reader(fmt_name)(source, options or ReadOptions()):
-                if isinstance(item, Claim):
-                    pairs.append((source.name, item))
-                elif isinstance(item, BatchMeta):
-                    inline.extend(item.history)
-                    if item.payers:
-                        profiles = profiles.with_batch_payers(item.payers, source=source.name)
-                elif isinstance(item, Unparsable):
-                    unparsable += 1
-                    findings.extend(item.findings)
-                # other reader findings (an X12 segment out of order, ...) are for 'check':
-                # the claim was read and is counted
-        except OSError as exc:
-            findings.append(
-                UNREADABLE_FILE.make(
-                    f"Cannot read {source.name}: {exc.strerror or exc}.", file=source.name
-                )
-            )
-        except ProfileError as exc:
-            notes.append(f"{source.name}: {exc}")
+    read = read_claim_files(paths, profiles, options=options, discovery=discovery)
+    pairs, profiles, inline, unparsable = read.pairs, read.profiles, read.inline, read.unparsable
+    notes.extend(read.notes)
+    notes.extend(read.problems)
+    # unreadable files and claims not read fail the run; the other reader errors (an X12
+    # segment out of order, ...) are for 'check': the claim was read and is counted
+    findings = read.findings
     # the batches' inline history: frequency limits for the claims, and paid rows for impact
     store = InMemoryHistory(inline) if inline else None
     history = combine(store)

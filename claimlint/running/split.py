@@ -82,6 +82,9 @@ class ClaimResult:
     findings: list[Finding]
     #: where the claim starts: physical line (JSONL, CSV, XML)
     start_line: int | None = None
+    #: CSV: the physical lines where the claim's rows start (an export need not be sorted
+    #: by claim, so a claim's rows may lie anywhere in the file)
+    rows: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -141,15 +144,34 @@ def lint_claims(engine: Engine, source: Source) -> LintedFile:
     results: list[ClaimResult] = []
 
     def on_claim(item: Claim | Unparsable, found: list[Finding]) -> None:
+        rows: set[int] = set()
         if isinstance(item, Claim):
-            start = item.ref.line
+            start = item.ref.line if item.ref is not None else None
             parsed = True
+            rows.update(ln.ref.line for ln in item.lines if ln.ref is not None and ln.ref.line)
         else:
-            lines = [f.location.physical_line for f in item.findings if f.location.physical_line]
-            start = min(lines) if lines else None
+            start = None
             parsed = False
+        # the rows the reader reported on (a broken row of the claim, an unparsable claim)
+        rows.update(
+            f.location.physical_line
+            for f in found
+            if f.location.physical_line and item.claim_id and f.location.claim_id == item.claim_id
+        )
+        if isinstance(item, Unparsable):
+            rows.update(f.location.physical_line for f in item.findings if f.location.physical_line)
+            start = min(rows) if rows else None
+        elif start:
+            rows.add(start)
         results.append(
-            ClaimResult((source.name, len(results)), item.claim_id, parsed, list(found), start)
+            ClaimResult(
+                (source.name, len(results)),
+                item.claim_id,
+                parsed,
+                list(found),
+                start,
+                sorted(rows),
+            )
         )
 
     engine.on_claim = on_claim
@@ -250,6 +272,37 @@ def _by_lines(data: bytes, results: list[ClaimResult], fmt: str) -> _Slices:
         tail = data[end:]
     claims = [data[a:b] for a, b in itertools.pairwise(cut)]
     return _Slices(data[: cut[0]], claims, tail)
+
+
+def _by_rows(data: bytes, results: list[ClaimResult]) -> _Slices:
+    """A CSV export cut into its header and each claim's rows, wherever they lie (the reader
+    groups the rows of a claim by its id, sorted or not). A physical line that starts no row of
+    a claim continues the row before it (a quoted cell over several lines)."""
+    if not results:
+        return _Slices(data, [], b"")
+    owner: dict[int, int] = {}
+    for k, result in enumerate(results):
+        if not result.rows:
+            raise SplitError(
+                f"the rows of claim {k + 1} in the file are not known; it cannot be split"
+            )
+        for n in result.rows:
+            if owner.setdefault(n, k) != k:
+                raise SplitError(f"line {n} is read as part of two claims; it cannot be split")
+    offsets = _line_offsets(data)
+    if max(owner) > len(offsets):
+        raise SplitError("a claim's row lies after the end of the file")
+    first = min(owner)
+    parts: list[list[bytes]] = [[] for _ in results]
+    current: int | None = None
+    for n in range(first, len(offsets) + 1):
+        end = offsets[n] if n < len(offsets) else len(data)
+        piece = data[offsets[n - 1] : end]
+        current = owner.get(n, current)
+        if current is None or (n not in owner and not piece.strip()):
+            continue  # an empty line between rows belongs to no claim
+        parts[current].append(piece)
+    return _Slices(data[: offsets[first - 1]], [b"".join(p) for p in parts], b"")
 
 
 _WS = b" \t\r\n"
@@ -453,6 +506,12 @@ def _split_linted(
         sep = b",\n"
         clean_out = slices.join(clean, sep)
         held_out = slices.join(held, sep)
+    elif fmt == "csv":
+        slices = _by_rows(data, results)
+        if slices.claims and not slices.claims[-1].endswith(b"\n"):
+            slices.claims[-1] += b"\r\n" if slices.claims[0].endswith(b"\r\n") else b"\n"
+        clean_out = slices.join(clean)
+        held_out = slices.join(held)
     else:
         slices = _by_lines(data, results, fmt)
         if fmt in ("jsonl", "csv") and slices.claims and not slices.claims[-1].endswith(b"\n"):

@@ -160,9 +160,11 @@ def _lint(job: LintJob) -> LintOutcome:
             f"{sniff(source)}); use /v1/lint or /v1/split for other formats",
         )
     envelopes: list[AckInterchange] = []
+    unanswered: list[str] = []
     sources: Iterable[Source | Finding] = [source]
     if job.kind in ACK_FORMATS:
-        sources = with_envelopes(sources, envelopes)  # the 837D envelopes to answer
+        # the 837D envelopes to answer; why not, when there is nothing to answer
+        sources = with_envelopes(sources, envelopes, unanswered)
     report = engine.lint_sources(sources)
     report.interchanges = envelopes
     outcome = _outcome(report, engine)
@@ -170,6 +172,9 @@ def _lint(job: LintJob) -> LintOutcome:
         return outcome
     if malformed(report):
         outcome.status = "malformed"
+    elif unanswered:  # read, but no transaction set to acknowledge
+        outcome.status, outcome.error, outcome.message = "refused", "not_837d", unanswered[0]
+        return outcome
     outcome.verdict = verdict(report, job.config)
     fmt = job.kind if job.kind in ACK_FORMATS and outcome.status == "ok" else "json"
     if fmt != "json":

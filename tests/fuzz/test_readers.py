@@ -23,7 +23,10 @@ def _touches_header(data: bytes, fmt: str, m: Mutation) -> bool:
     if fmt != "csv" or m.kind == "value":  # value mutations pick a data row's cell
         return False
     if m.kind in LOCAL:
-        return m.a % (len(data) + 1) <= data.find(b"\n") + 1
+        # the position as ``mutate.apply`` takes it: a flip replaces a byte (modulo the length),
+        # the others insert or cut at a gap (modulo the length + 1)
+        at = m.a % len(data) if m.kind == "flip" and data else m.a % (len(data) + 1)
+        return at <= data.find(b"\n") + 1
     if m.kind in UNIT:
         count = len(units(data, fmt))
         return count < 2 or m.a % count == 0 or (m.kind == "unit-swap" and m.b % count == 0)

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from claimlint.core import catalogue
-from claimlint.core.ack import Ack999, AckInterchange, Status277, ack_999_for, status_277_for
+from claimlint.core.ack import (
+    Ack999,
+    AckInterchange,
+    Placed,
+    Status277,
+    ack_999_for,
+    status_277_for,
+)
 from claimlint.core.findings import Finding, Report, Severity
 from claimlint.core.x12text import COMPONENT, REPETITION, Envelopes
 from claimlint.report.formatters import FormatOptions
@@ -185,6 +192,12 @@ def findings_by_file(report: Report, options: FormatOptions) -> dict[str, list[A
     for f in report.findings:
         out.setdefault(f.location.file, []).append(classify(f, options.rules, options.fail_on))
     return out
+
+
+def placed(a: AckFinding) -> Placed:
+    """What :func:`claimlint.core.ack.file_verdict` needs of a finding."""
+    loc = a.finding.location
+    return Placed(loc.segment_index, loc.claim_id, a.rejects)
 
 
 def located(findings: list[AckFinding], first: int, last: int) -> Iterator[AckFinding]:

@@ -18,11 +18,18 @@ interchange; one 277 transaction set answers each 837D transaction set (an ST th
   (``STC01`` category:status[:entity], date, ``STC03`` WQ accepted / U rejected, ``STC04`` the
   claim's CLM02 charge), and REF*D9 echoing the 837's claim-level REF*D9 when it had one.
 
-A claim is rejected when it has a finding at or above ``--fail-on``; each such finding's
-rule declares its status (``claimlint.core.ack``), e.g. A7:21 invalid information, A6:21
-missing information, A7:454 procedure code, A7:562:85 the billing provider's NPI. An accepted
-claim is A2:20 (accepted for processing). Findings below ``--fail-on`` are not reported: the
-277CA has no "accepted with warnings" (X12 RFI 2203).
+Which claims are rejected is decided by :func:`claimlint.core.ack.file_verdict`, the rule the
+999 follows too: a claim is rejected when a finding at or above ``--fail-on`` is on it (named
+by its claim id, or inside its segments: a CLM without CLM01 is rejected, CL116), and every
+claim of the file is rejected when such a finding is on no claim (an envelope or transaction
+set defect, e.g. a wrong SE01: the 999 rejects that set with IK5 ``R``), with
+:data:`~claimlint.core.ack.BATCH_REJECTED_277` A3:21 and 2200B STC03 ``U`` (X12 RFI 2145), as
+``claimlint split`` holds them all. Each finding's rule declares its status
+(``claimlint.core.ack``), e.g. A7:21 invalid information, A6:21 missing information, A7:454
+procedure code, A7:562:85 the billing provider's NPI. An accepted claim is A2:20 (accepted
+for processing). Findings below ``--fail-on`` are not reported: the 277CA has no "accepted
+with warnings" (X12 RFI 2203). TRN02 is required: a claim without CLM01 is traced as
+``NOCLM01-SEG<n>``, n the position of its CLM in the transaction set (ST is 1, as IK302).
 
 PHI: a real 277CA names the patient or subscriber in NM1*QC (NM103/NM104) and may carry the
 member id (NM109) and the service dates (DTP*472). claimlint never copies them: NM1*QC is
@@ -37,7 +44,15 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import TextIO
 
-from claimlint.core.ack import ACCEPTED_277, AckClaim, AckTransaction, Status277
+from claimlint.core.ack import (
+    ACCEPTED_277,
+    BATCH_REJECTED_277,
+    AckClaim,
+    AckTransaction,
+    FileVerdict,
+    Status277,
+    file_verdict,
+)
 from claimlint.core.findings import Report
 from claimlint.core.x12text import COMPONENT
 from claimlint.report.formatters import FormatOptions
@@ -49,6 +64,7 @@ from claimlint.report.formatters._x12out import (
     gs,
     isa,
     now_of,
+    placed,
 )
 
 VERSION = "005010X214"
@@ -68,38 +84,19 @@ def _money(value: Decimal) -> str:
 
 
 def claim_statuses(
-    tx: AckTransaction, findings: list[AckFinding]
+    tx: AckTransaction, findings: list[AckFinding], verdict: FileVerdict
 ) -> Iterator[tuple[AckClaim, list[Status277]]]:
-    """Each claim of ``tx`` with the statuses of the findings that reject it (empty: accepted).
-
-    A finding belongs to the claim with its claim id; when several claims of the transaction
-    set share that id, to the one whose segments hold the finding's segment.
-    """
-    by_id: dict[str, list[AckClaim]] = {}
+    """Each claim of ``tx`` with the statuses that reject it (empty: accepted): those of the
+    rejecting findings on it, then :data:`BATCH_REJECTED_277` when its file is rejected as a
+    whole (``verdict.batch``: a finding at or above ``--fail-on`` on no claim)."""
     for claim in tx.claims:
-        by_id.setdefault(claim.claim_id, []).append(claim)
-    rejected: dict[int, list[Status277]] = {}
-    for a in findings:
-        loc = a.finding.location
-        if not a.rejects or loc.claim_id is None:
-            continue
-        candidates = by_id.get(loc.claim_id)
-        if not candidates:
-            continue
-        target = candidates[0]
-        if len(candidates) > 1 and loc.segment_index is not None:
-            target = next(
-                (c for c in candidates if c.ordinal <= loc.segment_index <= c.end), target
-            )
-        elif loc.segment_index is not None and not (
-            tx.ordinal <= loc.segment_index <= (tx.end or 10**12)
-        ):
-            continue  # a claim of the same id in another transaction set
-        statuses = rejected.setdefault(id(target), [])
-        if a.status_277 not in statuses:
-            statuses.append(a.status_277)
-    for claim in tx.claims:
-        yield claim, rejected.get(id(claim), [])
+        statuses: list[Status277] = []
+        for k in verdict.claim_findings(claim):
+            if findings[k].status_277 not in statuses:
+                statuses.append(findings[k].status_277)
+        if verdict.batch and BATCH_REJECTED_277 not in statuses:
+            statuses.append(BATCH_REJECTED_277)
+        yield claim, statuses
 
 
 def render(report: Report, out: TextIO, options: FormatOptions) -> None:
@@ -108,6 +105,7 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
     by_file = findings_by_file(report, options)
     w = Writer(out)
     control = 0
+    verdicts: dict[str, FileVerdict] = {}
     for interchange in report.interchanges:
         txs = [(g, tx) for g in interchange.groups for tx in g.transactions if tx.st01 == "837"]
         if not txs:
@@ -116,8 +114,14 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
         isa(w, interchange, control, now)
         gs(w, "HN", txs[0][0].gs02, txs[0][0].gs03, control, VERSION, now)
         findings = by_file.get(interchange.file, [])
+        verdict = verdicts.get(interchange.file)
+        if verdict is None:
+            verdict = verdicts[interchange.file] = file_verdict(
+                [i for i in report.interchanges if i.file == interchange.file],
+                [placed(a) for a in findings],
+            )
         for n, (_group, tx) in enumerate(txs, start=1):
-            _transaction(w, tx, findings, n, control, date, now.strftime("%H%M"))
+            _transaction(w, tx, findings, verdict, n, control, date, now.strftime("%H%M"))
         w.ge()
         w.iea()
 
@@ -135,12 +139,13 @@ def _transaction(
     w: Writer,
     tx: AckTransaction,
     findings: list[AckFinding],
+    verdict: FileVerdict,
     n: int,
     control: int,
     date: str,
     time: str,
 ) -> None:
-    results = list(claim_statuses(tx, findings))
+    results = list(claim_statuses(tx, findings, verdict))
     total = sum((_amount(c.charge) for c, _ in results), Decimal(0))
     w.st(["ST", "277", "", VERSION], n)
     w.seg("BHT", "0085", "08", clean(tx.bht03) or clean(tx.st02) or "0", date, time, "TH")
@@ -176,7 +181,10 @@ def _transaction(
         clean(tx.submitter_id) or "0",
     )
     w.seg("TRN", "2", clean(tx.bht03) or clean(tx.st02) or "0")
-    w.seg("STC", f"A1{COMPONENT}19", date, "WQ", _money(total))
+    if verdict.batch:  # the whole unit of work is rejected (X12 RFI 2145: 2200B STC03 U)
+        w.seg("STC", BATCH_REJECTED_277.composite(COMPONENT), date, "U", _money(total))
+    else:
+        w.seg("STC", f"A1{COMPONENT}19", date, "WQ", _money(total))
     _counts(w, results)
     hl = 2
     i = 0
@@ -209,7 +217,10 @@ def _transaction(
             hl += 1
             w.seg("HL", str(hl), str(provider_hl), "PT")
             w.seg("NM1", "QC", "1")
-            w.seg("TRN", "2", clean(claim.claim_id) or f"SEGMENT{claim.ordinal}")
+            # TRN02 is required: a claim without CLM01 (always rejected, CL116) is named by
+            # its CLM segment's position in the transaction set (ST is 1), as the 999's IK302
+            trace = clean(claim.claim_id) or f"NOCLM01-SEG{claim.ordinal - tx.ordinal + 1}"
+            w.seg("TRN", "2", trace)
             charge = _money(_amount(claim.charge))
             for status in statuses or [ACCEPTED_277]:
                 w.seg("STC", status.composite(COMPONENT), date, "U" if statuses else "WQ", charge)

@@ -11,8 +11,12 @@ holds one 999 transaction set per input functional group:
   IK304; then CTX ``CLM01:<patient control number>`` when the segment belongs to a claim.
 * IK4 per element in error: element position (``1:2`` for a component), data element
   reference number when known, IK403; IK404 (the bad value) only with ``--show-values``.
-* IK5: ``A`` accepted, ``E`` accepted with errors noted (findings below ``--fail-on``), ``R``
-  rejected (a finding at or above it); IK502–IK506 the transaction set codes.
+* IK5: ``R`` rejected when a finding at or above ``--fail-on`` is on the transaction set and
+  on none of its claims (a wrong SE01, a broken header); ``E`` accepted with errors noted when
+  its findings are on claims (those claims are rejected one by one in the 277CA, as
+  ``claimlint split`` holds only them) or below ``--fail-on``; ``A`` accepted. The decision
+  is :func:`claimlint.core.ack.file_verdict`'s, the one the 277CA follows; IK502–IK506 the
+  transaction set codes.
 * AK9: ``A``, ``E``, ``P`` (partly accepted), ``R``, with the counts of transaction sets
   included, received and accepted, and AK905+ for errors on the GS/GE envelope.
 
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from claimlint.core.ack import AckGroup, AckTransaction
+from claimlint.core.ack import AckGroup, AckTransaction, FileVerdict, file_verdict
 from claimlint.core.findings import Report
 from claimlint.core.x12text import COMPONENT
 from claimlint.report.formatters import FormatOptions
@@ -41,6 +45,7 @@ from claimlint.report.formatters._x12out import (
     isa,
     located,
     now_of,
+    placed,
     value_of,
 )
 
@@ -55,6 +60,7 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
     by_file = findings_by_file(report, options)
     w = Writer(out)
     control = 0
+    verdicts: dict[str, FileVerdict] = {}
     for interchange in report.interchanges:
         groups = [g for g in interchange.groups if g.transactions or g.gs06]
         if not groups:
@@ -64,20 +70,37 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
         first = groups[0]
         gs(w, "FA", first.gs02, first.gs03, control, VERSION, now)
         findings = by_file.get(interchange.file, [])
+        verdict = verdicts.get(interchange.file)
+        if verdict is None:
+            verdict = verdicts[interchange.file] = file_verdict(
+                [i for i in report.interchanges if i.file == interchange.file],
+                [placed(a) for a in findings if a.ack_999],
+            )
         for n, group in enumerate(groups, start=1):
-            _group(w, group, findings, n, options.show_values)
+            _group(w, group, findings, verdict, n, options.show_values)
         w.ge()
         w.iea()
 
 
 def _group(
-    w: Writer, group: AckGroup, findings: list[AckFinding], n: int, show_values: bool
+    w: Writer,
+    group: AckGroup,
+    findings: list[AckFinding],
+    verdict: FileVerdict,
+    n: int,
+    show_values: bool,
 ) -> None:
     w.st(["ST", "999", "", VERSION], n)
     w.seg("AK1", clean(group.gs01) or "HC", clean(group.gs06) or "0", clean(group.gs08))
     in_group = [a for a in located(findings, group.ordinal, group.end or 10**12) if a.ack_999]
     statuses = [
-        _transaction(w, tx, list(located(in_group, tx.ordinal, tx.end or 10**12)), show_values)
+        _transaction(
+            w,
+            tx,
+            list(located(in_group, tx.ordinal, tx.end or 10**12)),
+            verdict.transaction_rejected(tx),
+            show_values,
+        )
         for tx in group.transactions
     ]
     accepted = sum(s != "R" for s in statuses)
@@ -102,7 +125,9 @@ def _group(
     w.se()
 
 
-def _transaction(w: Writer, tx: AckTransaction, mine: list[AckFinding], show_values: bool) -> str:
+def _transaction(
+    w: Writer, tx: AckTransaction, mine: list[AckFinding], rejected: bool, show_values: bool
+) -> str:
     w.seg("AK2", clean(tx.st01) or "837", clean(tx.st02) or "0", clean(tx.st03))
     tx_codes: list[str] = []
     segments: dict[tuple[int, str], list[AckFinding]] = {}
@@ -143,7 +168,7 @@ def _transaction(w: Writer, tx: AckTransaction, mine: list[AckFinding], show_val
                 value,
             )
     codes = list(dict.fromkeys(tx_codes))[:5]
-    if any(a.rejects for a in mine):
+    if rejected:
         w.seg("IK5", "R", *codes)
         return "R"
     if mine:
