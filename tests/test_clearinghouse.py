@@ -3,7 +3,8 @@
 expected, and its 999 and 277CA read back valid with the project's own tokenizer.
 
 The batch is generated, split and linted once per module (fixtures below); each test asserts one
-thing about the shared results. The whole module takes about 15 s on one core.
+thing about the shared results. The whole module takes about 22 s (generate, split and lint:
+11 s; the rebuilt envelopes checked segment by segment: 7 s).
 """
 
 from __future__ import annotations
