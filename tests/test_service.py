@@ -37,14 +37,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield srv
 
 
-def post(server: Server, body: bytes, headers: dict[str, str] | None = None, **params: str):
+def call(server: Server, path: str, body: bytes, headers: dict[str, str] | None = None, **params):
     return httpx.post(
-        f"{server.url}/v1/lint",
+        f"{server.url}{path}",
         content=body,
         params=params,
         headers=server.headers() if headers is None else headers,
         timeout=60,
     )
+
+
+def post(server: Server, body: bytes, headers: dict[str, str] | None = None, **params: str):
+    return call(server, "/v1/lint", body, headers, **params)
 
 
 def cli_report(path: Path, *args: str) -> dict:
@@ -461,3 +465,193 @@ def test_loopback_addresses(host, loopback):
     from claimlint.service.settings import is_loopback
 
     assert is_loopback(host) is loopback
+
+
+# -- POST /v1/split and POST /v1/ack ----------------------------------------------------------
+
+
+def cli_split(path: Path, tmp_path: Path, *args: str) -> tuple[bytes, bytes, dict]:
+    """What ``claimlint split`` writes for the same file."""
+    clean, held, report = tmp_path / "clean.out", tmp_path / "held.out", tmp_path / "held.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "claimlint",
+            "split",
+            str(path),
+            "--clean",
+            str(clean),
+            "--held",
+            str(held),
+            "--report",
+            str(report),
+            "-q",
+            *args,
+        ],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    return clean.read_bytes(), held.read_bytes(), json.loads(report.read_text())
+
+
+@pytest.mark.parametrize("name", ["demo/batch.837", "demo/batch.json", "demo-formats/batch.csv"])
+def test_split_answers_the_clean_and_held_outputs_of_claimlint_split(server, tmp_path, name):
+    path = FIXTURES / name
+    response = call(server, "/v1/split", path.read_bytes(), **{"control-start": "7"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    answer = response.json()
+    clean, held, report = cli_split(path, tmp_path, "--control-start", "7")
+    encoding = answer["encoding"]
+    # the same bytes as the command writes, and the same held claims for the same reasons
+    assert answer["clean"].encode(encoding) == clean
+    assert answer["held"].encode(encoding) == held
+    assert answer["format"] == report["format"]
+    assert answer["report"]["claims"] == report["claims"]
+    assert answer["report"]["claims"]["held"] > 0  # the demo batches have errors on purpose
+    assert [
+        (h["claim_id"], [r["code"] for r in h["reasons"]]) for h in answer["report"]["held"]
+    ] == [(h["claim_id"], [r["code"] for r in h["reasons"]]) for h in report["held"]]
+    assert answer["report"]["input"] == "<body>"
+    assert response.headers["claimlint-verdict"] == "fail"
+    if name.endswith(".837"):
+        assert answer["clean"].startswith("ISA") and answer["held"].startswith("ISA")
+        # one counter for ISA13, GS06 and ST02 of both outputs, from control-start
+        assert answer["next_control"] > 7
+        assert "*000000007*" in answer["clean"]
+    else:
+        assert answer["next_control"] is None
+
+
+def test_split_of_a_clean_batch_holds_nothing(server):
+    body = claim_body(3).replace(b'"MOD"', b'"MO"')
+    response = call(server, "/v1/split", body)
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["report"]["claims"] == {"read": 1, "clean": 1, "held": 0}
+    assert json.loads(answer["clean"])["claims"][0]["claim_id"] == claim_id(3)
+    assert json.loads(answer["held"])["claims"] == []
+    assert response.headers["claimlint-verdict"] == "pass"
+
+
+def ack_segments(text: str) -> list[list[str]]:
+    from test_acks import segments
+
+    return segments(text)
+
+
+#: (segment id, element positions) that carry the run's date or time
+_DATED = {"ISA": (9, 10), "GS": (4, 5), "BHT": (4, 5), "DTP": (3,), "STC": (2,)}
+
+
+def undated(segs: list[list[str]]) -> list[list[str]]:
+    out = []
+    for e in segs:
+        e = list(e)
+        for k in _DATED.get(e[0], ()):
+            if k < len(e):
+                e[k] = "<date>"
+        out.append(e)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("kind", "st01", "version"), [("999", "999", "005010X231A1"), ("277ca", "277", "005010X214")]
+)
+def test_ack_answers_the_acknowledgment_as_x12(server, kind, st01, version):
+    from test_acks import check_envelopes
+
+    path = FIXTURES / "demo" / "batch.837"
+    response = call(server, "/v1/ack", path.read_bytes(), type=kind)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/edi-x12")
+    assert response.headers["claimlint-verdict"] == "fail"
+    segs = ack_segments(response.text)
+    check_envelopes(segs, st01, version)
+    expected = subprocess.run(
+        [sys.executable, "-m", "claimlint", "check", str(path), "--format", kind, "-q"],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+        text=True,
+    )
+    assert expected.returncode == 1, expected.stderr
+    # the same acknowledgment as the command's, but for the run's date and time
+    assert undated(segs) == undated(ack_segments(expected.stdout))
+    if kind == "277ca":
+        # one answer per claim, tied back to it by its CLM01, some of them rejections
+        claims = cli_report(path)["summary"]["claims_read"]
+        assert sum(1 for e in segs if e[:2] == ["NM1", "QC"]) == claims > 0
+        assert any(e[0] == "STC" and e[3] == "U" for e in segs)
+
+
+def test_ack_needs_an_837d_and_a_known_type(server):
+    body = (FIXTURES / "demo" / "batch.json").read_bytes()
+    response = call(server, "/v1/ack", body, type="277ca")
+    assert response.status_code == 422
+    assert response.json()["error"] == "not_837d"
+    x12 = (FIXTURES / "demo" / "batch.837").read_bytes()
+    bad = call(server, "/v1/ack", x12, type="835")
+    assert bad.status_code == 400
+    assert "type" in bad.json()["message"]
+    assert call(server, "/v1/ack", x12).status_code == 400  # type is required
+
+
+@pytest.mark.parametrize("path", ["/v1/split", "/v1/ack?type=999"])
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-wrong-token-x"}])
+def test_split_and_ack_need_the_right_bearer_token(server, path, headers):
+    body = (FIXTURES / "demo" / "batch.837").read_bytes()
+    response = httpx.post(f"{server.url}{path}", content=body, headers=headers, timeout=60)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["error"] == "unauthorized"
+    assert "ISA" not in response.text and "held" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "code"),
+    [
+        ("/v1/split", b'{"claims": [ {"claim_id": ', "CL001"),
+        ("/v1/split", b"hello, world\x00\x01", "CL001"),
+        ("/v1/split", b"ISA*00*bad~GS*HC~", "CL101"),
+        ("/v1/ack?type=999", b"ISA*00*bad~GS*HC~", "CL101"),
+        ("/v1/ack?type=277ca", b"", "CL001"),
+    ],
+)
+def test_split_and_ack_answer_a_malformed_body_with_a_422_report(server, path, body, code):
+    response = httpx.post(f"{server.url}{path}", content=body, headers=server.headers(), timeout=60)
+    assert response.status_code == 422, response.text
+    report = response.json()
+    jsonschema.validate(report, REPORT_SCHEMA)
+    assert report["summary"]["claims_read"] == 0
+    finding = next(f for f in report["findings"] if f["code"] == code)
+    assert finding["location"]["file"] == "<body>"
+    assert response.headers["claimlint-verdict"] == "fail"
+
+
+def test_split_and_ack_keep_the_body_limit(server):
+    big = b"x" * (1024 * 1024 + 1)
+    for path in ("/v1/split", "/v1/ack?type=999"):
+        response = httpx.post(f"{server.url}{path}", content=big, headers=server.headers())
+        assert response.status_code == 413
+        assert response.json()["error"] == "body_too_large"
+
+
+def test_openapi_describes_split_and_ack(server):
+    spec = httpx.get(f"{server.url}/openapi.json").json()
+    split = spec["paths"]["/v1/split"]["post"]
+    ack = spec["paths"]["/v1/ack"]["post"]
+    assert {"200", "401", "413", "422"} <= set(split["responses"]) & set(ack["responses"])
+    assert {p["name"] for p in split["parameters"]} >= {
+        "format",
+        "select",
+        "fail-on",
+        "control-start",
+    }
+    assert {p["name"] for p in ack["parameters"]} >= {"type", "select", "fail-on"}
+    assert "application/edi-x12" in ack["responses"]["200"]["content"]
+    schema = spec["components"]["schemas"]["Split"]
+    assert set(schema["required"]) >= {"clean", "held", "report", "encoding"}

@@ -27,6 +27,7 @@ claims cannot be found again exactly, or on an internal error: :class:`SplitErro
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import re
@@ -43,7 +44,16 @@ from claimlint.running.engine import Engine
 from claimlint.x12.layout import LayoutError, Piece, scan
 from claimlint.x12.writer import ControlError, ControlNumbers, write_subset
 
-__all__ = ["ClaimKey", "ClaimResult", "ControlNumbers", "SplitError", "Verdict", "claim_verdicts"]
+__all__ = [
+    "ClaimKey",
+    "ClaimResult",
+    "ControlNumbers",
+    "SplitError",
+    "Verdict",
+    "claim_verdicts",
+    "split_file",
+    "split_source",
+]
 
 #: a claim: (file, 0-based ordinal of the claim among the claims read from that file)
 ClaimKey = tuple[str, int]
@@ -52,7 +62,14 @@ REPORT_VERSION = "1"
 
 
 class SplitError(Exception):
-    """The file cannot be split (unreadable, claims not found again, bad control file)."""
+    """The file cannot be split (unreadable, claims not found again, bad control file).
+
+    ``report``: the lint's report once the file was linted (when it could not be read, its
+    CL001/CL1xx findings say where; ``claimlint serve`` answers it as a 422)."""
+
+    def __init__(self, message: str, report: Report | None = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 @dataclass(slots=True)
@@ -407,7 +424,15 @@ def split_file(
     engine: Engine, path: str, fail_on: Severity, numbers: ControlNumbers | None = None
 ) -> SplitResult:
     """Lint ``path`` and build the clean and held outputs (in memory; see :func:`write`)."""
-    source = Source(name=path, path=Path(path))
+    return split_source(engine, Source(name=path, path=Path(path)), fail_on, numbers)
+
+
+def split_source(
+    engine: Engine, source: Source, fail_on: Severity, numbers: ControlNumbers | None = None
+) -> SplitResult:
+    """:func:`split_file` for a :class:`Source`: a file, or bytes held in memory (a request's
+    body in ``claimlint serve``; ``source.format`` names its format, else it is sniffed)."""
+    path = source.name
     try:
         fmt = sniff(source)
     except OSError as exc:
@@ -420,12 +445,27 @@ def split_file(
     linted = lint_claims(engine, source)
     if engine.errors:
         raise SplitError("; ".join(engine.errors))
+    try:
+        return _split_linted(source, fmt, linted, fail_on, numbers)
+    except SplitError as exc:
+        exc.report = exc.report or linted.report
+        raise
+
+
+def _split_linted(
+    source: Source,
+    fmt: str,
+    linted: LintedFile,
+    fail_on: Severity,
+    numbers: ControlNumbers | None,
+) -> SplitResult:
+    path = source.name
     unread = [f for f in linted.batch if is_read_failure(f)]
     if unread:
         where = f" ({unread[0].location.describe()})" if unread[0].location.describe() else ""
-        raise SplitError(f"{path}: {unread[0].message}{where}")
+        raise SplitError(f"{path}: {unread[0].message}{where}", linted.report)
     try:
-        data = Path(path).read_bytes()
+        data = source.read_bytes()
     except OSError as exc:
         raise SplitError(f"cannot read {path}: {exc.strerror or exc}") from None
     results = linted.results
@@ -437,8 +477,7 @@ def split_file(
     if fmt == "x12":
         numbers = numbers or ControlNumbers()
         try:
-            with Path(path).open("rb") as fh:
-                layout = scan(fh)
+            layout = scan(io.BytesIO(data))
         except LayoutError as exc:
             raise SplitError(f"{path}: {exc}") from None
         if len(layout.claims) != len(results):

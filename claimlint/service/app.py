@@ -1,4 +1,5 @@
-"""The HTTP application (FastAPI): ``POST /v1/lint``, ``GET /healthz``, ``GET /openapi.json``.
+"""The HTTP application (FastAPI): ``POST /v1/lint``, ``POST /v1/split``, ``POST /v1/ack``,
+``GET /healthz``, ``GET /openapi.json``.
 
 Statuses of ``POST /v1/lint``:
 
@@ -9,6 +10,16 @@ Statuses of ``POST /v1/lint``:
 * 422 — the body could not be read (not JSON, no claims list, an X12 file without a header,
   an unknown format): the body is the same JSON report, whose CL001/CL002/CL1xx findings say
   where.
+
+``POST /v1/split`` takes the same body and options (and ``control-start``) and answers 200
+with a JSON object: ``clean`` and ``held``, the two outputs of ``claimlint split`` as strings
+(in the body's format; ``encoding`` says how their bytes were decoded, ``utf-8`` or
+``latin-1``), ``next_control`` (837D: the next free control number), and ``report``, the
+held-claims report (why each held claim is held). ``Claimlint-Verdict`` is ``fail`` when a
+claim is held. ``POST /v1/ack?type=999|277ca`` takes an 837D body and answers 200 with the
+acknowledgment as ``application/edi-x12`` text. Both answer 422 with the JSON report when the
+body cannot be read, and 422 ``{"error": ..., "message": ...}`` when it was read but cannot
+be split (its claims are not found again) or acknowledged (it is not an 837D).
 * 400 a bad query option; 401 no token or a wrong one; 408 the request took longer than
   ``--timeout``; 413 the body is larger than ``--max-body``; 500 an internal error.
   These answer ``{"error": "<kind>", "message": "<what to do>"}``.
@@ -24,6 +35,7 @@ import hmac
 import json
 import logging
 import time
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -35,13 +47,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from claimlint.core.config import Config
 from claimlint.core.findings import Severity
 from claimlint.readers.base import READERS
 from claimlint.readers.mappings import builtin_names
+from claimlint.report.formatters import ACK_FORMATS
 from claimlint.running.lint import unknown_selectors
 from claimlint.running.registry import Registry
 from claimlint.service.pool import LintJob, LintOutcome, LintPool, request_config
 from claimlint.service.settings import TOKEN_ENV, Settings
+from claimlint.x12.writer import MAX_CONTROL
 
 log = logging.getLogger("claimlint.service")
 
@@ -60,6 +75,14 @@ FORMATS: dict[str, str] = {
 
 #: the key in the ASGI scope where a handler leaves what the access log may show
 LOG_KEY = "claimlint.log"
+
+
+@dataclass(slots=True)
+class Options:
+    """A request's query options: its configuration and the body's declared format."""
+
+    config: Config
+    fmt: str | None
 
 
 class ServiceError(Exception):
@@ -160,6 +183,40 @@ BODY_DOC = (
 )
 
 
+#: the 200 answer of ``POST /v1/split``
+SPLIT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["version", "format", "encoding", "clean", "held", "next_control", "report"],
+    "properties": {
+        "version": {"type": "string", "const": "1"},
+        "format": {
+            "type": "string",
+            "enum": ["x12", "json", "jsonl", "csv", "xml"],
+            "description": "The body's format, which both outputs keep.",
+        },
+        "encoding": {
+            "type": "string",
+            "enum": ["utf-8", "latin-1"],
+            "description": "How the outputs' bytes were decoded into the strings: utf-8, "
+            "else latin-1 (one character per byte). Encode them back the same way.",
+        },
+        "clean": {"type": "string", "description": "The clean claims (may be empty)."},
+        "held": {"type": "string", "description": "The held claims (may be empty)."},
+        "next_control": {
+            "type": ["integer", "null"],
+            "description": "837D: the next free control number (pass it as control-start "
+            "next time); null for other formats.",
+        },
+        "report": {
+            "type": "object",
+            "description": "The held-claims report of `claimlint split --report`: counts, "
+            "batch findings, and for each held claim its number, claim id and the findings "
+            "that hold it (no values).",
+        },
+    },
+}
+
+
 def service_app(settings: Settings, pool: LintPool, registry: Registry) -> ASGIApp:
     """The application as served: :func:`create_app` inside :class:`AccessLog`."""
     return AccessLog(create_app(settings, pool, registry))
@@ -221,47 +278,7 @@ def create_app(settings: Settings, pool: LintPool, registry: Registry) -> FastAP
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     report_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}
 
-    @app.post(
-        "/v1/lint",
-        tags=["lint"],
-        dependencies=[Depends(require_token)],
-        response_class=Response,
-        responses={
-            200: {
-                "description": "The body was linted: the JSON report, whatever its findings. "
-                "Header Claimlint-Verdict: pass or fail (by fail-on, as the CLI's exit code).",
-                "content": report_ref,
-            },
-            400: {"description": "A bad query option.", "content": error_ref},
-            401: {"description": "No bearer token, or a wrong one.", "content": error_ref},
-            408: {"description": "The request took longer than --timeout.", "content": error_ref},
-            413: {"description": "The body is larger than --max-body.", "content": error_ref},
-            422: {
-                "description": "The body could not be read: the JSON report, whose CL001, "
-                "CL002 or CL1xx findings say where.",
-                "content": report_ref,
-            },
-            500: {"description": "An internal error.", "content": error_ref},
-        },
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "description": BODY_DOC,
-                "content": {
-                    media: {"schema": {"type": "string"}}
-                    for media in (
-                        "application/edi-x12",
-                        "application/json",
-                        "application/x-ndjson",
-                        "text/csv",
-                        "application/xml",
-                    )
-                },
-            }
-        },
-    )
-    async def lint(
-        request: Request,
+    def options(
         fmt: str | None = Query(
             None,
             alias="format",
@@ -296,10 +313,8 @@ def create_app(settings: Settings, pool: LintPool, registry: Registry) -> FastAP
             alias="csv-mapping",
             description=f"A built-in CSV column mapping: {', '.join(builtin_names())}.",
         ),
-    ) -> Response:
-        """Lint one claim batch; the answer is the JSON report of `claimlint check`."""
-        started = time.time()
-        deadline = started + settings.timeout
+    ) -> Options:
+        """The request's configuration from its query options (400 on a bad one)."""
         base = settings.config
         changes: dict[str, Any] = {}
         if fmt is not None and fmt.lower() not in FORMATS:
@@ -339,20 +354,165 @@ def create_app(settings: Settings, pool: LintPool, registry: Registry) -> FastAP
         bad = unknown_selectors(registry, config)
         if bad:
             raise ServiceError(400, "bad_request", f"unknown rule selector {bad[0]!r}")
+        return Options(config, FORMATS[fmt.lower()] if fmt is not None else None)
+
+    async def run(request: Request, job: LintJob) -> Response:
+        """Read the body (413/408 as it comes in) and hand the job to a worker."""
         try:
             async with asyncio.timeout(settings.timeout):
-                data = await read_body(request, settings.max_body)
+                job.data = await read_body(request, settings.max_body)
         except TimeoutError:
             raise timed_out(settings.timeout) from None
-        job = LintJob(
-            data=data,
-            config=config,
-            deadline=deadline,
-            fmt=FORMATS[fmt.lower()] if fmt is not None else None,
-            version=settings.version,
-        )
         outcome = await pool.lint(job)
         return answer(request, outcome, settings.timeout)
+
+    common: dict[int | str, dict[str, Any]] = {
+        400: {"description": "A bad query option.", "content": error_ref},
+        401: {"description": "No bearer token, or a wrong one.", "content": error_ref},
+        408: {"description": "The request took longer than --timeout.", "content": error_ref},
+        413: {"description": "The body is larger than --max-body.", "content": error_ref},
+        500: {"description": "An internal error.", "content": error_ref},
+    }
+    unreadable = (
+        "The body could not be read: the JSON report, whose CL001, CL002 or CL1xx findings say "
+        "where (`Report`)"
+    )
+
+    def body_doc(formats: tuple[str, ...], text: str) -> dict[str, Any]:
+        return {
+            "requestBody": {
+                "required": True,
+                "description": text,
+                "content": {media: {"schema": {"type": "string"}} for media in formats},
+            }
+        }
+
+    report_or_error = {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Report"},
+                    {"$ref": "#/components/schemas/Error"},
+                ]
+            }
+        }
+    }
+    all_media = (
+        "application/edi-x12",
+        "application/json",
+        "application/x-ndjson",
+        "text/csv",
+        "application/xml",
+    )
+
+    @app.post(
+        "/v1/lint",
+        tags=["lint"],
+        dependencies=[Depends(require_token)],
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The body was linted: the JSON report, whatever its findings. "
+                "Header Claimlint-Verdict: pass or fail (by fail-on, as the CLI's exit code).",
+                "content": report_ref,
+            },
+            422: {"description": unreadable + ".", "content": report_ref},
+            **common,
+        },
+        openapi_extra=body_doc(all_media, BODY_DOC),
+    )
+    async def lint(
+        request: Request,
+        opts: Options = Depends(options),  # noqa: B008
+    ) -> Response:
+        """Lint one claim batch; the answer is the JSON report of `claimlint check`."""
+        return await run(request, job(opts, "lint"))
+
+    @app.post(
+        "/v1/split",
+        tags=["split"],
+        dependencies=[Depends(require_token)],
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The body was split (`claimlint split`): a JSON object with "
+                "the clean and held outputs as strings, in the body's format, and the "
+                "held-claims report. Header Claimlint-Verdict: fail when a claim is held.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Split"}}},
+            },
+            422: {
+                "description": unreadable + "; or an `Error` when the body was read but its "
+                "claims cannot be found again in its bytes to be split.",
+                "content": report_or_error,
+            },
+            **common,
+        },
+        openapi_extra=body_doc(all_media, BODY_DOC),
+    )
+    async def split(
+        request: Request,
+        opts: Options = Depends(options),  # noqa: B008
+        control_start: int = Query(
+            1,
+            alias="control-start",
+            ge=1,
+            le=MAX_CONTROL,
+            description="837D: the first control number (ISA13, GS06, ST02) of the rebuilt "
+            "envelopes; the answer's next_control is the one to send next time.",
+        ),
+    ) -> Response:
+        """Split one claim batch into its clean and held claims (`claimlint split`)."""
+        work = job(opts, "split")
+        work.control_start = control_start
+        return await run(request, work)
+
+    @app.post(
+        "/v1/ack",
+        tags=["ack"],
+        dependencies=[Depends(require_token)],
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The acknowledgment of the 837D body (`claimlint check "
+                "--format 999|277ca`), X12 text. Header Claimlint-Verdict: pass or fail.",
+                "content": {"application/edi-x12": {"schema": {"type": "string"}}},
+            },
+            422: {
+                "description": unreadable + "; or an `Error` when the body is not an 837D.",
+                "content": report_or_error,
+            },
+            **common,
+        },
+        openapi_extra=body_doc(
+            ("application/edi-x12",),
+            "The claim batch: an X12 837D file (only 837D is acknowledged).",
+        ),
+    )
+    async def ack(
+        request: Request,
+        opts: Options = Depends(options),  # noqa: B008
+        kind: str = Query(
+            ...,
+            alias="type",
+            description="999 (implementation acknowledgment, 005010X231A1) or 277ca (claim "
+            "acknowledgment, 005010X214).",
+        ),
+    ) -> Response:
+        """Acknowledge one 837D batch with a 999 or a 277CA."""
+        kind = kind.lower()
+        if kind not in ACK_FORMATS:
+            raise ServiceError(400, "bad_request", "type must be 999 or 277ca")
+        return await run(request, job(opts, kind))
+
+    def job(opts: Options, kind: str) -> LintJob:
+        return LintJob(
+            data=b"",
+            config=opts.config,
+            deadline=time.time() + settings.timeout,
+            fmt=opts.fmt,
+            version=settings.version,
+            kind=kind,
+        )
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -370,6 +530,7 @@ def create_app(settings: Settings, pool: LintPool, registry: Registry) -> FastAP
                 "required": ["error", "message"],
                 "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
             }
+            components["Split"] = SPLIT_SCHEMA
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -396,6 +557,8 @@ def answer(request: Request, outcome: LintOutcome, seconds: float) -> Response:
             unparsable=outcome.claims_unparsable,
             findings=outcome.findings,
         )
+        if outcome.held is not None:
+            facts.update(held=outcome.held)
         if outcome.internal_errors:
             facts.update(
                 internal_errors=outcome.internal_errors, kinds=",".join(outcome.error_kinds)
@@ -409,10 +572,12 @@ def answer(request: Request, outcome: LintOutcome, seconds: float) -> Response:
             f"claimlint hit an internal error ({outcome.internal_errors}); the batch was not "
             "fully linted. The server's log has the kind of error, never the claim's values.",
         )
+    if outcome.status == "refused":
+        raise ServiceError(422, outcome.error, outcome.message)
     status = 422 if outcome.status == "malformed" else 200
     return Response(
         outcome.body,
         status_code=status,
-        media_type="application/json",
+        media_type=outcome.media_type,
         headers={"Claimlint-Verdict": outcome.verdict},
     )

@@ -24,34 +24,48 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import dataclasses
+import datetime as dt
 import io
+import json
 import multiprocessing
 import pickle
 import re
 import signal
 import time
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+from claimlint.core.ack import AckInterchange
 from claimlint.core.config import Config
-from claimlint.core.findings import Report, is_read_failure
-from claimlint.readers.base import Source
-from claimlint.report.formatters import FormatOptions, get_formatter
+from claimlint.core.findings import Finding, Report, is_read_failure
+from claimlint.readers.base import Source, sniff
+from claimlint.report.formatters import ACK_FORMATS, FormatOptions, get_formatter
+from claimlint.running.acks import with_envelopes
 from claimlint.running.engine import Engine
 from claimlint.running.parallel import _start_method
 from claimlint.running.registry import Registry
+from claimlint.running.split import ControlNumbers, SplitError, report_dict, split_source
 
 #: seconds the parent waits past a request's deadline for its worker to give up by itself
 GRACE = 2.0
 
 
+#: what a request asks of its worker: the JSON report, a split, or an acknowledgment
+KINDS = ("lint", "split", "999", "277ca")
+
+SPLIT_VERSION = "1"
+
+
 @dataclass(slots=True)
 class LintJob:
     """One request's work: the body, its declared format, its configuration and deadline
-    (``time.time()`` seconds; the worker and the parent share the clock)."""
+    (``time.time()`` seconds; the worker and the parent share the clock), and what to answer
+    (``kind``, one of :data:`KINDS`)."""
 
     data: bytes
     config: Config
@@ -59,6 +73,9 @@ class LintJob:
     fmt: str | None = None
     name: str = "<body>"
     version: str = ""
+    kind: str = "lint"
+    #: /v1/split on an 837D: the first control number of the rebuilt envelopes
+    control_start: int = 1
 
 
 @dataclass(slots=True)
@@ -66,13 +83,22 @@ class LintOutcome:
     """What a worker sends back: the rendered JSON report and the counts the log may show
     (never a value from the claims)."""
 
-    status: str  # "ok", "malformed" (nothing could be read: 422), "timeout", "error"
+    #: "ok"; "malformed" (nothing could be read: 422, the body is the JSON report);
+    #: "refused" (read, but not what the request needs: 422, ``message`` says why);
+    #: "timeout"; "error"
+    status: str
     body: bytes = b""
+    media_type: str = "application/json"
+    #: "refused": the Error's kind and message
+    error: str = ""
+    message: str = ""
     verdict: str = "pass"  # "fail" when a finding is at or above fail-on, or a read failure
     claims_read: int = 0
     claims_linted: int = 0
     claims_unparsable: int = 0
     findings: int = 0
+    #: /v1/split: claims held
+    held: int | None = None
     #: internal errors (a check or reader bug): counted, their text stays in the worker
     internal_errors: int = 0
     error_kinds: list[str] = field(default_factory=list)
@@ -120,7 +146,57 @@ def _lint(job: LintJob) -> LintOutcome:
         profiles=_STATE["profiles"],
         history=_STATE["history"],
     )
-    report = engine.lint_sources([Source(name=job.name, data=job.data, format=job.fmt)])
+    source = Source(name=job.name, data=job.data, format=job.fmt)
+    if job.kind != "lint" and sniff(source) is None:
+        # a body of no known format: the lint's 422 report says so (CL001)
+        job = dataclasses.replace(job, kind="lint")
+    if job.kind == "split":
+        return _split(job, engine, source)
+    if job.kind in ACK_FORMATS and sniff(source) != "x12":
+        return LintOutcome(
+            status="refused",
+            error="not_837d",
+            message="an acknowledgment answers an X12 837D body only (this one is "
+            f"{sniff(source)}); use /v1/lint or /v1/split for other formats",
+        )
+    envelopes: list[AckInterchange] = []
+    unanswered: list[str] = []
+    sources: Iterable[Source | Finding] = [source]
+    if job.kind in ACK_FORMATS:
+        # the 837D envelopes to answer; why not, when there is nothing to answer
+        sources = with_envelopes(sources, envelopes, unanswered)
+    report = engine.lint_sources(sources)
+    report.interchanges = envelopes
+    outcome = _outcome(report, engine)
+    if outcome.status == "error":
+        return outcome
+    if malformed(report):
+        outcome.status = "malformed"
+    elif unanswered:  # read, but no transaction set to acknowledge
+        outcome.status, outcome.error, outcome.message = "refused", "not_837d", unanswered[0]
+        return outcome
+    outcome.verdict = verdict(report, job.config)
+    fmt = job.kind if job.kind in ACK_FORMATS and outcome.status == "ok" else "json"
+    if fmt != "json":
+        outcome.media_type = "application/edi-x12"
+    out = io.StringIO()
+    get_formatter(fmt)(report, out, _options(job, engine))
+    outcome.body = out.getvalue().encode("utf-8")
+    return outcome
+
+
+def _options(job: LintJob, engine: Engine) -> FormatOptions:
+    return FormatOptions(
+        show_values=job.config.show_values,
+        rules=engine.registry.by_code(),
+        tool_version=job.version,
+        fail_on=job.config.fail_on,
+        now=dt.datetime.combine(job.config.today, dt.time()) if job.config.today else None,
+    )
+
+
+def _outcome(report: Report, engine: Engine) -> LintOutcome:
+    """The counts of a lint; status "error" on an internal error."""
     summary = report.summary
     outcome = LintOutcome(
         status="ok",
@@ -135,18 +211,57 @@ def _lint(job: LintJob) -> LintOutcome:
         # "internal error while checking claim X: KeyError: ..." -> "KeyError" (the text
         # after it may quote a value)
         outcome.error_kinds = sorted({_kind(e) for e in engine.errors})
-        return outcome
-    if malformed(report):
-        outcome.status = "malformed"
-    outcome.verdict = verdict(report, job.config)
+    return outcome
+
+
+def _json_report(report: Report, job: LintJob, engine: Engine) -> bytes:
     out = io.StringIO()
-    options = FormatOptions(
-        show_values=job.config.show_values,
-        rules=engine.registry.by_code(),
-        tool_version=job.version,
-    )
-    get_formatter("json")(report, out, options)
-    outcome.body = out.getvalue().encode("utf-8")
+    get_formatter("json")(report, out, _options(job, engine))
+    return out.getvalue().encode("utf-8")
+
+
+def _split(job: LintJob, engine: Engine, source: Source) -> LintOutcome:
+    """``claimlint split`` on the body (``running.split.split_source``): the answer is a JSON
+    object with both outputs as strings and the held-claims report."""
+    try:
+        result = split_source(engine, source, job.config.fail_on, ControlNumbers(job.control_start))
+    except SplitError as exc:
+        if engine.errors:
+            outcome = _outcome(Report(), engine)
+            outcome.status = "error"
+            return outcome
+        if exc.report is not None and malformed(exc.report):
+            # the body could not be read: the lint's 422 report
+            outcome = _outcome(exc.report, engine)
+            outcome.status, outcome.verdict = "malformed", "fail"
+            outcome.body = _json_report(exc.report, job, engine)
+            return outcome
+        # read, but its claims cannot be found again in it: nothing to split
+        return LintOutcome(status="refused", error="cannot_split", message=str(exc), verdict="fail")
+    report = result.linted.report
+    outcome = _outcome(report, engine)
+    if malformed(report):
+        outcome.status, outcome.verdict = "malformed", "fail"
+        outcome.body = _json_report(report, job, engine)
+        return outcome
+    outcome.held = len(result.held_verdicts)
+    outcome.verdict = "fail" if outcome.held else "pass"
+    try:
+        encoding = "utf-8"
+        clean, held = result.clean.decode(encoding), result.held.decode(encoding)
+    except UnicodeDecodeError:
+        encoding = "latin-1"  # byte for byte: each character is the byte of its code
+        clean, held = result.clean.decode(encoding), result.held.decode(encoding)
+    answer = {
+        "version": SPLIT_VERSION,
+        "format": result.format,
+        "encoding": encoding,
+        "clean": clean,
+        "held": held,
+        "next_control": result.next_control,
+        "report": report_dict(result, "clean", "held"),
+    }
+    outcome.body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
     return outcome
 
 

@@ -5,9 +5,10 @@ written, inside rebuilt envelopes.
 (their ordinals) and the file's bytes, and returns the new interchange(s):
 
 * every input interchange, group and transaction set that holds a kept claim is written again
-  with new control numbers (ISA13, GS06, ST02/SE02 from :class:`ControlNumbers`, one counter
-  for all three, so they never repeat) and correct counts (SE01 segments from ST to SE, GE01
-  transaction sets, IEA01 groups); the other ISA, GS and ST elements are kept;
+  (``claimlint.core.x12text.Envelopes``) with new control numbers (ISA13, GS06, ST02/SE02
+  from :class:`ControlNumbers`, one counter for all three, so they never repeat) and correct
+  counts (SE01 segments from ST to SE, GE01 transaction sets, IEA01 groups); the other ISA,
+  GS and ST elements are kept;
 * the transaction set's header (BHT, submitter, receiver) and the kept claims' 2300/2400 loops
   are copied byte for byte; so are the HL loops that are parents of a kept claim (2000A billing
   provider, 2000B subscriber, 2000C patient), except the HL segment itself: HL01 is numbered
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from claimlint.core.x12text import Envelopes, padded
 from claimlint.x12.layout import ClaimLoop, HlLoop, Interchange, Piece, X12Layout
 
 #: ISA13 is nine digits
@@ -44,28 +46,25 @@ class ControlNumbers:
         return n
 
 
-class _Out:
+class _Out(Envelopes):
+    """The segments of the new file as bytes (latin-1: the input's bytes as they were)."""
+
     def __init__(self, isa: Interchange) -> None:
         d = isa.delimiters
-        self.element = d.element
-        self.end = (d.segment + isa.newline).encode("latin-1")
         self.parts: list[bytes] = []
-        self.segments = 0  # since the open ST
-
-    def seg(self, elements: list[str]) -> None:
-        self.parts.append(self.element.join(elements).encode("latin-1") + self.end)
-        self.segments += 1
+        super().__init__(
+            lambda text: self.parts.append(text.encode("latin-1")),
+            element=d.element,
+            end=d.segment + isa.newline,
+        )
+        self.terminator = self.end.encode("latin-1")
 
     def raw(self, chunk: bytes, piece: Piece) -> None:
         """``chunk``: the bytes of ``piece``, copied as they are."""
-        if not chunk.rstrip(b"\r\n").endswith(self.end[:1]):
-            chunk += self.end  # a last segment without a terminator (truncated input)
+        if not chunk.rstrip(b"\r\n").endswith(self.terminator[:1]):
+            chunk += self.terminator  # a last segment without a terminator (truncated input)
         self.parts.append(chunk)
-        self.segments += piece.segments
-
-
-def _pad(elements: list[str], n: int) -> list[str]:
-    return elements + [""] * (n + 1 - len(elements)) if len(elements) <= n else list(elements)
+        self.copied(piece.segments)
 
 
 def write_subset(
@@ -90,27 +89,17 @@ def write_subset(
         if not sets_by_group:
             continue
         out = _Out(isa)
-        isa_el = _pad(isa.isa or _default_isa(isa), 16)
-        isa13 = f"{numbers.take():09d}"
-        isa_el[13] = isa13
-        out.seg(isa_el)
+        out.isa(isa.isa or _default_isa(isa), numbers.take())
         for group, chosen in sets_by_group:
-            gs_el = _pad(group.gs or ["GS"], 8)
-            gs06 = str(numbers.take())
-            gs_el[6] = gs06
-            out.seg(gs_el)
+            out.gs(group.gs or ["GS"], numbers.take())
             for ts in chosen:
-                st_el = _pad(ts.st, 2)
-                st02 = f"{numbers.take():04d}"
-                st_el[2] = st02
-                out.segments = 0
-                out.seg(st_el)
+                out.st(ts.st, numbers.take())
                 if ts.header is not None:
                     out.raw(read(ts.header), ts.header)
                 _write_body(out, ts.body, keep, read)
-                out.seg(["SE", str(out.segments + 1), st02])
-            out.seg(["GE", str(len(chosen)), gs06])
-        out.seg(["IEA", str(len(sets_by_group)), isa13])
+                out.se()
+            out.ge()
+        out.iea()
         parts.extend(out.parts)
     return b"".join(parts)
 
@@ -144,15 +133,15 @@ def _write_body(
         if at not in wanted:
             continue
         new = numbers[at] = str(len(numbers) + 1)
-        el = _pad(unit.elements, 4)
+        el = padded(unit.elements, 4)
         el[1] = new
         el[2] = numbers.get(unit.parent_at, "") if unit.parent_at is not None else ""
         el[4] = "1" if at in with_children else "0"
-        out.seg(el)
+        out.seg(*el)
         if unit.piece.segments > 1:
             data = read(unit.piece)
-            cut = data.find(out.end[:1]) + 1
+            cut = data.find(out.terminator[:1]) + 1
             while cut < len(data) and data[cut : cut + 1] in (b"\r", b"\n"):
                 cut += 1
             out.parts.append(data[cut:])
-            out.segments += unit.piece.segments - 1
+            out.copied(unit.piece.segments - 1)

@@ -1,7 +1,9 @@
 """A small X12 writer for the acknowledgments (999, 277CA): segments, envelopes, counts.
 
-Kept local to the formatters (they may import only ``claimlint.core``); the 837D envelope
-rebuilding of ``claimlint split`` lives elsewhere, and the two may be merged later.
+Segments and envelopes (counts, control numbers) are written by
+``claimlint.core.x12text.Envelopes``, which ``claimlint split``'s 837D writer uses too; what is
+here is the acknowledgments' own: their ISA and GS, the element references, the findings'
+acknowledgment meaning.
 
 Delimiters are the usual ``*`` (element), ``:`` (component), ``^`` (repetition) and ``~``
 (segment, followed by a newline, which X12 readers skip). A value copied from the input that
@@ -27,9 +29,9 @@ from claimlint.core.ack import (
     status_277_for,
 )
 from claimlint.core.findings import Finding, Report, Severity
+from claimlint.core.x12text import COMPONENT, REPETITION, Envelopes
 from claimlint.report.formatters import FormatOptions
 
-ELEMENT, COMPONENT, REPETITION, SEGMENT = "*", ":", "^", "~"
 _UNSAFE = re.compile(r"[*:^~\r\n]|[^\x20-\x7e]")
 
 #: data element reference numbers (IK402) of the 837D elements the reader reports on; an
@@ -102,47 +104,37 @@ def element_of(field: str | None, segment: str | None) -> tuple[int, int | None,
     return int(m.group(2)), component, field
 
 
-class Writer:
-    """Segments of one output; ``mark()``/``since()`` count the segments of an ST/SE."""
+class Writer(Envelopes):
+    """Segments of one acknowledgment, written to ``out`` with the usual delimiters; trailing
+    empty elements left out."""
 
     def __init__(self, out: TextIO) -> None:
-        self.out = out
-        self.count = 0
-
-    def seg(self, *elements: str | None) -> None:
-        values = [e or "" for e in elements]
-        while len(values) > 1 and not values[-1]:
-            values.pop()
-        self.out.write(ELEMENT.join(values) + SEGMENT + "\n")
-        self.count += 1
-
-    def mark(self) -> int:
-        return self.count
-
-    def since(self, mark: int) -> int:
-        return self.count - mark
+        super().__init__(out.write, trim=True)
 
 
 def isa(w: Writer, source: AckInterchange, control: int, now: dt.datetime) -> None:
     """The acknowledgment's ISA: sent back from the original's receiver to its sender."""
-    w.seg(
-        "ISA",
-        "00",
-        " " * 10,
-        "00",
-        " " * 10,
-        (clean(source.isa07) or "ZZ")[:2].ljust(2),
-        clean(source.isa08)[:15].ljust(15),
-        (clean(source.isa05) or "ZZ")[:2].ljust(2),
-        clean(source.isa06)[:15].ljust(15),
-        now.strftime("%y%m%d"),
-        now.strftime("%H%M"),
-        REPETITION,
-        "00501",
-        f"{control:09d}",
-        "0",
-        "T" if source.isa15 == "T" else "P",
-        COMPONENT,
+    w.isa(
+        [
+            "ISA",
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            (clean(source.isa07) or "ZZ")[:2].ljust(2),
+            clean(source.isa08)[:15].ljust(15),
+            (clean(source.isa05) or "ZZ")[:2].ljust(2),
+            clean(source.isa06)[:15].ljust(15),
+            now.strftime("%y%m%d"),
+            now.strftime("%H%M"),
+            REPETITION,
+            "00501",
+            "",  # ISA13: the control number
+            "0",
+            "T" if source.isa15 == "T" else "P",
+            COMPONENT,
+        ],
+        control,
     )
 
 
@@ -155,16 +147,19 @@ def gs(
     version: str,
     now: dt.datetime,
 ) -> None:
-    w.seg(
-        "GS",
-        fid,
-        clean(source_gs03) or "RECEIVER",
-        clean(source_gs02) or "SENDER",
-        now.strftime("%Y%m%d"),
-        now.strftime("%H%M"),
-        str(control),
-        "X",
-        version,
+    w.gs(
+        [
+            "GS",
+            fid,
+            clean(source_gs03) or "RECEIVER",
+            clean(source_gs02) or "SENDER",
+            now.strftime("%Y%m%d"),
+            now.strftime("%H%M"),
+            "",  # GS06: the control number
+            "X",
+            version,
+        ],
+        control,
     )
 
 

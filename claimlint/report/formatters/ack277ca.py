@@ -54,9 +54,9 @@ from claimlint.core.ack import (
     file_verdict,
 )
 from claimlint.core.findings import Report
+from claimlint.core.x12text import COMPONENT
 from claimlint.report.formatters import FormatOptions
 from claimlint.report.formatters._x12out import (
-    COMPONENT,
     AckFinding,
     Writer,
     clean,
@@ -122,8 +122,8 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
             )
         for n, (_group, tx) in enumerate(txs, start=1):
             _transaction(w, tx, findings, verdict, n, control, date, now.strftime("%H%M"))
-        w.seg("GE", str(len(txs)), str(control))
-        w.seg("IEA", "1", f"{control:09d}")
+        w.ge()
+        w.iea()
 
 
 def _counts(w: Writer, results: list[tuple[AckClaim, list[Status277]]]) -> None:
@@ -145,10 +145,9 @@ def _transaction(
     date: str,
     time: str,
 ) -> None:
-    mark = w.mark()
     results = list(claim_statuses(tx, findings, verdict))
     total = sum((_amount(c.charge) for c, _ in results), Decimal(0))
-    w.seg("ST", "277", f"{n:04d}", VERSION)
+    w.st(["ST", "277", "", VERSION], n)
     w.seg("BHT", "0085", "08", clean(tx.bht03) or clean(tx.st02) or "0", date, time, "TH")
     # 2000A information source: whoever received the 837 (its NM1*40)
     w.seg("HL", "1", "", "20", "1")
@@ -228,4 +227,4 @@ def _transaction(
             if claim.ref_d9:
                 w.seg("REF", "D9", clean(claim.ref_d9))
         i = j
-    w.seg("SE", str(w.since(mark) + 1), f"{n:04d}")
+    w.se()

@@ -32,9 +32,9 @@ from typing import TextIO
 
 from claimlint.core.ack import AckGroup, AckTransaction, FileVerdict, file_verdict
 from claimlint.core.findings import Report
+from claimlint.core.x12text import COMPONENT
 from claimlint.report.formatters import FormatOptions
 from claimlint.report.formatters._x12out import (
-    COMPONENT,
     ELEMENT_REFERENCES,
     AckFinding,
     Writer,
@@ -78,8 +78,8 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
             )
         for n, group in enumerate(groups, start=1):
             _group(w, group, findings, verdict, n, options.show_values)
-        w.seg("GE", str(len(groups)), str(control))
-        w.seg("IEA", "1", f"{control:09d}")
+        w.ge()
+        w.iea()
 
 
 def _group(
@@ -90,8 +90,7 @@ def _group(
     n: int,
     show_values: bool,
 ) -> None:
-    mark = w.mark()
-    w.seg("ST", "999", f"{n:04d}", VERSION)
+    w.st(["ST", "999", "", VERSION], n)
     w.seg("AK1", clean(group.gs01) or "HC", clean(group.gs06) or "0", clean(group.gs08))
     in_group = [a for a in located(findings, group.ordinal, group.end or 10**12) if a.ack_999]
     statuses = [
@@ -123,7 +122,7 @@ def _group(
     else:
         status = "A"
     w.seg("AK9", status, str(received), str(received), str(accepted), *codes[:5])
-    w.seg("SE", str(w.since(mark) + 1), f"{n:04d}")
+    w.se()
 
 
 def _transaction(
