@@ -1236,6 +1236,13 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
     default=0,
     help="Worker processes that lint (default 0 = one per CPU).",
 )
+@click.option(
+    "--max-requests",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Requests in flight at once; one more is answered 503 before its body is read "
+    "(default 0 = four per worker).",
+)
 @click.option("--config", "config_path", default=None, help="Configuration file to use.")
 @click.option(
     "--profile",
@@ -1259,6 +1266,7 @@ def serve(
     max_body: int,
     timeout: float,
     jobs: int,
+    max_requests: int,
     config_path: str | None,
     profile_paths: tuple[str, ...],
     history_path: str | None,
@@ -1300,6 +1308,7 @@ def serve(
             max_body=max_body,
             timeout=timeout,
             jobs=jobs or os.cpu_count() or 1,
+            max_requests=max_requests,
             config=config,
             version=__version__,
         )

@@ -390,6 +390,41 @@ def test_a_body_that_arrives_too_slowly_is_a_408(slow_server):
     assert response.status_code == 408
 
 
+def test_requests_beyond_max_requests_are_a_503_before_their_body_is_read(tmp_path):
+    """Memory stays bounded: with one request in flight (its body still arriving) and
+    --max-requests 1, the next request is answered 503 with Retry-After at once; once the first
+    is done, requests are served again."""
+    import threading
+
+    first: dict[str, int] = {}
+
+    def trickle() -> Iterator[bytes]:
+        yield b'{"claims": ['
+        time.sleep(2.0)
+        yield b"]}"
+
+    with running_server(
+        tmp_path / "log", "--jobs", "1", "--max-requests", "1", "--timeout", "20"
+    ) as srv:
+
+        def slow() -> None:
+            response = httpx.post(
+                f"{srv.url}/v1/lint", content=trickle(), headers=srv.headers(), timeout=30
+            )
+            first["status"] = response.status_code
+
+        thread = threading.Thread(target=slow)
+        thread.start()
+        time.sleep(0.7)  # the first request is reading its body
+        busy = post(srv, claim_body(1))
+        assert busy.status_code == 503, busy.text
+        assert busy.headers["retry-after"] == "1"
+        assert busy.json()["error"] == "busy"
+        thread.join(timeout=30)
+        assert first["status"] in (200, 422)  # an empty batch: answered, not refused
+        assert post(srv, claim_body(1)).status_code == 200
+
+
 # -- PHI in the log ---------------------------------------------------------------------------
 
 

@@ -356,21 +356,41 @@ def create_app(settings: Settings, pool: LintPool, registry: Registry) -> FastAP
             raise ServiceError(400, "bad_request", f"unknown rule selector {bad[0]!r}")
         return Options(config, FORMATS[fmt.lower()] if fmt is not None else None)
 
+    limit = settings.max_requests or 4 * max(settings.jobs, 1)
+    in_flight = [0]  # one event loop: a plain counter is enough
+
     async def run(request: Request, job: LintJob) -> Response:
-        """Read the body (413/408 as it comes in) and hand the job to a worker."""
+        """Read the body (413/408 as it comes in) and hand the job to a worker; beyond
+        ``limit`` requests in flight, 503 at once, before the body is read (each request may
+        hold up to --max-body in memory while it waits)."""
+        if in_flight[0] >= limit:
+            raise ServiceError(
+                503,
+                "busy",
+                f"{limit} requests are already in flight (--max-requests); try again shortly",
+                headers={"Retry-After": "1"},
+            )
+        in_flight[0] += 1
         try:
-            async with asyncio.timeout(settings.timeout):
-                job.data = await read_body(request, settings.max_body)
-        except TimeoutError:
-            raise timed_out(settings.timeout) from None
-        outcome = await pool.lint(job)
-        return answer(request, outcome, settings.timeout)
+            try:
+                async with asyncio.timeout(settings.timeout):
+                    job.data = await read_body(request, settings.max_body)
+            except TimeoutError:
+                raise timed_out(settings.timeout) from None
+            outcome = await pool.lint(job)
+            return answer(request, outcome, settings.timeout)
+        finally:
+            in_flight[0] -= 1
 
     common: dict[int | str, dict[str, Any]] = {
         400: {"description": "A bad query option.", "content": error_ref},
         401: {"description": "No bearer token, or a wrong one.", "content": error_ref},
         408: {"description": "The request took longer than --timeout.", "content": error_ref},
         413: {"description": "The body is larger than --max-body.", "content": error_ref},
+        503: {
+            "description": "--max-requests requests are already in flight; retry shortly.",
+            "content": error_ref,
+        },
         500: {"description": "An internal error.", "content": error_ref},
     }
     unreadable = (

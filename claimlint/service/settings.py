@@ -36,6 +36,10 @@ class Settings:
     max_body: int = DEFAULT_MAX_BODY
     timeout: float = DEFAULT_TIMEOUT
     jobs: int = 1
+    #: requests in flight at once (reading their body, waiting for a worker or being linted);
+    #: one more is answered 503 at once, so memory stays bounded (each may hold ``max_body``).
+    #: 0: four per worker
+    max_requests: int = 0
     #: the configuration every request starts from (``--config``, ``--profile``, ``--history``)
     config: Config = field(default_factory=Config)
     version: str = ""
@@ -93,6 +97,8 @@ def check_settings(settings: Settings) -> None:
                 f"(127.0.0.1, ::1, localhost), not on {settings.host}; set ${TOKEN_ENV} or "
                 "pass --token-file FILE"
             )
+    if settings.max_requests < 0:
+        raise SettingsError("--max-requests must be 0 (four per worker) or more")
     if settings.max_body <= 0:
         raise SettingsError("--max-body must be more than 0 bytes")
     if settings.timeout <= 0:
