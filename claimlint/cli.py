@@ -1241,7 +1241,7 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
     type=click.IntRange(min=0),
     default=0,
     help="Requests in flight at once; one more is answered 503 before its body is read "
-    "(default 0 = four per worker).",
+    "(default 0 = eight per worker, at least 32).",
 )
 @click.option("--config", "config_path", default=None, help="Configuration file to use.")
 @click.option(

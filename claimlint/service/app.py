@@ -356,7 +356,7 @@ def create_app(settings: Settings, pool: LintPool, registry: Registry) -> FastAP
             raise ServiceError(400, "bad_request", f"unknown rule selector {bad[0]!r}")
         return Options(config, FORMATS[fmt.lower()] if fmt is not None else None)
 
-    limit = settings.max_requests or 4 * max(settings.jobs, 1)
+    limit = settings.max_requests or max(32, 8 * settings.jobs)
     in_flight = [0]  # one event loop: a plain counter is enough
 
     async def run(request: Request, job: LintJob) -> Response:

@@ -38,7 +38,7 @@ class Settings:
     jobs: int = 1
     #: requests in flight at once (reading their body, waiting for a worker or being linted);
     #: one more is answered 503 at once, so memory stays bounded (each may hold ``max_body``).
-    #: 0: four per worker
+    #: 0: eight per worker, at least 32
     max_requests: int = 0
     #: the configuration every request starts from (``--config``, ``--profile``, ``--history``)
     config: Config = field(default_factory=Config)
@@ -98,7 +98,7 @@ def check_settings(settings: Settings) -> None:
                 "pass --token-file FILE"
             )
     if settings.max_requests < 0:
-        raise SettingsError("--max-requests must be 0 (four per worker) or more")
+        raise SettingsError("--max-requests must be 0 (eight per worker, at least 32) or more")
     if settings.max_body <= 0:
         raise SettingsError("--max-body must be more than 0 bytes")
     if settings.timeout <= 0:
