@@ -305,3 +305,19 @@ def test_pyproject_table_sets_discovery(tmp_path: Path) -> None:
     assert config.exclude == ["old"]
     assert config.extend_exclude == [f"{tmp_path.absolute().as_posix()}/data/tmp/"]
     assert (config.respect_gitignore, config.force_exclude) == (False, True)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_library_api_walks_folders_with_the_configurations_exclusions(
+    tmp_path: Path, jobs: int
+) -> None:
+    """``claimlint.lint_paths`` (one process or ``jobs``) follows the configuration's
+    exclusions like ``check`` does (it walked folders with the defaults only)."""
+    from claimlint import lint_paths
+
+    claim(tmp_path / "claims" / "a.json")
+    claim(tmp_path / "archive" / "b.json")
+    cfg = write(tmp_path / "claimlint.toml", 'extend-exclude = ["archive"]\n')
+    config = load_file(cfg)
+    config.jobs = jobs
+    assert linted(lint_paths([str(tmp_path)], config), tmp_path) == ["claims/a.json"]

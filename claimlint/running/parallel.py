@@ -476,7 +476,7 @@ class WorkerDied(Exception):
 
 def run_paths(engine: Engine, paths: Iterable[str]) -> Report:
     """Lint files and folders with ``engine``, over ``engine.config.jobs`` processes."""
-    return run_sources(engine, iter_sources(paths, engine.notes))
+    return run_sources(engine, iter_sources(paths, engine.notes, engine.discovery))
 
 
 def run_sources(engine: Engine, sources: Iterable[Source | Finding]) -> Report:
