@@ -16,6 +16,7 @@ internal error. Besides those:
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import functools
 import io
@@ -284,6 +285,31 @@ def input_flags(func: Any) -> Any:
     return wrapper
 
 
+def apply_selection(
+    config: Config,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    today: str | None = None,
+) -> None:
+    """The rule selection of the command line over the configuration's (``check``, ``split``),
+    and ``--today``."""
+    if select:
+        config.select = _codes(select)
+    if extend_select:
+        config.extend_select += _codes(extend_select)
+    if ignore:
+        config.ignore += _codes(ignore)
+    if fail_on:
+        config.fail_on = Severity.parse(fail_on)
+    if today:
+        try:
+            config.today = dt.date.fromisoformat(today)
+        except ValueError:
+            fail(f"--today must be YYYY-MM-DD, not {today!r}")
+
+
 def input_options(config: Config, inputs: InputFlags) -> tuple[ReadOptions, Discovery]:
     """The one place where command-line input options meet the configuration: ``inputs``
     replace the configuration's values (``config`` is updated, so that an engine built from it
@@ -454,8 +480,6 @@ def check(
     inputs: InputFlags,
 ) -> None:
     """Lint claim files (837D, JSON, JSONL, CSV, XML), directories, or - for stdin."""
-    import datetime as dt
-
     from claimlint.running.engine import Engine
     from claimlint.running.lint import unknown_selectors
     from claimlint.running.parallel import run_sources
@@ -464,21 +488,9 @@ def check(
     if missing:
         fail(f"{missing[0]}: no such file or directory")
     config = load_settings(config_path)
-    if select:
-        config.select = _codes(select)
-    if extend_select:
-        config.extend_select += _codes(extend_select)
-    if ignore:
-        config.ignore += _codes(ignore)
-    if fail_on:
-        config.fail_on = Severity.parse(fail_on)
+    apply_selection(config, select, extend_select, ignore, fail_on, today)
     if show_values:
         config.show_values = True
-    if today:
-        try:
-            config.today = dt.date.fromisoformat(today)
-        except ValueError:
-            fail(f"--today must be YYYY-MM-DD, not {today!r}")
     if jobs is not None:
         config.jobs = jobs or os.cpu_count() or 1
     if profile_paths:
@@ -1074,13 +1086,7 @@ def convert(
     "there after the split.",
 )
 @click.option("--config", "config_path", default=None, help="Configuration file to use.")
-@click.option(
-    "--tooth-numbering",
-    type=click.Choice(["universal", "iso"]),
-    default=None,
-    help="Numbering system of the input's teeth when the file does not say.",
-)
-@click.option("--csv-mapping", default=None, help="CSV column mapping (as for check).")
+@input_flags
 @click.option("--profile", "profile_paths", multiple=True, metavar="PATH", help="Payer profiles.")
 @click.option("--history", "history_path", default=None, metavar="FILE", help="History database.")
 @click.option("--today", default=None, hidden=True, help="Fix 'today' (YYYY-MM-DD) for tests.")
@@ -1098,12 +1104,11 @@ def split(
     control_start: int | None,
     control_file: str | None,
     config_path: str | None,
-    tooth_numbering: str | None,
-    csv_mapping: str | None,
     profile_paths: tuple[str, ...],
     history_path: str | None,
     today: str | None,
     quiet: bool,
+    inputs: InputFlags,
 ) -> None:
     """Split a claim file into clean and held claims, each in the input's format.
 
@@ -1114,7 +1119,6 @@ def split(
     loops, in rebuilt envelopes (new control numbers, counts and HL numbers). Nothing is
     written when the input cannot be read. Exit 0 when no claim is held, 1 when some are.
     """
-    import datetime as dt
 
     from claimlint.report.output import OutputError
     from claimlint.running.engine import Engine
@@ -1135,27 +1139,12 @@ def split(
     if len({os.path.abspath(p) for p in (path, clean_path, held_path)}) < 3:
         fail("the input, --clean and --held must be three different files")
     config = load_settings(config_path)
-    if select:
-        config.select = _codes(select)
-    if extend_select:
-        config.extend_select += _codes(extend_select)
-    if ignore:
-        config.ignore += _codes(ignore)
-    if fail_on:
-        config.fail_on = Severity.parse(fail_on)
-    if tooth_numbering:
-        config.tooth_numbering = tooth_numbering
-    if csv_mapping:
-        config.csv_mapping = csv_mapping
+    apply_selection(config, select, extend_select, ignore, fail_on, today)
+    input_options(config, inputs)  # the engine reads as the configuration now says
     if profile_paths:
         config.profiles = list(profile_paths)
     if history_path:
         config.history = history_path
-    if today:
-        try:
-            config.today = dt.date.fromisoformat(today)
-        except ValueError:
-            fail(f"--today must be YYYY-MM-DD, not {today!r}")
     try:
         registry = load_registry()
     except RegistryError as exc:
