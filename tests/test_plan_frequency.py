@@ -391,8 +391,8 @@ def test_estimate_treats_a_line_over_the_limit_as_not_covered(tmp_path):
     """Gold: cleanings D1110/D1120/D4910 two per benefit year (fee D1110 $90, preventive
     100%); the third cleaning of 2025 is the patient's, to the cent."""
     from claimlint.payer.estimate import estimate_claim
-    from claimlint.readers.json import read_json
     from claimlint.readers.base import ReadOptions, Source
+    from claimlint.readers.json import read_json
 
     gold = load_profiles([FIXTURES / "profiles"]).get("example-mutual-ppo-gold")
     assert gold is not None

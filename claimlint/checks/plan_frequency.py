@@ -70,8 +70,7 @@ class PlanFrequency(ProfileCheck):
             shared = hit.shared_with
             group = ", ".join(sorted(hit.rule.codes))
             share = (
-                f" {line.code} shares this limit with {', '.join(shared)} ({group} count "
-                "together)."
+                f" {line.code} shares this limit with {', '.join(shared)} ({group} count together)."
                 if shared
                 else ""
             )

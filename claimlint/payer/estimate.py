@@ -42,9 +42,9 @@ from typing import Any
 
 from claimlint.core.model import Claim, PriorProcedure, ServiceLine
 from claimlint.dental import benefits
+from claimlint.payer import plan_frequency
 from claimlint.payer.member import Benefits, resolve
 from claimlint.payer.money import MAX_AMOUNT, ZERO, cents, fmt, in_range
-from claimlint.payer import plan_frequency
 from claimlint.payer.profiles import Downgrade, Profile, ProfileSet, frequency_hits
 
 

@@ -36,7 +36,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from claimlint.core.model import Claim, MemberBenefits, PriorProcedure
+from claimlint.core.model import Claim, MemberBenefits, PriorProcedure, ToothEntry
 from claimlint.dental import oral_area
 
 #: statuses that do not count as a procedure having been done/paid (frequency, duplicates)
@@ -257,7 +257,9 @@ class CombinedHistory(History):
         before: dt.date,
         since: dt.date | None = None,
     ) -> list[PriorProcedure]:
-        return self._merge(source.lookup(member_id, tooth, before, since) for source in self.sources)
+        return self._merge(
+            source.lookup(member_id, tooth, before, since) for source in self.sources
+        )
 
     def lookup_codes(
         self,
@@ -879,11 +881,15 @@ def procedures_of(claim: Claim, status: str = "billed") -> Iterator[PriorProcedu
         date = claim.service_date(line)
         if date is None:
             continue
-        entries = line.teeth or (None,)
-        areas = [a for a in map(oral_area.normalise_area, line.oral_cavity) if a] or [None]
-        for entry, area in (
-            ((e, None) for e in entries) if line.teeth else ((None, a) for a in areas)
-        ):
+        # a line with teeth: one row per tooth; else one row per area of the oral cavity
+        # (two quadrants on one line are two procedures), or one row with neither
+        areas: list[str | None] = [
+            a for a in map(oral_area.normalise_area, line.oral_cavity) if a
+        ] or [None]
+        pairs: list[tuple[ToothEntry | None, str | None]] = (
+            [(e, None) for e in line.teeth] if line.teeth else [(None, a) for a in areas]
+        )
+        for entry, area in pairs:
             yield PriorProcedure.model_construct(
                 member_id=member,
                 code=line.code,

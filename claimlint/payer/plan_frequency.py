@@ -38,6 +38,7 @@ from claimlint.payer.profiles import (
     window_start,
 )
 
+
 def is_plan_frequency_code(code: str) -> bool:
     """Whether a code's frequency limits are judged here (not by CL403/CL404)."""
     return code not in RESTORATIVE_CODES

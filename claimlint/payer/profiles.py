@@ -94,7 +94,9 @@ class FrequencyRule:
 
     def describe(self) -> str:
         if self.months is not None:
-            return f"{self.months}-month" if self.limit == 1 else f"{self.limit}-per-{self.months}-month"
+            if self.limit == 1:
+                return f"{self.months}-month"
+            return f"{self.limit}-per-{self.months}-month"
         return f"{self.count}-per-{PERIOD_NAMES.get(self.period or '', 'benefit year')}"
 
     def allows_age(self, age: int) -> bool:

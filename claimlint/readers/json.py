@@ -48,8 +48,8 @@ from claimlint.core.model import (
     _lenient_date,
     split_surfaces,
 )
-from claimlint.dental.teeth import iso_to_universal
 from claimlint.dental import oral_area
+from claimlint.dental.teeth import iso_to_universal
 from claimlint.readers._values import (
     MAX_AMOUNT,
     MAX_LINE_NUMBER,
