@@ -1,4 +1,4 @@
-"""Frequency limits of every shape for non-restorative codes (DOMAIN-BREADTH §2.3 CL801/CL802).
+"""Frequency limits of every shape for non-restorative codes (CL801, CL802).
 
 Exams, cleanings, x-rays, fluoride, sealants, scaling and root planing ...: the payer
 profile's ``frequency`` rules (per mouth, arch, quadrant, tooth or surface; rolling months,
@@ -49,9 +49,10 @@ class PlanFrequency(ProfileCheck):
         * Payer policy type: frequency limitation (evaluations, prophylaxis, radiographs,
           fluoride, sealants, periodontal therapy)
         * ADA CDT: area of the oral cavity (claim form item 25; X12 837D SV304)
-        * DOMAIN-BREADTH §2 (typical values: two exams and two cleanings a year, bitewings
-          once in 12 months, a full-mouth series or panoramic image once in 36-60 months,
-          scaling and root planing once per quadrant in 24 months)
+        * WAC 182-535-1080 and 182-535-1082 (Washington Apple Health: evaluation and
+          prophylaxis limits by age; fluoride three per 12 months at least 110 days apart)
+        * WAC 182-535-1088 (Washington Apple Health: scaling and root planing once per
+          quadrant in two years)
     """
 
     code = "CL801"
@@ -111,7 +112,7 @@ class PlanAgeLimit(ProfileCheck):
 
     References:
         * Payer policy type: age limitation (fluoride, sealants)
-        * DOMAIN-BREADTH §2.2 (fluoride and sealant age caps are plan-specific)
+        * WAC 182-535-1082 (Washington Apple Health: fluoride and sealant age limits)
     """
 
     code = "CL802"
