@@ -23,7 +23,7 @@ from claimlint.cli import main
 from claimlint.core.config import Config
 from claimlint.core.model import Claim, MemberBenefits
 from claimlint.payer.estimate import estimate_claim, estimate_claims
-from claimlint.payer.history import SQLiteHistory, pick_benefits
+from claimlint.payer.history import SCHEMA_VERSION, SQLiteHistory, pick_benefits
 from claimlint.payer.member import resolve
 from claimlint.payer.profiles import load_profile, load_profiles
 from claimlint.running.engine import Engine
@@ -310,8 +310,12 @@ def test_history_import_cli_reports_member_benefit_rows(tmp_path):
 def _old_store(path: Path) -> None:
     """A store made before member_benefits existed (prior_procedure only, user_version 0)."""
     conn = sqlite3.connect(path)
-    for statement in SQLiteHistory.DDL:
-        conn.execute(statement)
+    conn.execute(  # the table as it was before member_benefits (and area) existed
+        "CREATE TABLE prior_procedure (member_id VARCHAR(80) NOT NULL, tooth VARCHAR(4) NOT "
+        "NULL, date DATE NOT NULL, code VARCHAR(8) NOT NULL, surfaces VARCHAR(8) NOT NULL, "
+        "status VARCHAR(20) NOT NULL, payer_id VARCHAR(80), claim_id VARCHAR(80), "
+        "UNIQUE (member_id, tooth, date, code, surfaces))"
+    )
     conn.execute(
         "INSERT INTO prior_procedure VALUES (?, '3', '2024-05-01', 'D2140', 'O', 'paid', "
         "'SYNPAYER1', NULL)",
@@ -337,7 +341,7 @@ def test_an_older_store_without_the_table_is_read_and_migrated_on_import(tmp_pat
     finally:
         store.close()
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     conn.close()
     found = _lint(tmp_path, [_claim_json()], history=str(db))
     assert {f.data["deductible_basis"] for f in _codes(found, "CL601")} == {"history"}

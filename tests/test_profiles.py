@@ -76,9 +76,9 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
         ),
         (
             "e.yaml",
-            "frequency:\n  - {per: tooth, families: [direct], months: 6, count: 1}\n",
+            "frequency:\n  - {per: tooth, families: [direct], months: 6, period: lifetime}\n",
             "frequency[0]",
-            "either 'months' or 'count'",
+            "either 'months' (rolling window) or 'period'",
         ),
         ("f.json", '{"fee_schedule": {"2392": 10}}', "fee_schedule.2392", "not a CDT code"),
         ("g.toml", '[[frequency]]\nper = "tooth"\nmonths = 6\n', "frequency[0]", "at least one"),

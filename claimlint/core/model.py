@@ -413,6 +413,9 @@ class PriorProcedure(BaseModel):
     plan_id: str | None = None
     charge: Decimal | None = None
     paid_as: str | None = None
+    #: optional area of the oral cavity (``10``/``20``/``30``/``40`` quadrant, ``01``/``02``
+    #: arch) of a procedure reported per area, for quadrant- and arch-scoped frequency limits
+    area: str | None = None
 
     @field_validator("surfaces", mode="before")
     @classmethod

@@ -42,6 +42,7 @@ from typing import Any
 
 from claimlint.core.model import Claim, PriorProcedure, ServiceLine
 from claimlint.dental import benefits
+from claimlint.payer import plan_frequency
 from claimlint.payer.member import Benefits, resolve
 from claimlint.payer.money import MAX_AMOUNT, ZERO, cents, fmt, in_range
 from claimlint.payer.profiles import Downgrade, Profile, ProfileSet, frequency_hits
@@ -301,6 +302,13 @@ def not_covered_reason(
         if hits:
             hit = hits[0]
             return f"frequency limit: {hit.where()} done on {hit.prior.date} ({hit.window()})"
+    if day is not None:
+        refused = plan_frequency.age_refusals(profile, code, age)
+        if refused:
+            return f"not covered at age {age} ({refused[0].describe_ages()}, {refused[0].id})"
+        plan = plan_frequency.plan_hits(profile, history, claim, line, day)
+        if plan:
+            return f"frequency limit: {plan[0].summary()}"
     return None
 
 

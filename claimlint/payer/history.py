@@ -36,7 +36,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from claimlint.core.model import Claim, MemberBenefits, PriorProcedure
+from claimlint.core.model import Claim, MemberBenefits, PriorProcedure, ToothEntry
+from claimlint.dental import oral_area
 
 #: statuses that do not count as a procedure having been done/paid (frequency, duplicates)
 NOT_DONE = frozenset({"denied", "void", "voided", "rejected", "cancelled", "canceled"})
@@ -59,6 +60,9 @@ CSV_COLUMNS = (
     "plan_id",
     "charge",
     "paid_as",
+    # optional, for quadrant- and arch-scoped frequency limits: the area of the oral cavity
+    # (10/20/30/40 quadrant, 01/02 arch; UR/UL/LL/LR/UA/LA accepted) of a line with no tooth
+    "area",
 )
 CSV_REQUIRED = ("member_id", "code", "date")
 
@@ -77,8 +81,9 @@ BENEFITS_COLUMNS = (
     "waiting_period_start",
 )
 BENEFITS_REQUIRED = ("member_id", "as_of")
-#: the version of the store's tables (SQLite ``PRAGMA user_version``): 2 added member_benefits
-SCHEMA_VERSION = 2
+#: the version of the store's tables (SQLite ``PRAGMA user_version``): 2 added member_benefits,
+#: 3 the ``area`` column (part of a procedure's identity) and the (member, code, date) index
+SCHEMA_VERSION = 3
 
 
 def norm_tooth(tooth: str | None) -> str:
@@ -116,6 +121,20 @@ class History(ABC):
     ) -> list[PriorProcedure]:
         """Procedures of ``member_id`` on ``tooth`` (any tooth when None) dated
         ``since <= date < before``, oldest first."""
+
+    def lookup_codes(
+        self,
+        member_id: str,
+        codes: Iterable[str],
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        """Procedures of ``member_id`` with one of ``codes`` (any tooth or area) dated
+        ``since <= date < before``, oldest first: what a frequency limit shared by a group of
+        codes counts. A store answers it from an index on (member, code, date); this default
+        filters :meth:`lookup`."""
+        wanted = set(codes)
+        return [r for r in self.lookup(member_id, None, before, since) if r.code in wanted]
 
     def benefits(
         self,
@@ -165,12 +184,29 @@ class InMemoryHistory(History):
     def __init__(self, records: Iterable[PriorProcedure] = ()) -> None:
         self._by_key: dict[tuple[str, str], list[PriorProcedure]] = defaultdict(list)
         self._by_member: dict[str, list[PriorProcedure]] = defaultdict(list)
+        self._by_code: dict[tuple[str, str], list[PriorProcedure]] = defaultdict(list)
         for record in records:
             self.add(record)
 
     def add(self, record: PriorProcedure) -> None:
         self._by_key[(record.member_id, norm_tooth(record.tooth))].append(record)
         self._by_member[record.member_id].append(record)
+        self._by_code[(record.member_id, record.code)].append(record)
+
+    def lookup_codes(
+        self,
+        member_id: str,
+        codes: Iterable[str],
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        found = [
+            r
+            for code in set(codes)
+            for r in self._by_code.get((member_id, code), ())
+            if r.date < before and (since is None or r.date >= since)
+        ]
+        return sorted(found, key=lambda r: (r.date, r.code))
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_member.values())
@@ -198,7 +234,14 @@ def _identity(record: PriorProcedure) -> tuple[Any, ...]:
         record.date,
         record.code,
         "".join(sorted(record.surfaces)),
+        norm_area(record.area),
     )
+
+
+def norm_area(area: str | None) -> str:
+    """Storage key of an area of the oral cavity: ``"10"``, ``"01"`` (legacy ``UR`` → ``"10"``);
+    ``""`` for none."""
+    return oral_area.normalise_area(area) or ""
 
 
 class CombinedHistory(History):
@@ -214,9 +257,27 @@ class CombinedHistory(History):
         before: dt.date,
         since: dt.date | None = None,
     ) -> list[PriorProcedure]:
+        return self._merge(
+            source.lookup(member_id, tooth, before, since) for source in self.sources
+        )
+
+    def lookup_codes(
+        self,
+        member_id: str,
+        codes: Iterable[str],
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        codes = frozenset(codes)
+        return self._merge(
+            source.lookup_codes(member_id, codes, before, since) for source in self.sources
+        )
+
+    @staticmethod
+    def _merge(groups: Iterable[Iterable[PriorProcedure]]) -> list[PriorProcedure]:
         found: dict[tuple[Any, ...], PriorProcedure] = {}
-        for source in self.sources:
-            for record in source.lookup(member_id, tooth, before, since):
+        for group in groups:
+            for record in group:
                 key = _identity(record)
                 kept = found.get(key)
                 if kept is None or (counts(record) and not counts(kept)):
@@ -270,10 +331,16 @@ class SQLHistory(History):
         " status VARCHAR(20) NOT NULL,"
         " payer_id VARCHAR(80),"
         " claim_id VARCHAR(80),"
-        " UNIQUE (member_id, tooth, date, code, surfaces))",
+        " area VARCHAR(4) NOT NULL DEFAULT '',"
+        " UNIQUE (member_id, tooth, date, code, surfaces, area))",
         "CREATE INDEX IF NOT EXISTS prior_procedure_lookup"
         " ON prior_procedure (member_id, tooth, date)",
+        "CREATE INDEX IF NOT EXISTS prior_procedure_codes"
+        " ON prior_procedure (member_id, code, date)",
     )
+    #: the columns that identify a procedure (the UNIQUE constraint; ON CONFLICT target). A
+    #: store made before ``area`` existed is rebuilt with it by ``create()``.
+    IDENTITY = ("member_id", "tooth", "date", "code", "surfaces", "area")
     COLUMNS = ("member_id", "tooth", "date", "code", "surfaces", "status", "payer_id", "claim_id")
     #: columns added for the impact report (docs/impact.md). A store created before them
     #: lacks them: ``create()`` (run by ``history import``) adds them with ALTER TABLE, and a
@@ -318,14 +385,46 @@ class SQLHistory(History):
         """Create the tables that are missing (also the migration of an older store: a store
         made before ``member_benefits`` existed gets it on its next import)."""
         cur = self.conn.cursor()
-        for statement in (*self.DDL, *self.BENEFITS_DDL):
-            cur.execute(statement)
+        cur.execute(self.DDL[0])
         present = self._columns()
+        if "area" not in present:
+            self._rebuild_with_area(cur, present)
+            present = self._columns()
         for name, kind in self.IMPACT_COLUMNS:
             if name not in present:
                 cur.execute(f"ALTER TABLE {self.table} ADD COLUMN {name} {kind}")
+        for statement in (*self.DDL[1:], *self.BENEFITS_DDL):
+            cur.execute(statement)
         self.conn.commit()
         self._has_benefits = True
+        self._has_area = True
+
+    def _rebuild_with_area(self, cur: Any, present: set[str]) -> None:
+        """Migrate a store made before the ``area`` column: the column is part of a
+        procedure's identity (two quadrants of scaling on one day are two procedures), which
+        ALTER TABLE cannot add to a UNIQUE constraint, so the table is copied into a new one
+        (standard SQL: rename, create, insert ... select, drop)."""
+        old = f"{self.table}_before_area"
+        cur.execute("DROP INDEX IF EXISTS prior_procedure_lookup")
+        cur.execute(f"ALTER TABLE {self.table} RENAME TO {old}")
+        cur.execute(self.DDL[0])
+        for name, kind in self.IMPACT_COLUMNS:
+            if name in present:
+                cur.execute(f"ALTER TABLE {self.table} ADD COLUMN {name} {kind}")
+        cols = ", ".join(
+            c for c in (*self.COLUMNS, *(n for n, _ in self.IMPACT_COLUMNS)) if c in present
+        )
+        cur.execute(f"INSERT INTO {self.table} ({cols}) SELECT {cols} FROM {old}")
+        cur.execute(f"DROP TABLE {old}")
+
+    _has_area: bool | None = None
+
+    def has_area_column(self) -> bool:
+        """Whether the store has the ``area`` column (a store made before it has not, until
+        the next ``history import``; it is read as if every area were empty). Asked once."""
+        if self._has_area is None:
+            self._has_area = "area" in self._columns()
+        return self._has_area
 
     _has_benefits: bool | None = None
 
@@ -438,14 +537,16 @@ class SQLHistory(History):
         transaction for a whole import)."""
         records = list(records)
         extra = self._impact_columns() if records else ()
-        names = (*self.COLUMNS, *extra)
+        area = ("area",) if records and self.has_area_column() else ()
+        names = (*self.COLUMNS, *area, *extra)
         cols = ", ".join(names)
         marks = ", ".join("?" for _ in names)
         not_done = ", ".join(f"'{s}'" for s in sorted(NOT_DONE))
         updates = "".join(f", {name} = excluded.{name}" for name in extra)
         sql = self._sql(
             f"INSERT INTO {self.table} ({cols}) VALUES ({marks}) "
-            "ON CONFLICT (member_id, tooth, date, code, surfaces) DO UPDATE SET "
+            f"ON CONFLICT ({', '.join(self.IDENTITY if area else self.IDENTITY[:-1])}) "
+            "DO UPDATE SET "
             "status = excluded.status, payer_id = excluded.payer_id, "
             f"claim_id = excluded.claim_id{updates} "
             f"WHERE LOWER({self.table}.status) IN ({not_done}) "
@@ -461,6 +562,7 @@ class SQLHistory(History):
                 r.status,
                 r.payer_id,
                 r.claim_id,
+                *((norm_area(r.area),) if area else ()),
                 *(_impact_value(r, name) for name in extra),
             )
             for r in records
@@ -498,19 +600,44 @@ class SQLHistory(History):
         if since is not None:
             where.append("date >= ?")
             params.append(since.isoformat())
-        cols = ", ".join(self.COLUMNS)
+        return self._select(where, params)
+
+    def lookup_codes(
+        self,
+        member_id: str,
+        codes: Iterable[str],
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        """Answered from the (member_id, code, date) index."""
+        wanted = sorted(set(codes))
+        if not wanted:
+            return []
+        where = [f"code IN ({', '.join('?' for _ in wanted)})", "member_id = ?", "date < ?"]
+        params: list[Any] = [*wanted, member_id, before.isoformat()]
+        if since is not None:
+            where.append("date >= ?")
+            params.append(since.isoformat())
+        return self._select(where, params)
+
+    def _select(self, where: list[str], params: list[Any]) -> list[PriorProcedure]:
+        area = ("area",) if self.has_area_column() else ()
+        cols = ", ".join((*self.COLUMNS, *area))
         sql = self._sql(
             f"SELECT {cols} FROM {self.table} WHERE {' AND '.join(where)} ORDER BY date, code"
         )
         cur = self.conn.cursor()
         cur.execute(sql, params)
         out: list[PriorProcedure] = []
+        width = len(self.COLUMNS)
         for row in cur.fetchall():
-            record = self._record(row)
+            record = self._record(tuple(row[:width]))
             if record is None:
                 self.skipped += 1  # a row written by another tool: skipped (see bad_rows)
-            else:
-                out.append(record)
+                continue
+            if area and row[width]:
+                record = record.model_copy(update={"area": str(row[width])})
+            out.append(record)
         return out
 
     #: rows a lookup skipped because they cannot be read (bad date, wrong types)
@@ -519,7 +646,7 @@ class SQLHistory(History):
     def records(self, status: str | None = None) -> list[PriorProcedure]:
         """Every readable row (only those with ``status`` when given), in date order, with
         the impact columns when the store has them. Unreadable rows are skipped."""
-        extra = self._impact_columns()
+        extra = (*self._impact_columns(), *(("area",) if self.has_area_column() else ()))
         cols = ", ".join((*self.COLUMNS, *extra))
         sql = f"SELECT {cols} FROM {self.table}"
         params: list[Any] = []
@@ -731,6 +858,7 @@ def _with_impact(record: PriorProcedure, values: dict[str, Any]) -> PriorProcedu
             "plan_id": None if plan in (None, "") else str(plan),
             "charge": charge,
             "paid_as": paid_as,
+            "area": str(values.get("area") or "") or None,
         }
     )
 
@@ -753,8 +881,15 @@ def procedures_of(claim: Claim, status: str = "billed") -> Iterator[PriorProcedu
         date = claim.service_date(line)
         if date is None:
             continue
-        entries = line.teeth or (None,)
-        for entry in entries:
+        # a line with teeth: one row per tooth; else one row per area of the oral cavity
+        # (two quadrants on one line are two procedures), or one row with neither
+        areas: list[str | None] = [
+            a for a in map(oral_area.normalise_area, line.oral_cavity) if a
+        ] or [None]
+        pairs: list[tuple[ToothEntry | None, str | None]] = (
+            [(e, None) for e in line.teeth] if line.teeth else [(None, a) for a in areas]
+        )
+        for entry, area in pairs:
             yield PriorProcedure.model_construct(
                 member_id=member,
                 code=line.code,
@@ -764,6 +899,7 @@ def procedures_of(claim: Claim, status: str = "billed") -> Iterator[PriorProcedu
                 status=status,
                 payer_id=claim.payer_id,
                 claim_id=claim.claim_id,
+                area=area,
             )
 
 

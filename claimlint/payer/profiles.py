@@ -57,22 +57,59 @@ class ProfilePathError(ProfileError):
 # -- the parsed profile ----------------------------------------------------------------------
 
 
+#: codes whose frequency limits CL403/CL404 judge (:func:`frequency_hits`): every code of a
+#: benefit family (fillings, crowns, bridge units ...); other codes: payer/plan_frequency.py
+RESTORATIVE_CODES: frozenset[str] = frozenset().union(*benefits.FAMILIES.values())
+
+#: what one frequency counter covers (``per``); tooth and surface are the restorative ones
+FREQUENCY_SCOPES = ("mouth", "arch", "quadrant", "tooth", "surface")
+PERIOD_NAMES = {
+    "calendar-year": "calendar year",
+    "benefit-year": "benefit year",
+    "lifetime": "lifetime",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class FrequencyRule:
-    """At most one service per ``months`` (or ``count`` per ``period``), per tooth or surface."""
+    """At most ``count`` (default 1) services per ``months`` (rolling), or ``count`` per
+    ``period`` (calendar year, benefit year, lifetime), per mouth, arch, quadrant, tooth or
+    surface. All ``codes`` share ONE counter. Optional: the ages covered on the date of
+    service, and the least number of days between two services."""
 
     id: str
     codes: frozenset[str]
-    per: str  # "tooth" | "surface"
+    per: str  # one of FREQUENCY_SCOPES
     months: int | None = None
     count: int | None = None
-    period: str | None = None  # "calendar-year" | "benefit-year"
+    period: str | None = None  # "calendar-year" | "benefit-year" | "lifetime"
+    min_age: int | None = None
+    max_age: int | None = None
+    min_days_between: int | None = None
+
+    @property
+    def limit(self) -> int:
+        """How many services the window allows."""
+        return self.count or 1
 
     def describe(self) -> str:
         if self.months is not None:
-            return f"{self.months}-month"
-        period = "calendar year" if self.period == "calendar-year" else "benefit year"
-        return f"{self.count}-per-{period}"
+            if self.limit == 1:
+                return f"{self.months}-month"
+            return f"{self.limit}-per-{self.months}-month"
+        return f"{self.count}-per-{PERIOD_NAMES.get(self.period or '', 'benefit year')}"
+
+    def allows_age(self, age: int) -> bool:
+        return (self.min_age is None or age >= self.min_age) and (
+            self.max_age is None or age <= self.max_age
+        )
+
+    def describe_ages(self) -> str:
+        if self.min_age is not None and self.max_age is not None:
+            return f"ages {self.min_age}-{self.max_age}"
+        if self.max_age is not None:
+            return f"age {self.max_age} and under"
+        return f"age {self.min_age} and over"
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,10 +605,17 @@ def parse_profile(data: Any, *, source: str, prefix: str = "") -> Profile:
     for i, item in enumerate(data.get("frequency", [])):
         key = key_path(["frequency", i], prefix)
         months, count, period = item.get("months"), item.get("count"), item.get("period")
-        if months is not None and (count is not None or period is not None):
-            raise ProfileError(source, key, "use either 'months' or 'count' with 'period'")
+        if months is not None and period is not None:
+            raise ProfileError(
+                source, key, "use either 'months' (rolling window) or 'period', not both"
+            )
         if months is None and (count is None or period is None):
-            raise ProfileError(source, key, "needs 'months', or 'count' and 'period'")
+            raise ProfileError(
+                source, key, "needs 'months' (with an optional 'count'), or 'count' and 'period'"
+            )
+        lo, hi = item.get("min_age"), item.get("max_age")
+        if lo is not None and hi is not None and lo > hi:
+            raise ProfileError(source, key, f"min_age {lo} is greater than max_age {hi}")
         rule = FrequencyRule(
             id=item.get("id") or f"frequency[{i}]",
             codes=codes_of(item, key),
@@ -579,6 +623,9 @@ def parse_profile(data: Any, *, source: str, prefix: str = "") -> Profile:
             months=months,
             count=count,
             period=period,
+            min_age=lo,
+            max_age=hi,
+            min_days_between=item.get("min_days_between"),
         )
         for j, other in enumerate(frequency):
             shared = rule.codes & other.codes
@@ -713,6 +760,15 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
+def window_start(profile: Profile, rule: FrequencyRule, day: dt.date) -> dt.date:
+    """The first day a prior service counts against ``rule`` for a service on ``day``."""
+    if rule.months is not None:
+        return add_months(day, -rule.months) + dt.timedelta(days=1)
+    if rule.period == "lifetime":
+        return dt.date.min
+    return profile.benefit_year_start(day, rule.period or "benefit-year")
+
+
 @dataclass(frozen=True, slots=True)
 class FrequencyHit:
     """A frequency rule that a service would break, with the prior service that breaks it."""
@@ -730,8 +786,12 @@ class FrequencyHit:
 
     def window(self) -> str:
         if self.rule.months is not None:
+            if self.rule.limit > 1:
+                return f"limit of {self.rule.limit} per {self.rule.months} months"
             return f"{self.rule.months}-month window"
-        period = "calendar year" if self.rule.period == "calendar-year" else "benefit year"
+        period = PERIOD_NAMES.get(self.rule.period or "", "benefit year")
+        if self.rule.period == "lifetime":
+            return f"lifetime limit of {self.rule.count}"
         return f"limit of {self.rule.count} per {period} (since {self.window_start})"
 
 
@@ -753,16 +813,15 @@ def frequency_hits(
     """
     from claimlint.payer.history import counts, norm_tooth
 
-    if not tooth or day is None:
+    if not tooth or day is None or code not in RESTORATIVE_CODES:
         return []
     wanted = set(surfaces)
     extra = [p for p in extra if norm_tooth(p.tooth) == norm_tooth(tooth)]
     hits: list[FrequencyHit] = []
     for rule in profile.frequency_rules(code):
-        if rule.months is not None:
-            since = add_months(day, -rule.months) + dt.timedelta(days=1)
-        else:
-            since = profile.benefit_year_start(day, rule.period or "benefit-year")
+        if rule.per not in ("tooth", "surface"):
+            continue  # mouth/arch/quadrant limits: claimlint.payer.plan_frequency (CL801)
+        since = window_start(profile, rule, day)
         priors = (
             list(history.lookup(member_id, tooth, before=day, since=since))
             if (history is not None and member_id)
@@ -780,8 +839,7 @@ def frequency_hits(
             else:
                 overlap = ()
             relevant.append((prior, overlap))
-        limit = 1 if rule.months is not None else (rule.count or 1)
-        if len(relevant) >= limit:
+        if len(relevant) >= rule.limit:
             prior, overlap = relevant[-1]
             hits.append(FrequencyHit(rule, prior, overlap, since, len(relevant)))
     return hits

@@ -48,6 +48,7 @@ from claimlint.core.model import (
     _lenient_date,
     split_surfaces,
 )
+from claimlint.dental import oral_area
 from claimlint.dental.teeth import iso_to_universal
 from claimlint.readers._values import (
     MAX_AMOUNT,
@@ -326,6 +327,12 @@ class PriorIn(_In):
     status: str = "paid"
     payer_id: str | None = None
     claim_id: str | None = None
+    area: str | None = Field(
+        None,
+        description="Area of the oral cavity of a procedure reported per quadrant or arch "
+        "(10, 20, 30, 40, 01, 02; UR, UL, LL, LR, UA, LA accepted), for frequency limits per "
+        "quadrant or arch. An unknown value is ignored.",
+    )
 
 
 class BatchIn(_In):
@@ -805,6 +812,7 @@ def _history(raw: Any, source: Source) -> tuple[list[PriorProcedure], list[Findi
                 status=p.status,
                 payer_id=p.payer_id,
                 claim_id=p.claim_id,
+                area=oral_area.normalise_area(p.area),
             )
         )
     return records, problems

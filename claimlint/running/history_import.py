@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from claimlint.core.findings import Finding
 from claimlint.core.model import Claim, MemberBenefits, PriorProcedure, split_surfaces
-from claimlint.dental import benefits
+from claimlint.dental import benefits, oral_area
 from claimlint.dental import surfaces as surface_letters
 from claimlint.dental.teeth import iso_to_universal
 from claimlint.payer.history import (
@@ -525,6 +525,20 @@ def _record_from(
                 )
             )
             return None
+    area = None
+    if values.get("area"):
+        area = oral_area.normalise_area(str(values["area"]))
+        if area is None:
+            problems.append(
+                ImportProblem(
+                    file,
+                    row,
+                    "not an area of the oral cavity (00, 01, 02, 10, 20, 30, 40, or UR, UL, "
+                    "LL, LR, UA, LA); row not imported",
+                    "area",
+                )
+            )
+            return None
     paid_as = str(values.get("paid_as") or "").strip().upper() or None
     if paid_as is not None and not benefits.is_code(paid_as):
         problems.append(
@@ -544,6 +558,7 @@ def _record_from(
             plan_id=values.get("plan_id") or None,
             charge=charge,
             paid_as=paid_as,
+            area=area,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
