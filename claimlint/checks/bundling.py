@@ -87,7 +87,7 @@ class SameDayBundle(ProfileCheck):
         * Payer policy type: same-day procedure bundling (inclusive procedures)
         * ADA, CDT Code on Dental Procedures and Nomenclature: D4355 (evaluation on a
           subsequent visit)
-        * DOMAIN-BREADTH.md §7, §7.1 CL941, §3.3 CL905; docs/payer-profiles.md
+        * claimlint documentation: Payer profiles (docs/payer-profiles.md)
     """
 
     code = "CL941"
@@ -162,7 +162,7 @@ class MinimumInterval(ProfileCheck):
 
     References:
         * Payer policy type: minimum interval between prophylaxis and periodontal scaling
-        * DOMAIN-BREADTH.md §7, §7.1 CL942; docs/payer-profiles.md
+        * claimlint documentation: Payer profiles (docs/payer-profiles.md)
     """
 
     code = "CL942"

@@ -56,7 +56,6 @@ class ToothAlreadyExtracted(Check):
         * ADA, CDT Code on Dental Procedures and Nomenclature: extractions (D7111-D7250)
         * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: TOO tooth
           number
-        * DOMAIN-BREADTH.md §5.2 CL921
     """
 
     code = "CL921"
@@ -110,7 +109,6 @@ class ServiceOnMissingTooth(Check):
         * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: DN2 tooth
           status (M missing)
         * ADA Dental Claim Form, item 33 (missing teeth information)
-        * DOMAIN-BREADTH.md §5.2 CL922
     """
 
     code = "CL922"
@@ -161,7 +159,6 @@ class ServiceAfterExtraction(Check):
     References:
         * ADA, CDT Code on Dental Procedures and Nomenclature: extractions, endodontics,
           restorations
-        * DOMAIN-BREADTH.md §5.2 CL923 (and CL916 for endodontics)
     """
 
     code = "CL923"
@@ -214,7 +211,6 @@ class ExtractedAndRestored(Check):
     References:
         * ADA, CDT Code on Dental Procedures and Nomenclature: extractions, restorations,
           endodontics
-        * DOMAIN-BREADTH.md §5.2 CL924, §7 (extraction plus restoration on the same tooth)
     """
 
     code = "CL924"

@@ -73,7 +73,6 @@ class ProsthesisPlacement(Check):
           DTP*441 prior placement date
         * ADA Dental Claim Form, items 25-26 (prosthesis replacement and prior placement
           date)
-        * DOMAIN.md §8 CL307
     """
 
     code = "CL307"
@@ -92,6 +91,8 @@ class ProsthesisPlacement(Check):
         return self._findings(line, ctx)
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        if line.placement == "I" or line.code not in PLACEMENT_CODES:
+            return
         where = f"{line.code} on tooth {line.tooth}" if line.tooth else line.code
         if line.placement is None:
             n = line.line_number
@@ -150,7 +151,6 @@ class CrownNextToPontic(Check):
     References:
         * ADA, CDT Code on Dental Procedures and Nomenclature: fixed prosthodontics (pontics
           D6205-D6254, retainers D6545-D6794)
-        * DOMAIN.md §8 CL308; DOMAIN-BREADTH.md §6.1
     """
 
     code = "CL308"
@@ -207,7 +207,6 @@ class PonticNotMissing(Check):
         * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: DN2 tooth
           status (M missing, E to be extracted)
         * ADA Dental Claim Form, item 33 (missing teeth information)
-        * DOMAIN.md §8 CL309; DOMAIN-BREADTH.md §6.1
     """
 
     code = "CL309"
@@ -264,7 +263,6 @@ class PonticWithoutRetainer(Check):
     References:
         * ADA, CDT Code on Dental Procedures and Nomenclature: fixed prosthodontics
         * UnitedHealthcare Dental Coverage Guideline, Fixed Partial Dentures (bridges)
-        * DOMAIN-BREADTH.md §6.1, §6.3 CL931
     """
 
     code = "CL931"
@@ -324,7 +322,6 @@ class RetainerOnMissingTooth(Check):
         * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: DN2 tooth
           status
         * ADA, CDT Code on Dental Procedures and Nomenclature: fixed partial denture retainers
-        * DOMAIN-BREADTH.md §6.3 CL932
     """
 
     code = "CL932"
@@ -395,7 +392,7 @@ class ReplacementWindow(ProfileCheck):
         * Payer policy type: replacement limitation for prosthetics (crowns, fixed bridges,
           removable dentures)
         * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: SV305, DTP*441
-        * DOMAIN-BREADTH.md §6.1, §6.3 CL933; docs/payer-profiles.md
+        * claimlint documentation: Payer profiles (docs/payer-profiles.md)
     """
 
     code = "CL933"
