@@ -350,7 +350,7 @@ def write_837d(
         for i, ln in enumerate(c.lines, start=1):
             w.seg(f"LX*{i}")
             if ln.placement:
-                w.seg(f"SV3*AD:{ln.code}*{ln.charge}*****{ln.placement}")
+                w.seg(f"SV3*AD:{ln.code}*{ln.charge}***{ln.placement}")
             else:
                 w.seg(f"SV3*AD:{ln.code}*{ln.charge}")
             if ln.tooth is not None:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from claimlint.dental import benefits
+from claimlint.dental.prosthetics import REPLACEMENT_FAMILIES, CodeGroup
 from claimlint.payer.money import percent, to_money
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "payer-profile.schema.json"
@@ -146,6 +147,43 @@ class Downgrade:
     rule_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class ReplacementRule:
+    """A prosthesis of ``codes`` is paid again only ``months`` after the prior one (CL933)."""
+
+    id: str
+    codes: CodeGroup
+    months: int
+
+
+@dataclass(frozen=True, slots=True)
+class BundleRule:
+    """Codes the plan pays once on one day: a line of ``codes`` that is not ``kept``, on the
+    same date as a ``kept`` one, is denied or inclusive (CL941). ``same`` is ``day`` (this
+    claim and the member's history) or ``visit`` (this claim only)."""
+
+    id: str
+    codes: CodeGroup
+    kept: CodeGroup
+    same: str = "day"
+    severity: str | None = None
+    note: str = ""
+
+    def denied(self, code: str) -> bool:
+        return code in self.codes and code not in self.kept
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalRule:
+    """At least ``days`` days from a ``first`` service to a ``then`` service (CL942)."""
+
+    id: str
+    first: CodeGroup
+    then: CodeGroup
+    days: int
+    either_order: bool = False
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -171,6 +209,11 @@ class Profile:
     frequency: tuple[FrequencyRule, ...] = ()
     alternate_benefits: tuple[AlternateBenefit, ...] = ()
     age_limits: tuple[AgeLimit, ...] = ()
+    #: CL933 replacement windows, CL941 same-day bundles, CL942 minimum intervals (new keys;
+    #: parsed by ``parse_prosthetic_keys``)
+    replacement: tuple[ReplacementRule, ...] = ()
+    bundles: tuple[BundleRule, ...] = ()
+    min_intervals: tuple[IntervalRule, ...] = ()
     fee_schedule: Mapping[str, Decimal] = field(default_factory=dict)
     office_fees: Mapping[str, Decimal] = field(default_factory=dict)
     max_restorations_per_visit: int = DEFAULT_MAX_RESTORATIONS_PER_VISIT
@@ -712,12 +755,81 @@ def parse_profile(data: Any, *, source: str, prefix: str = "") -> Profile:
         frequency=tuple(frequency),
         alternate_benefits=tuple(alternates),
         age_limits=tuple(ages),
+        **parse_prosthetic_keys(data, source=source, prefix=prefix),
         fee_schedule={k: to_money(v) for k, v in data.get("fee_schedule", {}).items()},
         office_fees={k: to_money(v) for k, v in data.get("office_fees", {}).items()},
         max_restorations_per_visit=data.get(
             "max_restorations_per_visit", DEFAULT_MAX_RESTORATIONS_PER_VISIT
         ),
     )
+
+
+def parse_prosthetic_keys(
+    data: Mapping[str, Any], *, source: str, prefix: str = ""
+) -> dict[str, Any]:
+    """The ``replacement``, ``bundles`` and ``min_intervals`` keys of a validated profile
+    document, as :class:`Profile` keyword arguments (CL933, CL941, CL942)."""
+
+    def group(name: str, specs: Iterable[str], families: Iterable[str] = ()) -> CodeGroup:
+        items = list(specs)
+        for family in families:
+            known = REPLACEMENT_FAMILIES.get(family)
+            if known is not None:
+                items += [f"D{lo:04d}-D{hi:04d}" for lo, hi in known.ranges]
+            else:
+                items += sorted(benefits.FAMILIES[family])
+        return CodeGroup(name, *items)
+
+    replacement: list[ReplacementRule] = []
+    for i, item in enumerate(data.get("replacement", [])):
+        key = key_path(["replacement", i], prefix)
+        if not item.get("codes") and not item.get("families"):
+            raise ProfileError(source, key, "name at least one code or family")
+        rule_id = item.get("id") or f"replacement[{i}]"
+        codes = group(rule_id, item.get("codes", []), item.get("families", []))
+        replacement.append(ReplacementRule(rule_id, codes, item["months"]))
+
+    bundles: list[BundleRule] = []
+    for i, item in enumerate(data.get("bundles", [])):
+        key = key_path(["bundles", i], prefix)
+        rule_id = item.get("id") or f"bundles[{i}]"
+        kept = item["kept"] if isinstance(item["kept"], list) else [item["kept"]]
+        codes = group(rule_id, item["codes"])
+        outside = [k for k in kept if k not in item["codes"] and k not in codes]
+        if outside:
+            raise ProfileError(
+                source, f"{key}.kept", f"{', '.join(outside)} is not one of the bundle's codes"
+            )
+        if len(kept) >= len(item["codes"]):
+            raise ProfileError(source, f"{key}.kept", "keeps every code: nothing is bundled")
+        bundles.append(
+            BundleRule(
+                rule_id,
+                codes,
+                group(f"{rule_id} kept", kept),
+                item.get("same", "day"),
+                item.get("severity"),
+                item.get("note", ""),
+            )
+        )
+
+    intervals: list[IntervalRule] = []
+    for i, item in enumerate(data.get("min_intervals", [])):
+        rule_id = item.get("id") or f"min_intervals[{i}]"
+        intervals.append(
+            IntervalRule(
+                rule_id,
+                group(f"{rule_id} first", item["first"]),
+                group(f"{rule_id} then", item["then"]),
+                item["days"],
+                bool(item.get("either_order", False)),
+            )
+        )
+    return {
+        "replacement": tuple(replacement),
+        "bundles": tuple(bundles),
+        "min_intervals": tuple(intervals),
+    }
 
 
 def _check_known(spec: str, source: str, key: str, value: str | None = None) -> None:
