@@ -902,7 +902,7 @@ def _blame_config(config: Config, exc: Exception, history_path: str | None) -> s
 
 
 def open_history(path: str | None) -> SQLHistory | None:
-    from claimlint.payer.history import open_store
+    from claimlint.payer.stores import open_store
 
     return open_store(path) if path else None
 
@@ -939,7 +939,8 @@ def history_import(
     Broken rows are reported with file and row; the others are imported. Exit 1 when some
     rows could not be imported.
     """
-    from claimlint.payer.history import HistoryError, display_name, open_store
+    from claimlint.payer.history import HistoryError
+    from claimlint.payer.stores import display_name, open_store
     from claimlint.running.history_import import import_files
 
     config = load_settings(config_path)

@@ -23,7 +23,7 @@ from claimlint.cli import main
 from claimlint.core.config import Config
 from claimlint.core.model import Claim, MemberBenefits
 from claimlint.payer.estimate import estimate_claim, estimate_claims
-from claimlint.payer.history import SQLiteHistory, pick_benefits
+from claimlint.payer.history import SCHEMA_VERSION, SQLiteHistory, pick_benefits
 from claimlint.payer.member import resolve
 from claimlint.payer.profiles import load_profile, load_profiles
 from claimlint.running.engine import Engine
@@ -337,7 +337,7 @@ def test_an_older_store_without_the_table_is_read_and_migrated_on_import(tmp_pat
     finally:
         store.close()
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
     found = _lint(tmp_path, [_claim_json()], history=str(db))
     assert {f.data["deductible_basis"] for f in _codes(found, "CL601")} == {"history"}

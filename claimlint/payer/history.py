@@ -23,7 +23,7 @@ unknown version is refused.
 
 Engine wiring::
 
-    store = open_store(config.history) if config.history else None
+    store = open_store(config.history) if config.history else None   # payer/stores.py
     ctx.history = combine(store, InMemoryHistory(meta.history))   # per batch file
 
 Lookups never raise for an unknown member: they return an empty list.
@@ -117,43 +117,6 @@ def counts(record: PriorProcedure) -> bool:
 class HistoryError(Exception):
     """A history store cannot be opened or written; the message names the file (or the
     database URL without its password)."""
-
-
-_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
-#: URL schemes of the PostgreSQL store (libpq's two spellings)
-POSTGRES_SCHEMES = ("postgresql", "postgres")
-
-
-def is_url(target: str) -> bool:
-    """Whether a ``history`` value is a database URL (``postgresql://...``), not a file."""
-    return _URL.match(target) is not None
-
-
-def display_name(target: str) -> str:
-    """How a ``history`` value is shown in messages: a URL without its password."""
-    if not is_url(target):
-        return target
-    from claimlint.payer.history_pg import redact
-
-    return redact(target)
-
-
-def open_store(target: str | Path, *, create: bool = False) -> SQLHistory:
-    """The history store a ``history`` value names: a SQLite file, or a PostgreSQL database
-    given as ``postgresql://user@host:port/dbname`` (psycopg, extra ``postgresql``).
-    ``create=True`` (``history import``) creates or migrates the tables."""
-    text = str(target)
-    found = _URL.match(text)
-    if found is None:
-        return SQLiteHistory(text, create=create)
-    if found.group(1).lower() in POSTGRES_SCHEMES:
-        from claimlint.payer.history_pg import PostgresHistory
-
-        return PostgresHistory(text, create=create)
-    raise HistoryError(
-        f"{display_name(text)}: a history URL must start with postgresql:// (or give a SQLite "
-        "file path)"
-    )
 
 
 class History(ABC):
@@ -366,7 +329,11 @@ class SQLHistory(History):
 
     def __init__(self, connection: Any) -> None:
         self.conn = connection
+        if not hasattr(self, "warnings"):
+            self.warnings = []
 
+    #: problems with the store's content, one line each, without values (for stderr)
+    warnings: list[str]
     #: how the store is named in messages (a SQLite path, a URL without its password)
     name: str = "history store"
 

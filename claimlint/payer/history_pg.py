@@ -19,72 +19,16 @@ the URL altogether (``PGPASSWORD`` or ``~/.pgpass``, which libpq reads).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from claimlint.core.model import PriorProcedure
 from claimlint.payer.history import HistoryError, SQLHistory
+from claimlint.payer.history_url import redact, scrub, without_values
 
 #: seconds to wait for the server before the connection is an error
 CONNECT_TIMEOUT = 10
-_MASK = "***"
-_SECRET_PARAMS = frozenset({"password", "sslpassword"})
-
-
-def redact(url: str) -> str:
-    """``url`` with its password (user info and ``?password=``) replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            user_info, _, hosts = netloc.rpartition("@")
-            if ":" in user_info:
-                user_info = user_info.split(":", 1)[0] + ":" + _MASK
-            netloc = f"{user_info}@{hosts}"
-        query = parts.query
-        if query:
-            pairs = parse_qsl(query, keep_blank_values=True)
-            query = urlencode(
-                [(k, _MASK if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*/"
-            )
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    except ValueError:  # not even a URL: show only the scheme
-        scheme = url.split("://", 1)[0]
-        return f"{scheme}://{_MASK}"
-
-
-def _secrets(url: str) -> list[str]:
-    """The password(s) in ``url``, as written and decoded (to scrub from messages)."""
-    found: list[str] = []
-    try:
-        parts = urlsplit(url)
-        user_info = parts.netloc.rpartition("@")[0]
-        if ":" in user_info:
-            found.append(user_info.split(":", 1)[1])
-        found += [v for k, v in parse_qsl(parts.query) if k.lower() in _SECRET_PARAMS]
-    except ValueError:
-        pass
-    out: set[str] = set()
-    for secret in found:
-        if secret:
-            out.update({secret, unquote(secret), quote(unquote(secret), safe="")})
-    return sorted(out, key=len, reverse=True)
-
-
-def scrub(message: str, url: str) -> str:
-    """A driver's message without the URL's password, on one line."""
-    for secret in _secrets(url):
-        message = message.replace(secret, _MASK)
-    message = re.sub(r"(?i)(password\s*=\s*)(\S+)", rf"\1{_MASK}", message)
-    return " ".join(line.strip() for line in message.strip().splitlines() if line.strip())
-
-
-def _without_values(message: str) -> str:
-    """A server message with its quoted values taken out (an error about a row may quote a
-    member id): ``"..."`` and ``'...'`` become ``"…"``."""
-    return re.sub(r"\"[^\"]*\"|'[^']*'", '"…"', message)
 
 
 class PostgresHistory(SQLHistory):
@@ -199,7 +143,7 @@ class PostgresHistory(SQLHistory):
         diag = getattr(exc, "diag", None)
         primary = getattr(diag, "message_primary", None) if diag is not None else None
         if primary:
-            return _without_values(scrub(str(primary), self.url))
+            return without_values(scrub(str(primary), self.url))
         return scrub(str(exc), self.url) or type(exc).__name__
 
     def driver_error(self, exc: BaseException) -> HistoryError | None:
@@ -284,4 +228,4 @@ def _reopen(url: str, writable: bool) -> PostgresHistory:
     return store
 
 
-__all__ = ["PostgresHistory", "redact", "scrub"]
+__all__ = ["PostgresHistory"]

@@ -156,7 +156,7 @@ class Engine:
                 self.config.profiles, payers=self.config.payers, origin=self.config.source
             )
         if history is None and self.config.history:
-            from claimlint.payer.history import open_store
+            from claimlint.payer.stores import open_store
 
             history = open_store(self.config.history)
         self.profiles = profiles

@@ -15,9 +15,10 @@ from typing import Any
 from claimlint.core.findings import Finding
 from claimlint.core.impact import ImpactSummary, Raise, RaiseOutcome, aggregate
 from claimlint.core.model import PriorProcedure
-from claimlint.payer.history import InMemoryHistory, combine, is_url, open_store
+from claimlint.payer.history import InMemoryHistory, combine
 from claimlint.payer.impact import collect, raise_outcomes, raised
 from claimlint.payer.profiles import Profile, ProfileSet
+from claimlint.payer.stores import is_url, open_store
 from claimlint.readers.base import ReadOptions
 from claimlint.running.estimating import read_claim_files
 from claimlint.running.history_import import ImportProblem, read_history_csv
