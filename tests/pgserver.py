@@ -18,6 +18,7 @@ had. In order:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
 import os
@@ -182,6 +183,7 @@ def start(settings: tuple[str, ...] = ("fsync=off", "max_connections=30")) -> Se
             if done.returncode == 0:
                 url = f"postgresql://{USER}:{quote(PASSWORD, safe='')}@127.0.0.1:{port}/postgres"
                 server = Server(admin_url=url, folder=folder, run_as=kwargs, bin_dir=bin_dir)
+                atexit.register(server.stop)  # also when the session ends without teardown
                 _wait(server)
                 return server
             log = folder / "server.log"
