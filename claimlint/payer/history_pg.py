@@ -19,16 +19,25 @@ the URL altogether (``PGPASSWORD`` or ``~/.pgpass``, which libpq reads).
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from claimlint.core.model import PriorProcedure
-from claimlint.payer.history import HistoryError, SQLHistory
+from claimlint.payer.history import HistoryError, SQLHistory, norm_tooth
 from claimlint.payer.history_url import redact, scrub, without_values
 
 #: seconds to wait for the server before the connection is an error
 CONNECT_TIMEOUT = 10
+#: a member's history is read once and reused for this many seconds: the rules ask for the
+#: same member several times per claim (by tooth, by window), and each ask would be a round
+#: trip to the server; a procedure imported meanwhile is seen at most this much later
+CACHE_SECONDS = 5.0
+#: members whose history is kept (the least recently used is dropped first)
+CACHE_MEMBERS = 1024
 
 
 class PostgresHistory(SQLHistory):
@@ -157,6 +166,55 @@ class PostgresHistory(SQLHistory):
             f"{self.name}: the database refused the import ({self._message(exc)}); nothing imported"
         )
 
+    # -- lookups: one query per member ---------------------------------------------------
+
+    _cache: OrderedDict[str, tuple[float, list[PriorProcedure]]] | None = None
+
+    def lookup(
+        self,
+        member_id: str,
+        tooth: str | None,
+        before: dt.date,
+        since: dt.date | None = None,
+    ) -> list[PriorProcedure]:
+        """As :meth:`SQLHistory.lookup` (same rows, same order), from the member's whole
+        history, read with one indexed query and kept :data:`CACHE_SECONDS`."""
+        wanted = None if tooth is None else norm_tooth(tooth)
+        return [
+            r
+            for r in self._member(member_id)
+            if r.date < before
+            and (since is None or r.date >= since)
+            and (wanted is None or norm_tooth(r.tooth) == wanted)
+        ]
+
+    def _member(self, member_id: str) -> list[PriorProcedure]:
+        if self._cache is None:
+            self._cache = OrderedDict()
+        now = time.monotonic()
+        hit = self._cache.get(member_id)
+        if hit is not None and hit[0] > now:
+            self._cache.move_to_end(member_id)
+            return hit[1]
+        cur = self.conn.cursor()
+        cur.execute(
+            f"SELECT {', '.join(self.COLUMNS)} FROM {self.table} WHERE member_id = %s "
+            "ORDER BY date, code",
+            [member_id],
+        )
+        rows: list[PriorProcedure] = []
+        for row in cur.fetchall():
+            record = self._record(row)
+            if record is None:
+                self.skipped += 1
+            else:
+                rows.append(record)
+        self._cache[member_id] = (now + CACHE_SECONDS, rows)
+        self._cache.move_to_end(member_id)
+        while len(self._cache) > CACHE_MEMBERS:
+            self._cache.popitem(last=False)
+        return rows
+
     # -- import through COPY --------------------------------------------------------------
 
     def add_many(
@@ -168,6 +226,7 @@ class PostgresHistory(SQLHistory):
         gives)."""
         names, rows = self._procedure_rows(records)
         self.last_updated = 0
+        self._cache = None  # what was read may have changed
         if not rows:
             return 0, 0
         cur = self.conn.cursor()
