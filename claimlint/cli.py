@@ -42,7 +42,7 @@ from claimlint.report.output import write_outputs
 from claimlint.running.registry import Registry, RegistryError, load_registry
 
 if TYPE_CHECKING:
-    from claimlint.payer.history import SQLiteHistory
+    from claimlint.payer.history import SQLHistory
     from claimlint.payer.profiles import Profile, ProfileSet
     from claimlint.readers.base import ReadOptions
     from claimlint.readers.discovery import Discovery
@@ -454,7 +454,8 @@ def load_settings(config_path: str | None) -> Config:
     "history_path",
     default=None,
     metavar="FILE",
-    help="History database (SQLite, see 'claimlint history import'); replaces 'history'.",
+    help="History database: a SQLite file or a postgresql:// URL (see 'claimlint history "
+    "import'); replaces 'history'.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes on stderr.")
 @input_flags
@@ -678,7 +679,12 @@ def rule(code: str) -> None:
     multiple=True,
     help="Payer profile file or folder (repeatable); adds to the configuration's profiles.",
 )
-@click.option("--history", "history_path", default=None, help="History database (SQLite).")
+@click.option(
+    "--history",
+    "history_path",
+    default=None,
+    help="History database (a SQLite file or a postgresql:// URL).",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--config", "config_path", default=None, help="Configuration file to use.")
 @input_flags
@@ -772,8 +778,8 @@ def _raise_option(ctx: click.Context, param: click.Parameter, values: tuple[str,
     "history_path",
     default=None,
     metavar="FILE",
-    help="Paid-claims history: a history CSV (as 'history import' reads) or a SQLite store "
-    "(default: the configuration's 'history').",
+    help="Paid-claims history: a history CSV (as 'history import' reads), a SQLite store or a "
+    "postgresql:// URL (default: the configuration's 'history').",
 )
 @click.option(
     "--raise",
@@ -895,10 +901,10 @@ def _blame_config(config: Config, exc: Exception, history_path: str | None) -> s
     return ""
 
 
-def open_history(path: str | None) -> SQLiteHistory | None:
-    from claimlint.payer.history import SQLiteHistory
+def open_history(path: str | None) -> SQLHistory | None:
+    from claimlint.payer.stores import open_store
 
-    return SQLiteHistory(path) if path else None
+    return open_store(path) if path else None
 
 
 @main.group()
@@ -912,7 +918,8 @@ def history() -> None:
     "--history",
     "history_path",
     default=None,
-    help="SQLite file to fill (created when missing; default: the configuration's 'history').",
+    help="SQLite file (created when missing) or postgresql:// URL to fill (the tables are "
+    "created or migrated; default: the configuration's 'history').",
 )
 @click.option("--config", "config_path", default=None, help="Configuration file to use.")
 @input_flags
@@ -932,7 +939,8 @@ def history_import(
     Broken rows are reported with file and row; the others are imported. Exit 1 when some
     rows could not be imported.
     """
-    from claimlint.payer.history import HistoryError, SQLiteHistory
+    from claimlint.payer.history import HistoryError
+    from claimlint.payer.stores import display_name, open_store
     from claimlint.running.history_import import import_files
 
     config = load_settings(config_path)
@@ -942,7 +950,7 @@ def history_import(
         fail("say where the history goes: --history history.sqlite")
         return
     try:
-        store = SQLiteHistory(target, create=True)
+        store = open_store(target, create=True)
     except HistoryError as exc:
         fail(str(exc))
         raise
@@ -960,7 +968,7 @@ def history_import(
         return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
     click.echo(
-        f"{n(result.inserted, 'procedure')} imported into {target} from "
+        f"{n(result.inserted, 'procedure')} imported into {display_name(target)} from "
         f"{n(len(files), 'path')}; {result.duplicates} already present"
         f"{f' ({result.updated} of them now counted as done)' if result.updated else ''}; "
         f"{f'{result.skipped} skipped by the mapping (not done); ' if result.skipped else ''}"
@@ -1245,7 +1253,8 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
     "history_path",
     default=None,
     metavar="FILE",
-    help="History database (SQLite); replaces the configuration's 'history'.",
+    help="History database (a SQLite file or a postgresql:// URL); replaces the "
+    "configuration's 'history'.",
 )
 def serve(
     host: str,

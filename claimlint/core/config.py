@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,10 @@ from claimlint.core.findings import Severity
 
 class ConfigError(Exception):
     """Invalid configuration; the message names the file and key."""
+
+
+#: a database URL (``history = "postgresql://..."``): kept as written, not resolved as a path
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 @dataclass(slots=True)
@@ -47,7 +52,8 @@ class Config:
     baseline: str | None = None
     profiles: list[str] = field(default_factory=list)
     payers: dict[str, str] = field(default_factory=dict)
-    history: str | None = None
+    #: a SQLite file or a ``postgresql://`` URL (not in the repr: a URL may hold a password)
+    history: str | None = field(default=None, repr=False)
     tooth_numbering: str | None = None
     csv_mapping: str | None = None
     jobs: int = 1
@@ -138,7 +144,7 @@ def set_by_file(config: Config, key: str, value: str | Path | None = None) -> st
     if getattr(config, attr, None) != from_file:
         return ""  # the command line replaced it
     values = from_file if isinstance(from_file, list) else [from_file]
-    if value is not None and str(value) not in {str(Path(v)) for v in values}:
+    if value is not None and str(value) not in {*map(str, values), *(str(Path(v)) for v in values)}:
         return ""
     return f" (set by '{key}' in {config.source})"
 
@@ -238,7 +244,9 @@ def _parse(table: dict[str, Any], file: Path) -> Config:
         elif key == "payers":
             cfg.payers = {str(k): str(v) for k, v in _table(value, key, file).items()}
         elif key == "history":
-            cfg.history = _path(cfg.resolve(str(value)), key, file)
+            text = str(value)
+            # a database URL (postgresql://...) is not a path relative to the file
+            cfg.history = text if _URL.match(text) else _path(cfg.resolve(text), key, file)
             cfg.file_values[key] = cfg.history
         elif key == "tooth-numbering":
             if value not in ("universal", "iso"):

@@ -13,12 +13,17 @@ filled by ``claimlint history import`` of a member-benefits CSV and read by
 :meth:`History.benefits`; ``claimlint.payer.member`` decides when those values win.
 
 The SQL lives in :class:`SQLHistory` and is standard (``CREATE TABLE``/``CREATE INDEX``,
-``INSERT ... ON CONFLICT DO NOTHING``, ``SELECT ... WHERE ... ORDER BY``) so a PostgreSQL store
-is a subclass that sets ``placeholder = "%s"`` and opens a psycopg connection.
+``INSERT ... ON CONFLICT DO NOTHING``, ``SELECT ... WHERE ... ORDER BY``) so the PostgreSQL
+store (``claimlint.payer.history_pg``, chosen by a ``postgresql://`` history) is a subclass
+that sets ``placeholder = "%s"``, opens a psycopg connection and imports with COPY.
+
+The tables carry their version in a ``schema_version`` table (one row); :data:`MIGRATIONS`
+lists the steps, applied in order by ``create()`` (``history import``); a store of a newer,
+unknown version is refused.
 
 Engine wiring::
 
-    store = SQLiteHistory(config.history) if config.history else None
+    store = open_store(config.history) if config.history else None   # payer/stores.py
     ctx.history = combine(store, InMemoryHistory(meta.history))   # per batch file
 
 Lookups never raise for an unknown member: they return an empty list.
@@ -81,9 +86,19 @@ BENEFITS_COLUMNS = (
     "waiting_period_start",
 )
 BENEFITS_REQUIRED = ("member_id", "as_of")
-#: the version of the store's tables (SQLite ``PRAGMA user_version``): 2 added member_benefits,
-#: 3 the ``area`` column (part of a procedure's identity) and the (member, code, date) index
-SCHEMA_VERSION = 3
+#: the version of the store's tables (table ``schema_version``; a SQLite store also keeps it in
+#: ``PRAGMA user_version``, as stores before the table did): one migration per version, see
+#: :data:`MIGRATIONS`
+SCHEMA_VERSION = 4
+#: what each version added; ``SQLHistory.migrate_to_N`` applies it (a new version is one more
+#: entry, one more method and SCHEMA_VERSION + 1; every step is idempotent, so a store made
+#: before versions were recorded is migrated safely)
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (1, "prior_procedure and its (member_id, tooth, date) lookup index"),
+    (2, "member_benefits"),
+    (3, "prior_procedure.plan_id, charge, paid_as (impact report); the schema_version table"),
+    (4, "prior_procedure.area (part of a procedure's identity); the (member_id, code, date) index"),
+)
 
 
 def norm_tooth(tooth: str | None) -> str:
@@ -105,7 +120,8 @@ def counts(record: PriorProcedure) -> bool:
 
 
 class HistoryError(Exception):
-    """A history store cannot be opened or written; the message names the file."""
+    """A history store cannot be opened or written; the message names the file (or the
+    database URL without its password)."""
 
 
 class History(ABC):
@@ -380,32 +396,61 @@ class SQLHistory(History):
 
     def __init__(self, connection: Any) -> None:
         self.conn = connection
+        if not hasattr(self, "warnings"):
+            self.warnings = []
+
+    #: problems with the store's content, one line each, without values (for stderr)
+    warnings: list[str]
+    #: how the store is named in messages (a SQLite path, a URL without its password)
+    name: str = "history store"
 
     def create(self) -> None:
-        """Create the tables that are missing (also the migration of an older store: a store
-        made before ``member_benefits`` existed gets it on its next import)."""
+        """Create the tables, or migrate an older store to :data:`SCHEMA_VERSION`: the steps
+        of :data:`MIGRATIONS` past the store's version, in order, then the version is recorded;
+        one transaction where the database has transactional DDL (PostgreSQL). A store of a
+        newer version is refused (HistoryError)."""
+        found = self.check_version()
         cur = self.conn.cursor()
-        cur.execute(self.DDL[0])
+        for version, _what in MIGRATIONS:
+            if version > found:
+                getattr(self, f"migrate_to_{version}")(cur)
+        if found != SCHEMA_VERSION:
+            self._record_version(cur, SCHEMA_VERSION)
+        self.conn.commit()
+        self._has_benefits = True
+
+    def migrate_to_1(self, cur: Any) -> None:
+        for statement in self.DDL:
+            cur.execute(statement)
+
+    def migrate_to_2(self, cur: Any) -> None:
+        for statement in self.BENEFITS_DDL:
+            cur.execute(statement)
+
+    def migrate_to_3(self, cur: Any) -> None:
         present = self._columns()
-        if "area" not in present:
-            self._rebuild_with_area(cur, present)
-            present = self._columns()
         for name, kind in self.IMPACT_COLUMNS:
             if name not in present:
                 cur.execute(f"ALTER TABLE {self.table} ADD COLUMN {name} {kind}")
-        for statement in (*self.DDL[1:], *self.BENEFITS_DDL):
+        cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+
+    def migrate_to_4(self, cur: Any) -> None:
+        present = self._columns()
+        if "area" not in present:
+            self._rebuild_with_area(cur, present)
+        for statement in self.DDL[1:]:
             cur.execute(statement)
-        self.conn.commit()
-        self._has_benefits = True
         self._has_area = True
 
     def _rebuild_with_area(self, cur: Any, present: set[str]) -> None:
         """Migrate a store made before the ``area`` column: the column is part of a
         procedure's identity (two quadrants of scaling on one day are two procedures), which
         ALTER TABLE cannot add to a UNIQUE constraint, so the table is copied into a new one
-        (standard SQL: rename, create, insert ... select, drop)."""
+        (standard SQL: rename, create, insert ... select, drop; the indexes are made again
+        by the caller)."""
         old = f"{self.table}_before_area"
         cur.execute("DROP INDEX IF EXISTS prior_procedure_lookup")
+        cur.execute("DROP INDEX IF EXISTS prior_procedure_codes")
         cur.execute(f"ALTER TABLE {self.table} RENAME TO {old}")
         cur.execute(self.DDL[0])
         for name, kind in self.IMPACT_COLUMNS:
@@ -425,6 +470,41 @@ class SQLHistory(History):
         if self._has_area is None:
             self._has_area = "area" in self._columns()
         return self._has_area
+
+    def _record_version(self, cur: Any, version: int) -> None:
+        cur.execute("DELETE FROM schema_version")
+        cur.execute(self._sql("INSERT INTO schema_version (version) VALUES (?)"), [version])
+
+    def schema_version(self) -> int:
+        """The version the store records; 0 for an empty database or a store made before
+        versions were recorded."""
+        conn = self.conn  # (a connection error is not a missing table)
+        try:
+            cur = conn.cursor()
+            cur.execute("SELECT MAX(version) FROM schema_version")
+            row = cur.fetchone()
+        except Exception:  # no schema_version table (any DB-API driver's error)
+            rollback = getattr(conn, "rollback", None)
+            if rollback is not None:
+                rollback()
+            return 0
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def check_version(self) -> int:
+        """The store's version; HistoryError when it is newer than this claimlint knows."""
+        found = self.schema_version()
+        if found > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{self.name}: the history tables are at schema version {found}, made by a newer "
+                f"claimlint (this one knows versions up to {SCHEMA_VERSION}); upgrade claimlint "
+                "to use this store"
+            )
+        return found
+
+    def driver_error(self, exc: BaseException) -> HistoryError | None:
+        """A database driver's error during an import as a HistoryError (no value, no
+        password), or None when ``exc`` is not one this store translates."""
+        return None
 
     _has_benefits: bool | None = None
 
@@ -535,23 +615,50 @@ class SQLHistory(History):
         a status that does not count (denied, void) takes the new one's status when that one
         counts (paid): see STATUS_RULE. ``commit=False`` leaves the transaction open (one
         transaction for a whole import)."""
-        records = list(records)
-        extra = self._impact_columns() if records else ()
-        area = ("area",) if records and self.has_area_column() else ()
-        names = (*self.COLUMNS, *area, *extra)
+        names, rows = self._procedure_rows(records)
         cols = ", ".join(names)
         marks = ", ".join("?" for _ in names)
-        not_done = ", ".join(f"'{s}'" for s in sorted(NOT_DONE))
+        sql = self._sql(f"INSERT INTO {self.table} ({cols}) VALUES ({marks}) ")
+        sql += self._upsert_clause(names)
+        self.last_updated = 0
+        if not rows:
+            return 0, 0
+        cur = self.conn.cursor()
+        before = self.count()
+        cur.executemany(sql, rows)
+        changed = cur.rowcount
+        if commit:
+            self.conn.commit()
+        inserted = self.count() - before
+        self.last_updated = max(changed - inserted, 0) if changed is not None else 0
+        return inserted, len(rows) - inserted
+
+    #: the statuses that do not count, as an SQL list
+    _NOT_DONE_SQL = ", ".join(f"'{s}'" for s in sorted(NOT_DONE))
+
+    def _upsert_clause(self, names: tuple[str, ...]) -> str:
+        """The ``ON CONFLICT`` end of the insert (STATUS_RULE: a stored row that does not
+        count takes the values of one that does)."""
+        extra = names[len(self.COLUMNS) :]
+        not_done = self._NOT_DONE_SQL
         updates = "".join(f", {name} = excluded.{name}" for name in extra)
-        sql = self._sql(
-            f"INSERT INTO {self.table} ({cols}) VALUES ({marks}) "
-            f"ON CONFLICT ({', '.join(self.IDENTITY if area else self.IDENTITY[:-1])}) "
+        return (
+            f"ON CONFLICT ({', '.join(self.IDENTITY if 'area' in names else self.IDENTITY[:-1])}) "
             "DO UPDATE SET "
             "status = excluded.status, payer_id = excluded.payer_id, "
             f"claim_id = excluded.claim_id{updates} "
             f"WHERE LOWER({self.table}.status) IN ({not_done}) "
             f"AND LOWER(excluded.status) NOT IN ({not_done})"
         )
+
+    def _procedure_rows(
+        self, records: Iterable[PriorProcedure]
+    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """(column names, one tuple of values per record) as stored."""
+        records = list(records)
+        extra = self._impact_columns() if records else ()
+        area = ("area",) if records and self.has_area_column() else ()
+        names = (*self.COLUMNS, *area, *extra)
         rows = [
             (
                 r.member_id,
@@ -567,18 +674,7 @@ class SQLHistory(History):
             )
             for r in records
         ]
-        self.last_updated = 0
-        if not rows:
-            return 0, 0
-        cur = self.conn.cursor()
-        before = self.count()
-        cur.executemany(sql, rows)
-        changed = cur.rowcount
-        if commit:
-            self.conn.commit()
-        inserted = self.count() - before
-        self.last_updated = max(changed - inserted, 0) if changed is not None else 0
-        return inserted, len(rows) - inserted
+        return names, rows
 
     def count(self) -> int:
         cur = self.conn.cursor()
@@ -704,6 +800,7 @@ class SQLiteHistory(SQLHistory):
 
     def __init__(self, path: str | Path, *, create: bool = False) -> None:
         self.path = Path(path)
+        self.name = str(self.path)
         self._conn = None
         #: problems with the store's content, one line each, without values (for stderr)
         self.warnings: list[str] = []
@@ -718,6 +815,7 @@ class SQLiteHistory(SQLHistory):
                 self.create()
             else:
                 self.count()  # fails early on a file that is not a history database
+                self.check_version()
                 bad = self.bad_rows()
                 if bad:
                     self.warnings.append(
@@ -764,13 +862,17 @@ class SQLiteHistory(SQLHistory):
         )
         return int(cur.fetchone()[0])
 
-    def create(self) -> None:
-        super().create()
+    def schema_version(self) -> int:
+        """The ``schema_version`` table's version, or ``PRAGMA user_version`` (the stores of
+        versions 1 and 2 recorded it only there), whichever is higher."""
         cur = self.conn.cursor()
         cur.execute("PRAGMA user_version")
-        if int(cur.fetchone()[0]) < SCHEMA_VERSION:  # a store made before member_benefits
-            cur.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self.conn.commit()
+        pragma = int(cur.fetchone()[0])
+        return max(pragma, super().schema_version())
+
+    def _record_version(self, cur: Any, version: int) -> None:
+        super()._record_version(cur, version)
+        cur.execute(f"PRAGMA user_version = {int(version)}")
 
     def writable_error(self, exc: sqlite3.Error) -> HistoryError:
         if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc).replace(" ", ""):
@@ -867,6 +969,7 @@ def _reopen_sqlite(path: str) -> SQLiteHistory:
     """Unpickle a :class:`SQLiteHistory`: its path only; connected lazily."""
     store = SQLiteHistory.__new__(SQLiteHistory)
     store.path = Path(path)
+    store.name = path
     store._conn = None
     store.warnings = []
     return store

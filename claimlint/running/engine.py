@@ -156,9 +156,9 @@ class Engine:
                 self.config.profiles, payers=self.config.payers, origin=self.config.source
             )
         if history is None and self.config.history:
-            from claimlint.payer.history import SQLiteHistory
+            from claimlint.payer.stores import open_store
 
-            history = SQLiteHistory(self.config.history)
+            history = open_store(self.config.history)
         self.profiles = profiles
         self.history = history
         self.read_options = ReadOptions(

@@ -127,9 +127,21 @@ def import_files(
         if writable is not None:
             raise writable(exc) from None
         raise HistoryError(f"cannot write the history store ({exc}); nothing imported") from None
-    except BaseException:
+    except BaseException as exc:
         _rollback(store)
+        translated = store.driver_error(exc)  # another database's error (PostgreSQL)
+        if translated is not None:
+            raise translated from None
         raise
+    analyze = getattr(store, "analyze", None)  # fresh planner statistics (PostgreSQL)
+    if analyze is not None and result.inserted:
+        try:
+            analyze()
+        except Exception as exc:
+            translated = store.driver_error(exc)
+            if translated is None:
+                raise
+            raise translated from None
     return result
 
 

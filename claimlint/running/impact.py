@@ -15,9 +15,10 @@ from typing import Any
 from claimlint.core.findings import Finding
 from claimlint.core.impact import ImpactSummary, Raise, RaiseOutcome, aggregate
 from claimlint.core.model import PriorProcedure
-from claimlint.payer.history import InMemoryHistory, SQLiteHistory, combine
+from claimlint.payer.history import InMemoryHistory, combine
 from claimlint.payer.impact import collect, raise_outcomes, raised
 from claimlint.payer.profiles import Profile, ProfileSet
+from claimlint.payer.stores import is_url, open_store
 from claimlint.readers.base import ReadOptions
 from claimlint.running.estimating import read_claim_files
 from claimlint.running.history_import import ImportProblem, read_history_csv
@@ -44,7 +45,7 @@ class ImpactRun:
 def read_history(path: str, notes: list[str]) -> list[PriorProcedure]:
     """Paid history rows from a history CSV/TSV (as ``history import`` reads it) or a SQLite
     store; problems go to ``notes`` (file, row, column; never a value)."""
-    if Path(path).suffix.lower() in (".csv", ".tsv"):
+    if not is_url(path) and Path(path).suffix.lower() in (".csv", ".tsv"):
         problems: list[ImportProblem] = []
         if not Path(path).is_file():
             from claimlint.payer.history import HistoryError
@@ -59,7 +60,7 @@ def read_history(path: str, notes: list[str]) -> list[PriorProcedure]:
             raise HistoryError(f"{problems[0]}; no history row could be read")
         notes.extend(str(p) for p in problems)
         return rows
-    store = SQLiteHistory(path)
+    store = open_store(path)
     try:
         notes.extend(store.warnings)
         return store.records("paid")
