@@ -305,9 +305,11 @@ def test_every_record_is_consistent(record: cdt.CdtCode) -> None:
     if record.surfaces_reported:
         assert record.tooth_required
     if not record.tooth_required:
-        assert record.area in ("quadrant", "mouth") and not record.surfaces_reported
+        assert record.area != "tooth" and not record.surfaces_reported
     if record.needs_placement:
-        assert record.kind in ("inlay", "onlay", "crown", "pontic", "retainer")
+        assert record.kind in ("inlay", "onlay", "crown", "pontic", "retainer", "denture") or (
+            record.kind.startswith("implant-")
+        )
     if record.add_on:
         assert record.tooth_required
     assert record.incisal_angle_code == (record.code == "D2335")

@@ -18,10 +18,11 @@ from claimlint.dental.cdt import (
     ONLAY_CODES,
     REGION_CODES,
     SURFACE_COUNT_RANGE,
-    in_tabulated_range,
+    VERSION,
     is_cdt_shaped,
     lookup,
     one_surface_alternative,
+    retired_in,
     sibling_for_region,
     suggest_code,
 )
@@ -31,22 +32,21 @@ from claimlint.dental.teeth import TEETH
 class UnknownProcedureCode(Check):
     """
     What it checks:
-        A procedure code shaped like a CDT code (``D`` and four digits) that falls in a range
-        claimlint's code table covers completely (direct restorations D2140–D2394,
-        inlays/onlays D2510–D2664, single crowns D2710–D2794) but is not one of its codes.
-        Outside those ranges claimlint cannot tell a valid code from a typo and says nothing;
-        malformed codes are reported by CL111 instead.
+        A procedure code shaped like a CDT code (``D`` and four digits) that is not a current
+        CDT code number. claimlint's code table lists every code of the CDT edition it follows
+        (docs/cdt-table.md); a code the CDT deleted is named as retired with the edition that
+        deleted it. Malformed codes are reported by CL111 instead.
 
     Why it matters:
-        A mistyped or retired code (``D2155`` for ``D2150``/``D2160``) is denied as an invalid
-        procedure, and none of the tooth and surface rules can check the line.
+        A mistyped or retired code (``D2155`` for ``D2150``/``D2160``, ``D9940`` after the
+        occlusal guard codes were split) is denied as an invalid procedure, and none of the
+        tooth, surface and area rules can check the line.
 
     Bad example:
         ``{"code": "D2155", "tooth": "30", "surfaces": "MO"}``
 
     Good example:
-        ``{"code": "D2150", "tooth": "30", "surfaces": "MO"}`` (and ``D3320``, outside the
-        tabulated ranges, is not reported)
+        ``{"code": "D2150", "tooth": "30", "surfaces": "MO"}``
 
     References:
         * ADA, CDT Code on Dental Procedures and Nomenclature (codes are referred to by number only)
@@ -55,7 +55,7 @@ class UnknownProcedureCode(Check):
     code = "CL115"
     status_277 = Status277("A7", "454")
     name = "unknown-procedure-code"
-    summary = "Restorative CDT-shaped code that is not a valid code"
+    summary = "CDT-shaped code that is not a current CDT code"
     severity = Severity.WARNING
     scope = Scope.LINE
     tags = ("codes",)
@@ -67,15 +67,20 @@ class UnknownProcedureCode(Check):
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         code = line.code
-        if lookup(code) is not None or not is_cdt_shaped(code) or not in_tabulated_range(code):
+        if lookup(code) is not None or not is_cdt_shaped(code):
             return
-        yield self.on_line(
-            ctx,
-            line,
-            f"Procedure code {code} on line {line.line_number} is not a valid restorative CDT "
-            "code; check it for a typo or a retired code before submitting.",
-            field="code",
-        )
+        year = retired_in(code)
+        if year is not None:
+            message = (
+                f"Procedure code {code} on line {line.line_number} was retired in CDT {year}; "
+                "report the code that replaced it before submitting."
+            )
+        else:
+            message = (
+                f"Procedure code {code} on line {line.line_number} is not a CDT {VERSION} code; "
+                "check it for a typo or a retired code before submitting."
+            )
+        yield self.on_line(ctx, line, message, field="code")
 
 
 class SurfaceCountMismatch(Check):

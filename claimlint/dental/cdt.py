@@ -1,8 +1,30 @@
-"""The CDT code table (DOMAIN.md §1): one frozen record per code claimlint knows.
+"""The CDT code table (DOMAIN.md §1, DOMAIN-BREADTH.md §1.2): every current CDT code number.
 
 Keyed by code number. Labels are OUR OWN short paraphrases: CDT descriptors are copyrighted by
 the ADA and are never shipped here. Checks ask this table what a code needs (a tooth? surfaces?
-how many? which region? initial/replacement?) instead of carrying code lists of their own.
+how many? which region? which area of the mouth? which tooth types? initial/replacement?)
+instead of carrying code lists of their own.
+
+The data lives in ``cdt_codes.txt`` next to this module (one line per code, section defaults,
+the CDT edition and the retired codes; docs/cdt-table.md says how to read and update it) and is
+parsed once at import.
+
+Area of the oral cavity (:data:`Area`, what a line for the code is reported against):
+
+* ``tooth`` – one tooth per line; the tooth number is required (surface-counted restorations
+  also carry surfaces: ``min_surfaces``/``max_surfaces``);
+* ``site`` – a tooth, a site or an area, and none of them is required (periapical images,
+  biopsies, grafts per site, "by report" codes);
+* ``quadrant`` – one quadrant (area 10/20/30/40), no tooth instead of it;
+* ``arch`` – one arch (area 01/02); ``arch`` says which when the code fixes it;
+* ``mouth`` – the whole mouth (no tooth; area 00 at most);
+* ``none`` – not reported against the oral cavity at all (per visit, per unit of time, lab
+  and extra-oral services).
+
+Tooth types: ``dentition``/``tooth_classes`` are what the nomenclature requires (D3330 is a
+molar code; D3230 is for a primary front tooth); ``usual_dentition``/``usual_tooth_classes`` are
+what is usual or commonly paid but not required (pulpotomy D3220 mostly on primary teeth,
+sealants on permanent premolars and molars). ``tooth_classes`` None means any class.
 
 Surface-count codes belong to a *series* (one material, e.g. ``amalgam``, ``composite``,
 ``onlay-metal``): :func:`suggest_code` picks the code of a series that fits a surface count and a
@@ -13,11 +35,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
+
+from claimlint.dental.teeth import ToothClass
 
 CodeRegion = Literal["any", "anterior", "posterior"]
 ServiceClass = Literal["diagnostic", "preventive", "basic", "major"]
-Area = Literal["tooth", "quadrant", "mouth"]
+Area = Literal["tooth", "site", "quadrant", "arch", "mouth", "none"]
+ArchSide = Literal["upper", "lower"]
+DentitionRule = Literal["permanent", "primary", "any"]
+
+#: X12 SV304 / ADA area code of each arch, and the claimlint.dental.teeth arch name
+ARCH_AREA_CODE: dict[ArchSide, str] = {"upper": "01", "lower": "02"}
+ARCH_OF_TEETH: dict[ArchSide, str] = {"upper": "maxillary", "lower": "mandibular"}
+
+
+def is_cdt_shaped(code: str | None) -> bool:
+    """``D`` followed by four ASCII digits (the shape X12 SV301 requires)."""
+    return (
+        code is not None
+        and len(code) == 5
+        and code[0] == "D"
+        and code[1:].isascii()
+        and code[1:].isdigit()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +69,8 @@ class CdtCode:
     ``min_surfaces``/``max_surfaces`` are the distinct-surface range of the code's count rule
     (None when the code is not surface-counted). ``incisal_angle_code`` marks D2335, which also
     fits fewer than four surfaces when the incisal angle is involved. ``surfaces_optional``
-    marks tooth codes where reporting surfaces is tolerated (no CL208 warning).
+    marks tooth codes where reporting surfaces is tolerated (no CL208 warning). ``area``,
+    ``arch``, ``dentition``, ``tooth_classes`` and the ``usual_`` pair: see the module text.
     """
 
     code: str
@@ -47,6 +90,11 @@ class CdtCode:
     series: str | None = None
     area: Area = "tooth"
     surfaces_optional: bool = False
+    arch: ArchSide | None = None
+    dentition: DentitionRule = "any"
+    tooth_classes: frozenset[ToothClass] | None = None
+    usual_dentition: DentitionRule = "any"
+    usual_tooth_classes: frozenset[ToothClass] | None = None
 
     @property
     def surface_counted(self) -> bool:
@@ -57,6 +105,11 @@ class CdtCode:
         """A definitive restoration of a natural tooth (what D2951 needs, what D2940 bundles
         into)."""
         return self.kind in DEFINITIVE_KINDS
+
+    @property
+    def per_tooth(self) -> bool:
+        """Reported per tooth (area ``tooth``)."""
+        return self.area == "tooth"
 
     def surface_count_fits(self, count: int) -> bool:
         """Does ``count`` distinct surfaces fit this code (D2335: 1–5 via the incisal angle)?"""
@@ -73,350 +126,188 @@ class CdtCode:
             return f"{self.min_surfaces}-surface"
         return f"{self.min_surfaces}-or-more-surface"
 
+    def tooth_type_allowed(self, tooth_class: str, dentition: str) -> bool:
+        """Whether the nomenclature allows a tooth of this class (``molar``…) and dentition
+        (``permanent``/``primary``): D3330 on a premolar → False."""
+        if self.dentition != "any" and dentition != self.dentition:
+            return False
+        return self.tooth_classes is None or tooth_class in self.tooth_classes
+
+    def tooth_type_usual(self, tooth_class: str, dentition: str) -> bool:
+        """Whether the tooth is of the usual type for this code (the soft facts; D3220 on a
+        permanent tooth → False). Implies :meth:`tooth_type_allowed`."""
+        if not self.tooth_type_allowed(tooth_class, dentition):
+            return False
+        if self.usual_dentition != "any" and dentition != self.usual_dentition:
+            return False
+        return self.usual_tooth_classes is None or tooth_class in self.usual_tooth_classes
+
 
 DEFINITIVE_KINDS = frozenset({"direct", "inlay", "onlay", "crown", "retainer"})
 MAX = 5  # a tooth has five surfaces
 
+TABLE_FILE = Path(__file__).with_name("cdt_codes.txt")
+"""The data table (docs/cdt-table.md): one line per code, section defaults, the CDT version."""
 
-def _surface(
-    code: str,
-    label: str,
-    family: str,
-    kind: str,
-    material: str,
-    region: CodeRegion,
-    low: int,
-    high: int,
-    series: str,
-    *,
-    service_class: ServiceClass,
-    needs_placement: bool,
-    incisal_angle: bool = False,
-) -> CdtCode:
+AREAS: tuple[Area, ...] = ("tooth", "site", "quadrant", "arch", "mouth", "none")
+SERVICE_CLASSES: tuple[ServiceClass, ...] = ("diagnostic", "preventive", "basic", "major")
+_CLASS_ALIASES: dict[str, tuple[ToothClass, ...]] = {
+    "incisor": ("incisor",),
+    "canine": ("canine",),
+    "premolar": ("premolar",),
+    "molar": ("molar",),
+    "anterior": ("incisor", "canine"),
+    "posterior": ("premolar", "molar"),
+}
+_KEYS = frozenset(
+    {"family", "kind", "class", "area", "arch", "teeth", "usual", "material", "surfaces"}
+    | {"region", "flags"}
+)
+_FLAGS = frozenset({"placement", "add-on", "incisal-angle", "surfaces-optional"})
+
+
+class CdtTableError(ValueError):
+    """The data table is malformed (a packaging or editing mistake, caught by the tests)."""
+
+
+def _teeth_spec(value: str, where: str) -> tuple[DentitionRule, frozenset[ToothClass] | None]:
+    """``permanent:premolar,molar`` → ("permanent", {premolar, molar}); ``any`` → ("any", None)."""
+    dentition, _, classes = value.partition(":")
+    if dentition not in ("permanent", "primary", "any"):
+        raise CdtTableError(f"{where}: unknown dentition {dentition!r}")
+    if not classes:
+        return dentition, None  # type: ignore[return-value]
+    out: set[ToothClass] = set()
+    for name in classes.split(","):
+        if name not in _CLASS_ALIASES:
+            raise CdtTableError(f"{where}: unknown tooth class {name!r}")
+        out.update(_CLASS_ALIASES[name])
+    return dentition, frozenset(out)  # type: ignore[return-value]
+
+
+def _surfaces_spec(value: str, where: str) -> tuple[int | None, int | None]:
+    if value == "-":
+        return None, None
+    low, plus, rest = value.partition("+")
+    if not low.isdigit() or rest or not 1 <= int(low) <= MAX:
+        raise CdtTableError(f"{where}: bad surface count {value!r}")
+    return int(low), MAX if plus else int(low)
+
+
+def _record(code: str, fields: dict[str, str], label: str, where: str) -> CdtCode:
+    for key in ("family", "class"):
+        if key not in fields:
+            raise CdtTableError(f"{where}: {code} has no {key}")
+    area = fields.get("area", "tooth")
+    service_class = fields["class"]
+    region = fields.get("region", "any")
+    arch = fields.get("arch")
+    if area not in AREAS or service_class not in SERVICE_CLASSES:
+        raise CdtTableError(f"{where}: {code} has area {area!r} / class {service_class!r}")
+    if region not in ("any", "anterior", "posterior") or arch not in (None, "upper", "lower"):
+        raise CdtTableError(f"{where}: {code} has region {region!r} / arch {arch!r}")
+    flags = frozenset(f for f in fields.get("flags", "-").split(",") if f != "-")
+    if flags - _FLAGS:
+        raise CdtTableError(f"{where}: {code} has unknown flags {sorted(flags - _FLAGS)}")
+    low, high = _surfaces_spec(fields.get("surfaces", "-"), where)
+    dentition, classes = _teeth_spec(fields.get("teeth", "any"), where)
+    usual_dentition, usual_classes = _teeth_spec(fields.get("usual", "any"), where)
+    family = fields["family"]
+    kind = fields.get("kind", family)
+    material = fields.get("material")
+    series = None
+    if low is not None:
+        series = material if kind == "direct" else family
     return CdtCode(
         code=code,
         label=label,
         family=family,
         kind=kind,
         material=material,
-        region=region,
+        region=region,  # type: ignore[arg-type]
         min_surfaces=low,
         max_surfaces=high,
-        tooth_required=True,
-        surfaces_reported=True,
-        add_on=False,
-        needs_placement=needs_placement,
+        tooth_required=area == "tooth",
+        surfaces_reported=low is not None,
+        add_on="add-on" in flags,
+        needs_placement="placement" in flags,
         service_class=service_class,
-        incisal_angle_code=incisal_angle,
+        incisal_angle_code="incisal-angle" in flags,
         series=series,
-    )
-
-
-def _tooth(
-    code: str,
-    label: str,
-    family: str,
-    kind: str,
-    material: str | None,
-    *,
-    service_class: ServiceClass,
-    needs_placement: bool = False,
-    region: CodeRegion = "any",
-    add_on: bool = False,
-    surfaces_optional: bool = False,
-) -> CdtCode:
-    return CdtCode(
-        code=code,
-        label=label,
-        family=family,
-        kind=kind,
-        material=material,
-        region=region,
-        min_surfaces=None,
-        max_surfaces=None,
-        tooth_required=True,
-        surfaces_reported=False,
-        add_on=add_on,
-        needs_placement=needs_placement,
-        service_class=service_class,
-        surfaces_optional=surfaces_optional,
-    )
-
-
-def _area(
-    code: str, label: str, family: str, kind: str, service_class: ServiceClass, area: Area
-) -> CdtCode:
-    return CdtCode(
-        code=code,
-        label=label,
-        family=family,
-        kind=kind,
-        material=None,
-        region="any",
-        min_surfaces=None,
-        max_surfaces=None,
-        tooth_required=False,
-        surfaces_reported=False,
-        add_on=False,
-        needs_placement=False,
-        service_class=service_class,
         area=area,
+        surfaces_optional="surfaces-optional" in flags,
+        arch=arch,  # type: ignore[arg-type]
+        dentition=dentition,
+        tooth_classes=classes,
+        usual_dentition=usual_dentition,
+        usual_tooth_classes=usual_classes,
     )
 
 
-# (code, label, low, high) rows per direct series.
-_DIRECT = {
-    ("amalgam", "amalgam", "any"): (
-        ("D2140", "amalgam filling, one surface", 1, 1),
-        ("D2150", "amalgam filling, two surfaces", 2, 2),
-        ("D2160", "amalgam filling, three surfaces", 3, 3),
-        ("D2161", "amalgam filling, four or more surfaces", 4, MAX),
-    ),
-    ("composite-anterior", "composite", "anterior"): (
-        ("D2330", "front-tooth composite filling, one surface", 1, 1),
-        ("D2331", "front-tooth composite filling, two surfaces", 2, 2),
-        ("D2332", "front-tooth composite filling, three surfaces", 3, 3),
-        ("D2335", "front-tooth composite, four or more surfaces or incisal angle", 4, MAX),
-    ),
-    ("composite-posterior", "composite", "posterior"): (
-        ("D2391", "back-tooth composite filling, one surface", 1, 1),
-        ("D2392", "back-tooth composite filling, two surfaces", 2, 2),
-        ("D2393", "back-tooth composite filling, three surfaces", 3, 3),
-        ("D2394", "back-tooth composite filling, four or more surfaces", 4, MAX),
-    ),
-}
-
-# Indirect (lab-made) series: family → (material, rows). Inlays 1 / 2 / 3+; onlays 2 / 3 / 4+.
-_INDIRECT = {
-    "inlay-metal": (
-        "metal",
-        (("D2510", 1, 1), ("D2520", 2, 2), ("D2530", 3, MAX)),
-    ),
-    "onlay-metal": (
-        "metal",
-        (("D2542", 2, 2), ("D2543", 3, 3), ("D2544", 4, MAX)),
-    ),
-    "inlay-ceramic": (
-        "ceramic",
-        (("D2610", 1, 1), ("D2620", 2, 2), ("D2630", 3, MAX)),
-    ),
-    "onlay-ceramic": (
-        "ceramic",
-        (("D2642", 2, 2), ("D2643", 3, 3), ("D2644", 4, MAX)),
-    ),
-    "inlay-composite": (
-        "composite",
-        (("D2650", 1, 1), ("D2651", 2, 2), ("D2652", 3, MAX)),
-    ),
-    "onlay-composite": (
-        "composite",
-        (("D2662", 2, 2), ("D2663", 3, 3), ("D2664", 4, MAX)),
-    ),
-}
-
-# Single crowns, bridge pontics and bridge retainers: (code, material, label).
-_CROWNS = (
-    ("D2710", "composite", "indirect composite crown"),
-    ("D2712", "composite", "three-quarter indirect composite crown"),
-    ("D2720", "resin-high-noble", "resin on high noble metal crown"),
-    ("D2721", "resin-base-metal", "resin on base metal crown"),
-    ("D2722", "resin-noble", "resin on noble metal crown"),
-    ("D2740", "ceramic", "all-ceramic crown (incl. zirconia)"),
-    ("D2750", "pfm-high-noble", "porcelain on high noble metal crown"),
-    ("D2751", "pfm-base-metal", "porcelain on base metal crown"),
-    ("D2752", "pfm-noble", "porcelain on noble metal crown"),
-    ("D2753", "pfm-titanium", "porcelain on titanium crown"),
-    ("D2780", "cast-high-noble", "three-quarter cast high noble crown"),
-    ("D2781", "cast-base-metal", "three-quarter cast base metal crown"),
-    ("D2782", "cast-noble", "three-quarter cast noble crown"),
-    ("D2783", "ceramic", "three-quarter all-ceramic crown"),
-    ("D2790", "cast-high-noble", "full cast high noble crown"),
-    ("D2791", "cast-base-metal", "full cast base metal crown"),
-    ("D2792", "cast-noble", "full cast noble crown"),
-    ("D2794", "titanium", "titanium crown"),
-)
-_PONTICS = (
-    ("D6210", "cast-high-noble", "bridge pontic, cast high noble"),
-    ("D6211", "cast-base-metal", "bridge pontic, cast base metal"),
-    ("D6212", "cast-noble", "bridge pontic, cast noble"),
-    ("D6214", "titanium", "bridge pontic, titanium"),
-    ("D6240", "pfm-high-noble", "bridge pontic, porcelain on high noble"),
-    ("D6241", "pfm-base-metal", "bridge pontic, porcelain on base metal"),
-    ("D6242", "pfm-noble", "bridge pontic, porcelain on noble"),
-    ("D6243", "pfm-titanium", "bridge pontic, porcelain on titanium"),
-    ("D6245", "ceramic", "bridge pontic, all-ceramic"),
-)
-_RETAINERS = (
-    ("D6740", "ceramic", "bridge abutment crown, all-ceramic"),
-    ("D6750", "pfm-high-noble", "bridge abutment crown, porcelain on high noble"),
-    ("D6751", "pfm-base-metal", "bridge abutment crown, porcelain on base metal"),
-    ("D6752", "pfm-noble", "bridge abutment crown, porcelain on noble"),
-    ("D6753", "pfm-titanium", "bridge abutment crown, porcelain on titanium"),
-    ("D6790", "cast-high-noble", "bridge abutment crown, cast high noble"),
-    ("D6791", "cast-base-metal", "bridge abutment crown, cast base metal"),
-    ("D6792", "cast-noble", "bridge abutment crown, cast noble"),
-    ("D6794", "titanium", "bridge abutment crown, titanium"),
-)
-
-
-def _build() -> dict[str, CdtCode]:
-    rows: list[CdtCode] = []
-    for (family, material, region), codes in _DIRECT.items():
-        for code, label, low, high in codes:
-            rows.append(
-                _surface(
-                    code,
-                    label,
-                    family,
-                    "direct",
-                    material,
-                    region,  # type: ignore[arg-type]
-                    low,
-                    high,
-                    material,
-                    service_class="basic",
-                    needs_placement=False,
-                    incisal_angle=code == "D2335",
-                )
-            )
-    for family, (material, series) in _INDIRECT.items():
-        kind = family.split("-")[0]
-        for code, low, high in series:
-            count = f"{low} surface" + ("s" if low > 1 else "") + (" or more" if high > low else "")
-            rows.append(
-                _surface(
-                    code,
-                    f"{material} {kind}, {count}",
-                    family,
-                    kind,
-                    material,
-                    "any",
-                    low,
-                    high,
-                    family,
-                    service_class="major",
-                    needs_placement=True,
-                )
-            )
-    for family, kind, prosthetics in (
-        ("crown", "crown", _CROWNS),
-        ("pontic", "pontic", _PONTICS),
-        ("retainer", "retainer", _RETAINERS),
-    ):
-        for code, material, label in prosthetics:
-            rows.append(
-                _tooth(
-                    code,
-                    label,
-                    family,
-                    kind,
-                    material,
-                    service_class="major",
-                    needs_placement=True,
-                )
-            )
-    rows += [
-        _tooth(
-            "D2390",
-            "front-tooth composite crown placed directly",
-            "composite-crown",
-            "direct",
-            "composite",
-            service_class="basic",
-            region="anterior",
-        ),
-        _tooth(
-            "D2940",
-            "protective (interim) direct restoration",
-            "protective",
-            "interim",
-            None,
-            service_class="basic",
-            surfaces_optional=True,
-        ),
-        _tooth(
-            "D2950",
-            "core buildup, pins included",
-            "buildup",
-            "buildup",
-            None,
-            service_class="major",
-        ),
-        _tooth(
-            "D2951",
-            "pin retention, per tooth, with a restoration",
-            "pin",
-            "pin",
-            None,
-            service_class="basic",
-            add_on=True,
-        ),
-        _tooth(
-            "D2954",
-            "prefabricated post and core",
-            "post-core",
-            "buildup",
-            None,
-            service_class="major",
-        ),
-        _tooth(
-            "D1351",
-            "sealant on one tooth",
-            "sealant",
-            "preventive",
-            "resin",
-            service_class="preventive",
-            surfaces_optional=True,
-        ),
-        _tooth("D7140", "simple extraction", "extraction", "surgical", None, service_class="basic"),
-        _tooth(
-            "D7210", "surgical extraction", "extraction", "surgical", None, service_class="basic"
-        ),
-        _area("D0120", "periodic exam", "exam", "diagnostic", "diagnostic", "mouth"),
-        _area("D0140", "limited problem-focused exam", "exam", "diagnostic", "diagnostic", "mouth"),
-        _area("D0150", "comprehensive exam", "exam", "diagnostic", "diagnostic", "mouth"),
-        _area("D0210", "full-mouth x-ray series", "imaging", "diagnostic", "diagnostic", "mouth"),
-        _area(
-            "D0220", "periapical x-ray, first image", "imaging", "diagnostic", "diagnostic", "mouth"
-        ),
-        _area(
-            "D0272", "bitewing x-rays, two images", "imaging", "diagnostic", "diagnostic", "mouth"
-        ),
-        _area(
-            "D0274", "bitewing x-rays, four images", "imaging", "diagnostic", "diagnostic", "mouth"
-        ),
-        _area("D0330", "panoramic x-ray", "imaging", "diagnostic", "diagnostic", "mouth"),
-        _area("D1110", "adult cleaning", "preventive", "preventive", "preventive", "mouth"),
-        _area("D1120", "child cleaning", "preventive", "preventive", "preventive", "mouth"),
-        _area("D1206", "fluoride varnish", "preventive", "preventive", "preventive", "mouth"),
-        _area("D1208", "topical fluoride", "preventive", "preventive", "preventive", "mouth"),
-        _area(
-            "D4341",
-            "deep cleaning, four or more teeth in a quadrant",
-            "periodontal",
-            "periodontal",
-            "basic",
-            "quadrant",
-        ),
-        _area(
-            "D4342",
-            "deep cleaning, one to three teeth in a quadrant",
-            "periodontal",
-            "periodontal",
-            "basic",
-            "quadrant",
-        ),
-        _area("D4910", "periodontal maintenance", "periodontal", "periodontal", "basic", "mouth"),
-    ]
+def parse_table(
+    text: str, source: str = "cdt_codes.txt"
+) -> tuple[int, dict[str, CdtCode], dict[str, int]]:
+    """(CDT version, code → record, retired code → CDT year) from the table's text."""
+    version = 0
     table: dict[str, CdtCode] = {}
-    for row in rows:
-        if row.code in table:  # pragma: no cover - guarded by a test
-            raise ValueError(f"duplicate CDT code {row.code}")
-        table[row.code] = row
-    return dict(sorted(table.items()))
+    retired: dict[str, int] = {}
+    defaults: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        where = f"{source} line {number}"
+        head, _, rest = line.partition(" ")
+        if head == "version":
+            version = int(rest)
+            continue
+        if head == "retired":
+            code, _, year = rest.partition(" ")
+            if not is_cdt_shaped(code) or not year.strip().isdigit():
+                raise CdtTableError(f"{where}: bad retired line")
+            retired[code] = int(year)
+            continue
+        tokens = line.split()
+        if head == "@":
+            defaults = {}
+            for token in tokens[1:]:
+                key, eq, value = token.partition("=")
+                if not eq or key not in _KEYS:
+                    raise CdtTableError(f"{where}: bad section default {token!r}")
+                defaults[key] = value
+            continue
+        if not is_cdt_shaped(head):
+            raise CdtTableError(f"{where}: {head!r} is not a code (D and four digits)")
+        fields = dict(defaults)
+        at = 1
+        while at < len(tokens):
+            key, eq, value = tokens[at].partition("=")
+            if not eq or key not in _KEYS:
+                break
+            fields[key] = value
+            at += 1
+        label = " ".join(tokens[at:])
+        if not label:
+            raise CdtTableError(f"{where}: {head} has no label")
+        if head in table:
+            raise CdtTableError(f"{where}: duplicate CDT code {head}")
+        table[head] = _record(head, fields, label, where)
+    overlap = sorted(set(table) & set(retired))
+    if overlap:
+        raise CdtTableError(f"{source}: codes both current and retired: {overlap}")
+    return version, dict(sorted(table.items())), retired
 
 
-CODES: dict[str, CdtCode] = _build()
+def _build() -> tuple[int, dict[str, CdtCode], dict[str, int]]:
+    return parse_table(TABLE_FILE.read_text(encoding="utf-8"))
+
+
+VERSION: int
+RETIRED: dict[str, int]
+"""Codes deleted from the CDT → the CDT edition that deleted them (only where known)."""
+VERSION, CODES, RETIRED = _build()
+"""``VERSION``: the CDT edition the table follows; ``CODES``: every current code by number."""
+
 """Every code claimlint knows, by code number."""
 
 # series → region → [(low, high, code)], for count → code suggestions.
@@ -446,16 +337,11 @@ INCISAL_ANGLE_CODES: frozenset[str] = frozenset(
 )
 
 
-#: Code-number ranges where the table above lists every code in use (direct restorations,
-#: inlays/onlays, single crowns). A code inside one of them that the table lacks is a typo or
-#: a retired code; outside them claimlint cannot tell, so it says nothing (CL115).
-TABULATED_RANGES: tuple[tuple[int, int], ...] = ((2140, 2394), (2510, 2664), (2710, 2794))
-
-
-def in_tabulated_range(code: str) -> bool:
-    """Whether ``code`` (``D####``) falls in a range the table covers completely."""
-    number = int(code[1:])
-    return any(low <= number <= high for low, high in TABULATED_RANGES)
+def retired_in(code: str | None) -> int | None:
+    """The CDT edition that deleted ``code`` (``"D9940"`` → 2019), or None."""
+    if not code:
+        return None
+    return RETIRED.get(code.strip().upper())
 
 
 def lookup(code: str | None) -> CdtCode | None:
@@ -466,17 +352,6 @@ def lookup(code: str | None) -> CdtCode | None:
     if hit is None:
         hit = CODES.get(code.strip().upper())
     return hit
-
-
-def is_cdt_shaped(code: str | None) -> bool:
-    """``D`` followed by four ASCII digits (the shape X12 SV301 requires)."""
-    return (
-        code is not None
-        and len(code) == 5
-        and code[0] == "D"
-        and code[1:].isascii()
-        and code[1:].isdigit()
-    )
 
 
 def suggest_code(family: str, surface_count: int, region: str | None = None) -> str | None:
@@ -571,3 +446,21 @@ REGION_CODES: dict[str, str] = {c.code: c.region for c in CODES.values() if c.re
 
 ONLAY_CODES: frozenset[str] = codes_where(lambda c: c.kind == "onlay")
 """Onlay codes (CL304)."""
+
+AREA_CODES: dict[str, frozenset[str]] = {
+    area: frozenset(c.code for c in CODES.values() if c.area == area) for area in AREAS
+}
+"""Area (``quadrant``, ``arch``…) → the codes reported per that area."""
+
+ARCH_CODES: dict[str, str] = {c.code: c.arch for c in CODES.values() if c.arch is not None}
+"""Arch-fixed codes → ``upper``/``lower`` (D5110 → upper, D5120 → lower)."""
+
+TOOTH_TYPE_CODES: frozenset[str] = codes_where(
+    lambda c: c.dentition != "any" or c.tooth_classes is not None
+)
+"""Codes whose nomenclature restricts the tooth type (D3310–D3330, D3230/D3240, D2930…)."""
+
+USUAL_TOOTH_TYPE_CODES: frozenset[str] = codes_where(
+    lambda c: c.usual_dentition != "any" or c.usual_tooth_classes is not None
+)
+"""Codes with a soft (usual, not required) tooth type (D1351, D3220, root canals…)."""
