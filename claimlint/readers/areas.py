@@ -21,16 +21,16 @@ from claimlint.dental.area import AREA_CODE_HINT, AREAS, normalise_area
 Where = Callable[[ServiceLine, int], SourceRef]
 
 
-def legacy_area_message(value: str, code: str) -> str:
+def legacy_area_message(value: str, code: str, where: str = "") -> str:
     return (
-        f"area of the oral cavity '{value}' is a legacy letter code; it was read as {code} "
+        f"area of the oral cavity '{value}'{where} is a legacy letter code; it was read as {code} "
         f"({AREAS[code].name}). Send {code}: payers may reject the letter codes."
     )
 
 
-def unknown_area_message(value: str) -> str:
+def unknown_area_message(value: str, where: str = "") -> str:
     return (
-        f"area of the oral cavity '{value[:12]}' is not an area code ({AREA_CODE_HINT}); "
+        f"area of the oral cavity '{value[:12]}'{where} is not an area code ({AREA_CODE_HINT}); "
         "the line's area was not judged"
     )
 
@@ -50,8 +50,7 @@ def fix_areas(claim: Claim, where: Where) -> tuple[Claim, list[Finding]]:
             if legacy:
                 findings.append(
                     LEGACY_AREA_CODE.make(
-                        f"Claim {claim.claim_id}, line {line.line_number}: "
-                        + legacy_area_message(value, code),
+                        "The " + legacy_area_message(value, code, f" on line {line.line_number}"),
                         ref=where(line, k),
                         claim_id=claim.claim_id,
                         line=line.line_number,
@@ -60,9 +59,7 @@ def fix_areas(claim: Claim, where: Where) -> tuple[Claim, list[Finding]]:
             elif code not in AREAS:
                 findings.append(
                     SCHEMA_VIOLATION.make(
-                        f"Claim {claim.claim_id}, line {line.line_number}: "
-                        + unknown_area_message(value)
-                        + ".",
+                        "The " + unknown_area_message(value, f" on line {line.line_number}") + ".",
                         ref=where(line, k),
                         claim_id=claim.claim_id,
                         line=line.line_number,
