@@ -371,16 +371,17 @@ class QuadrantBilledTwice(Check):
                 before = seen.setdefault(key, [])
                 if before and before[-1] is not line:
                     first = before[0]
+                    where = line.where("oral_cavity")
                     yield self.make(
                         f"Quadrant {area.code} ({area.name}) has more than one {row.series} "
                         f"line on {key[2] or 'the same date'}: {first.code} on "
                         f"{line_list([b.line_number for b in before])} and {line.code} on "
                         f"line {line.line_number}; bill one code for the quadrant (D4341/D4342 "
                         "by the number of teeth involved).",
-                        ref=line.where("oral_cavity"),
+                        ref=where,
                         claim_id=claim.claim_id,
                         line=line.line_number,
-                        field="oral_cavity",
+                        field=where.field or "oral_cavity",
                     )
                 before.append(line)
 
