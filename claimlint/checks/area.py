@@ -88,11 +88,18 @@ class QuadrantAreaRequired(Check):
         areas = line_areas(line)
         if areas is None or any(a.kind == "quadrant" for a in areas):
             return ()
-        return self._findings(line, areas, ctx)
+        return self._findings(line, ctx)
 
-    def _findings(
-        self, line: ServiceLine, areas: list[OralArea], ctx: Context
-    ) -> Iterator[Finding]:
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        areas = line_areas(line)
+        info = lookup(line.code)
+        if (
+            areas is None
+            or any(a.kind == "quadrant" for a in areas)
+            or info is None
+            or info.area != "quadrant"
+        ):
+            return
         hint = ""
         quadrant = _teeth_quadrant(line)
         if quadrant is not None:
@@ -146,20 +153,20 @@ class ArchAreaMismatch(Check):
     applies_to = AREA_CODES["arch"]
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        areas = line_areas(line)
-        if areas is None:
+        if line_areas(line) is None:
             return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        areas = line_areas(line)
         info = lookup(line.code)
-        expected = ARCH_AREA_CODE.get(info.arch) if info is not None and info.arch else None
+        if areas is None or info is None or info.area != "arch":
+            return
+        expected = ARCH_AREA_CODE.get(info.arch) if info.arch else None
         if areas and all(
             a.kind == "arch" and (expected is None or a.code == expected) for a in areas
         ):
-            return ()
-        return self._findings(line, areas, expected, ctx)
-
-    def _findings(
-        self, line: ServiceLine, areas: list[OralArea], expected: str | None, ctx: Context
-    ) -> Iterator[Finding]:
+            return
         want = (
             f"{expected} ({AREAS[expected].name})"
             if expected is not None
@@ -283,21 +290,19 @@ class ToothOutsideArea(Check):
     applies_to = AREA_CODES["quadrant"] | AREA_CODES["arch"]
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        areas = line_areas(line)
-        if not areas:
+        if not line.teeth or not line.oral_cavity:
             return ()
+        return self._findings(line, ctx)
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        info = lookup(line.code)
+        areas = line_areas(line)
+        if not areas or info is None or info.area not in ("quadrant", "arch"):
+            return
         inside = [a for a in areas if a.kind in ("quadrant", "arch")]
         if not inside:
-            return ()
+            return
         teeth: frozenset[str] = frozenset().union(*(a.teeth for a in inside))
-        for entry in line.teeth:
-            if entry.tooth in TEETH and entry.tooth not in teeth:
-                return self._findings(line, inside, teeth, ctx)
-        return ()
-
-    def _findings(
-        self, line: ServiceLine, inside: list[OralArea], teeth: frozenset[str], ctx: Context
-    ) -> Iterator[Finding]:
         for entry in line.teeth:
             tooth = entry.tooth
             if tooth is None or tooth not in TEETH or tooth in teeth:

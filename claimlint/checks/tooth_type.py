@@ -105,14 +105,20 @@ class SrpToothCount(Check):
     applies_to = _COUNTED
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        row = QUADRANT_SERIES[line.code]
-        count = len({e.tooth for e in line.teeth if e.tooth})
-        if count == 0 or row.min_teeth <= count <= (row.max_teeth or count):
+        if line.code not in _COUNTED or not line.teeth:
             return ()
-        return self._findings(line, count, ctx)
+        return self._findings(line, ctx)
 
-    def _findings(self, line: ServiceLine, count: int, ctx: Context) -> Iterator[Finding]:
-        row = QUADRANT_SERIES[line.code]
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        row = QUADRANT_SERIES.get(line.code)
+        count = len({e.tooth for e in line.teeth if e.tooth})
+        if (
+            row is None
+            or not row.count_listed
+            or count == 0
+            or row.min_teeth <= count <= (row.max_teeth or count)
+        ):
+            return
         fits = series_code_for(row.series, count)
         need = (
             f"{row.min_teeth} or more teeth"
@@ -180,15 +186,14 @@ class EndodonticToothClass(Check):
     applies_to = _ENDO_CLASS_CODES
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        code = CODES[line.code]
-        for _, info in _typed_teeth(line):
-            if info.dentition == "permanent" and not code.tooth_type_allowed(
-                info.tooth_class, info.dentition
-            ):
-                return self._findings(line, code, ctx)
-        return ()
+        if line.code not in _ENDO_CLASS_CODES or not line.teeth:
+            return ()
+        return self._findings(line, ctx)
 
-    def _findings(self, line: ServiceLine, code: CdtCode, ctx: Context) -> Iterator[Finding]:
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        if line.code not in _ENDO_CLASS_CODES:
+            return
+        code = CODES[line.code]
         for entry, info in _typed_teeth(line):
             if info.dentition != "permanent" or code.tooth_type_allowed(
                 info.tooth_class, info.dentition
@@ -240,12 +245,13 @@ class PermanentEndodonticOnPrimaryTooth(Check):
     applies_to = _ENDO_PERMANENT_USUAL
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        for _, info in _typed_teeth(line):
-            if info.dentition == "primary":
-                return self._findings(line, ctx)
-        return ()
+        if line.code not in _ENDO_PERMANENT_USUAL or not line.teeth:
+            return ()
+        return self._findings(line, ctx)
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        if line.code not in _ENDO_PERMANENT_USUAL:
+            return
         code = CODES[line.code]
         for entry, info in _typed_teeth(line):
             if info.dentition != "primary":
@@ -299,13 +305,14 @@ class PulpalCodeToothMismatch(Check):
     applies_to = _ENDO_DENTITION_CODES
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        code = CODES[line.code]
-        for _, info in _typed_teeth(line):
-            if not code.tooth_type_allowed(info.tooth_class, info.dentition):
-                return self._findings(line, code, ctx)
-        return ()
+        if line.code not in _ENDO_DENTITION_CODES or not line.teeth:
+            return ()
+        return self._findings(line, ctx)
 
-    def _findings(self, line: ServiceLine, code: CdtCode, ctx: Context) -> Iterator[Finding]:
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        if line.code not in _ENDO_DENTITION_CODES:
+            return
+        code = CODES[line.code]
         for entry, info in _typed_teeth(line):
             if code.tooth_type_allowed(info.tooth_class, info.dentition):
                 continue
@@ -363,12 +370,13 @@ class PulpotomyOnPermanentTooth(Check):
     applies_to = _ENDO_PRIMARY_USUAL
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        for _, info in _typed_teeth(line):
-            if info.dentition == "permanent":
-                return self._findings(line, ctx)
-        return ()
+        if line.code not in _ENDO_PRIMARY_USUAL or not line.teeth:
+            return ()
+        return self._findings(line, ctx)
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        if line.code not in _ENDO_PRIMARY_USUAL:
+            return
         for entry, info in _typed_teeth(line):
             if info.dentition != "permanent":
                 continue
@@ -432,13 +440,14 @@ class SealantToothType(Check):
     applies_to = _SEALANT_CODES
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        code = CODES[line.code]
-        for _, info in _typed_teeth(line):
-            if not code.tooth_type_usual(info.tooth_class, info.dentition):
-                return self._findings(line, code, ctx)
-        return ()
+        if line.code not in _SEALANT_CODES or not line.teeth:
+            return ()
+        return self._findings(line, ctx)
 
-    def _findings(self, line: ServiceLine, code: CdtCode, ctx: Context) -> Iterator[Finding]:
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        if line.code not in _SEALANT_CODES:
+            return
+        code = CODES[line.code]
         for entry, info in _typed_teeth(line):
             if code.tooth_type_usual(info.tooth_class, info.dentition):
                 continue
@@ -497,17 +506,18 @@ class SupernumeraryExtraction(Check):
     applies_to = _EXTRACTIONS
 
     def check(self, line: ServiceLine, ctx: Context) -> Iterable[Finding]:
-        if line.note:
+        if line.code not in _EXTRACTIONS or not line.teeth:
             return ()
-        for _, info in _typed_teeth(line):
-            if info.supernumerary:
-                claim = ctx.claim
-                if claim is not None and any(n.text.strip() for n in claim.notes):
-                    return ()
-                return self._findings(line, ctx)
-        return ()
+        return self._findings(line, ctx)
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        claim = ctx.claim
+        if (
+            line.code not in _EXTRACTIONS
+            or (line.note and line.note.strip())
+            or (claim is not None and any(n.text and n.text.strip() for n in claim.notes))
+        ):
+            return
         for entry, info in _typed_teeth(line):
             if not info.supernumerary:
                 continue
