@@ -43,8 +43,8 @@ _KNOWN_TEXT = """
     D6740 D6750 D6751 D6752 D6753 D6790 D6791 D6792 D6794
     """
 _LISTED: frozenset[str] = frozenset(_KNOWN_TEXT.split())
-#: every code a profile may name in a mapping or rule: the CDT table plus the few codes the
-#: families list that the table does not carry yet (D2949, D2952, D6205, D6250-D6252)
+#: every code a profile may name in a mapping or rule: the CDT table (every current code; the
+#: families' codes above are all in it, which tests/test_cdt_table.py checks)
 KNOWN: frozenset[str] = frozenset(cdt.CODES) | _LISTED
 
 FAMILIES: dict[str, frozenset[str]] = {}
@@ -90,7 +90,9 @@ MATERIAL: dict[str, str] = {
     code: material for spec, material in _MATERIAL_RANGES for code in _codes(spec)
 }
 
-#: service class by code range (first match wins); a profile may override per code
+#: service class by code range (first match wins) for a code the CDT table does not know; the
+#: table's own class wins for every current code, and a profile may override per code.
+#: Orthodontics has no class of its own: it is filed under major (commonly paid at 50%).
 _CLASS_RANGES: tuple[tuple[str, str, str], ...] = (
     ("D0000", "D0999", "diagnostic"),
     ("D1000", "D1999", "preventive"),
@@ -100,7 +102,9 @@ _CLASS_RANGES: tuple[tuple[str, str, str], ...] = (
     ("D2400", "D2999", "major"),
     ("D3000", "D4999", "basic"),
     ("D5000", "D6999", "major"),
-    ("D7000", "D9999", "basic"),
+    ("D7000", "D7999", "basic"),
+    ("D8000", "D8999", "major"),
+    ("D9000", "D9999", "basic"),
 )
 SERVICE_CLASSES = ("diagnostic", "preventive", "basic", "major")
 
