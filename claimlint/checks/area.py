@@ -1,4 +1,4 @@
-"""Area of the oral cavity (DOMAIN-BREADTH.md §1): codes reported per quadrant or arch carry one,
+"""Area of the oral cavity: codes reported per quadrant or arch carry one,
 codes reported per tooth carry a tooth, and neither carries the other (CL701–CL706, CL708).
 
 What a code is reported against comes from the CDT table (``CdtCode.area`` and ``arch``); the
@@ -73,7 +73,7 @@ class QuadrantAreaRequired(Check):
     References:
         * ADA, Guide to Dental Procedures Reported with Area of the Oral Cavity or Tooth Anatomy
         * ADA Dental Claim Form item 25 (area of the oral cavity); X12 837D SV304 (element 1361)
-        * DOMAIN-BREADTH.md §1.1–§1.3
+        * X12 element 1361 Oral Cavity Designation Code (code list of SV304)
     """
 
     code = "CL701"
@@ -141,7 +141,6 @@ class ArchAreaMismatch(Check):
         * ADA, Guide to Dental Procedures Reported with Area of the Oral Cavity or Tooth Anatomy
         * ADA Dental Claim Form item 25; X12 837D SV304 (element 1361: 01 maxillary, 02
           mandibular area)
-        * DOMAIN-BREADTH.md §1.2, §1.3
     """
 
     code = "CL702"
@@ -206,7 +205,8 @@ class AreaUnitMismatch(Check):
     References:
         * ADA, Guide to Dental Procedures Reported with Area of the Oral Cavity or Tooth Anatomy
         * X12 837D 005010X224A2: SV304 for arch/quadrant procedures, TOO for tooth procedures
-        * DOMAIN-BREADTH.md §1.2, §1.3; DOMAIN.md §4.4
+        * NextGen Enterprise PM, Claim Edits Library for Dental Billing (quadrant and
+          tooth/surface are mutually exclusive on a charge)
     """
 
     code = "CL703"
@@ -277,7 +277,6 @@ class ToothOutsideArea(Check):
     References:
         * ADA Dental Claim Form item 25 (area) and item 27 (tooth); X12 837D SV304 and TOO
         * ADA Universal/National tooth designation system
-        * DOMAIN-BREADTH.md §1.1, §1.3
     """
 
     code = "CL705"
@@ -343,7 +342,8 @@ class QuadrantBilledTwice(Check):
     References:
         * ADA, CDT nomenclature: D4341/D4342 "per quadrant" (four or more / one to three teeth)
         * Texas Medicaid (TMHP) 2018: D4260/D4261 limited to one per quadrant per day
-        * DOMAIN-BREADTH.md §1.3 (CL706), §3
+        * WAC 182-535-1088 (Washington Apple Health): scaling and root planing once per
+          quadrant
     """
 
     code = "CL706"
@@ -413,7 +413,7 @@ class LegacyAreaCode(Check):
         * ADA Dental Claim Form completion instructions, item 25: the two-digit area codes
           replace UR/UL/LR/LL
         * X12 element 1361 Oral Cavity Designation Code (older releases list the letter codes)
-        * DOMAIN-BREADTH.md §1.1 (normalisation), §1.3 (CL708)
+        * HL7 Terminology, ADAAreaOralCavitySystem (the two-digit area codes)
     """
 
     catalogued = catalogue.LEGACY_AREA_CODE

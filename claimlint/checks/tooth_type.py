@@ -1,4 +1,4 @@
-"""Tooth type and tooth count beyond restorations (DOMAIN-BREADTH.md §3.3, §4, §5): scaling and
+"""Tooth type and tooth count beyond restorations: scaling and
 root planing by teeth involved (CL901), root canal codes by tooth type (CL911), permanent-tooth
 endodontic codes on primary teeth (CL912), primary/permanent pulpal codes (CL913, CL914),
 sealants on permanent premolars and molars (CL917) and supernumerary extractions (CL925).
@@ -92,7 +92,6 @@ class SrpToothCount(Check):
     References:
         * ADA, CDT nomenclature: D4341 "four or more teeth per quadrant", D4342 "one to three
           teeth per quadrant"
-        * DOMAIN-BREADTH.md §3.1, §3.3 (CL901)
     """
 
     code = "CL901"
@@ -173,7 +172,8 @@ class EndodonticToothClass(Check):
     References:
         * ADA, CDT nomenclature D3310–D3330, D3346–D3348, D3410–D3425 (anterior, premolar,
           molar)
-        * DOMAIN-BREADTH.md §4.1, §4.2 (CL911)
+        * Payer endodontic policies cross-check the tooth against the code (anterior
+          6–11 and 22–27, premolar, molar)
     """
 
     code = "CL911"
@@ -232,7 +232,6 @@ class PermanentEndodonticOnPrimaryTooth(Check):
 
     References:
         * ADA, CDT nomenclature D3230/D3240 (pulpal therapy, primary teeth) and D3310–D3348
-        * DOMAIN-BREADTH.md §4.1, §4.2 (CL912)
     """
 
     code = "CL912"
@@ -292,7 +291,6 @@ class PulpalCodeToothMismatch(Check):
 
     References:
         * ADA, CDT nomenclature D3222, D3230, D3240
-        * DOMAIN-BREADTH.md §4.1, §4.2 (CL913)
     """
 
     code = "CL913"
@@ -357,7 +355,6 @@ class PulpotomyOnPermanentTooth(Check):
     References:
         * ADA, CDT nomenclature D3220 (therapeutic pulpotomy, not the first stage of root
           canal therapy)
-        * DOMAIN-BREADTH.md §4.1, §4.2 (CL914; the permanent-tooth wording is unverified)
     """
 
     code = "CL914"
@@ -426,8 +423,8 @@ class SealantToothType(Check):
 
     References:
         * ADA, CDT nomenclature D1351, D1352
-        * DOMAIN-BREADTH.md §1.2, §2.2 (sealant limits; which teeth a plan covers is in the
-          payer profile)
+        * Payer sealant limitations (permanent molars, premolars on some plans; the teeth a
+          plan covers and its age limit belong in the payer profile)
     """
 
     code = "CL917"
@@ -493,7 +490,7 @@ class SupernumeraryExtraction(Check):
 
     References:
         * ADA Universal/National tooth designation system: supernumerary 51–82 and AS–TS
-        * DOMAIN-BREADTH.md §5.1, §5.2 (CL925)
+        * Payer and Medicaid manuals on supernumerary teeth (narrative required)
     """
 
     code = "CL925"
