@@ -402,7 +402,7 @@ def test_multi_tooth_lines_are_checked_per_tooth() -> None:
     assert len(run(surface_checks.SurfaceRegionMismatch, claim(ln))) == 1
 
 
-def test_cl115_only_judges_codes_in_ranges_the_table_covers() -> None:
+def test_cl115_judges_every_cdt_shaped_code() -> None:
     from claimlint.checks.base import Context
     from claimlint.checks.codes import UnknownProcedureCode
     from claimlint.core.model import Claim, ServiceLine, SourceRef
@@ -414,8 +414,9 @@ def test_cl115_only_judges_codes_in_ranges_the_table_covers() -> None:
         claim = Claim(claim_id="C", lines=(line,), ref=ref)
         return bool(list(UnknownProcedureCode().check(line, Context(claim=claim))))
 
-    assert fires("D2155") and fires("D2530") is False and fires("D2795") is False
-    assert not fires("D3320") and not fires("D2150") and not fires("D9999")
+    # the whole CDT is tabulated: outside the old restorative ranges too (D2795, D3325)
+    assert fires("D2155") and fires("D2530") is False and fires("D2795") is True
+    assert fires("D3325") and not fires("D3320") and not fires("D2150") and not fires("D9999")
 
 
 # -- issue 10: pairwise rules report per group; findings per rule per claim are capped -------

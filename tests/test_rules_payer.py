@@ -132,13 +132,13 @@ def test_note_reader_finds_what_the_audit_needs():
 
 def test_cli_check_with_a_broken_profile_exits_2(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: bad\nalternate_benefits:\n  - when: posterior\n    map: {D2392: D9999}\n")
+    bad.write_text("name: bad\nalternate_benefits:\n  - when: posterior\n    map: {D2392: D9998}\n")
     cfg = tmp_path / "claimlint.toml"
     cfg.write_text(f'profiles = ["{bad.name}"]\n')
     batch = FIXTURES / "history" / "domain-7-3.json"
     result = CliRunner().invoke(main, ["check", str(batch), "--config", str(cfg)])
     assert result.exit_code == 2
-    assert "bad.yaml: alternate_benefits[0].map.D2392: unknown code 'D9999'" in result.output
+    assert "bad.yaml: alternate_benefits[0].map.D2392: unknown code 'D9998'" in result.output
 
 
 def test_cli_history_import_reports_rows_and_exit_code(tmp_path):

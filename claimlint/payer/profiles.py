@@ -677,9 +677,7 @@ def _check_known(spec: str, source: str, key: str, value: str | None = None) -> 
     """Codes used in rules and mappings must be codes claimlint knows (typos are errors)."""
     for code in (value,) if value else spec.split("-"):
         if not benefits.is_known(code):
-            raise ProfileError(
-                source, key, f"unknown code {code!r}: not a restorative code claimlint knows"
-            )
+            raise ProfileError(source, key, f"unknown code {code!r}: not a current CDT code")
 
 
 def _date(value: Any, source: str, key: str) -> dt.date | None:
