@@ -253,7 +253,7 @@ def test_cli_writes_html_file(tmp_path: Path) -> None:
     assert out.returncode == 1, out.stderr
     page = _page(target.read_text(encoding="utf-8"))
     assert page.find(".//h1").text == "Claim batch report"
-    assert _text(page, "count-errors") == "25"
+    assert _text(page, "count-errors") == "24"
 
 
 def test_templates_are_package_data() -> None:

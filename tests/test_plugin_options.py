@@ -72,18 +72,18 @@ def lint(folder: Path, config: str):
     (folder / "claimlint.toml").write_text(config)
     return CliRunner().invoke(
         main,
-        ["check", str(claims), "--config", str(folder / "claimlint.toml"), "--select", "CL901"],
+        ["check", str(claims), "--config", str(folder / "claimlint.toml"), "--select", "CL991"],
     )
 
 
 def test_the_documented_plugin_reads_its_own_table(installed_plugin):
     found = lint(installed_plugin, '[plugins.my_rules]\ncrowned_teeth = ["3", "14"]\n')
-    assert found.exit_code == 0, found.output  # CL901 is a warning
-    assert "CL901" in found.output
+    assert found.exit_code == 0, found.output  # CL991 is a warning
+    assert "CL991" in found.output
     quiet = lint(installed_plugin, '[plugins.my_rules]\ncrowned_teeth = ["14"]\n')
-    assert "CL901" not in quiet.output and quiet.exit_code == 0
+    assert "CL991" not in quiet.output and quiet.exit_code == 0
     default = lint(installed_plugin, "")
-    assert "CL901" not in default.output and default.exit_code == 0
+    assert "CL991" not in default.output and default.exit_code == 0
 
 
 def test_the_plugin_table_works_under_tool_claimlint_in_pyproject_and_with_jobs(
@@ -96,9 +96,9 @@ def test_the_plugin_table_works_under_tool_claimlint_in_pyproject_and_with_jobs(
     for jobs in ("1", "2"):
         result = CliRunner().invoke(
             main,
-            ["check", str(claims), "--config", str(pyproject), "--select", "CL901", "-j", jobs],
+            ["check", str(claims), "--config", str(pyproject), "--select", "CL991", "-j", jobs],
         )
-        assert "CL901" in result.output, (jobs, result.output)
+        assert "CL991" in result.output, (jobs, result.output)
 
 
 def test_options_the_plugin_refuses_are_a_located_config_error(installed_plugin):

@@ -90,7 +90,9 @@ def test_new_wave_batch(shared):
     reused = hits(report, "CL105", "already used")
     assert [f.location.claim_id for f in reused] == [f"CLM000{i}" for i in (2, 2, 3, 3, 4, 4, 5, 5)]
     assert len(hits(report, "CL117", "CLM05-2")) == 5
-    oral = hits(report, "CL117", "SV304")
+    # legacy letter areas (UR, LL) are converted with a CL708 note, not rejected
+    assert not hits(report, "CL117", "SV304")
+    oral = hits(report, "CL708", "SV304")
     assert len(oral) == 10 and {f.location.field for f in oral} == {"SV304-1"}
     assert len(hits(report, "CL119")) == 5
     bad_npis = {f.message.split("NPI ")[1].split()[0] for f in hits(report, "CL109")}
@@ -113,7 +115,8 @@ def test_new_wave_single(shared):
     (count,) = hits(report, "CL103")
     assert "28" in count.message and "29" in count.message
     assert len(hits(report, "CL117", "CLM05-2")) == 1
-    assert len(hits(report, "CL117", "SV304")) == 2
+    assert not hits(report, "CL117", "SV304")
+    assert len(hits(report, "CL708", "SV304")) == 2
     assert len(hits(report, "CL119")) == 1
     order = hits(report, "CL118")
     assert [(f.location.line, f.location.segment_id) for f in order] == [(1, "TOO"), (2, "TOO")]

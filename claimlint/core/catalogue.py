@@ -112,6 +112,14 @@ DATE_OF_SERVICE = Rule(
     status_277=Status277("A7", "187"),
 )
 
+#: a legacy letter code for an area of the oral cavity (UR, FM …) the reader converted
+LEGACY_AREA_CODE = Rule(
+    "CL708",
+    "legacy-area-code",
+    "Legacy letter code for an area of the oral cavity converted to the two-digit code",
+    Severity.INFO,
+)
+
 # -- the 837D reader: envelope and structure -------------------------------------------------
 
 ISA_MALFORMED = Rule(

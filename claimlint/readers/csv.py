@@ -100,6 +100,7 @@ from claimlint.readers._values import (
     parse_placement,
     split_list,
 )
+from claimlint.readers.areas import fix_areas
 from claimlint.readers.base import ReadItem, ReadOptions, Source, Unparsable
 from claimlint.readers.json import bom_codec
 from claimlint.readers.mappings import (
@@ -1281,7 +1282,9 @@ class _CsvReader:
             yield Unparsable(group.claim_id, group.notes + group.findings)
             return
         yield from group.notes
-        yield self._build(group)
+        claim, notes = fix_areas(self._build(group), _area_ref)
+        yield from notes
+        yield claim
 
     def _build(self, group: _Group) -> Claim:
         first = group.first
@@ -1389,6 +1392,12 @@ class _CsvReader:
         data["ref"] = row.refs.get("code") or row.ref
         data["refs"] = line_refs
         return ServiceLine.model_construct(**data)
+
+
+def _area_ref(line: ServiceLine, k: int) -> SourceRef:
+    """Area values share one cell: its reference."""
+    del k
+    return line.refs.get("oral_cavity") or line.ref
 
 
 _REF_FIELDS = frozenset(SourceRef.model_fields)

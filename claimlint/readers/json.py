@@ -56,6 +56,7 @@ from claimlint.readers._values import (
     MAX_QUANTITY,
     check_amount,
 )
+from claimlint.readers.areas import fix_areas
 from claimlint.readers.base import BatchMeta, ReadItem, ReadOptions, Source, Unparsable
 
 # -- input models: the JSON contract, field for field ----------------------------------------
@@ -559,8 +560,19 @@ def _claim_item(raw: Any, ref: SourceRef, system: str) -> Claim | Unparsable | S
     try:
         parsed = ClaimIn.model_validate(raw)
     except ValidationError as exc:
-        return salvage(raw, exc, ref, system)
-    return build_claim(parsed, ref, system)
+        item = salvage(raw, exc, ref, system)
+        if isinstance(item, Salvaged):
+            claim, notes = fix_areas(item.claim, _area_ref)
+            return Salvaged(item.findings + notes, claim) if notes else item
+        return item
+    claim, notes = fix_areas(build_claim(parsed, ref, system), _area_ref)
+    return Salvaged(notes, claim) if notes else claim
+
+
+def _area_ref(line: ServiceLine, k: int) -> SourceRef:
+    """The JSON Pointer of area value ``k`` of a line (``…/lines/0/oral_cavity/1``)."""
+    pointer = f"{line.ref.pointer}/oral_cavity/{k}"
+    return line.ref.at(field=pointer, pointer=pointer)
 
 
 # -- a claim with bad values: each bad value is a finding at its field and is read as missing

@@ -33,8 +33,16 @@ from pydantic import ValidationError
 
 from claimlint.core.catalogue import SCHEMA_VIOLATION, UNREADABLE_FILE
 from claimlint.core.findings import Finding
-from claimlint.core.model import Claim, PriorProcedure, SourceRef, _lenient_date, split_surfaces
+from claimlint.core.model import (
+    Claim,
+    PriorProcedure,
+    ServiceLine,
+    SourceRef,
+    _lenient_date,
+    split_surfaces,
+)
 from claimlint.readers._values import parse_amount
+from claimlint.readers.areas import fix_areas
 from claimlint.readers.base import BatchMeta, ReadItem, ReadOptions, Source, Unparsable
 
 XSD_PATH = Path(__file__).resolve().parents[1] / "schemas" / "claim-batch.xsd"
@@ -372,6 +380,8 @@ class _XmlReader:
             for line, (lref, lrefs) in zip(claim.lines, line_refs, strict=True)
         )
         claim = claim.model_copy(update={"lines": lines, "refs": refs})
+        claim, notes = fix_areas(claim, self._area_ref)
+        found.extend(notes)
         if not found:
             return claim
         found.append(claim)
@@ -460,6 +470,11 @@ class _XmlReader:
                 detail = str(exc).replace(f"{text.strip()!r} ", "the value ")
                 problems.append((where[key], key, values, detail, line_no))
         return problems
+
+    def _area_ref(self, line: ServiceLine, k: int) -> SourceRef:
+        """Where area value ``k`` of a line is: its ``<area>`` element."""
+        where = line.refs.get("oral_cavity") or line.ref
+        return self._ref(f"{where.pointer}/area[{k + 1}]", where.line)
 
     def _teeth(self, teeth: tuple[Any, ...], lref: SourceRef) -> tuple[Any, ...]:
         if not any(t.ref is not None for t in teeth):

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from claimlint.core.catalogue import (
     INVALID_ELEMENT_VALUE,
+    LEGACY_AREA_CODE,
     REQUIRED_SEGMENT_MISSING,
 )
+from claimlint.dental.area import normalise_area
 from claimlint.dental.teeth import iso_to_universal
 from claimlint.readers._values import MAX_QUANTITY
+from claimlint.readers.areas import legacy_area_message
 from claimlint.readers.x12.state import LineBuilder, ReaderBase, new_line, new_tooth, parse_amount
 from claimlint.x12 import codes
 from claimlint.x12.positions import LazyRefs, materialize
@@ -90,8 +93,10 @@ class LineHandlers(ReaderBase):
             )
         if n > 4 and e[4]:
             oral = tuple(e[4].split(comp))
-            line.oral = oral
             refs["oral_cavity"] = (seg, "SV304", 4, 0)
+            if not all(v in codes.ORAL_CAVITY for v in oral):
+                oral = self._legacy_areas(oral)
+            line.oral = oral
             for k, value in enumerate(oral, 1):
                 if value not in codes.ORAL_CAVITY:
                     self.finding(
@@ -139,6 +144,24 @@ class LineHandlers(ReaderBase):
         if n > 7 and e[7] and line.note is None:
             line.note = e[7]
             refs["note"] = (seg, "SV307", 7, 0)
+
+    def _legacy_areas(self, oral: tuple[str, ...]) -> tuple[str, ...]:
+        """SV304 with legacy letter codes (UR, FM …) converted, one CL708 each."""
+        out: list[str] = []
+        for k, value in enumerate(oral, 1):
+            code, legacy = normalise_area(value)
+            if legacy:
+                self.finding(
+                    LEGACY_AREA_CODE,
+                    f"SV304 {legacy_area_message(value, code)}",
+                    field=f"SV304-{k}",
+                    element=4,
+                    component=k,
+                )
+                out.append(code)
+            else:
+                out.append(value)
+        return tuple(out)
 
     def h_too(self, e: list[str]) -> None:
         cb = self.claim

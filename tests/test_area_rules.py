@@ -1,0 +1,178 @@
+"""Area of the oral cavity (CL701–CL708) and tooth type and count (CL901–CL925) in every input
+format: the same claim written as 837D, JSON, CSV and XML gives the same finding at the field
+of its format."""
+
+from __future__ import annotations
+
+import pytest
+from area_cases import CASES, FORMATS, Case, Line, case, write
+from conftest import TODAY
+
+from claimlint.core.config import Config
+from claimlint.running.engine import Engine
+
+#: the field each format names: (area rules, tooth rules)
+AREA_FIELD = {"837": "SV304", "json": "oral_cavity", "csv": "oral_cavity", "xml": "oral_cavity"}
+TOOTH_FIELD = {"837": "TOO02", "json": "tooth", "csv": "tooth", "xml": "tooth"}
+AREA_RULES = {"CL701", "CL702", "CL706", "CL708"}
+
+
+def lint(c: Case, fmt: str, tmp_path):
+    path = write(c, fmt, tmp_path / f"{c.claim_id}.{fmt}")
+    cfg = Config()
+    cfg.today = TODAY
+    return Engine(cfg).lint_paths([str(path)]).findings
+
+
+def _params():
+    for code, (fail, ok) in CASES.items():
+        for fmt in FORMATS:
+            if fmt in fail.skip:
+                continue
+            yield pytest.param(code, fail, ok, fmt, id=f"{code}-{fmt}")
+
+
+@pytest.mark.parametrize(("code", "fail", "ok", "fmt"), list(_params()))
+def test_rule_fires_at_its_field_in_every_format_and_not_on_the_fixed_claim(
+    code, fail, ok, fmt, tmp_path
+):
+    hits = [f for f in lint(fail, fmt, tmp_path) if f.code == code]
+    assert len(hits) == 1, [f.message for f in hits]
+    where = hits[0].location
+    assert where.claim_id == fail.claim_id
+    assert where.line == len(fail.lines)  # CL706 is reported on the second line
+    wanted = (AREA_FIELD if code in AREA_RULES else TOOTH_FIELD)[fmt]
+    assert wanted in (where.field or ""), where
+    assert not [f.message for f in lint(ok, fmt, tmp_path) if f.code == code]
+
+
+def codes_of(c: Case, fmt: str, tmp_path) -> list[str]:
+    return [f.code for f in lint(c, fmt, tmp_path)]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_legacy_letter_codes_are_converted_and_the_rules_judge_the_converted_code(fmt, tmp_path):
+    ok = case("LEG-1", Line("D4341", areas=("LL",)), Line("D5110", areas=("UA",), charge=900))
+    findings = lint(ok, fmt, tmp_path)
+    assert sorted(f.code for f in findings) == ["CL708", "CL708"]
+    assert {f.location.line for f in findings} == {1, 2}
+    messages = " ".join(f.message for f in findings)
+    assert "'LL'" in messages and "read as 30" in messages and "read as 01" in messages
+    # a legacy code of the wrong kind is judged after conversion
+    bad = case("LEG-2", Line("D5110", areas=("LA",), charge=900))
+    assert sorted(codes_of(bad, fmt, tmp_path)) == ["CL702", "CL708"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_unknown_area_is_reported_at_the_value_and_not_judged_again(fmt, tmp_path):
+    c = case("UNK-1", Line("D4341", areas=("Q7",)))
+    findings = lint(c, fmt, tmp_path)
+    assert [f.code for f in findings] == ["CL117" if fmt == "837" else "CL002"]
+    assert findings[0].location.line == 1
+    assert "Q7" in findings[0].message
+    assert AREA_FIELD[fmt] in (findings[0].location.field or "")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_quadrant_code_without_any_area_names_the_quadrant_of_its_teeth(fmt, tmp_path):
+    c = case("Q-1", Line("D4342", teeth=("19",)))
+    (hit,) = [f for f in lint(c, fmt, tmp_path) if f.code == "CL701"]
+    assert "no area of the oral cavity" in hit.message
+    assert "teeth listed are in 30" in hit.message
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_tooth_code_with_a_quadrant_area_is_a_unit_mismatch(fmt, tmp_path):
+    c = case("U-1", Line("D7140", teeth=("30",), areas=("40",)))
+    (hit,) = [f for f in lint(c, fmt, tmp_path) if f.code == "CL703"]
+    assert "reported per tooth" in hit.message and "40" in hit.message
+    assert AREA_FIELD[fmt] in (hit.location.field or "")
+    # a whole-mouth code with area 00 is fine
+    assert "CL703" not in codes_of(case("U-2", Line("D1110", areas=("00",))), fmt, tmp_path)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_upper_denture_with_a_quadrant_or_no_area(fmt, tmp_path):
+    quadrant = case("A-1", Line("D5110", areas=("10",), charge=900))
+    (hit,) = [f for f in lint(quadrant, fmt, tmp_path) if f.code == "CL702"]
+    assert "report area 01" in hit.message
+    missing = case("A-2", Line("D5120", charge=900))
+    (hit,) = [f for f in lint(missing, fmt, tmp_path) if f.code == "CL702"]
+    assert "no area" in hit.message and "02" in hit.message
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_same_code_twice_on_one_quadrant_and_other_dates_are_not_mixed(fmt, tmp_path):
+    twice = case("T-1", Line("D4342", areas=("20",)), Line("D4342", areas=("20",)))
+    assert codes_of(twice, fmt, tmp_path).count("CL706") == 1
+    other_series = case("T-2", Line("D4341", areas=("20",)), Line("D4260", areas=("20",)))
+    assert "CL706" not in codes_of(other_series, fmt, tmp_path)
+
+
+@pytest.mark.parametrize("fmt", ["json", "837", "xml"])  # CSV: one tooth per line
+def test_srp_tooth_count_with_several_teeth(fmt, tmp_path):
+    four = ("18", "19", "20", "21")
+    c = case("S-1", Line("D4342", teeth=four, areas=("30",)))
+    (hit,) = [f for f in lint(c, fmt, tmp_path) if f.code == "CL901"]
+    assert "4 teeth are listed; use D4341" in hit.message
+    assert "CL901" not in codes_of(
+        case("S-2", Line("D4341", teeth=four, areas=("30",))), fmt, tmp_path
+    )
+    # teeth outside the quadrant: one CL705 per tooth, at that tooth
+    out = case("S-3", Line("D4341", teeth=("18", "19", "3", "14"), areas=("30",)))
+    hits = [f for f in lint(out, fmt, tmp_path) if f.code == "CL705"]
+    assert len(hits) == 2 and "Tooth 3" in hits[0].message and "Tooth 14" in hits[1].message
+
+
+@pytest.mark.parametrize(
+    ("code", "tooth", "rule", "text"),
+    [
+        ("D3310", "3", "CL911", "use D3330"),
+        ("D3320", "8", "CL911", "use D3310"),
+        ("D3348", "20", "CL911", "use D3347"),
+        ("D3425", "6", "CL911", "use D3410"),
+        ("D3310", "E", "CL912", "consider D3230"),
+        ("D3240", "E", "CL913", "use D3220 or D3230"),
+        ("D3222", "K", "CL913", "use D3220"),
+        ("D3230", "8", "CL913", "is a permanent incisor"),
+        ("D1352", "A", "CL917", "is for a permanent tooth"),
+        ("D1351", "8", "CL917", "tooth 8 is a permanent incisor"),
+    ],
+)
+def test_tooth_type_messages_name_the_code_that_fits(code, tooth, rule, text, tmp_path):
+    c = case("TT-1", Line(code, teeth=(tooth,), charge=300))
+    hits = [f for f in lint(c, "json", tmp_path) if f.code == rule]
+    assert len(hits) == 1 and text in hits[0].message, [f.message for f in hits]
+
+
+@pytest.mark.parametrize(
+    ("code", "tooth"),
+    [
+        ("D3310", "8"),
+        ("D3320", "20"),
+        ("D3330", "30"),
+        ("D3240", "T"),
+        ("D1351", "30"),
+        ("D1351", "4"),
+        ("D3222", "30"),
+        ("D3220", "A"),
+    ],
+)
+def test_tooth_type_rules_are_quiet_on_the_right_tooth(code, tooth, tmp_path):
+    c = case("TT-2", Line(code, teeth=(tooth,), charge=300))
+    found = {f.code for f in lint(c, "json", tmp_path)}
+    assert not found & {"CL911", "CL912", "CL913", "CL914", "CL917"}, found
+
+
+def test_supernumerary_extraction_with_a_claim_note_is_quiet(tmp_path):
+    import json
+
+    c = case("SN-1", Line("D7140", teeth=("51",)))
+    path = write(c, "json", tmp_path / "sn.json")
+    data = json.loads(path.read_text())
+    data["claims"][0]["notes"] = ["extra tooth distal to 1, erupted"]
+    path.write_text(json.dumps(data))
+    cfg = Config()
+    cfg.today = TODAY
+    codes = [f.code for f in Engine(cfg).lint_paths([str(path)]).findings]
+    assert "CL925" not in codes and "CL211" in codes
