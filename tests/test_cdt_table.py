@@ -277,10 +277,42 @@ def test_retired_codes_are_known_as_retired() -> None:
 @pytest.mark.parametrize(
     "code",
     # CDT 2025 additions, then the 31 CDT 2026 additions (docs/cdt-table.md, "Sources checked")
-    "D2956 D6180 D9913 "
-    "D0426 D0461 D1720 D5877 D5878 D5909 D5930 D5938 D5939 D5940 D5941 D5942 D5943 D5944 "
-    "D5945 D5946 D5947 D5948 D5949 D6049 D6196 D6280 D9128 D9129 D9224 D9225 D9244 D9245 "
-    "D9246 D9247 D9936".split(),
+    [
+        "D2956",
+        "D6180",
+        "D9913",
+        "D0426",
+        "D0461",
+        "D1720",
+        "D5877",
+        "D5878",
+        "D5909",
+        "D5930",
+        "D5938",
+        "D5939",
+        "D5940",
+        "D5941",
+        "D5942",
+        "D5943",
+        "D5944",
+        "D5945",
+        "D5946",
+        "D5947",
+        "D5948",
+        "D5949",
+        "D6049",
+        "D6196",
+        "D6280",
+        "D9128",
+        "D9129",
+        "D9224",
+        "D9225",
+        "D9244",
+        "D9245",
+        "D9246",
+        "D9247",
+        "D9936",
+    ],
 )
 def test_recent_additions_are_current(code: str) -> None:
     assert lookup(code) is not None
