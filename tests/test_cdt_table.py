@@ -19,19 +19,19 @@ from claimlint.dental.cdt import AREAS, CODES, RETIRED, VERSION, CdtTableError, 
 from claimlint.dental.teeth import tooth_info
 
 # -- pinned: change these together with the data file (docs/cdt-table.md) ----------------------
-EDITION = 2025
-SIZE = 818
+EDITION = 2026
+SIZE = 849
 PER_CATEGORY = {
-    "D0": 106,
+    "D0": 108,
     "D1": 45,
     "D2": 85,
     "D3": 46,
     "D4": 38,
-    "D5": 109,
-    "D6": 141,
+    "D5": 125,
+    "D6": 145,
     "D7": 148,
     "D8": 25,
-    "D9": 75,
+    "D9": 84,
 }
 
 KNOWN_FAMILIES = frozenset(
@@ -176,7 +176,7 @@ def test_record_invariants(record: cdt.CdtCode) -> None:
         ("D4341 D4342 D4210 D4211 D4240 D4241 D4260 D4261", "quadrant"),
         ("D7310 D7311 D7320 D7321", "quadrant"),
         ("D5110 D5120 D5130 D5140 D5211 D5212 D5213 D5214", "arch"),
-        ("D1351 D1352 D4381 D7111 D7140 D7210 D7220 D7230 D7240 D7241 D7250", "tooth"),
+        ("D1351 D1353 D2956 D4381 D7111 D7140 D7210 D7220 D7230 D7240 D7241 D7250", "tooth"),
         ("D3110 D3220 D3222 D3230 D3240 D3310 D3320 D3330 D3346 D3347 D3348", "tooth"),
         ("D3410 D3421 D3425 D6210 D6245 D6740 D6794", "tooth"),
         ("D9110 D9222 D9230", "none"),
@@ -195,6 +195,8 @@ def test_arch_of_denture_codes() -> None:
     assert cdt.ARCH_AREA_CODE[lookup("D5120").arch] == "02"
     assert lookup("D4341").arch is None
     assert {"D4341", "D7321"} <= cdt.AREA_CODES["quadrant"]
+    # CDT 2026 duplicate dentures: one code per arch
+    assert lookup("D5877").arch == "upper" and lookup("D5878").arch == "lower"
 
 
 @pytest.mark.parametrize(
@@ -225,8 +227,6 @@ def test_arch_of_denture_codes() -> None:
         ("D3222", "E", False),
         ("D7111", "K", True),
         ("D7111", "30", False),
-        ("D1352", "30", True),
-        ("D1352", "K", False),
         ("D3220", "30", True),  # allowed, only unusual
         ("D1351", "A", True),  # allowed, only unusual
         ("D7140", "A", True),
@@ -268,6 +268,54 @@ def test_retired_codes_are_known_as_retired() -> None:
     assert cdt.retired_in("D9940") == 2019 and lookup("D9940") is None
     assert cdt.retired_in(" d1550") == 2020
     assert cdt.retired_in("D9944") is None and cdt.retired_in(None) is None
+    # checked against the ADA's published change lists (docs/cdt-table.md, "Sources checked")
+    assert cdt.retired_in("D2941") == 2025 and lookup("D2941") is None
+    assert cdt.retired_in("D1352") == 2026 and lookup("D1352") is None
+    assert {cdt.retired_in(code) for code in ("D8050", "D8060", "D8690")} == {2022}
+
+
+@pytest.mark.parametrize(
+    "code",
+    # CDT 2025 additions, then the 31 CDT 2026 additions (docs/cdt-table.md, "Sources checked")
+    [
+        "D2956",
+        "D6180",
+        "D9913",
+        "D0426",
+        "D0461",
+        "D1720",
+        "D5877",
+        "D5878",
+        "D5909",
+        "D5930",
+        "D5938",
+        "D5939",
+        "D5940",
+        "D5941",
+        "D5942",
+        "D5943",
+        "D5944",
+        "D5945",
+        "D5946",
+        "D5947",
+        "D5948",
+        "D5949",
+        "D6049",
+        "D6196",
+        "D6280",
+        "D9128",
+        "D9129",
+        "D9224",
+        "D9225",
+        "D9244",
+        "D9245",
+        "D9246",
+        "D9247",
+        "D9936",
+    ],
+)
+def test_recent_additions_are_current(code: str) -> None:
+    assert lookup(code) is not None
 
 
 # -- the parser refuses a malformed table --------------------------------------------------------
