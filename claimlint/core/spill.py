@@ -6,10 +6,21 @@ gigabyte. ``FirstSeen`` keeps the first ``limit`` keys in a dict (fast; ordinary
 leave it) and then moves them to a temporary SQLite file (stdlib; deleted when closed), whose
 page cache is bounded: memory stays flat whatever the run's size, at a few microseconds per
 lookup beyond the limit.
+
+The spilled table is keyed by a 64-bit digest of the key (blake2b), an ``INTEGER PRIMARY
+KEY``: SQLite's rowid B-tree, far smaller and faster than a text primary key
+(benchmarks/spill.py measures both, and a compact in-memory set; benchmarks/results.md). The
+key's text is stored beside its digest, and a digest found with another key's text (a
+collision, about one in 10^7 for ten million keys) goes to a second, exact table keyed by the
+text: a collision costs one more lookup, never a wrong answer.
+
+``SpilledCounter`` is the same for the fingerprints' occurrence counter of a streamed run
+(claimlint.running.streaming): one counter per finding key, in a dict up to ``limit`` keys.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from typing import Any
 
@@ -19,6 +30,15 @@ DEFAULT_LIMIT = 50_000
 
 def _text(key: tuple[Any, ...]) -> str:
     return "\x1f".join("" if part is None else str(part) for part in key)
+
+
+def digest(text: str) -> int:
+    """A signed 64-bit digest of ``text`` (an SQLite integer)."""
+    return int.from_bytes(
+        hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+        "little",
+        signed=True,
+    )
 
 
 class FirstSeen:
@@ -40,31 +60,87 @@ class FirstSeen:
                 self._spill()
             return None
         text = _text(key)
-        cur = self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (text, repr(value)))
+        db = self._db
+        h = digest(text)
+        cur = db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (h, text, repr(value)))
         if cur.rowcount:
             return None
-        row = self._db.execute("SELECT value FROM seen WHERE key = ?", (text,)).fetchone()
+        row = db.execute("SELECT key, value FROM seen WHERE h = ?", (h,)).fetchone()
+        if row[0] == text:
+            return _value(row[1])
+        # another key with the same digest: this key lives in the exact table
+        cur = db.execute("INSERT OR IGNORE INTO clash VALUES (?, ?)", (text, repr(value)))
+        if cur.rowcount:
+            return None
+        row = db.execute("SELECT value FROM clash WHERE key = ?", (text,)).fetchone()
         return _value(row[0])
 
     def get(self, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """The value recorded for ``key``, or None; records nothing."""
         if self._db is None:
             return self._mem.get(key)
-        row = self._db.execute("SELECT value FROM seen WHERE key = ?", (_text(key),)).fetchone()
+        text = _text(key)
+        row = self._db.execute(
+            "SELECT key, value FROM seen WHERE h = ?", (digest(text),)
+        ).fetchone()
+        if row is not None and row[0] == text:
+            return _value(row[1])
+        row = self._db.execute("SELECT value FROM clash WHERE key = ?", (text,)).fetchone()
         return None if row is None else _value(row[0])
 
     def __len__(self) -> int:
         if self._db is None:
             return len(self._mem)
-        count: int = self._db.execute("SELECT count(*) FROM seen").fetchone()[0]
+        count: int = self._db.execute(
+            "SELECT (SELECT count(*) FROM seen) + (SELECT count(*) FROM clash)"
+        ).fetchone()[0]
         return count
 
     def _spill(self) -> None:
         db = _temporary_db()
-        db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+        db.execute("CREATE TABLE seen (h INTEGER PRIMARY KEY, key TEXT, value TEXT)")
+        db.execute("CREATE TABLE clash (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+        self._db = db
+        mem, self._mem = self._mem, {}
+        for k, v in mem.items():
+            self.first(k, v)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class SpilledCounter:
+    """``next(key)``: how many times ``key`` was counted before (0 the first time), and count
+    it once more. The first ``limit`` keys are held in a dict, then they move to a temporary
+    SQLite file (exact: keyed by the key's ``repr``)."""
+
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        self.limit = limit
+        self._mem: dict[tuple[Any, ...], int] = {}
+        self._db: sqlite3.Connection | None = None
+
+    def next(self, key: tuple[Any, ...]) -> int:
+        if self._db is None:
+            n = self._mem.get(key, 0)
+            self._mem[key] = n + 1
+            if n == 0 and len(self._mem) > self.limit:
+                self._spill()
+            return n
+        row = self._db.execute(
+            "INSERT INTO counts VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET n = n + 1 "
+            "RETURNING n",
+            (repr(key),),
+        ).fetchone()
+        count: int = row[0] - 1
+        return count
+
+    def _spill(self) -> None:
+        db = _temporary_db()
+        db.execute("CREATE TABLE counts (key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
         db.executemany(
-            "INSERT INTO seen VALUES (?, ?)",
-            ((_text(k), repr(v)) for k, v in self._mem.items()),
+            "INSERT INTO counts VALUES (?, ?)", ((repr(k), n) for k, n in self._mem.items())
         )
         self._mem = {}
         self._db = db
