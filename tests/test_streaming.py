@@ -26,7 +26,7 @@ from claimlint.running.parallel import run_paths, run_sources
 from claimlint.running.streaming import StreamedReport
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import generate  # noqa: E402
+import generate
 
 sys.path.pop(0)
 
@@ -97,8 +97,11 @@ def test_streamed_with_jobs_and_files_is_byte_identical(mixed: Path, monkeypatch
     files = ["a.837", "b.jsonl", "c.json"]
     out = mixed / "out"
     code, streamed = _cli(
-        [*files, "--config", config, "--format", "json", "--jobs", "2"]
-        + ["-o", f"sarif={out / 'r.sarif'}", "-o", f"jsonl={out / 'r.jsonl'}"]
+        [
+            *files,
+            *("--config", config, "--format", "json", "--jobs", "2"),
+            *("-o", f"sarif={out / 'r.sarif'}", "-o", f"jsonl={out / 'r.jsonl'}"),
+        ]
     )
     assert code == 1
     assert streamed == _whole(files, config, "json")

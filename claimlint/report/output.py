@@ -287,6 +287,7 @@ def streamed_outputs(
             if path.is_dir():
                 raise OutputError(f"cannot write {path}: it is a folder")
             special = _is_special(path)
+            fh: TextIO
             try:
                 if special:
                     fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115

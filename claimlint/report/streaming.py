@@ -178,16 +178,18 @@ class GitlabWriter(JsonArrayWriter):
         self.out.write("\n]\n" if self.count else "[]\n")
 
     def element(self, f: Finding) -> Any:
+        from claimlint.report.formatters import _common
+
         gl = self.gitlab
-        line, _ = gl.position(f.location)
+        line, _ = _common.position(f.location)
         return {
             "type": "issue",
-            "description": f"{f.code} {gl.prefixed_message(f)}",
+            "description": f"{f.code} {_common.prefixed_message(f)}",
             "check_name": f.code,
             "fingerprint": f.fingerprint,
             "severity": gl.SEVERITY[f.severity],
             "categories": ["Bug Risk"],
-            "location": {"path": gl.relative_path(f.location.file), "lines": {"begin": line}},
+            "location": {"path": _common.relative_path(f.location.file), "lines": {"begin": line}},
         }
 
 
@@ -253,13 +255,13 @@ def statistics_text_rows(rows: list[tuple[int, str, str, Severity]]) -> str:
 
 
 def _concise(out: TextIO, options: FormatOptions) -> LineWriter:
-    from claimlint.report.formatters import concise
+    from claimlint.report.formatters import _common
 
     def render(report: Report, fh: TextIO, opts: FormatOptions) -> None:
         f = report.findings[0]
-        line, col = concise.position(f.location)
+        line, col = _common.position(f.location)
         where = f"{f.location.file}:{line}:{col}:"
-        text = f"{where} {f.code} [{f.severity.value}] {concise.prefixed_message(f)}"
+        text = f"{where} {f.code} [{f.severity.value}] {_common.prefixed_message(f)}"
         if opts.show_values and f.evidence:
             text += " (values: " + ", ".join(f"{k}={v}" for k, v in f.evidence.items()) + ")"
         fh.write(text.replace("\r", " ").replace("\n", " ") + "\n")
