@@ -7,9 +7,10 @@ their first place (file, claim, line), 2 % of them repeated, in a child process,
 seconds and the child's peak RSS:
 
 * ``dict``: today's in-memory dict, never spilled (what the first 50,000 keys use);
-* ``sqlite-text``: the spill before issue 15 (a temporary SQLite table keyed by the key's text);
-* ``sqlite-digest``: the spill now (keyed by a 64-bit blake2b digest, ``INTEGER PRIMARY KEY``,
-  the text kept to detect a collision; claimlint.core.spill.FirstSeen);
+* ``sqlite-text``: the spill claimlint uses (claimlint.core.spill.FirstSeen: the first 50,000
+  keys in a dict, then a temporary SQLite table keyed by the key's text);
+* ``sqlite-digest``: a spill keyed by a 64-bit blake2b digest (``INTEGER PRIMARY KEY``, the
+  text kept beside it to detect a collision): tried for issue 15, slower and larger, not kept;
 * ``digest-set``: compact keys in memory: a Python set of 64-bit digests, with the first
   places appended to a temporary file (read back only for a duplicate).
 """
@@ -45,23 +46,42 @@ def keys(n: int) -> Any:
         )
 
 
-class OldSpill:
-    """The FirstSeen spill before issue 15 (text primary key)."""
+def digest(text: str) -> int:
+    import hashlib
+
+    return int.from_bytes(
+        hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+        "little",
+        signed=True,
+    )
+
+
+class DigestSpill:
+    """The spill keyed by a digest (tried, not kept); a collision goes to an exact table."""
 
     def __init__(self) -> None:
         from claimlint.core.spill import _temporary_db
 
         self.db = _temporary_db()
-        self.db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+        self.db.execute("CREATE TABLE seen (h INTEGER PRIMARY KEY, key TEXT, value TEXT)")
+        self.db.execute("CREATE TABLE clash (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
 
     def first(self, key: Any, value: Any) -> Any:
         from claimlint.core.spill import _text, _value
 
         text = _text(key)
-        cur = self.db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (text, repr(value)))
+        h = digest(text)
+        db = self.db
+        cur = db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (h, text, repr(value)))
         if cur.rowcount:
             return None
-        row = self.db.execute("SELECT value FROM seen WHERE key = ?", (text,)).fetchone()
+        row = db.execute("SELECT key, value FROM seen WHERE h = ?", (h,)).fetchone()
+        if row[0] == text:
+            return _value(row[1])
+        cur = db.execute("INSERT OR IGNORE INTO clash VALUES (?, ?)", (text, repr(value)))
+        if cur.rowcount:
+            return None
+        row = db.execute("SELECT value FROM clash WHERE key = ?", (text,)).fetchone()
         return _value(row[0])
 
 
@@ -75,7 +95,7 @@ class DigestSet:
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the index
 
     def first(self, key: Any, value: Any) -> Any:
-        from claimlint.core.spill import _text, _value, digest
+        from claimlint.core.spill import _text, _value
 
         h = digest(_text(key))
         at = self.seen.get(h)
@@ -94,9 +114,9 @@ def child(variant: str, n: int) -> None:
     if variant == "dict":
         index = FirstSeen(limit=10**12)
     elif variant == "sqlite-text":
-        index = OldSpill()
-    elif variant == "sqlite-digest":
         index = FirstSeen()
+    elif variant == "sqlite-digest":
+        index = DigestSpill()
     else:
         index = DigestSet()
     start = time.perf_counter()

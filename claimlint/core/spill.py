@@ -7,12 +7,12 @@ leave it) and then moves them to a temporary SQLite file (stdlib; deleted when c
 page cache is bounded: memory stays flat whatever the run's size, at a few microseconds per
 lookup beyond the limit.
 
-The spilled table is keyed by a 64-bit digest of the key (blake2b), an ``INTEGER PRIMARY
-KEY``: SQLite's rowid B-tree, far smaller and faster than a text primary key
-(benchmarks/spill.py measures both, and a compact in-memory set; benchmarks/results.md). The
-key's text is stored beside its digest, and a digest found with another key's text (a
-collision, about one in 10^7 for ten million keys) goes to a second, exact table keyed by the
-text: a collision costs one more lookup, never a wrong answer.
+Measured against the alternatives (benchmarks/spill.py, figures in benchmarks/results.md): a
+spill keyed by a 64-bit digest of the key (``INTEGER PRIMARY KEY``, the text kept beside it to
+detect a collision) was slower and larger than this text-keyed table, and a compact in-memory
+set of digests still costs about 80 bytes per key in Python (a dict of ints), which at the
+2-3 keys per claim of a million-claim run is past the 100 MB target; the text-keyed spill is
+kept.
 
 ``SpilledCounter`` is the same for the fingerprints' occurrence counter of a streamed run
 (claimlint.running.streaming): one counter per finding key, in a dict up to ``limit`` keys.
@@ -20,7 +20,6 @@ text: a collision costs one more lookup, never a wrong answer.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from typing import Any
 
@@ -30,15 +29,6 @@ DEFAULT_LIMIT = 50_000
 
 def _text(key: tuple[Any, ...]) -> str:
     return "\x1f".join("" if part is None else str(part) for part in key)
-
-
-def digest(text: str) -> int:
-    """A signed 64-bit digest of ``text`` (an SQLite integer)."""
-    return int.from_bytes(
-        hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-        "little",
-        signed=True,
-    )
 
 
 class FirstSeen:
@@ -60,50 +50,34 @@ class FirstSeen:
                 self._spill()
             return None
         text = _text(key)
-        db = self._db
-        h = digest(text)
-        cur = db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (h, text, repr(value)))
+        cur = self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (text, repr(value)))
         if cur.rowcount:
             return None
-        row = db.execute("SELECT key, value FROM seen WHERE h = ?", (h,)).fetchone()
-        if row[0] == text:
-            return _value(row[1])
-        # another key with the same digest: this key lives in the exact table
-        cur = db.execute("INSERT OR IGNORE INTO clash VALUES (?, ?)", (text, repr(value)))
-        if cur.rowcount:
-            return None
-        row = db.execute("SELECT value FROM clash WHERE key = ?", (text,)).fetchone()
+        row = self._db.execute("SELECT value FROM seen WHERE key = ?", (text,)).fetchone()
         return _value(row[0])
 
     def get(self, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """The value recorded for ``key``, or None; records nothing."""
         if self._db is None:
             return self._mem.get(key)
-        text = _text(key)
-        row = self._db.execute(
-            "SELECT key, value FROM seen WHERE h = ?", (digest(text),)
-        ).fetchone()
-        if row is not None and row[0] == text:
-            return _value(row[1])
-        row = self._db.execute("SELECT value FROM clash WHERE key = ?", (text,)).fetchone()
+        row = self._db.execute("SELECT value FROM seen WHERE key = ?", (_text(key),)).fetchone()
         return None if row is None else _value(row[0])
 
     def __len__(self) -> int:
         if self._db is None:
             return len(self._mem)
-        count: int = self._db.execute(
-            "SELECT (SELECT count(*) FROM seen) + (SELECT count(*) FROM clash)"
-        ).fetchone()[0]
+        count: int = self._db.execute("SELECT count(*) FROM seen").fetchone()[0]
         return count
 
     def _spill(self) -> None:
         db = _temporary_db()
-        db.execute("CREATE TABLE seen (h INTEGER PRIMARY KEY, key TEXT, value TEXT)")
-        db.execute("CREATE TABLE clash (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+        db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+        db.executemany(
+            "INSERT INTO seen VALUES (?, ?)",
+            ((_text(k), repr(v)) for k, v in self._mem.items()),
+        )
+        self._mem = {}
         self._db = db
-        mem, self._mem = self._mem, {}
-        for k, v in mem.items():
-            self.first(k, v)
 
     def close(self) -> None:
         if self._db is not None:
