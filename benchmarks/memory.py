@@ -87,13 +87,15 @@ def measure(args: argparse.Namespace, data: Path) -> list[Row]:
     rows: list[Row] = []
     inputs = []
     for kind, suffix in (("837", "837"), ("jsonl", "jsonl")):
+        if kind not in args.inputs.split(","):
+            continue
         path = data / f"m{args.claims}.{suffix}"
         if not path.exists():
             generate.generate(kind, args.claims, path, seed=1, defect_pct=3.0)
         inputs.append(("837D" if kind == "837" else "JSONL", path))
     formats = args.formats.split(",")
     for label, path in inputs:
-        for profiles in (False, True):
+        for profiles in [p == "demo" for p in args.profiles.split(",")]:
             for fmt in formats:
                 cmd = command(path, fmt, profiles)
                 code, seconds, peak = run_child(cmd, env_for(None))
@@ -135,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--inputs", default="837,jsonl", help="837 and/or jsonl")
+    parser.add_argument("--profiles", default="none,demo", help="none and/or demo")
     parser.add_argument("--data", type=Path, default=None, help="folder for generated inputs")
     parser.add_argument("--baseline", default=None, help="another checkout to compare (main)")
     parser.add_argument("--out", type=Path, default=None, help="results file to update")
