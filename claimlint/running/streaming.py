@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from claimlint.core.findings import (
     Finding,
@@ -37,9 +37,6 @@ from claimlint.core.findings import (
 )
 from claimlint.core.spill import SpilledCounter
 from claimlint.report.suppress import Suppressor
-
-if TYPE_CHECKING:
-    from claimlint.running.engine import Engine
 
 #: a JSON batch larger than this is not rescanned for positions (as Engine._locate_json)
 LOCATE_LIMIT = 16 * 1024 * 1024
@@ -60,7 +57,8 @@ class StreamedReport(Report):
     """A report that writes each finding to ``writers`` (``(where, writer)`` pairs; where is
     ``-`` for stdout or the output path) instead of keeping it."""
 
-    def __init__(self, engine: Engine, writers: list[tuple[str, Any]]) -> None:
+    def __init__(self, engine: Any, writers: list[tuple[str, Any]]) -> None:
+        # engine: a claimlint.running.engine.Engine (not imported: the engine imports this)
         super().__init__()
         self.engine = engine
         self.writers = writers
@@ -105,7 +103,8 @@ class StreamedReport(Report):
             return False
         if source.path is not None:
             try:
-                return source.path.stat().st_size <= LOCATE_LIMIT
+                size: int = source.path.stat().st_size
+                return size <= LOCATE_LIMIT
             except OSError:
                 return False
         return True
