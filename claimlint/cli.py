@@ -481,9 +481,10 @@ def check(
     inputs: InputFlags,
 ) -> None:
     """Lint claim files (837D, JSON, JSONL, CSV, XML), directories, or - for stdin."""
+    from claimlint.report.streaming import can_stream, statistics_rows, statistics_text_rows
     from claimlint.running.engine import Engine
     from claimlint.running.lint import unknown_selectors
-    from claimlint.running.parallel import run_sources
+    from claimlint.running.streaming import StreamedReport
 
     missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
     if missing:
@@ -507,7 +508,6 @@ def check(
         resolve_format,
     )
     from claimlint.report.suppress import write_baseline
-    from claimlint.running import progress
 
     # a bad format or output from the configuration file names that file
     blame = f"{config.source}: " if config.source is not None else ""
@@ -536,30 +536,6 @@ def check(
     from claimlint.payer.history import HistoryError
     from claimlint.payer.profiles import ProfileError
 
-    try:
-        engine = Engine(config, registry=registry)
-        with progress.track(
-            paths,
-            show=progress.enabled(quiet=quiet),
-            notes=engine.notes,
-            discovery=engine.discovery,
-            claims=lambda: engine.claims_seen,
-        ) as sources:
-            envelopes: list[Any] = []
-            unanswered: list[str] = []
-            if ACK_FORMATS & {fmt, *(spec.format for spec in specs)}:
-                from claimlint.running.acks import with_envelopes
-
-                # the 837D envelopes to answer; a note for each file left unanswered
-                sources = with_envelopes(sources, envelopes, unanswered)
-            report = run_sources(engine, sources)  # suppressions applied inside
-            report.interchanges = envelopes
-            report.notes.extend(unanswered)
-        if baseline_out:
-            write_baseline(report, baseline_out, selected_codes=engine.checks.selected_codes)
-    except (ConfigError, OutputError, ProfileError, HistoryError) as exc:
-        fail(str(exc) + _blame_config(config, exc, config.history))
-        raise
     options = FormatOptions(
         show_values=config.show_values,
         rules=registry.by_code(),
@@ -570,15 +546,37 @@ def check(
         fail_on=config.fail_on,
         now=dt.datetime.combine(config.today, dt.time()) if config.today else None,
     )
+    all_specs = [*specs, OutputSpec(fmt, "-")]
+    # findings are written as they arrive when every output can be (docs/memory.md); a
+    # baseline to write or an acknowledgment to answer needs the whole report
+    streamed = not baseline_out and all(
+        can_stream(resolve_format(spec.format), options) for spec in all_specs
+    )
     try:
-        write_outputs(report, [*specs, OutputSpec(fmt, "-")], options)
-        sys.stdout.flush()
-    except OutputError as exc:
-        fail(str(exc))
-    except OSError as exc:  # only stdout is left: files fail as OutputError
-        exit_write_error(exc)
+        engine = Engine(config, registry=registry)
+        if streamed:
+            report = _check_streamed(engine, paths, all_specs, options, quiet)
+        else:
+            report = _check_whole(engine, paths, specs, fmt, quiet)
+        if baseline_out:
+            write_baseline(report, baseline_out, selected_codes=engine.checks.selected_codes)
+    except (ConfigError, OutputError, ProfileError, HistoryError) as exc:
+        fail(str(exc) + _blame_config(config, exc, config.history))
+        raise
+    if not streamed:
+        try:
+            write_outputs(report, all_specs, options)
+            sys.stdout.flush()
+        except OutputError as exc:
+            fail(str(exc))
+        except OSError as exc:  # only stdout is left: files fail as OutputError
+            exit_write_error(exc)
     if statistics and fmt not in STATISTICS_INLINE:
-        click.echo(statistics_text(report), err=True, nl=False)
+        if isinstance(report, StreamedReport):
+            rows = statistics_rows(report.rule_counts, report.rule_worst)
+            click.echo(statistics_text_rows(rows), err=True, nl=False)
+        else:
+            click.echo(statistics_text(report), err=True, nl=False)
     if not quiet:
         for note in report.notes:
             click.echo(f"claimlint: note: {note}", err=True)
@@ -587,12 +585,72 @@ def check(
     sys.exit(exit_code(report, config, exit_zero, internal_errors=bool(engine.errors)))
 
 
+def _check_whole(
+    engine: Any, paths: tuple[str, ...], specs: list[Any], fmt: str, quiet: bool
+) -> Report:
+    """``check`` holding the whole report (text, html, the acknowledgments, a baseline)."""
+    from claimlint.running import progress
+    from claimlint.running.parallel import run_sources
+
+    with progress.track(
+        paths,
+        show=progress.enabled(quiet=quiet),
+        notes=engine.notes,
+        discovery=engine.discovery,
+        claims=lambda: engine.claims_seen,
+    ) as sources:
+        envelopes: list[Any] = []
+        unanswered: list[str] = []
+        if ACK_FORMATS & {fmt, *(spec.format for spec in specs)}:
+            from claimlint.running.acks import with_envelopes
+
+            # the 837D envelopes to answer; a note for each file left unanswered
+            sources = with_envelopes(sources, envelopes, unanswered)
+        report = run_sources(engine, sources)  # suppressions applied inside
+        report.interchanges = envelopes
+        report.notes.extend(unanswered)
+    return report
+
+
+def _check_streamed(
+    engine: Any, paths: tuple[str, ...], specs: list[Any], options: FormatOptions, quiet: bool
+) -> Report:
+    """``check`` writing every output as findings arrive (claimlint.running.streaming): files
+    are committed at the end, all or none, like ``write_outputs``; stdout is written as the
+    run goes and flushed after each file."""
+    from claimlint.report.output import streamed_outputs
+    from claimlint.running import progress
+    from claimlint.running.parallel import run_sources
+    from claimlint.running.streaming import StreamBroken, StreamedReport
+
+    try:
+        with streamed_outputs(specs, options) as writers:
+            report = StreamedReport(engine, writers)
+            report.begin()
+            with progress.track(
+                paths,
+                show=progress.enabled(quiet=quiet),
+                notes=engine.notes,
+                discovery=engine.discovery,
+                claims=lambda: engine.claims_seen,
+            ) as sources:
+                run_sources(engine, sources, report)
+        sys.stdout.flush()
+    except StreamBroken as exc:
+        if exc.where == "-":
+            exit_write_error(exc.error)
+        fail(f"cannot write {exc.where}: {exc.error.strerror or exc.error}")
+        raise
+    except OSError as exc:  # flushing stdout at the end
+        exit_write_error(exc)
+    return report
+
+
 def exit_code(report: Report, config: Config, exit_zero: bool, *, internal_errors: bool) -> int:
-    from claimlint.core.findings import is_read_failure
 
     if internal_errors:
         return EXIT_ERROR
-    if any(is_read_failure(f) for f in report.findings):
+    if report.read_failed():
         return EXIT_FINDINGS  # an input that could not be read always fails the run
     if exit_zero:
         return EXIT_OK

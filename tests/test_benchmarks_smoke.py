@@ -66,3 +66,30 @@ def test_generator_is_deterministic_and_balanced(tmp_path):
     assert 3 <= len(defective) <= 15
     assert any(c.total != sum(ln.charge for ln in c.lines) for c in defective)
     assert all(c.total == sum(ln.charge for ln in c.lines) for c in claims if not c.defect)
+
+
+def test_memory_benchmark_smoke_measures_every_combination(tmp_path):
+    """benchmarks/memory.py at a tiny size: 2 inputs x 2 profile settings x 3 formats, each
+    with a measured peak RSS (never asserted against the target)."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "memory.py"),
+            "--claims",
+            "200",
+            "--smoke",
+            "--data",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    table = proc.stdout.rpartition("| Input | Claims |")[2]  # the final table
+    rows = [r for r in table.splitlines() if r.startswith(("| 837D", "| JSONL"))]
+    assert len(rows) == 12
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert float(cells[5]) > 10  # a peak RSS in MB was read from the child
+        assert cells[-1] == "1"  # 3 % defective claims: findings, exit code 1

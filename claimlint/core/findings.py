@@ -292,6 +292,10 @@ class Report:
         self.findings.append(finding)
         self.summary.by_severity[finding.severity.value] += 1
 
+    def read_failed(self) -> bool:
+        """A file or folder of the run could not be read (it always fails the run)."""
+        return any(is_read_failure(f) for f in self.findings)
+
     def max_severity(self) -> Severity | None:
         best: Severity | None = None
         for f in self.findings:

@@ -6,6 +6,16 @@ gigabyte. ``FirstSeen`` keeps the first ``limit`` keys in a dict (fast; ordinary
 leave it) and then moves them to a temporary SQLite file (stdlib; deleted when closed), whose
 page cache is bounded: memory stays flat whatever the run's size, at a few microseconds per
 lookup beyond the limit.
+
+Measured against the alternatives (benchmarks/spill.py, figures in benchmarks/results.md): a
+spill keyed by a 64-bit digest of the key (``INTEGER PRIMARY KEY``, the text kept beside it to
+detect a collision) was slower and larger than this text-keyed table, and a compact in-memory
+set of digests still costs about 80 bytes per key in Python (a dict of ints), which at the
+2-3 keys per claim of a million-claim run is past the 100 MB target; the text-keyed spill is
+kept.
+
+``SpilledCounter`` is the same for the fingerprints' occurrence counter of a streamed run
+(claimlint.running.streaming): one counter per finding key, in a dict up to ``limit`` keys.
 """
 
 from __future__ import annotations
@@ -65,6 +75,46 @@ class FirstSeen:
         db.executemany(
             "INSERT INTO seen VALUES (?, ?)",
             ((_text(k), repr(v)) for k, v in self._mem.items()),
+        )
+        self._mem = {}
+        self._db = db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class SpilledCounter:
+    """``next(key)``: how many times ``key`` was counted before (0 the first time), and count
+    it once more. The first ``limit`` keys are held in a dict, then they move to a temporary
+    SQLite file (exact: keyed by the key's ``repr``)."""
+
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        self.limit = limit
+        self._mem: dict[tuple[Any, ...], int] = {}
+        self._db: sqlite3.Connection | None = None
+
+    def next(self, key: tuple[Any, ...]) -> int:
+        if self._db is None:
+            n = self._mem.get(key, 0)
+            self._mem[key] = n + 1
+            if n == 0 and len(self._mem) > self.limit:
+                self._spill()
+            return n
+        row = self._db.execute(
+            "INSERT INTO counts VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET n = n + 1 "
+            "RETURNING n",
+            (repr(key),),
+        ).fetchone()
+        count: int = row[0] - 1
+        return count
+
+    def _spill(self) -> None:
+        db = _temporary_db()
+        db.execute("CREATE TABLE counts (key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
+        db.executemany(
+            "INSERT INTO counts VALUES (?, ?)", ((repr(k), n) for k, n in self._mem.items())
         )
         self._mem = {}
         self._db = db

@@ -261,6 +261,64 @@ def _writer(renderer: Renderer, report: Report, options: FormatOptions) -> Calla
     return write
 
 
+@contextmanager
+def streamed_outputs(
+    specs: Iterable[OutputSpec], options: FormatOptions, *, stdout: TextIO | None = None
+) -> Iterator[list[tuple[str, object]]]:
+    """Streaming writers (claimlint.report.streaming) for every spec, as ``(where, writer)``
+    with where ``-`` for stdout or the path. Files are written to temporary files beside their
+    targets and renamed into place, all or none, when the body ends normally (as
+    ``atomic_write_many``); an error or interrupt removes them and leaves the old files. A
+    target that is not a regular file (``/dev/stdout``, a FIFO) is written directly."""
+    from claimlint.report.streaming import writer_for
+
+    specs = list(specs)
+    staged: list[tuple[str, Path]] = []
+    handles: list[tuple[TextIO, Path, bool]] = []  # handle, target, written directly
+    writers: list[tuple[str, object]] = []
+    file_options = dataclasses.replace(options, color=False)
+    try:
+        for spec in specs:
+            fmt = resolve_format(spec.format)
+            if spec.path == "-":
+                writers.append(("-", writer_for(fmt, stdout or sys.stdout, options)))
+                continue
+            path = Path(spec.path)
+            if path.is_dir():
+                raise OutputError(f"cannot write {path}: it is a folder")
+            special = _is_special(path)
+            fh: TextIO
+            try:
+                if special:
+                    fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+                else:
+                    fh = _temp_for(path, staged)
+            except OSError as exc:
+                raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+            handles.append((fh, path, special))
+            writers.append((str(path), writer_for(fmt, fh, file_options)))
+        yield writers
+        for fh, path, special in handles:
+            try:
+                fh.flush()
+                if not special:
+                    os.fsync(fh.fileno())
+                fh.close()
+            except OSError as exc:
+                raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        with signals_deferred():
+            _commit(staged)
+            staged.clear()
+    finally:
+        for fh, _path, _special in handles:
+            with contextlib.suppress(OSError):
+                fh.close()
+        with signals_deferred():
+            for tmp, _ in staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+
 def write_outputs(
     report: Report,
     specs: Iterable[OutputSpec],

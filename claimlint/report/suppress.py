@@ -377,6 +377,153 @@ def _recount(report: Report) -> None:
     report.summary.by_severity = counts
 
 
+class Suppressor:
+    """The three suppressions, judged one finding at a time (``judge``), and the account of
+    what they did (``account``) once every finding has been judged. ``apply_suppressions``
+    runs it over a whole report; a streamed run (claimlint.running.streaming) calls ``judge``
+    as each finding arrives, so that nothing but the counters is kept."""
+
+    def __init__(self, config: Config, *, selected_codes: Collection[str] | None = None) -> None:
+        validate_ignores(config)
+        self.config = config
+        self.selected_codes = selected_codes
+        self.root = _root(config)
+        self.account = _empty_account()
+        self.notes: list[str] = []
+        self.pfi = [(pat, sel) for pat, sels in config.per_file_ignores.items() for sel in sels]
+        self.pfi_hits = dict.fromkeys(self.pfi, 0)
+        self.entries = list(config.ignore_entries)
+        self.entry_hits = [0] * len(self.entries)
+        self.baseline: dict[str, BaselineEntry] = {}
+        self.baseline_path = config.baseline
+        if self.baseline_path:
+            if Path(self.baseline_path).exists():
+                self.baseline = {e.fingerprint: e for e in load_baseline(self.baseline_path)}
+            else:
+                self.notes.append(
+                    f"baseline {self.baseline_path} does not exist yet; create it with "
+                    f"'claimlint check --write-baseline {self.baseline_path} ...'"
+                )
+        self.matched_baseline: set[str] = set()
+        self.active = bool(self.pfi or self.entries or self.baseline)
+
+    def judge(self, f: Finding) -> str | None:
+        """The suppression that takes ``f`` out (its kind), or None when it is kept. A
+        per-file-ignore applies only to files it matches, and ``f``'s file is part of the run,
+        so matching the finding's file is the whole test."""
+        if not self.active or is_read_failure(f):  # an unreadable file is never suppressed
+            return None
+        root = self.root
+        kind: str | None = None
+        for key in self.pfi:
+            pat, sel = key
+            if code_matches(sel, f.code, f.name) and path_matches(pat, f.location.file, root):
+                self.pfi_hits[key] += 1
+                kind = PER_FILE
+                break
+        if kind is None:
+            for i, entry in enumerate(self.entries):
+                if (
+                    code_matches(entry.code, f.code, f.name)
+                    and _claim_matches(entry.claim_id, f.location.claim_id)
+                    and (entry.path is None or path_matches(entry.path, f.location.file, root))
+                ):
+                    self.entry_hits[i] += 1
+                    kind = IGNORE
+                    break
+        if kind is None and f.fingerprint and f.fingerprint in self.baseline:
+            self.matched_baseline.add(f.fingerprint)
+            kind = BASELINE
+        if kind is not None:
+            self.account["suppressed"][kind] += 1
+            self.account["suppressed"]["total"] += 1
+        return kind
+
+    def finish(self, linted: list[str], report_root: str | None) -> list[str]:
+        """The account of the run (``self.account``) and its notes: ignores that suppressed
+        nothing, stale baseline entries. ``linted``: every file of the run and every file a
+        finding (kept or suppressed) names."""
+        account, notes, root = self.account, self.notes, self.root
+        selected_codes = self.selected_codes
+        pfi_files: dict[str, bool] = {
+            pat: any(path_matches(pat, f, root) for f in linted)
+            for pat in self.config.per_file_ignores
+        }
+        unused: list[dict[str, Any]] = account["unused_ignores"]
+        for (pat, sel), hits in self.pfi_hits.items():
+            if hits == 0 and pfi_files[pat] and _selector_selected(sel, selected_codes):
+                unused.append({"kind": PER_FILE, "pattern": pat, "code": sel})
+                notes.append(
+                    f"per-file-ignores {pat!r} = {sel} suppressed nothing in this run; "
+                    "remove it if the problem is fixed"
+                )
+        for i, (entry, hits) in enumerate(zip(self.entries, self.entry_hits, strict=True), 1):
+            applicable = entry.path is None or any(
+                path_matches(entry.path, f, root) for f in linted
+            )
+            if hits == 0 and applicable and _selector_selected(entry.code, selected_codes):
+                unused.append(
+                    {
+                        "kind": IGNORE,
+                        "index": i,
+                        "code": entry.code,
+                        "path": entry.path,
+                        "claim_id": entry.claim_id,
+                        "reason": entry.reason,
+                    }
+                )
+                notes.append(
+                    f"{_describe_entry(i, entry)} suppressed nothing in this run; "
+                    "remove it if the problem is fixed"
+                )
+
+        baseline_path, baseline = self.baseline_path, self.baseline
+        if baseline_path and baseline:
+            linted_keys = {file_key(f, report_root) for f in linted}
+            stale = [
+                e
+                for fp, e in baseline.items()
+                if fp not in self.matched_baseline
+                and (e.file is None or e.file in linted_keys)
+                and (selected_codes is None or e.code in selected_codes)
+            ]
+            account[BASELINE] = {
+                "path": str(baseline_path),
+                "entries": len(baseline),
+                "matched": len(self.matched_baseline),
+                "stale": [e.to_dict() for e in stale],
+            }
+            if stale:
+                n = len(stale)
+                entries_text = (
+                    "1 entry no longer matches" if n == 1 else f"{n} entries no longer match"
+                )
+                notes.append(
+                    f"baseline {baseline_path}: {entries_text} a finding (fixed, or the claim "
+                    f"changed); refresh it with "
+                    f"'--write-baseline {baseline_path}'"
+                )
+        elif baseline_path:
+            account[BASELINE] = {
+                "path": str(baseline_path),
+                "entries": 0,
+                "matched": 0,
+                "stale": [],
+            }
+
+        total = account["suppressed"]["total"]
+        if total:
+            parts = [
+                f"{account['suppressed'][k]} by {k}"
+                for k in (PER_FILE, IGNORE, BASELINE)
+                if account["suppressed"][k]
+            ]
+            notes.insert(
+                0, f"{total} finding{'' if total == 1 else 's'} suppressed ({', '.join(parts)})"
+            )
+        return notes
+
+
 def apply_suppressions(
     report: Report,
     config: Config,
@@ -393,142 +540,26 @@ def apply_suppressions(
     """
     if report.suppressions is not None:
         return list(report.notes)
-    validate_ignores(config)
-    root = _root(config)
-    account = _empty_account()
-    notes: list[str] = []
-
+    judge = Suppressor(config, selected_codes=selected_codes)
     linted = _linted_files(report)
-
-    # per-file-ignores: (pattern, selector) -> hits; applicable when the glob matched a file
-    pfi = [(pat, sel) for pat, sels in config.per_file_ignores.items() for sel in sels]
-    pfi_hits = dict.fromkeys(pfi, 0)
-    pfi_files: dict[str, bool] = {
-        pat: any(path_matches(pat, f, root) for f in linted) for pat in config.per_file_ignores
-    }
-    entries = list(config.ignore_entries)
-    entry_hits = [0] * len(entries)
-
-    baseline: dict[str, BaselineEntry] = {}
-    baseline_path = config.baseline
-    if baseline_path:
-        if Path(baseline_path).exists():
-            baseline = {e.fingerprint: e for e in load_baseline(baseline_path)}
-        else:
-            notes.append(
-                f"baseline {baseline_path} does not exist yet; create it with "
-                f"'claimlint check --write-baseline {baseline_path} ...'"
-            )
-    matched_baseline: set[str] = set()
-
     kept: list[Finding] = []
     for f in report.findings:
-        if is_read_failure(f):  # a file that could not be read is never suppressed
-            kept.append(f)
-            continue
-        kind: str | None = None
-        for key in pfi:
-            pat, sel = key
-            if (
-                pfi_files[pat]
-                and code_matches(sel, f.code, f.name)
-                and path_matches(pat, f.location.file, root)
-            ):
-                pfi_hits[key] += 1
-                kind = PER_FILE
-                break
-        if kind is None:
-            for i, entry in enumerate(entries):
-                if (
-                    code_matches(entry.code, f.code, f.name)
-                    and _claim_matches(entry.claim_id, f.location.claim_id)
-                    and (entry.path is None or path_matches(entry.path, f.location.file, root))
-                ):
-                    entry_hits[i] += 1
-                    kind = IGNORE
-                    break
-        if kind is None and f.fingerprint and f.fingerprint in baseline:
-            matched_baseline.add(f.fingerprint)
-            kind = BASELINE
+        kind = judge.judge(f)
         if kind is None:
             kept.append(f)
         else:
             report.suppressed.append((kind, f))
-            account["suppressed"][kind] += 1
-            account["suppressed"]["total"] += 1
     report.findings[:] = kept
     _recount(report)
-
-    # -- what did nothing --------------------------------------------------------------------
-    unused: list[dict[str, Any]] = account["unused_ignores"]
-    for (pat, sel), hits in pfi_hits.items():
-        if hits == 0 and pfi_files[pat] and _selector_selected(sel, selected_codes):
-            unused.append({"kind": PER_FILE, "pattern": pat, "code": sel})
-            notes.append(
-                f"per-file-ignores {pat!r} = {sel} suppressed nothing in this run; "
-                "remove it if the problem is fixed"
-            )
-    for i, (entry, hits) in enumerate(zip(entries, entry_hits, strict=True), 1):
-        applicable = entry.path is None or any(path_matches(entry.path, f, root) for f in linted)
-        if hits == 0 and applicable and _selector_selected(entry.code, selected_codes):
-            unused.append(
-                {
-                    "kind": IGNORE,
-                    "index": i,
-                    "code": entry.code,
-                    "path": entry.path,
-                    "claim_id": entry.claim_id,
-                    "reason": entry.reason,
-                }
-            )
-            notes.append(
-                f"{_describe_entry(i, entry)} suppressed nothing in this run; "
-                "remove it if the problem is fixed"
-            )
-
-    if baseline_path and baseline:
-        linted_keys = {file_key(f, report.root) for f in linted}
-        stale = [
-            e
-            for fp, e in baseline.items()
-            if fp not in matched_baseline
-            and (e.file is None or e.file in linted_keys)
-            and (selected_codes is None or e.code in selected_codes)
-        ]
-        account[BASELINE] = {
-            "path": str(baseline_path),
-            "entries": len(baseline),
-            "matched": len(matched_baseline),
-            "stale": [e.to_dict() for e in stale],
-        }
-        if stale:
-            n = len(stale)
-            entries_text = "1 entry no longer matches" if n == 1 else f"{n} entries no longer match"
-            notes.append(
-                f"baseline {baseline_path}: {entries_text} a finding (fixed, or the claim "
-                f"changed); refresh it with "
-                f"'--write-baseline {baseline_path}'"
-            )
-    elif baseline_path:
-        account[BASELINE] = {"path": str(baseline_path), "entries": 0, "matched": 0, "stale": []}
-
-    total = account["suppressed"]["total"]
-    if total:
-        parts = [
-            f"{account['suppressed'][k]} by {k}"
-            for k in (PER_FILE, IGNORE, BASELINE)
-            if account["suppressed"][k]
-        ]
-        notes.insert(
-            0, f"{total} finding{'' if total == 1 else 's'} suppressed ({', '.join(parts)})"
-        )
-    report.suppressions = account
+    notes = judge.finish(linted, report.root)
+    report.suppressions = judge.account
     report.notes.extend(notes)
     return notes
 
 
 __all__ = [
     "BaselineEntry",
+    "Suppressor",
     "apply_suppressions",
     "check_suppression_selectors",
     "code_matches",

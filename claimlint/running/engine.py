@@ -38,6 +38,7 @@ from claimlint.readers.mappings import check_csv_mapping
 from claimlint.report.suppress import apply_suppressions, check_suppression_selectors
 from claimlint.running.lint import CheckSet, lint_claim, select_checks
 from claimlint.running.registry import Registry, load_registry, resolve_plugin_options
+from claimlint.running.streaming import StreamedReport
 
 
 def _unreadable(name: str, exc: OSError) -> Finding:
@@ -196,14 +197,16 @@ class Engine:
     def lint_paths(self, paths: Iterable[str]) -> Report:
         return self.lint_sources(iter_sources(paths, self.notes, self.discovery))
 
-    def lint_sources(self, sources: Iterable[Source | Finding]) -> Report:
+    def lint_sources(
+        self, sources: Iterable[Source | Finding], report: Report | None = None
+    ) -> Report:
         """Lint each source in turn, in this process; batch checks finish at the end; every
-        claim counted. ``parallel.run_sources`` honours ``--jobs`` and calls this for one."""
+        claim counted. ``parallel.run_sources`` honours ``--jobs`` and calls this for one.
+        ``report``: a report to fill (a streamed one, claimlint.running.streaming)."""
         with fewer_full_collections():
-            return self._lint_sources(sources)
+            return self._lint_sources(sources, Report() if report is None else report)
 
-    def _lint_sources(self, sources: Iterable[Source | Finding]) -> Report:
-        report = Report()
+    def _lint_sources(self, sources: Iterable[Source | Finding], report: Report) -> Report:
         ctx = self.new_context("<batch>")
         for item in sources:
             if isinstance(item, Finding):
@@ -220,6 +223,9 @@ class Engine:
         for check in self.checks.batch:
             for finding in check.finish(ctx):
                 self._add(report, finding)
+        if isinstance(report, StreamedReport):  # fingerprinted and suppressed as it went
+            report.finish([*self.notes, *getattr(self.history, "warnings", ())])
+            return report
         self.finalize(report)
         report.notes.extend(self.notes)
         # a history store with rows it cannot read (written by another tool) says so once

@@ -479,18 +479,23 @@ def run_paths(engine: Engine, paths: Iterable[str]) -> Report:
     return run_sources(engine, iter_sources(paths, engine.notes, engine.discovery))
 
 
-def run_sources(engine: Engine, sources: Iterable[Source | Finding]) -> Report:
+def run_sources(
+    engine: Engine, sources: Iterable[Source | Finding], report: Report | None = None
+) -> Report:
     """Lint ``sources`` with ``engine``: in this process (``Engine.lint_sources``), or over
-    ``engine.config.jobs`` processes when it is more than one; the same report either way."""
+    ``engine.config.jobs`` processes when it is more than one; the same report either way.
+    ``report``: a report to fill (a streamed one writes findings as they come)."""
     if engine.config.jobs > 1:
         with fewer_full_collections():
-            return lint_sources_parallel(engine, sources, engine.config.jobs)
-    return engine.lint_sources(sources)
+            return lint_sources_parallel(engine, sources, engine.config.jobs, report)
+    return engine.lint_sources(sources, report)
 
 
-def lint_sources_parallel(engine: Engine, sources: Iterable[Source | Finding], jobs: int) -> Report:
+def lint_sources_parallel(
+    engine: Engine, sources: Iterable[Source | Finding], jobs: int, report: Report | None = None
+) -> Report:
     """``Engine.lint_sources`` over ``jobs`` processes."""
-    report = Report()
+    report = Report() if report is None else report
     ctx = engine.new_context("<batch>")
     slots: list[_Slot] = []
     for item in sources:

@@ -1,0 +1,160 @@
+"""The CL412 duplicate index: in memory or spilled, measured (issue 15, docs/memory.md).
+
+    python benchmarks/spill.py --keys 1000000
+
+Each variant records ``--keys`` CL412-shaped keys (member, code, tooth, surfaces, date) with
+their first place (file, claim, line), 2 % of them repeated, in a child process, and reports
+seconds and the child's peak RSS:
+
+* ``dict``: today's in-memory dict, never spilled (what the first 50,000 keys use);
+* ``sqlite-text``: the spill claimlint uses (claimlint.core.spill.FirstSeen: the first 50,000
+  keys in a dict, then a temporary SQLite table keyed by the key's text);
+* ``sqlite-digest``: a spill keyed by a 64-bit blake2b digest (``INTEGER PRIMARY KEY``, the
+  text kept beside it to detect a collision): tried for issue 15, slower and larger, not kept;
+* ``digest-set``: compact keys in memory: a Python set of 64-bit digests, with the first
+  places appended to a temporary file (read back only for a duplicate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIANTS = ("dict", "sqlite-text", "sqlite-digest", "digest-set")
+
+
+def keys(n: int) -> Any:
+    base = dt.date(2025, 1, 1)
+    for i in range(n):
+        j = i if i % 50 else i // 2  # 2 % repeat an earlier key
+        yield (
+            (
+                f"MEMBER{j // 3:07d}",
+                f"D2{j % 400:03d}",
+                str(j % 32 + 1),
+                "MO",
+                base + dt.timedelta(days=j % 300),
+            ),
+            ("batch.837", f"PCN{i // 3}", i % 3 + 1),
+        )
+
+
+def digest(text: str) -> int:
+    import hashlib
+
+    return int.from_bytes(
+        hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+        "little",
+        signed=True,
+    )
+
+
+class DigestSpill:
+    """The spill keyed by a digest (tried, not kept); a collision goes to an exact table."""
+
+    def __init__(self) -> None:
+        from claimlint.core.spill import _temporary_db
+
+        self.db = _temporary_db()
+        self.db.execute("CREATE TABLE seen (h INTEGER PRIMARY KEY, key TEXT, value TEXT)")
+        self.db.execute("CREATE TABLE clash (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+
+    def first(self, key: Any, value: Any) -> Any:
+        from claimlint.core.spill import _text, _value
+
+        text = _text(key)
+        h = digest(text)
+        db = self.db
+        cur = db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (h, text, repr(value)))
+        if cur.rowcount:
+            return None
+        row = db.execute("SELECT key, value FROM seen WHERE h = ?", (h,)).fetchone()
+        if row[0] == text:
+            return _value(row[1])
+        cur = db.execute("INSERT OR IGNORE INTO clash VALUES (?, ?)", (text, repr(value)))
+        if cur.rowcount:
+            return None
+        row = db.execute("SELECT value FROM clash WHERE key = ?", (text,)).fetchone()
+        return _value(row[0])
+
+
+class DigestSet:
+    """Compact keys in memory; first places in an append-only temporary file."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.seen: dict[int, int] = {}
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the index
+
+    def first(self, key: Any, value: Any) -> Any:
+        from claimlint.core.spill import _text, _value
+
+        h = digest(_text(key))
+        at = self.seen.get(h)
+        if at is None:
+            self.seen[h] = self.file.seek(0, 2)
+            self.file.write(repr(value).encode() + b"\n")
+            return None
+        self.file.seek(at)
+        return _value(self.file.readline().decode())
+
+
+def child(variant: str, n: int) -> None:
+    from claimlint.core.spill import FirstSeen
+
+    index: Any
+    if variant == "dict":
+        index = FirstSeen(limit=10**12)
+    elif variant == "sqlite-text":
+        index = FirstSeen()
+    elif variant == "sqlite-digest":
+        index = DigestSpill()
+    else:
+        index = DigestSet()
+    start = time.perf_counter()
+    dupes = 0
+    for key, value in keys(n):
+        if index.first(key, value) is not None:
+            dupes += 1
+    print(f"{time.perf_counter() - start:.2f} {dupes}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keys", type=int, default=1_000_000)
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.keys)
+        return 0
+    print("| Variant | Keys | Seconds | µs per key | Peak RSS MB | Duplicates |")
+    print("|---|---:|---:|---:|---:|---:|")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for variant in VARIANTS:
+        cmd = [sys.executable, __file__, "--keys", str(args.keys), "--child", variant]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)  # the child's own peak, not the largest
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds, dupes = out.split()
+        peak = f"{usage.ru_maxrss / 1024:.1f}"
+        per = float(seconds) / args.keys * 1e6
+        print(
+            f"| {variant} | {args.keys:,} | {float(seconds):.2f} | {per:.1f} | {peak} | "
+            f"{int(dupes):,} |",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,348 @@
+"""Formats written as findings arrive, so that a run's memory does not grow with its findings.
+
+A streaming writer gets ``begin()``, then ``finding(f)`` for every finding the report keeps (in
+report order, fingerprinted, after suppressions), then ``end(report)`` with a report whose
+``findings`` list is empty but whose summary, suppressions, files and statistics are final.
+Its output is byte for byte what the format's ``render`` writes for the whole report
+(tests/test_streaming.py compares them): the JSON report keeps ``findings`` before
+``summary`` (schemas/report.schema.json), SARIF has its rule list before its results and the
+summary after, GitLab's report is one array, so each document's head is written before the
+first finding and its tail (summary, suppressions, closing brackets) at the end.
+
+A JSON array is written as orjson writes it (``OPT_INDENT_2``): the document is rendered once
+with a marker element where the array goes, and the text before and after the marker frames
+the elements, each indented to the marker's depth. An empty array is ``[]``, so nothing is
+written until the first element or the end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, TextIO
+
+import orjson
+
+from claimlint.core.findings import Finding, Report, Severity
+from claimlint.report.formatters import FormatOptions
+
+_MARK = "\x00claimlint-stream-marker\x00"
+_MARK_JSON = orjson.dumps(_MARK).decode()
+
+
+def _split(document: dict[str, Any]) -> tuple[str, str, str]:
+    """(head up to the array's first element, the elements' indentation, tail after the last
+    element) of ``document`` rendered with ``OPT_INDENT_2``, whose streamed array holds the
+    marker alone."""
+    text = orjson.dumps(document, option=orjson.OPT_INDENT_2, default=str).decode() + "\n"
+    at = text.index(_MARK_JSON)
+    line_start = text.rindex("\n", 0, at) + 1
+    indent = text[line_start:at]
+    return text[:line_start], indent, text[at + len(_MARK_JSON) :]
+
+
+class JsonArrayWriter:
+    """One JSON document with one array streamed into it (see the module docstring)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.count = 0
+        self.indent = ""
+
+    def head(self) -> dict[str, Any]:
+        """The document as known before the first element (the array holds the marker)."""
+        raise NotImplementedError
+
+    def whole(self, report: Report) -> dict[str, Any]:
+        """The whole document at the end, the streamed array holding the marker."""
+        raise NotImplementedError
+
+    def element(self, f: Finding) -> Any:
+        raise NotImplementedError
+
+    def begin(self) -> None:
+        pass
+
+    def finding(self, f: Finding) -> None:
+        out = self.out
+        if self.count == 0:
+            head, self.indent, _ = _split(self.head())
+            out.write(head)
+        else:
+            out.write(",\n")
+        text = orjson.dumps(self.element(f), option=orjson.OPT_INDENT_2, default=str).decode()
+        indent = self.indent
+        out.write(indent + text.replace("\n", "\n" + indent))
+        self.count += 1
+
+    def end(self, report: Report) -> None:
+        document = self.whole(report)
+        if self.count == 0:
+            self.out.write(_empty_array_text(document) + "\n")
+            return
+        _, _, tail = _split(document)
+        self.out.write(tail)
+
+
+def _empty_array_text(document: dict[str, Any]) -> str:
+    """``document`` rendered with its streamed array empty (``[]``)."""
+    return orjson.dumps(_replace_marker(document), option=orjson.OPT_INDENT_2, default=str).decode()
+
+
+def _replace_marker(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _replace_marker(v) for k, v in value.items()}
+    if isinstance(value, list):
+        if value == [_MARK]:
+            return []
+        return [_replace_marker(v) for v in value]
+    return value
+
+
+class JsonWriter(JsonArrayWriter):
+    """The versioned JSON report (formatters/json.py)."""
+
+    def __init__(self, out: TextIO, options: FormatOptions) -> None:
+        super().__init__(out)
+        self.options = options
+
+    def head(self) -> dict[str, Any]:
+        return {
+            "version": _report_version(),
+            "tool": {"name": "claimlint", "version": self.options.tool_version},
+            "findings": [_MARK],
+        }
+
+    def whole(self, report: Report) -> dict[str, Any]:
+        data = report.to_dict(show_values=self.options.show_values)
+        data["tool"]["version"] = self.options.tool_version
+        data["findings"] = [_MARK]
+        return data
+
+    def element(self, f: Finding) -> Any:
+        return f.to_dict(show_values=self.options.show_values)
+
+
+class SarifWriter(JsonArrayWriter):
+    """SARIF 2.1.0 (formatters/sarif.py): the rule list is every rule the run knows
+    (``options.rules``), so that it can be written before the first result."""
+
+    def __init__(self, out: TextIO, options: FormatOptions) -> None:
+        super().__init__(out)
+        self.options = options
+        from claimlint.report.formatters import sarif
+
+        self.sarif = sarif
+        self.index = {c: i for i, c in enumerate(sorted(options.rules))}
+
+    def _document(self, report: Report) -> dict[str, Any]:
+        data: dict[str, Any] = self.sarif.build(report, self.options)
+        data["runs"][0]["results"] = [_MARK]
+        return data
+
+    def head(self) -> dict[str, Any]:
+        return self._document(Report())
+
+    def whole(self, report: Report) -> dict[str, Any]:
+        return self._document(report)
+
+    def element(self, f: Finding) -> Any:
+        index = self.index.get(f.code)
+        if index is None:  # every finding's rule is registered (catalogue rules too)
+            raise RuntimeError(f"SARIF output: rule {f.code} is not in the rule list")
+        return self.sarif._result(f, index, self.options)
+
+
+class GitlabWriter(JsonArrayWriter):
+    """GitLab Code Quality (formatters/gitlab.py): one array of issues."""
+
+    def __init__(self, out: TextIO, options: FormatOptions) -> None:
+        super().__init__(out)
+        from claimlint.report.formatters import gitlab
+
+        self.gitlab = gitlab
+
+    def finding(self, f: Finding) -> None:
+        # the document is a bare array: rendered as the only value of a one-key object, then
+        # the object's own frame is taken off (two spaces of indentation)
+        out = self.out
+        if self.count == 0:
+            out.write("[\n")
+        else:
+            out.write(",\n")
+        text = orjson.dumps(self.element(f), option=orjson.OPT_INDENT_2).decode()
+        out.write("  " + text.replace("\n", "\n  "))
+        self.count += 1
+
+    def end(self, report: Report) -> None:
+        self.out.write("\n]\n" if self.count else "[]\n")
+
+    def element(self, f: Finding) -> Any:
+        from claimlint.report.formatters import _common
+
+        gl = self.gitlab
+        line, _ = _common.position(f.location)
+        return {
+            "type": "issue",
+            "description": f"{f.code} {_common.prefixed_message(f)}",
+            "check_name": f.code,
+            "fingerprint": f.fingerprint,
+            "severity": gl.SEVERITY[f.severity],
+            "categories": ["Bug Risk"],
+            "location": {"path": _common.relative_path(f.location.file), "lines": {"begin": line}},
+        }
+
+
+class LineWriter:
+    """A format that is one line (or row) per finding: jsonl, concise, csv, github. It renders
+    each finding through the format's own ``render`` on a one-finding report, so the lines are
+    the format's by construction; ``end`` writes what the format writes after its lines."""
+
+    def __init__(
+        self,
+        out: TextIO,
+        options: FormatOptions,
+        render: Callable[[Report, TextIO, FormatOptions], None],
+        *,
+        header: Callable[[TextIO], None] | None = None,
+        footer: Callable[[TextIO, int, Counter[tuple[str, str]], dict[str, Severity]], None]
+        | None = None,
+    ) -> None:
+        self.out = out
+        self.options = options
+        self.render = render
+        self.header = header
+        self.footer = footer
+        self.count = 0
+        self.rules: Counter[tuple[str, str]] = Counter()
+        self.worst: dict[str, Severity] = {}
+        self._one = Report()
+
+    def begin(self) -> None:
+        if self.header is not None:
+            self.header(self.out)
+
+    def finding(self, f: Finding) -> None:
+        self.count += 1
+        if self.footer is not None:
+            self.rules[(f.code, f.name)] += 1
+            cur = self.worst.get(f.code)
+            if cur is None or f.severity.rank > cur.rank:
+                self.worst[f.code] = f.severity
+        one = self._one
+        one.findings[:] = [f]
+        self.render(one, self.out, self.options)
+
+    def end(self, report: Report) -> None:
+        if self.footer is not None:
+            self.footer(self.out, self.count, self.rules, self.worst)
+
+
+def statistics_rows(
+    rules: Counter[tuple[str, str]], worst: dict[str, Severity]
+) -> list[tuple[int, str, str, Severity]]:
+    """As ``_common.statistics`` from the counts a stream keeps."""
+    return [
+        (n, code, name, worst[code])
+        for (code, name), n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def statistics_text_rows(rows: list[tuple[int, str, str, Severity]]) -> str:
+    if not rows:
+        return "No findings.\n"
+    return "".join(f"{n:>6}  {code:<6}  {sev.value:<7}  {name}\n" for n, code, name, sev in rows)
+
+
+def _concise(out: TextIO, options: FormatOptions) -> LineWriter:
+    from claimlint.report.formatters import _common
+
+    def render(report: Report, fh: TextIO, opts: FormatOptions) -> None:
+        f = report.findings[0]
+        line, col = _common.position(f.location)
+        where = f"{f.location.file}:{line}:{col}:"
+        text = f"{where} {f.code} [{f.severity.value}] {_common.prefixed_message(f)}"
+        if opts.show_values and f.evidence:
+            text += " (values: " + ", ".join(f"{k}={v}" for k, v in f.evidence.items()) + ")"
+        fh.write(text.replace("\r", " ").replace("\n", " ") + "\n")
+
+    def footer(
+        fh: TextIO, n: int, rules: Counter[tuple[str, str]], worst: dict[str, Severity]
+    ) -> None:
+        if options.statistics:
+            fh.write(statistics_text_rows(statistics_rows(rules, worst)))
+        fh.write(f"Found {n} finding{'' if n == 1 else 's'}.\n" if n else "All checks passed.\n")
+
+    return LineWriter(out, options, render, footer=footer)
+
+
+def _csv(out: TextIO, options: FormatOptions) -> LineWriter:
+    import csv
+
+    from claimlint.report.formatters import csv as csv_format
+
+    columns = (*csv_format.COLUMNS, "values") if options.show_values else csv_format.COLUMNS
+    writer = csv.writer(out, lineterminator="\n")
+
+    def render(report: Report, fh: TextIO, opts: FormatOptions) -> None:
+        f = report.findings[0]
+        loc = f.location
+        row = [
+            loc.file,
+            loc.claim_id,
+            loc.line,
+            loc.field,
+            f.code,
+            f.name,
+            f.severity.value,
+            f.message,
+            loc.describe(),
+        ]
+        if opts.show_values:
+            row.append("; ".join(f"{k}={v}" for k, v in (f.evidence or {}).items()))
+        writer.writerow([csv_format._cell(v) for v in row])
+
+    return LineWriter(out, options, render, header=lambda fh: writer.writerow(columns))
+
+
+def _jsonl(out: TextIO, options: FormatOptions) -> LineWriter:
+    from claimlint.report.formatters import jsonl
+
+    return LineWriter(out, options, jsonl.render)
+
+
+def _github(out: TextIO, options: FormatOptions) -> LineWriter:
+    from claimlint.report.formatters import github
+
+    return LineWriter(out, options, github.render)
+
+
+def _report_version() -> Any:
+    from claimlint.core.findings import REPORT_VERSION
+
+    return REPORT_VERSION
+
+
+#: format -> a streaming writer over ``out``; formats not named here need the whole report
+STREAMING: dict[str, Callable[[TextIO, FormatOptions], Any]] = {
+    "json": JsonWriter,
+    "jsonl": _jsonl,
+    "concise": _concise,
+    "csv": _csv,
+    "github": _github,
+    "gitlab": GitlabWriter,
+    "sarif": SarifWriter,
+}
+
+
+def can_stream(fmt: str, options: FormatOptions) -> bool:
+    if fmt == "sarif":
+        return bool(options.rules)
+    return fmt in STREAMING
+
+
+def writer_for(fmt: str, out: TextIO, options: FormatOptions) -> Any:
+    return STREAMING[fmt](out, options)
+
+
+__all__ = ["STREAMING", "can_stream", "statistics_rows", "statistics_text_rows", "writer_for"]
