@@ -135,7 +135,6 @@ def test_srp_tooth_count_with_several_teeth(fmt, tmp_path):
         ("D3240", "E", "CL913", "use D3220 or D3230"),
         ("D3222", "K", "CL913", "use D3220"),
         ("D3230", "8", "CL913", "is a permanent incisor"),
-        ("D1352", "A", "CL917", "is for a permanent tooth"),
         ("D1351", "8", "CL917", "tooth 8 is a permanent incisor"),
     ],
 )
