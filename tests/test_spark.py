@@ -27,10 +27,10 @@ try:
 finally:
     sys.path.pop(0)
 
-from claimlint.core.config import load_config  # noqa: E402
-from claimlint.readers.base import Source  # noqa: E402
-from claimlint.running.engine import Engine  # noqa: E402
-from claimlint.running.split import claim_verdicts, lint_claims  # noqa: E402
+from claimlint.core.config import load_config
+from claimlint.readers.base import Source
+from claimlint.running.engine import Engine
+from claimlint.running.split import claim_verdicts, lint_claims
 
 
 @pytest.fixture(scope="module")
@@ -65,14 +65,12 @@ def data(tmp_path_factory) -> Path:
     file; and a configuration with a payer profile none of the claims' payers has (CL413,
     a batch rule without keys)."""
     d = tmp_path_factory.mktemp("spark")
-    generate.generate("837", 2000, d / "a.837", seed=1, per_st=50)
+    generate.generate("837", 1500, d / "a.837", seed=1, per_st=50)
     generate.generate("837", 40, d / "b.837", seed=1, per_st=50)
-    generate.generate("jsonl", 1500, d / "a.jsonl", seed=2)
+    generate.generate("jsonl", 1000, d / "a.jsonl", seed=2)
     generate.generate("jsonl", 30, d / "b.jsonl", seed=2)
     profile = FIXTURES / "profiles" / "example-mutual-ppo-gold.toml"
-    (d / "claimlint.toml").write_text(
-        f'profiles = ["{profile}"]\n'
-    )
+    (d / "claimlint.toml").write_text(f'profiles = ["{profile}"]\n')
     return d
 
 
@@ -106,15 +104,30 @@ def config(data: Path):
     return cfg
 
 
-def test_x12_findings_are_the_clis(spark, data, monkeypatch):
+@pytest.fixture(scope="module")
+def x12(spark, data):
+    """Both 837D files linted on Spark, cut into parts of 64 KB (a.837 into many parts,
+    spread over both tasks)."""
     from claimlint.spark import lint_x12_files
 
+    here = os.getcwd()
+    os.chdir(data)
+    try:
+        result = lint_x12_files(
+            spark,
+            [str(data / "a.837"), str(data / "b.837")],
+            config=config(data),
+            part_size=1 << 16,
+        )
+        yield result
+    finally:
+        os.chdir(here)
+
+
+def test_x12_findings_are_the_clis(x12, data, monkeypatch):
     monkeypatch.chdir(data)
     expected = cli_jsonl(data, ["a.837", "b.837"])
-    # parts of 64 KB: a.837 is cut into many parts, spread over both tasks
-    result = lint_x12_files(
-        spark, [str(data / "a.837"), str(data / "b.837")], config=config(data), part_size=1 << 16
-    )
+    result = x12
     got = [row["jsonl"] for row in result.jsonl.collect()]
     assert result.errors.count() == 0
     assert sorted(got) == sorted(expected)
@@ -127,7 +140,7 @@ def test_x12_findings_are_the_clis(spark, data, monkeypatch):
     parts = result.events.select("file", "part").distinct().count()
     assert parts > 4
     summary = result.summary()
-    assert summary == {"claims_read": 2040, "claims_linted": 2040, "claims_unparsable": 0}
+    assert summary == {"claims_read": 1540, "claims_linted": 1540, "claims_unparsable": 0}
     # the findings DataFrame: the jsonl columns
     assert result.findings.columns == [
         "code",
@@ -139,7 +152,7 @@ def test_x12_findings_are_the_clis(spark, data, monkeypatch):
         "data",
     ]
     verdicts = {(r["file"], r["index"]): r for r in result.verdicts.collect()}
-    assert len(verdicts) == 2040
+    assert len(verdicts) == 1540
     b = [r for (f, _), r in verdicts.items() if f.endswith("b.837")]
     assert all(r["warnings"] >= 1 for r in b)  # each carries its CL412 warning
 
@@ -156,14 +169,13 @@ def test_json_column_findings_are_the_clis(spark, data, monkeypatch):
     assert any('"CL412"' in line and "a.jsonl" in line for line in got)
 
 
-def test_verdicts_are_splits(spark, data, monkeypatch):
-    """accept/reject per claim is ``claimlint split``'s verdict (the 999/277CA rule)."""
-    from claimlint.spark import lint_x12_files
-
+def test_verdicts_are_splits(x12, data, monkeypatch):
+    """accept/reject per claim is ``claimlint split``'s verdict (the 999/277CA rule); a.837
+    comes first, so its claims' verdicts do not depend on b.837."""
     monkeypatch.chdir(data)
     cfg = config(data)
-    result = lint_x12_files(spark, [str(data / "a.837")], config=cfg, part_size=1 << 16)
-    got = {(r["file"], r["index"]): r["verdict"] for r in result.verdicts.collect()}
+    a = str(data / "a.837")
+    got = {(r["file"], r["index"]): r["verdict"] for r in x12.verdicts.collect() if r["file"] == a}
     engine = Engine(config(data))
     linted = lint_claims(engine, Source(name=str(data / "a.837"), path=data / "a.837"))
     want = {
@@ -190,7 +202,7 @@ def test_example_job_writes_findings_and_verdicts(data, tmp_path, monkeypatch):
             "--config",
             str(data / "claimlint.toml"),
             "--master",
-            "local[1]",
+            "local[2]",
         ],
         cwd=data,
         capture_output=True,
@@ -200,7 +212,9 @@ def test_example_job_writes_findings_and_verdicts(data, tmp_path, monkeypatch):
     assert proc.returncode == 1, proc.stderr  # a 837 of 40 claims has errors
     assert "40 claims read, 40 linted, 0 not linted" in proc.stderr
     lines = [
-        line for p in sorted((out / "findings").glob("part-*")) for line in p.read_text().splitlines()
+        line
+        for p in sorted((out / "findings").glob("part-*"))
+        for line in p.read_text().splitlines()
     ]
     assert sorted(lines) == sorted(expected)
     assert list((out / "verdicts").glob("part-*.json"))

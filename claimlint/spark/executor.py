@@ -154,7 +154,9 @@ def key_text(key: Any) -> str:
     return repr(key)
 
 
-def lint_part(st: State, source: Source, fmt: str, file: str, part: int) -> Iterator[dict[str, Any]]:
+def lint_part(
+    st: State, source: Source, fmt: str, file: str, part: int
+) -> Iterator[dict[str, Any]]:
     """The rows of one part: mirrors ``Engine.lint_source`` with an ``on_claim`` sink and
     ``parallel.lint_part`` (line and claim checks here, batch rules' ``collect``)."""
     engine = st.engine

@@ -112,7 +112,10 @@ _FLAT = [
 ]
 _RENDERED = T.StructType(
     [
-        *(T.StructField(name, T.LongType() if name != "file" else T.StringType()) for name in _ORDER),
+        *(
+            T.StructField(name, T.LongType() if name != "file" else T.StringType())
+            for name in _ORDER
+        ),
         T.StructField("jsonl", T.StringType()),
         *(f for f in FINDINGS.fields if f.name != "location"),
         *(T.StructField(name, kind) for name, kind in _FLAT),
@@ -143,7 +146,9 @@ def _events(st: ex.State, rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
                 for c, d in zip(st.batch, values, strict=True)
                 if d is not None and not st.keyed(c)
             ] or None
-            if not any(st.keyed(c) and d is not None for c, d in zip(st.batch, values, strict=True)):
+            if not any(
+                st.keyed(c) and d is not None for c, d in zip(st.batch, values, strict=True)
+            ):
                 row["collected"] = None  # nothing for the keyed reduce
             row["keys"] = row["keys"] or None
         out.append(row)
@@ -303,6 +308,8 @@ def _reduce(spark: SparkSession, bc: Any, engine: Engine, events: DataFrame) -> 
     findings = found[0]
     for more in found[1:]:
         findings = findings.unionByName(more)
+    # the findings feed the rendering and the verdicts: computed once
+    findings = findings.persist()
     rendered = _render(bc, findings)
     ordered = rendered.orderBy(*_ORDER)
     result = SparkResult(
@@ -329,9 +336,7 @@ def _keyed(bc: Any, claims: DataFrame) -> DataFrame:
         F.struct("file", "part", "pos") != F.struct("first.file", "first.part", "first.pos")
     )
     seeds = later.groupBy("file", "part", "pos").agg(
-        F.collect_list(F.struct("rule", "idx", F.col("first.value").alias("value"))).alias(
-            "seeds"
-        )
+        F.collect_list(F.struct("rule", "idx", F.col("first.value").alias("value"))).alias("seeds")
     )
     todo = (
         claims.where(F.col("collected").isNotNull())
@@ -387,7 +392,9 @@ def _render(bc: Any, findings: DataFrame) -> DataFrame:
         for b in batches:
             rows: list[dict[str, Any]] = []
             for record in b.to_dict("records"):
-                f = ex.with_fingerprint(ex.pickle.loads(record["finding"]), int(record["occ"]), root)
+                f = ex.with_fingerprint(
+                    ex.pickle.loads(record["finding"]), int(record["occ"]), root
+                )
                 d = ex.finding_record(f)
                 loc = d.pop("location")
                 position = loc.pop("position")
@@ -402,12 +409,16 @@ def _render(bc: Any, findings: DataFrame) -> DataFrame:
         F.col("loc_claim_id").alias("claim_id"),
         F.col("loc_line").alias("line"),
         F.col("loc_field").alias("field"),
-        F.struct(*(F.col(f"p_{f.name}").alias(f.name) for f in _POSITION.fields)).alias(
-            "position"
-        ),
+        F.struct(*(F.col(f"p_{f.name}").alias(f.name) for f in _POSITION.fields)).alias("position"),
     )
-    return flat.select(*_ORDER, "jsonl", *FINDINGS.fieldNames()[:4], location.alias("location"),
-                       "fingerprint", "data")
+    return flat.select(
+        *_ORDER,
+        "jsonl",
+        *FINDINGS.fieldNames()[:4],
+        location.alias("location"),
+        "fingerprint",
+        "data",
+    )
 
 
 def _verdicts(fail_on: Severity, claims: DataFrame, findings: DataFrame) -> DataFrame:
@@ -443,9 +454,7 @@ def _verdicts(fail_on: Severity, claims: DataFrame, findings: DataFrame) -> Data
         "pos",
         "claim_id",
         "parsed",
-        (F.row_number().over(Window.partitionBy("file").orderBy("part", "pos")) - 1).alias(
-            "index"
-        ),
+        (F.row_number().over(Window.partitionBy("file").orderBy("part", "pos")) - 1).alias("index"),
     )
     own = counts(f.where(F.col("owner").isNotNull()), "file", "part", "owner").withColumnRenamed(
         "owner", "pos"
