@@ -21,6 +21,7 @@ jsonl`` writes for the same files in name order.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -134,15 +135,15 @@ def _events(st: ex.State, rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     out = []
     for row in rows:
         if row["kind"] == "finding":
-            f = ex.pickle.loads(row["finding"])
+            f = pickle.loads(row["finding"])
             loc = f.location
             row["loc_file"], row["loc_line"], row["loc_field"] = loc.file, loc.line, loc.field
         elif row["kind"] == "claim" and row["collected"] is not None:
             keys = row["keys"] or ()
             row["keys"] = [{"rule": r, "key": k, "idx": i, "value": v} for r, k, i, v in keys]
-            values = ex.pickle.loads(row["collected"])
+            values = pickle.loads(row["collected"])
             row["fold"] = [
-                {"rule": c.code, "blob": ex.pickle.dumps(d)}
+                {"rule": c.code, "blob": pickle.dumps(d)}
                 for c, d in zip(st.batch, values, strict=True)
                 if d is not None and not st.keyed(c)
             ] or None
@@ -392,9 +393,7 @@ def _render(bc: Any, findings: DataFrame) -> DataFrame:
         for b in batches:
             rows: list[dict[str, Any]] = []
             for record in b.to_dict("records"):
-                f = ex.with_fingerprint(
-                    ex.pickle.loads(record["finding"]), int(record["occ"]), root
-                )
+                f = ex.with_fingerprint(pickle.loads(record["finding"]), int(record["occ"]), root)
                 d = ex.finding_record(f)
                 loc = d.pop("location")
                 position = loc.pop("position")
