@@ -15,9 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from claimlint.core.config import load_config
+from claimlint.readers.base import Source
+from claimlint.running.engine import Engine
+from claimlint.running.split import claim_verdicts, lint_claims
 from tests.conftest import FIXTURES, ROOT, TODAY
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (the 'spark' extra)")
+# Spark stages are slow on a busy machine (a JVM, Python workers per stage)
+pytestmark = pytest.mark.timeout(900)
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java (17+), and no java is on PATH", allow_module_level=True)
 
@@ -26,11 +32,6 @@ try:
     import generate
 finally:
     sys.path.pop(0)
-
-from claimlint.core.config import load_config
-from claimlint.readers.base import Source
-from claimlint.running.engine import Engine
-from claimlint.running.split import claim_verdicts, lint_claims
 
 
 @pytest.fixture(scope="module")
@@ -186,31 +187,18 @@ def test_verdicts_are_splits(x12, data, monkeypatch):
     assert "reject" in got.values() and "accept" in got.values()
 
 
-def test_example_job_writes_findings_and_verdicts(data, tmp_path, monkeypatch):
-    """``python -m claimlint.spark``: JSONL findings identical to the CLI's, verdicts."""
+def test_example_job_writes_findings_and_verdicts(spark, data, tmp_path, monkeypatch, capsys):
+    """The example job (``python -m claimlint.spark`` runs ``run.main``; here in this process,
+    on the shared session): JSONL findings identical to the CLI's, verdicts, exit code 1."""
+    from claimlint.spark.run import main
+
     monkeypatch.chdir(data)
     expected = cli_jsonl(data, ["b.837"])
     out = tmp_path / "out"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "claimlint.spark",
-            str(data / "b.837"),
-            "--out",
-            str(out),
-            "--config",
-            str(data / "claimlint.toml"),
-            "--master",
-            "local[2]",
-        ],
-        cwd=data,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 1, proc.stderr  # a 837 of 40 claims has errors
-    assert "40 claims read, 40 linted, 0 not linted" in proc.stderr
+    argv = [str(data / "b.837"), "--out", str(out), "--config", str(data / "claimlint.toml")]
+    argv += ["--today", TODAY.isoformat()]
+    assert main(argv) == 1  # 40 claims with errors among them
+    assert "40 claims read, 40 linted, 0 not linted" in capsys.readouterr().err
     lines = [
         line
         for p in sorted((out / "findings").glob("part-*"))
@@ -218,3 +206,4 @@ def test_example_job_writes_findings_and_verdicts(data, tmp_path, monkeypatch):
     ]
     assert sorted(lines) == sorted(expected)
     assert list((out / "verdicts").glob("part-*.json"))
+    assert spark.sparkContext._jsc is not None  # the shared session was left running

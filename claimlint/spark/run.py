@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--config", help="claimlint.toml (default: found from the current folder)")
     p.add_argument("--master", help="Spark master when not run by spark-submit (local[2])")
+    p.add_argument("--today", help=argparse.SUPPRESS)  # fix 'today' (YYYY-MM-DD) for tests
     p.add_argument("--fail-on", choices=("error", "warning", "info"), help="exit 1 at or above")
     return p
 
@@ -35,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"claimlint.spark: {exc}", file=sys.stderr)
         return 2
+    if args.today:
+        config.today = dt.date.fromisoformat(args.today)
     if args.fail_on:
         config.fail_on = Severity.parse(args.fail_on)
     try:
@@ -49,7 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # local mode: the workers run this interpreter (where claimlint is installed)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName("claimlint")
+    # a session already running in this process (a notebook, a test) is used and left open
+    owned = SparkSession.getActiveSession() is None
+    builder = SparkSession.builder.appName("claimlint").config(
+        "spark.ui.showConsoleProgress", "false"
+    )
     if args.master:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
@@ -73,8 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 [s.value for s in Severity if s.rank >= config.fail_on.rank]
             )
         ).count()
+        result.events.unpersist()
     finally:
-        spark.stop()
+        if owned:
+            spark.stop()
     for message in errors:
         print(f"claimlint.spark: {message}", file=sys.stderr)
     print(
