@@ -42,6 +42,8 @@ ALLOWED: dict[str, set[str]] = {
         "running",
         "service",
     },
+    # Spark jobs over the engine (an optional extra), beside running and service
+    "spark": {"core", "dental", "x12", "readers", "payer", "checks", "report", "running", "spark"},
     "cli": {
         "__init__",
         "core",

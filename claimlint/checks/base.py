@@ -175,6 +175,15 @@ class Check:
         """
         return claim
 
+    def first_keys(self, collected: Any, ctx: Context) -> list[tuple[Any, Any]]:
+        """Batch scope, optional: the (key, value) pairs ``check(collected, ctx)`` passes to
+        ``FirstSeen.first`` in ``ctx.state(self, FirstSeen)``, in order, for a rule whose
+        state is only that first-seen index (the first claim of each key wins). A distributed
+        run (``claimlint.spark``) then finds each key's first claim with an aggregation and
+        runs ``check`` per claim with just those keys seeded, instead of feeding every claim
+        to one place. Not overridden: the rule runs over every claim in order."""
+        raise NotImplementedError
+
     def finish(self, ctx: Context) -> Iterable[Finding]:
         return ()
 

@@ -300,6 +300,12 @@ class DuplicateProcedure(Check):
                 )
         return None
 
+    def first_keys(
+        self, collected: tuple[str, list[_DuplicateEntry]], ctx: Context
+    ) -> list[tuple[Any, Any]]:
+        claim_id, entries = collected
+        return [(entry[0], (ctx.file, claim_id, entry[1])) for entry in entries]
+
     def check(
         self, collected: tuple[str, list[_DuplicateEntry]], ctx: Context
     ) -> Iterable[Finding]:
