@@ -399,7 +399,9 @@ def test_cell_positions_are_lazy_and_equal_an_eager_source_ref():
     from claimlint.core.model import SourceRef
 
     data = b"claim_id,line,code,tooth\nC1,1,D2150,3\n"
-    claims = [i for i in read_csv(Source(name="f.csv", data=data), ReadOptions()) if isinstance(i, Claim)]
+    claims = [
+        i for i in read_csv(Source(name="f.csv", data=data), ReadOptions()) if isinstance(i, Claim)
+    ]
     line = claims[0].lines[0]
     assert line._ref.__class__ is tuple  # not built yet
     assert line.ref == SourceRef("f.csv", "code", "row 2", 2, 3)

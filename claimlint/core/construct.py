@@ -10,11 +10,12 @@ normalised values.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from claimlint.core.model import Lean, generate_constructor
 
 M = TypeVar("M", bound=Lean)
+
 
 def constructor(cls: type[M]) -> Callable[..., M]:
     """A function ``make(**values) -> cls`` that fills defaults and skips normalisation."""

@@ -66,7 +66,7 @@ class Lean:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self is other or self.values() == other.values()  # type: ignore[attr-defined]
+        return self is other or self.values() == other.values()
 
     def __hash__(self) -> int:
         return hash((self.__class__, self.values()))
@@ -205,7 +205,9 @@ def generate_constructor(cls: type[L], keyword: bool) -> Callable[..., L]:
                 f"    if {name} is _MISSING:\n"
                 f"        raise TypeError({cls.__name__ + ': missing required field ' + name!r})\n"
             )
-    sets = "".join(f"    obj.{slot} = {name}\n" for name, slot in zip(names, cls.STORE, strict=True))
+    sets = "".join(
+        f"    obj.{slot} = {name}\n" for name, slot in zip(names, cls.STORE, strict=True)
+    )
     star = "*, " if keyword and params else ""
     src = (
         f"def make_{cls.__name__}({star}{', '.join(params)}):\n"
@@ -656,7 +658,11 @@ class ServiceLine(Lean):
     )
     LAZY = ("ref",)
     FACTORIES = {"refs": dict}
-    NESTED: ClassVar[dict[str, type[Lean]]] = {"teeth": ToothEntry, "ref": SourceRef}
+    NESTED: ClassVar[dict[str, type[Lean]]] = {
+        "teeth": ToothEntry,
+        "ref": SourceRef,
+        "refs": SourceRef,
+    }
 
     def __init__(
         self,

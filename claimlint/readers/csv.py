@@ -1311,9 +1311,7 @@ class _CsvReader:
             note = values.get("claim_note")
             if note is not None and note not in seen_notes:
                 seen_notes.add(note)
-                notes.append(
-                    _make[Note](text=note, code=None, ref=position(refs["claim_note"]))
-                )
+                notes.append(_make[Note](text=note, code=None, ref=position(refs["claim_note"])))
                 claim_refs.setdefault("notes", refs["claim_note"])
             att = (
                 values.get("attachment_type"),

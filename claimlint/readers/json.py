@@ -4,8 +4,9 @@ Records are validated with pydantic input models that mirror the published JSON 
 proves both accept and reject the same fixtures); jsonschema is not used at run time because it
 manages only about 2,400 claims/s. A valid record is turned into the canonical model with
 the fast constructors (``claimlint.core.construct``) — validated once, not twice; line and
-tooth positions are built only when a finding needs them. An invalid record is one CL002 finding located
-by JSON Pointer; the rest of the batch is still linted. A file that is not JSON is one CL001.
+tooth positions are built only when a finding needs them. An invalid record is one CL002
+finding located by JSON Pointer; the rest of the batch is still linted. A file that is not JSON
+is one CL001.
 """
 
 from __future__ import annotations

@@ -21,10 +21,10 @@ from claimlint.core.findings import Finding, Severity
 from claimlint.core.model import (
     Attachment,
     Claim,
+    LazyRef,
     MissingTooth,
     Note,
     Person,
-    LazyRef,
     Provider,
     ServiceLine,
     SourceRef,
