@@ -29,7 +29,7 @@ SURFACES = ("O", "MO", "DO", "MOD", "B", "L", "MODB")
 def generate(rows: int, members: int, rng: random.Random):
     start = dt.date(2020, 1, 1).toordinal()
     for _ in range(rows):
-        yield PriorProcedure.model_construct(
+        yield PriorProcedure.construct(
             member_id=f"SYN{rng.randrange(members):07d}",
             code=rng.choice(CODES),
             date=dt.date.fromordinal(start + rng.randrange(6 * 365)),

@@ -394,22 +394,19 @@ def test_fixture_exports_read_cleanly():
         assert claims(items) and findings(items) == [], path
 
 
-def test_fast_ref_equals_model_construct():
+def test_cell_positions_are_lazy_and_equal_an_eager_source_ref():
+    """A cell's position is kept as coordinates; the SourceRef it builds is the eager one."""
     from claimlint.core.model import SourceRef
-    from claimlint.readers.csv import _fast_ref
 
-    data = {
-        "file": "f",
-        "field": "code",
-        "pointer": "row 2",
-        "line": 2,
-        "column": 3,
-        "segment_index": None,
-        "segment_id": None,
-    }
-    fast = _fast_ref(dict(data))
-    assert fast == SourceRef.model_construct(**data) == SourceRef(**data)
-    assert fast.at("tooth").field == "tooth" and fast.model_dump() == data
+    data = b"claim_id,line,code,tooth\nC1,1,D2150,3\n"
+    claims = [
+        i for i in read_csv(Source(name="f.csv", data=data), ReadOptions()) if isinstance(i, Claim)
+    ]
+    line = claims[0].lines[0]
+    assert line._ref.__class__ is tuple  # not built yet
+    assert line.ref == SourceRef("f.csv", "code", "row 2", 2, 3)
+    assert line.where("tooth") == SourceRef("f.csv", "tooth", "row 2", 2, 4)
+    assert line.teeth[0].ref == line.where("tooth")
 
 
 @pytest.mark.parametrize("amount", ["1e400", "1_000", "-0", "nan", "inf", "-0.00", "Infinity"])

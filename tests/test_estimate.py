@@ -302,7 +302,7 @@ def test_estimate_reports_a_claim_whose_estimate_fails_and_keeps_the_others(monk
 
     monkeypatch.setattr(estimate_module, "estimate_claim", flaky)
     good = _claim([("D2140", "145", "3", "O")])
-    bad = good.model_copy(update={"claim_id": "BOOM"})
+    bad = good.replace(claim_id="BOOM")
     batch = estimate_claims([("a.json", bad), ("a.json", good)], ProfileSet(), default=profile)
     assert len(batch.claims) == 1 and batch.failed == 1 and batch.claims_read == 2
     assert any("claim BOOM could not be estimated" in p for p in batch.problems)

@@ -168,7 +168,7 @@ def _odd_lines() -> list[tuple[Claim, ServiceLine]]:
     for n in range(4000):
         count = rng.choice([0, 1, 1, 1, 2])
         entries = tuple(
-            ToothEntry.model_construct(
+            ToothEntry.construct(
                 tooth=rng.choice(teeth),
                 surfaces=tuple(rng.choice(surfaces)),
                 qualifier=rng.choice([None, None, "JP", "JO"]),
@@ -179,7 +179,7 @@ def _odd_lines() -> list[tuple[Claim, ServiceLine]]:
             )
             for _ in range(count)
         )
-        line = ServiceLine.model_construct(
+        line = ServiceLine.construct(
             line_number=1,
             code=rng.choice(codes),
             code_qualifier=rng.choice([None, "AD", "ZZ"]),
@@ -195,7 +195,7 @@ def _odd_lines() -> list[tuple[Claim, ServiceLine]]:
             ref=ref,
             refs={},
         )
-        claim = Claim.model_construct(
+        claim = Claim.construct(
             claim_id=f"PCN{n}", ref=ref, refs={}, lines=(line,), date_of_service=None
         )
         out.append((claim, line))

@@ -510,7 +510,7 @@ def test_cl305_repeated_pins_are_one_finding() -> None:
 def _member(c: Claim) -> Claim:
     from claimlint.core.model import Person
 
-    return c.model_copy(update={"patient": Person(member_id="SYN0001")})
+    return c.replace(patient=Person(member_id="SYN0001"))
 
 
 def test_cl412_repeats_on_one_claim_are_one_finding() -> None:

@@ -263,7 +263,7 @@ class DuplicateProcedure(Check):
                         key,
                         line.line_number,
                         # plain values: this crosses a process boundary per claim with --jobs
-                        tuple(line.where("code").__dict__.values()),
+                        line.where("code").values(),
                         tooth,
                         surfaces,
                         self._in_history(ctx, line, history, key, tooth, surfaces),
@@ -350,7 +350,7 @@ class DuplicateProcedure(Check):
         else:
             also = f"this claim line {first_line}"
         key, line_number, position, tooth, surfaces, _ = group[0]
-        where = SourceRef(**dict(zip(SourceRef.model_fields, position, strict=True)))
+        where = SourceRef(*position)
         if len(group) == 1:
             text = f"is billed twice in this batch (also {also})"
         else:

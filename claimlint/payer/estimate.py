@@ -531,7 +531,7 @@ def prior_from_line(claim: Claim, line: ServiceLine) -> PriorProcedure | None:
     prior = line.prior_placement_date
     if not isinstance(prior, dt.date) or not claim.member_key:
         return None
-    return PriorProcedure.model_construct(
+    return PriorProcedure.construct(
         member_id=claim.member_key,
         code=line.code,
         date=prior,

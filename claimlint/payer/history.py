@@ -732,7 +732,7 @@ class SQLHistory(History):
                 self.skipped += 1  # a row written by another tool: skipped (see bad_rows)
                 continue
             if area and row[width]:
-                record = record.model_copy(update={"area": str(row[width])})
+                record = record.replace(area=str(row[width]))
             out.append(record)
         return out
 
@@ -777,7 +777,7 @@ class SQLHistory(History):
                 return None
         if member is None or not code:
             return None
-        return PriorProcedure.model_construct(
+        return PriorProcedure.construct(
             member_id=str(member),
             tooth=str(tooth) if tooth not in (None, "") else None,
             date=date,
@@ -920,7 +920,7 @@ def _benefits_row(row: tuple[Any, ...]) -> MemberBenefits | None:
     day = _read_date(as_of)
     if day is None:
         return None
-    return MemberBenefits.model_construct(
+    return MemberBenefits.construct(
         coverage_start=_read_date(start),
         coverage_end=_read_date(end),
         deductible_met=_read_amount(met),
@@ -955,13 +955,11 @@ def _with_impact(record: PriorProcedure, values: dict[str, Any]) -> PriorProcedu
             charge = None
     paid_as = str(values.get("paid_as") or "").strip().upper() or None
     plan = values.get("plan_id")
-    return record.model_copy(
-        update={
-            "plan_id": None if plan in (None, "") else str(plan),
-            "charge": charge,
-            "paid_as": paid_as,
-            "area": str(values.get("area") or "") or None,
-        }
+    return record.replace(
+        plan_id=None if plan in (None, "") else str(plan),
+        charge=charge,
+        paid_as=paid_as,
+        area=str(values.get("area") or "") or None,
     )
 
 
@@ -993,7 +991,7 @@ def procedures_of(claim: Claim, status: str = "billed") -> Iterator[PriorProcedu
             [(e, None) for e in line.teeth] if line.teeth else [(None, a) for a in areas]
         )
         for entry, area in pairs:
-            yield PriorProcedure.model_construct(
+            yield PriorProcedure.construct(
                 member_id=member,
                 code=line.code,
                 date=date,

@@ -70,11 +70,11 @@ def _identity(member: str | None, date: Any, code: str, tooth: str | None, surf:
 def _history_claim(row: PriorProcedure) -> Claim:
     ref = SourceRef(file="(history)")
     teeth = (
-        (ToothEntry.model_construct(tooth=row.tooth, surfaces=tuple(row.surfaces)),)
+        (ToothEntry.construct(tooth=row.tooth, surfaces=tuple(row.surfaces)),)
         if row.tooth or row.surfaces
         else ()
     )
-    line = ServiceLine.model_construct(
+    line = ServiceLine.construct(
         line_number=1,
         code=row.code,
         charge=row.charge,
@@ -84,7 +84,7 @@ def _history_claim(row: PriorProcedure) -> Claim:
         refs={},
         quantity=1,
     )
-    return Claim.model_construct(
+    return Claim.construct(
         claim_id="(history)",
         payer_id=row.payer_id,
         plan_id=row.plan_id,

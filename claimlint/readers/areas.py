@@ -67,7 +67,7 @@ def fix_areas(claim: Claim, where: Where) -> tuple[Claim, list[Finding]]:
                 )
         if lines is None:
             lines = list(claim.lines)
-        lines[i] = line.model_copy(update={"oral_cavity": tuple(fixed)})
+        lines[i] = line.replace(oral_cavity=tuple(fixed))
     if lines is None:
         return claim, findings
-    return claim.model_copy(update={"lines": tuple(lines)}), findings
+    return claim.replace(lines=tuple(lines)), findings

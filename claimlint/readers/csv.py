@@ -47,7 +47,8 @@ Decisions (also in README.md, "CSV: one row per service line"):
 * **Teeth.** ``#30`` and ``30`` are the same; with ``tooth_numbering = "iso"`` ISO 3950 numbers
   are converted to Universal and the original kept in ``ToothEntry.original``.
 
-Models are built with ``model_construct`` after the values were checked here, which keeps the
+Models are built with the fast constructors (``claimlint.core.construct``) after the values
+were checked here, and cell positions are built only when a finding needs one, which keeps the
 reader fast (tens of thousands of rows per second).
 """
 
@@ -74,10 +75,13 @@ from claimlint.core.catalogue import (
     UNREADABLE_FILE,
     Rule,
 )
+from claimlint.core.construct import Constructors
 from claimlint.core.findings import Finding, Severity
 from claimlint.core.model import (
     Attachment,
     Claim,
+    LazyPositions,
+    LazyRef,
     MemberBenefits,
     MissingTooth,
     Note,
@@ -86,6 +90,7 @@ from claimlint.core.model import (
     ServiceLine,
     SourceRef,
     ToothEntry,
+    position,
     split_surfaces,
 )
 from claimlint.core.spill import FirstSeen, SpilledLists
@@ -294,7 +299,7 @@ def read_csv(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
                 yield UNREADABLE_FILE.make(
                     f"The file starts with a {label} byte order mark but is not valid {label} "
                     "text; no claim in it was linted. Save or export it as 'CSV UTF-8'.",
-                    ref=SourceRef.model_construct(file=source.name, field=None, line=1),
+                    ref=SourceRef(file=source.name, field=None, line=1),
                 )
                 return
             fh.seek(0)
@@ -418,8 +423,9 @@ class _Row:
     line: int
     claim_id: str | None
     values: dict[str, Any] = field(default_factory=dict)  # canonical column -> parsed value
-    refs: dict[str, SourceRef] = field(default_factory=dict)  # canonical column -> ref
-    ref: SourceRef | None = None
+    # canonical column -> its position (lazy: built when a finding needs it)
+    refs: dict[str, SourceRef | LazyRef] = field(default_factory=dict)
+    ref: SourceRef | LazyRef | None = None
     broken: bool = False  # not readable as a service line (ragged, binary, bad quoting)
     # cells whose value is bad: (column index, message, evidence, rule); the row is still read
     bad: list[tuple[int, str, dict[str, str], Rule]] = field(default_factory=list)
@@ -568,7 +574,7 @@ class _CsvReader:
         )
 
     def _line_ref(self, lineno: int, field: str | None = None) -> SourceRef:
-        return SourceRef.model_construct(file=self.name, field=field, pointer=None, line=lineno)
+        return SourceRef(file=self.name, field=field, pointer=None, line=lineno)
 
     # -- the run ----------------------------------------------------------------------------
 
@@ -948,17 +954,11 @@ class _CsvReader:
     # -- rows -------------------------------------------------------------------------------
 
     def _ref(self, number: int, line: int, index: int) -> SourceRef:
-        return _fast_ref(
-            {
-                "file": self.name,
-                "field": self.headers[index] if index < len(self.headers) else None,
-                "pointer": f"row {number}",
-                "line": line,
-                "column": index + 1,
-                "segment_index": None,
-                "segment_id": None,
-            }
-        )
+        return position(self._cell(number, line, index))  # type: ignore[no-any-return]
+
+    def _cell(self, number: int, line: int, index: int) -> LazyRef:
+        """The lazy position of a cell (built when a finding needs it)."""
+        return (_cell_ref, self.name, self.headers, number, line, index)
 
     def _parse_row(
         self,
@@ -991,7 +991,7 @@ class _CsvReader:
             text = cell.strip()
             if name == "claim_id":
                 claim_id = text or None
-                parsed.ref = self._ref(number, line, index)
+                parsed.ref = self._cell(number, line, index)
                 continue
             if not text or parsed.broken:
                 continue  # the cells of a broken row are neither parsed nor shown
@@ -1018,12 +1018,10 @@ class _CsvReader:
                 )
                 continue
             values[name] = value
-            refs[name] = self._ref(number, line, index)
+            refs[name] = self._cell(number, line, index)
         parsed.claim_id = claim_id
         if parsed.ref is None:
-            parsed.ref = SourceRef.model_construct(
-                file=self.name, field=None, pointer=f"row {number}", line=line
-            )
+            parsed.ref = (_row_ref, self.name, number, line)
         if "code" not in values and not problems:
             index = columns.index("code")
             problems.append((index, f"{self.headers[index]}: a procedure code is required", {}))
@@ -1083,9 +1081,7 @@ class _CsvReader:
         ref = (
             self._ref(parsed.number, parsed.line, index)
             if index is not None
-            else SourceRef.model_construct(
-                file=self.name, field=None, pointer=f"row {parsed.number}", line=parsed.line
-            )
+            else _row_ref(self.name, parsed.number, parsed.line)
         )
         text = "; ".join(msg for _, msg, _ in problems)
         evidence: dict[str, str] = {}
@@ -1103,9 +1099,7 @@ class _CsvReader:
     def _broken_ref(self, parsed: _Row) -> SourceRef:
         if parsed.error_column is not None:
             return self._ref(parsed.number, parsed.line, parsed.error_column)
-        return SourceRef.model_construct(
-            file=self.name, field=None, pointer=f"row {parsed.number}", line=parsed.line
-        )
+        return _row_ref(self.name, parsed.number, parsed.line)
 
     def _broken_finding(self, parsed: _Row, problems: list[_Problem]) -> Finding:
         text = "; ".join(msg for _, msg, _ in problems)
@@ -1260,7 +1254,7 @@ class _CsvReader:
                 continue
             first, row = known[name]
             if first != value:
-                ref = parsed.refs[name]
+                ref = position(parsed.refs[name])
                 col = ref.column - 1 if ref.column else None
                 what = "a different value" if name in _PHI else f"{value!s}"
                 was = "" if name in _PHI else f" (was {first!s})"
@@ -1288,7 +1282,7 @@ class _CsvReader:
 
     def _build(self, group: _Group) -> Claim:
         first = group.first
-        claim_refs: dict[str, SourceRef] = {}
+        claim_refs: dict[str, SourceRef | LazyRef] = {}
         assert first.ref is not None
         claim_refs["claim_id"] = first.ref
         data: dict[str, Any] = {"claim_id": group.claim_id}
@@ -1303,10 +1297,10 @@ class _CsvReader:
                 data[target] = value
         for owner, values in nested.items():
             if owner == "benefits":
-                data[owner] = MemberBenefits.model_construct(**values, ref=first.ref)
+                data[owner] = _make[MemberBenefits](**values, ref=position(first.ref))
                 continue
             model = Provider if owner.endswith("provider") else Person
-            data[owner] = model.model_construct(**values)
+            data[owner] = _make[model](**values)
         notes: list[Note] = []
         attachments: list[Attachment] = []
         missing: list[MissingTooth] = []
@@ -1314,13 +1308,13 @@ class _CsvReader:
         seen_att: set[tuple[Any, ...]] = set()
         seen_missing: set[str] = set()
         lines: list[ServiceLine] = []
-        for position, row in enumerate(group.rows, start=1):
+        for line_number, row in enumerate(group.rows, start=1):
             values = row.values
             refs = row.refs
             note = values.get("claim_note")
             if note is not None and note not in seen_notes:
                 seen_notes.add(note)
-                notes.append(Note.model_construct(text=note, code=None, ref=refs["claim_note"]))
+                notes.append(_make[Note](text=note, code=None, ref=position(refs["claim_note"])))
                 claim_refs.setdefault("notes", refs["claim_note"])
             att = (
                 values.get("attachment_type"),
@@ -1339,8 +1333,8 @@ class _CsvReader:
                     if k in refs
                 )
                 attachments.append(
-                    Attachment.model_construct(
-                        type=att[0], transmission=att[1], control_number=att[2], ref=ref
+                    _make[Attachment](
+                        type=att[0], transmission=att[1], control_number=att[2], ref=position(ref)
                     )
                 )
                 claim_refs.setdefault("attachments", ref)
@@ -1348,24 +1342,24 @@ class _CsvReader:
                 if tooth not in seen_missing:
                     seen_missing.add(tooth)
                     missing.append(
-                        MissingTooth.model_construct(
-                            tooth=tooth, status="M", ref=refs["missing_teeth"]
+                        _make[MissingTooth](
+                            tooth=tooth, status="M", ref=position(refs["missing_teeth"])
                         )
                     )
                     claim_refs.setdefault("missing_teeth", refs["missing_teeth"])
-            lines.append(self._line(row, position))
+            lines.append(self._line(row, line_number))
         data["notes"] = tuple(notes)
         data["attachments"] = tuple(attachments)
         data["missing_teeth"] = tuple(missing)
         data["lines"] = tuple(lines)
         data["ref"] = first.ref
-        data["refs"] = claim_refs
-        return Claim.model_construct(**data)
+        data["refs"] = LazyPositions(claim_refs)
+        return _make[Claim](**data)
 
     def _line(self, row: _Row, position: int) -> ServiceLine:
         values = row.values
         refs = row.refs
-        line_refs: dict[str, SourceRef] = {}
+        line_refs: dict[str, SourceRef | LazyRef] = {}
         data: dict[str, Any] = {"line_number": position}
         for name, target in _LINE_TARGETS.items():
             if name in values:
@@ -1378,7 +1372,7 @@ class _CsvReader:
         if tooth_value is not None or surfaces:
             tooth, original = tooth_value or (None, None)
             teeth = (
-                ToothEntry.model_construct(
+                _make[ToothEntry](
                     tooth=tooth,
                     surfaces=surfaces,
                     system="iso" if original is not None else None,
@@ -1390,8 +1384,8 @@ class _CsvReader:
             )
         data["teeth"] = teeth
         data["ref"] = row.refs.get("code") or row.ref
-        data["refs"] = line_refs
-        return ServiceLine.model_construct(**data)
+        data["refs"] = LazyPositions(line_refs)
+        return _make[ServiceLine](**data)
 
 
 def _area_ref(line: ServiceLine, k: int) -> SourceRef:
@@ -1400,21 +1394,19 @@ def _area_ref(line: ServiceLine, k: int) -> SourceRef:
     return line.refs.get("oral_cavity") or line.ref
 
 
-_REF_FIELDS = frozenset(SourceRef.model_fields)
+_make = Constructors(Claim, ServiceLine, ToothEntry, Person, Provider, MemberBenefits, Note)
+_make.update(Constructors(Attachment, MissingTooth))
 
 
-def _fast_ref(data: dict[str, Any]) -> SourceRef:
-    """``SourceRef.model_construct`` without its per-call overhead (all fields given).
+def _cell_ref(name: str, headers: list[str], number: int, line: int, index: int) -> SourceRef:
+    """The SourceRef of a cell (see ``_CsvReader._cell``)."""
+    field = headers[index] if index < len(headers) else None
+    return SourceRef(name, field, f"row {number}", line, index + 1)
 
-    One reference per cell is the hot path of the reader; this is what ``model_construct``
-    does, minus default resolution. A test checks it equals ``model_construct``.
-    """
-    ref = object.__new__(SourceRef)
-    object.__setattr__(ref, "__dict__", data)
-    object.__setattr__(ref, "__pydantic_fields_set__", set(_REF_FIELDS))
-    object.__setattr__(ref, "__pydantic_extra__", None)
-    object.__setattr__(ref, "__pydantic_private__", None)
-    return ref
+
+def _row_ref(name: str, number: int, line: int) -> SourceRef:
+    """The SourceRef of a row."""
+    return SourceRef(name, None, f"row {number}", line)
 
 
 _HEADER_NAME = re.compile(r"[A-Za-z_ ][A-Za-z0-9_ .#/()-]{0,39}")

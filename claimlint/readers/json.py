@@ -3,8 +3,10 @@
 Records are validated with pydantic input models that mirror the published JSON Schema (a test
 proves both accept and reject the same fixtures); jsonschema is not used at run time because it
 manages only about 2,400 claims/s. A valid record is turned into the canonical model with
-``model_construct`` — validated once, not twice. An invalid record is one CL002 finding located
-by JSON Pointer; the rest of the batch is still linted. A file that is not JSON is one CL001.
+the fast constructors (``claimlint.core.construct``) — validated once, not twice; line and
+tooth positions are built only when a finding needs them. An invalid record is one CL002
+finding located by JSON Pointer; the rest of the batch is still linted. A file that is not JSON
+is one CL001.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from claimlint.core.findings import Finding
 from claimlint.core.model import (
     Attachment,
     Claim,
+    LazyRef,
     MemberBenefits,
     MissingTooth,
     Note,
@@ -369,7 +372,7 @@ BATCH_KEYS = frozenset(f.alias or name for name, f in BatchIn.model_fields.items
 
 # -- canonical construction (no second validation) -------------------------------------------
 
-# model_construct without its per-call work (4x faster): defaults precomputed per class
+# the fast constructors: the values were validated by the input models above
 _make = Constructors(
     ToothEntry, Person, Provider, ServiceLine, Note, Attachment, MissingTooth, Claim, MemberBenefits
 )
@@ -379,7 +382,7 @@ def _tooth_entry(
     raw: str | None,
     surfaces: Any,
     system: str,
-    ref: SourceRef | None = None,
+    ref: SourceRef | LazyRef | None = None,
 ) -> ToothEntry:
     tooth = raw.strip().upper().removeprefix("#").strip() if raw is not None else None
     original = None
@@ -411,19 +414,26 @@ def _provider(p: ProviderIn | None) -> Provider | None:
     return None if p is None else _make[Provider](**p.__dict__, ref=None)
 
 
+def _line_position(ref: SourceRef, i: int) -> SourceRef:
+    """The position of the claim's line ``i`` (the claim's field, the line's pointer)."""
+    return ref.at(field=None, pointer=f"{ref.pointer}/lines/{i}")
+
+
+def _tooth_position(ref: SourceRef, i: int, j: int) -> SourceRef:
+    """The position of tooth ``j`` of the claim's line ``i``."""
+    pointer = f"{ref.pointer}/lines/{i}/teeth/{j}"
+    return ref.at(pointer=pointer, field=pointer)
+
+
 def build_claim(c: ClaimIn, ref: SourceRef, system: str) -> Claim:
+    """The canonical claim of a validated record; line and tooth positions are lazy."""
     lines = []
     for i, ln in enumerate(c.lines):
-        lref = ref.at(field=None, pointer=f"{ref.pointer}/lines/{i}")
+        lref = (_line_position, ref, i)
         line_system = ln.tooth_system or system
         if ln.teeth:
             teeth = tuple(
-                _tooth_entry(
-                    t.tooth,
-                    t.surfaces,
-                    line_system,
-                    lref.at(pointer=f"{lref.pointer}/teeth/{j}", field=f"{lref.pointer}/teeth/{j}"),
-                )
+                _tooth_entry(t.tooth, t.surfaces, line_system, (_tooth_position, ref, i, j))
                 for j, t in enumerate(ln.teeth)
             )
         elif ln.tooth is not None or ln.surfaces:
@@ -815,7 +825,7 @@ def _history(raw: Any, source: Source) -> tuple[list[PriorProcedure], list[Findi
             )
             continue
         records.append(
-            PriorProcedure.model_construct(
+            PriorProcedure.construct(
                 member_id=p.member_id,
                 code=p.code.strip().upper(),
                 date=date,

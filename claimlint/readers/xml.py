@@ -136,7 +136,7 @@ class _XmlReader:
         self.current_claim_id: str | None = None
 
     def _ref(self, pointer: str, line: int | None) -> SourceRef:
-        return SourceRef.model_construct(
+        return SourceRef.construct(
             file=self.name,
             field=pointer,
             pointer=pointer,
@@ -298,7 +298,7 @@ class _XmlReader:
         finding = UNREADABLE_FILE.make(
             f"The file is not well-formed XML at {where}: {msg}. Reading stopped there: "
             f"{done}; the rest of the file was not read. Fix the XML and run again.",
-            ref=SourceRef.model_construct(
+            ref=SourceRef.construct(
                 file=self.name,
                 field=None,
                 pointer="/",
@@ -374,12 +374,10 @@ class _XmlReader:
                 ],
             )
         lines = tuple(
-            line.model_copy(
-                update={"ref": lref, "refs": lrefs, "teeth": self._teeth(line.teeth, lref)}
-            )
+            line.replace(ref=lref, refs=lrefs, teeth=self._teeth(line.teeth, lref))
             for line, (lref, lrefs) in zip(claim.lines, line_refs, strict=True)
         )
-        claim = claim.model_copy(update={"lines": lines, "refs": refs})
+        claim = claim.replace(lines=lines, refs=refs)
         claim, notes = fix_areas(claim, self._area_ref)
         found.extend(notes)
         if not found:
@@ -480,7 +478,7 @@ class _XmlReader:
         if not any(t.ref is not None for t in teeth):
             return teeth
         return tuple(
-            t.model_copy(update={"ref": self._ref(f"{lref.pointer}/teeth/tooth[{j}]", lref.line)})
+            t.replace(ref=self._ref(f"{lref.pointer}/teeth/tooth[{j}]", lref.line))
             for j, t in enumerate(teeth, start=1)
         )
 
@@ -596,7 +594,7 @@ class _XmlReader:
                 continue
             tooth = values.get("tooth")
             records.append(
-                PriorProcedure.model_construct(
+                PriorProcedure.construct(
                     member_id=values["member_id"] or "",  # never empty here: checked above
                     code=(values["code"] or "").upper(),
                     date=date,

@@ -452,7 +452,7 @@ def _benefits_from(
     if parsed["deductible_met"] is not None and parsed["deductible_remaining"] is not None:
         bad("deductible_remaining", "give deductible_met or deductible_remaining, not both")
         return None
-    benefits = MemberBenefits.model_construct(**parsed, ref=None)
+    benefits = MemberBenefits.construct(**parsed, ref=None)
     if benefits.empty:
         bad("as_of", "the row gives no coverage date, deductible, maximum or waiting period")
         return None

@@ -33,8 +33,7 @@ class ClaimHandlers(ReaderBase):
     def h_clm(self, e: list[str]) -> None:
         self._flush_claim()
         seg = self.seg()
-        ref = materialize(seg, "CLM01", 1)
-        cb = ClaimBuilder(ref)
+        cb = ClaimBuilder((materialize, seg, "CLM01", 1))
         self.claim = cb
         self.entity = "claim"
         n = len(e)
@@ -43,7 +42,7 @@ class ClaimHandlers(ReaderBase):
             self._attach_pending(cb)
         refs = cb.refs
         refs.update(self.billing_refs)
-        refs["claim_id"] = ref
+        refs["claim_id"] = (seg, "CLM01", 1, 0)
         if cb.claim_id is None:
             self.finding(
                 REQUIRED_SEGMENT_MISSING,
@@ -314,7 +313,7 @@ class ClaimHandlers(ReaderBase):
                 # the 837D has no element for the member's coverage dates, deductible met,
                 # maximum used or waiting-period start (docs/inputs/x12.md)
                 benefits=None,
-                ref=cb.ref,
+                ref=cb.at,
                 refs=LazyRefs(cb.refs),
             )
         except Exception as exc:  # pragma: no cover - defensive

@@ -28,7 +28,7 @@ class LineHandlers(ReaderBase):
         if cb.line is not None:
             self._close_line_if_any()
         text = e[1] if len(e) > 1 else ""
-        ref = self.ref("LX01", 1)
+        ref = self.lazy_ref("LX01", 1)
         if text.isdigit() and text.isascii() and len(text) <= 6 and int(text) > 0:
             number = int(text)
         else:
@@ -184,13 +184,13 @@ class LineHandlers(ReaderBase):
         else:
             surfaces = ()
         seg = self.seg()
-        tooth_ref = materialize(seg, "TOO02", 2)
-        surfaces_ref = materialize(seg, "TOO03", 3) if surfaces else None
+        tooth_ref = (materialize, seg, "TOO02", 2)
+        surfaces_ref = (materialize, seg, "TOO03", 3) if surfaces else None
         if not line.teeth:
             refs = line.refs
-            refs["tooth"] = tooth_ref
-            if surfaces_ref is not None:
-                refs["surfaces"] = surfaces_ref
+            refs["tooth"] = (seg, "TOO02", 2, 0)
+            if surfaces:
+                refs["surfaces"] = (seg, "TOO03", 3, 0)
             refs["tooth_qualifier"] = (seg, "TOO01", 1, 0)
         system: str | None = None
         original: str | None = None
@@ -239,7 +239,7 @@ class LineHandlers(ReaderBase):
                 placement=lb.placement,
                 note=lb.note,
                 control_number=lb.control,
-                ref=lb.ref,
+                ref=lb.at,
                 refs=LazyRefs(lb.refs),
             )
         )

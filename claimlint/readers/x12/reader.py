@@ -77,7 +77,7 @@ def read_x12(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
         reader.set_delimiters(resume.delimiters)
         for name, value in resume.envelope:
             if isinstance(value, SourceRef):
-                value = value.model_copy(update={"file": source.name})
+                value = value.at(file=source.name)
             setattr(reader, name, value)
         start = (resume.delimiters, source.first_line, resume.column, source.first_segment - 1)
         yield from reader.run(fh, resume=start, final=source.end is None)

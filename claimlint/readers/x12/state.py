@@ -21,6 +21,7 @@ from claimlint.core.findings import Finding, Severity
 from claimlint.core.model import (
     Attachment,
     Claim,
+    LazyRef,
     MissingTooth,
     Note,
     Person,
@@ -29,6 +30,7 @@ from claimlint.core.model import (
     SourceRef,
     ToothEntry,
     parse_date,
+    position,
 )
 from claimlint.readers._values import MAX_AMOUNT, MAX_AMOUNT_DIGITS
 from claimlint.readers.base import ReadItem
@@ -99,11 +101,18 @@ class LineBuilder:
     rank = 0
     sv3 = False
 
-    def __init__(self, number: int, ref: SourceRef) -> None:
+    def __init__(self, number: int, pos: SourceRef | LazyRef) -> None:
         self.number = number
-        self.ref = ref
+        self.at = pos  # the line's position, built when somebody asks (``ref``)
         self.refs: dict[str, SourceRef | RefToken] = {}
         self.teeth: list[ToothEntry] = []
+
+    @property
+    def ref(self) -> SourceRef:
+        at = self.at
+        if at.__class__ is tuple:
+            at = self.at = position(at)
+        return at  # type: ignore[return-value]
 
 
 class ClaimBuilder:
@@ -130,14 +139,21 @@ class ClaimBuilder:
     plan_id: str | None = None
     sbr_ref: RefToken | None = None
 
-    def __init__(self, ref: SourceRef) -> None:
-        self.ref = ref
+    def __init__(self, pos: SourceRef | LazyRef) -> None:
+        self.at = pos  # the claim's position, built when somebody asks (``ref``)
         self.refs: dict[str, SourceRef | RefToken] = {}
         self.findings: list[Finding] = []
         self.notes: list[Note] = []
         self.attachments: list[Attachment] = []
         self.missing: list[MissingTooth] = []
         self.lines: list[ServiceLine] = []
+
+    @property
+    def ref(self) -> SourceRef:
+        at = self.at
+        if at.__class__ is tuple:
+            at = self.at = position(at)
+        return at  # type: ignore[return-value]
 
 
 class ReaderBase:
@@ -235,6 +251,10 @@ class ReaderBase:
     def ref(self, field: str | None = None, element: int = 0, component: int = 0) -> SourceRef:
         """A SourceRef for the current segment, at element (and component) when given."""
         return materialize(self.seg(), field, element, component)
+
+    def lazy_ref(self, field: str, element: int = 0) -> LazyRef:
+        """The lazy position (see ``claimlint.core.model``) of an element of this segment."""
+        return (materialize, self.seg(), field, element)
 
     def lazy(self, field: str, element: int = 0, component: int = 0) -> RefToken:
         """A ref token for the current segment: a SourceRef when somebody asks for it."""
