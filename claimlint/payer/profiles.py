@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import math
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -881,6 +881,22 @@ def window_start(profile: Profile, rule: FrequencyRule, day: dt.date) -> dt.date
     return profile.benefit_year_start(day, rule.period or "benefit-year")
 
 
+def payable_again(
+    profile: Profile, rule: FrequencyRule, counted: Sequence[dt.date], day: dt.date
+) -> dt.date | None:
+    """The first day the plan pays again for a service on ``day`` that ``rule`` refuses, given
+    the dates (oldest first) of the services counted inside its window; None: never again
+    (lifetime limit). Rolling months: when enough counted services leave the window (the
+    ``count``-th most recent one, plus ``months``); a calendar or benefit year: the first
+    day of the next one. The one place for this date (CL403, CL404, CL801, the estimate)."""
+    if rule.months is not None:
+        oldest_that_counts = counted[-rule.limit] if len(counted) >= rule.limit else counted[0]
+        return add_months(oldest_that_counts, rule.months)
+    if rule.period == "lifetime":
+        return None
+    return add_months(profile.benefit_year_start(day, rule.period or "benefit-year"), 12)
+
+
 @dataclass(frozen=True, slots=True)
 class FrequencyHit:
     """A frequency rule that a service would break, with the prior service that breaks it."""
@@ -890,6 +906,7 @@ class FrequencyHit:
     surfaces: tuple[str, ...]  # the overlapping surfaces (per-surface rules)
     window_start: dt.date
     count: int
+    payable_from: dt.date | None = None  # None: never again (lifetime limit)
 
     def where(self) -> str:
         """``30-O`` / ``30`` (tooth and overlapping surfaces), as billing staff write it."""
@@ -952,8 +969,11 @@ def frequency_hits(
                 overlap = ()
             relevant.append((prior, overlap))
         if len(relevant) >= rule.limit:
+            relevant.sort(key=lambda item: item[0].date)
             prior, overlap = relevant[-1]
-            hits.append(FrequencyHit(rule, prior, overlap, since, len(relevant)))
+            dates = [item[0].date for item in relevant]
+            again = payable_again(profile, rule, dates, day)
+            hits.append(FrequencyHit(rule, prior, overlap, since, len(relevant), again))
     return hits
 
 
