@@ -770,8 +770,12 @@ def parse_prosthetic_keys(
     """The ``replacement``, ``bundles`` and ``min_intervals`` keys of a validated profile
     document, as :class:`Profile` keyword arguments (CL933, CL941, CL942)."""
 
-    def group(name: str, specs: Iterable[str], families: Iterable[str] = ()) -> CodeGroup:
+    def group(
+        name: str, specs: Iterable[str], families: Iterable[str] = (), key: str = ""
+    ) -> CodeGroup:
         items = list(specs)
+        for j, spec in enumerate(items):  # a typo or a retired code is an error, as frequency's
+            _check_known(spec, source, f"{key}[{j}]")
         for family in families:
             known = REPLACEMENT_FAMILIES.get(family)
             if known is not None:
@@ -786,7 +790,7 @@ def parse_prosthetic_keys(
         if not item.get("codes") and not item.get("families"):
             raise ProfileError(source, key, "name at least one code or family")
         rule_id = item.get("id") or f"replacement[{i}]"
-        codes = group(rule_id, item.get("codes", []), item.get("families", []))
+        codes = group(rule_id, item.get("codes", []), item.get("families", []), key=f"{key}.codes")
         replacement.append(ReplacementRule(rule_id, codes, item["months"]))
 
     bundles: list[BundleRule] = []
@@ -794,7 +798,8 @@ def parse_prosthetic_keys(
         key = key_path(["bundles", i], prefix)
         rule_id = item.get("id") or f"bundles[{i}]"
         kept = item["kept"] if isinstance(item["kept"], list) else [item["kept"]]
-        codes = group(rule_id, item["codes"])
+        codes = group(rule_id, item["codes"], key=f"{key}.codes")
+        kept_codes = group(f"{rule_id} kept", kept, key=f"{key}.kept")
         outside = [k for k in kept if k not in item["codes"] and k not in codes]
         if outside:
             raise ProfileError(
@@ -806,7 +811,7 @@ def parse_prosthetic_keys(
             BundleRule(
                 rule_id,
                 codes,
-                group(f"{rule_id} kept", kept),
+                kept_codes,
                 item.get("same", "day"),
                 item.get("severity"),
                 item.get("note", ""),
@@ -815,12 +820,13 @@ def parse_prosthetic_keys(
 
     intervals: list[IntervalRule] = []
     for i, item in enumerate(data.get("min_intervals", [])):
+        key = key_path(["min_intervals", i], prefix)
         rule_id = item.get("id") or f"min_intervals[{i}]"
         intervals.append(
             IntervalRule(
                 rule_id,
-                group(f"{rule_id} first", item["first"]),
-                group(f"{rule_id} then", item["then"]),
+                group(f"{rule_id} first", item["first"], key=f"{key}.first"),
+                group(f"{rule_id} then", item["then"], key=f"{key}.then"),
                 item["days"],
                 bool(item.get("either_order", False)),
             )
