@@ -135,7 +135,9 @@ def test_srp_tooth_count_with_several_teeth(fmt, tmp_path):
         ("D3240", "E", "CL913", "use D3220 or D3230"),
         ("D3222", "K", "CL913", "use D3220"),
         ("D3230", "8", "CL913", "is a permanent incisor"),
-        ("D1352", "A", "CL917", "is for a permanent tooth"),
+        # D1352 was retired in CDT 2026 (not in the table: CL115, not CL917); D1351 on a
+        # primary molar is the case
+        ("D1351", "A", "CL917", "is usually paid only on a permanent"),
         ("D1351", "8", "CL917", "tooth 8 is a permanent incisor"),
     ],
 )
@@ -176,3 +178,12 @@ def test_supernumerary_extraction_with_a_claim_note_is_quiet(tmp_path):
     cfg.today = TODAY
     codes = [f.code for f in Engine(cfg).lint_paths([str(path)]).findings]
     assert "CL925" not in codes and "CL211" in codes
+
+
+@pytest.mark.parametrize("fmt", ["json", "837", "csv", "xml"])
+def test_a_supernumerary_extraction_without_narrative_is_one_finding(tmp_path, fmt):
+    """CL925 (it also asks to confirm the payer accepts the number), not CL211 as well."""
+    c = case("SN-2", Line("D7140", teeth=("51",)), Line("D2940", teeth=("52",)))
+    found = [(f.code, f.location.line) for f in lint(c, fmt, tmp_path)]
+    # the extraction: CL925 only; a protective restoration on a supernumerary tooth: CL211
+    assert sorted(x for x in found if x[0] in ("CL211", "CL925")) == [("CL211", 2), ("CL925", 1)]
