@@ -4,9 +4,11 @@ of its format."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from area_cases import CASES, FORMATS, Case, Line, case, write
-from conftest import TODAY
+from conftest import FIXTURES, TODAY
 
 from claimlint.core.config import Config
 from claimlint.running.engine import Engine
@@ -187,3 +189,53 @@ def test_a_supernumerary_extraction_without_narrative_is_one_finding(tmp_path, f
     found = [(f.code, f.location.line) for f in lint(c, fmt, tmp_path)]
     # the extraction: CL925 only; a protective restoration on a supernumerary tooth: CL211
     assert sorted(x for x in found if x[0] in ("CL211", "CL925")) == [("CL211", 2), ("CL925", 1)]
+
+
+# -- CL707: one area per line, a payer option --------------------------------------------------
+
+CL707_DIR = FIXTURES / "rules" / "CL707"
+
+
+def _cl707(path, profile: str | None = "one-area-plan.toml"):
+    cfg = Config(today=TODAY, profiles=[str(CL707_DIR / profile)] if profile else [])
+    return [f for f in Engine(cfg).lint_paths([str(path)]).findings if f.code == "CL707"]
+
+
+@pytest.mark.parametrize("ext", ["json", "837", "csv", "xml"])
+def test_cl707_two_areas_on_a_line_when_the_profile_asks(ext):
+    (hit,) = _cl707(CL707_DIR / f"fail.{ext}")
+    assert hit.location.line == 1 and hit.severity.value == "warning"
+    assert hit.message == (
+        "D4341 on line 1 has 2 areas (10 (upper right quadrant), 20 (upper left quadrant)); "
+        "Example One-Area Plan wants one quadrant per line: report each quadrant on its own "
+        "line with quantity 1."
+    )
+    assert _cl707(CL707_DIR / f"pass.{ext}") == []
+
+
+def test_cl707_is_off_unless_the_profile_sets_it():
+    gold = "../../profiles/example-mutual-ppo-gold.toml"
+    assert _cl707(CL707_DIR / "fail.json", gold) == []
+    assert _cl707(CL707_DIR / "fail.json", None) == []
+
+
+def test_cl707_quantity_other_than_the_number_of_quadrants(tmp_path):
+    data = json.loads((CL707_DIR / "pass.json").read_text())
+    data["claims"][0]["lines"][0]["quantity"] = 2
+    path = tmp_path / "qty.json"
+    path.write_text(json.dumps(data))
+    (hit,) = _cl707(path)
+    assert "is for one quadrant (10 (upper right quadrant)) but its quantity is 2" in hit.message
+    assert hit.location.field.endswith("quantity")
+
+
+def test_one_area_per_line_must_be_a_boolean():
+    from claimlint.payer.profiles import ProfileError, parse_profile
+
+    assert parse_profile(
+        {"name": "p", "one_area_per_line": True}, source="p.json"
+    ).one_area_per_line
+    assert not parse_profile({"name": "p"}, source="p.json").one_area_per_line
+    with pytest.raises(ProfileError) as err:
+        parse_profile({"name": "p", "one_area_per_line": "yes"}, source="p.json")
+    assert "one_area_per_line" in str(err.value)

@@ -217,6 +217,8 @@ class Profile:
     fee_schedule: Mapping[str, Decimal] = field(default_factory=dict)
     office_fees: Mapping[str, Decimal] = field(default_factory=dict)
     max_restorations_per_visit: int = DEFAULT_MAX_RESTORATIONS_PER_VISIT
+    #: CL707: one area of the oral cavity per line, and the quantity equal to it (off unless set)
+    one_area_per_line: bool = False
 
     @property
     def label(self) -> str:
@@ -761,6 +763,7 @@ def parse_profile(data: Any, *, source: str, prefix: str = "") -> Profile:
         max_restorations_per_visit=data.get(
             "max_restorations_per_visit", DEFAULT_MAX_RESTORATIONS_PER_VISIT
         ),
+        one_area_per_line=bool(data.get("one_area_per_line", False)),
     )
 
 
