@@ -4,9 +4,11 @@ of its format."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from area_cases import CASES, FORMATS, Case, Line, case, write
-from conftest import TODAY
+from conftest import FIXTURES, TODAY
 
 from claimlint.core.config import Config
 from claimlint.running.engine import Engine
@@ -135,6 +137,9 @@ def test_srp_tooth_count_with_several_teeth(fmt, tmp_path):
         ("D3240", "E", "CL913", "use D3220 or D3230"),
         ("D3222", "K", "CL913", "use D3220"),
         ("D3230", "8", "CL913", "is a permanent incisor"),
+        # D1352 was retired in CDT 2026 (not in the table: CL115, not CL917); D1351 on a
+        # primary molar is the case
+        ("D1351", "A", "CL917", "is usually paid only on a permanent"),
         ("D1351", "8", "CL917", "tooth 8 is a permanent incisor"),
     ],
 )
@@ -175,3 +180,62 @@ def test_supernumerary_extraction_with_a_claim_note_is_quiet(tmp_path):
     cfg.today = TODAY
     codes = [f.code for f in Engine(cfg).lint_paths([str(path)]).findings]
     assert "CL925" not in codes and "CL211" in codes
+
+
+@pytest.mark.parametrize("fmt", ["json", "837", "csv", "xml"])
+def test_a_supernumerary_extraction_without_narrative_is_one_finding(tmp_path, fmt):
+    """CL925 (it also asks to confirm the payer accepts the number), not CL211 as well."""
+    c = case("SN-2", Line("D7140", teeth=("51",)), Line("D2940", teeth=("52",)))
+    found = [(f.code, f.location.line) for f in lint(c, fmt, tmp_path)]
+    # the extraction: CL925 only; a protective restoration on a supernumerary tooth: CL211
+    assert sorted(x for x in found if x[0] in ("CL211", "CL925")) == [("CL211", 2), ("CL925", 1)]
+
+
+# -- CL707: one area per line, a payer option --------------------------------------------------
+
+CL707_DIR = FIXTURES / "rules" / "CL707"
+
+
+def _cl707(path, profile: str | None = "one-area-plan.toml"):
+    cfg = Config(today=TODAY, profiles=[str(CL707_DIR / profile)] if profile else [])
+    return [f for f in Engine(cfg).lint_paths([str(path)]).findings if f.code == "CL707"]
+
+
+@pytest.mark.parametrize("ext", ["json", "837", "csv", "xml"])
+def test_cl707_two_areas_on_a_line_when_the_profile_asks(ext):
+    (hit,) = _cl707(CL707_DIR / f"fail.{ext}")
+    assert hit.location.line == 1 and hit.severity.value == "warning"
+    assert hit.message == (
+        "D4341 on line 1 has 2 areas (10 (upper right quadrant), 20 (upper left quadrant)); "
+        "Example One-Area Plan wants one quadrant per line: report each quadrant on its own "
+        "line with quantity 1."
+    )
+    assert _cl707(CL707_DIR / f"pass.{ext}") == []
+
+
+def test_cl707_is_off_unless_the_profile_sets_it():
+    gold = "../../profiles/example-mutual-ppo-gold.toml"
+    assert _cl707(CL707_DIR / "fail.json", gold) == []
+    assert _cl707(CL707_DIR / "fail.json", None) == []
+
+
+def test_cl707_quantity_other_than_the_number_of_quadrants(tmp_path):
+    data = json.loads((CL707_DIR / "pass.json").read_text())
+    data["claims"][0]["lines"][0]["quantity"] = 2
+    path = tmp_path / "qty.json"
+    path.write_text(json.dumps(data))
+    (hit,) = _cl707(path)
+    assert "is for one quadrant (10 (upper right quadrant)) but its quantity is 2" in hit.message
+    assert hit.location.field.endswith("quantity")
+
+
+def test_one_area_per_line_must_be_a_boolean():
+    from claimlint.payer.profiles import ProfileError, parse_profile
+
+    assert parse_profile(
+        {"name": "p", "one_area_per_line": True}, source="p.json"
+    ).one_area_per_line
+    assert not parse_profile({"name": "p"}, source="p.json").one_area_per_line
+    with pytest.raises(ProfileError) as err:
+        parse_profile({"name": "p", "one_area_per_line": "yes"}, source="p.json")
+    assert "one_area_per_line" in str(err.value)

@@ -362,10 +362,10 @@ def test_parser_reads_defaults_overrides_and_version() -> None:
 REF = SourceRef(file="test.json", pointer="/claims/0", field="/claims/0")
 
 
-def _cl115(code: str) -> list[str]:
+def _cl115(code: str, day: dt.date | None = dt.date(2025, 6, 2)) -> list[str]:
     teeth = (ToothEntry(tooth="30", surfaces=""),)
     line = ServiceLine(line_number=1, code=code, teeth=teeth, ref=REF)
-    claim = Claim(claim_id="T1", lines=(line,), ref=REF, date_of_service=dt.date(2025, 6, 2))
+    claim = Claim(claim_id="T1", lines=(line,), ref=REF, date_of_service=day)
     ctx = Context(file="test.json", claim=claim, today=dt.date(2026, 1, 15))
     return [f.message for f in code_checks.UnknownProcedureCode().check(line, ctx)]
 
@@ -384,6 +384,27 @@ def test_cl115_accepts_current_codes_outside_the_old_restorative_ranges(code: st
 def test_cl115_names_the_edition_that_retired_a_code() -> None:
     (message,) = _cl115("D9940")
     assert "retired in CDT 2019" in message
+
+
+@pytest.mark.parametrize(
+    ("code", "day", "fires"),
+    [
+        ("D2941", dt.date(2024, 12, 31), False),  # retired in CDT 2025: valid on 2024-12-31
+        ("D2941", dt.date(2025, 1, 1), True),  # the first day of CDT 2025
+        ("D9940", dt.date(2018, 6, 1), False),
+        ("D9940", dt.date(2019, 1, 1), True),
+        ("D1352", dt.date(2025, 12, 31), False),
+        ("D1352", dt.date(2026, 1, 2), True),
+        ("D9940", None, True),  # no date of service: judged by the current edition
+    ],
+)
+def test_cl115_judges_a_retired_code_by_the_date_of_service(
+    code: str, day: dt.date | None, fires: bool
+) -> None:
+    found = _cl115(code, day)
+    assert len(found) == int(fires), found
+    if fires:
+        assert f"retired in CDT {cdt.retired_in(code)}" in found[0]
 
 
 def test_every_current_code_passes_cl115() -> None:

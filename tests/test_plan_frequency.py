@@ -1,7 +1,8 @@
 """Frequency limits of every shape (CL801, CL802, the estimate): per mouth, arch, quadrant,
 tooth and surface; rolling months, calendar year, benefit year, lifetime; groups of codes
 sharing one counter; age ranges; days between services. Each shape fails and passes in JSON
-(inline history) and in 837D (history imported from a CSV into the SQLite store)."""
+and XML (inline history) and in 837D and CSV (history imported from a CSV into the SQLite
+store)."""
 
 from __future__ import annotations
 
@@ -82,12 +83,14 @@ SHAPES = [
         "1970-01-01", "CL801", "quadrant UR",
     ),
     (
+        # the quadrant comes from the teeth (no area on the lines nor in history): tooth 19
+        # and tooth 21 are both lower left (17-24); tooth 28 is lower right
         "quadrant-from-tooth",
         {"codes": ["D4341", "D4342"], "per": "quadrant", "months": 24},
-        [("D4341", "2024-09-03", "", "", "30")],  # lower left: teeth 17-24
-        [("D4342", "2025-06-02", "", "", "30")],
-        [("D4342", "2025-06-02", "", "", "40")],
-        "1970-01-01", "CL801", "payable again from 2026-09-03",
+        [("D4341", "2024-09-03", "19", "", "")],
+        [("D4342", "2025-06-02", "21", "", "")],
+        [("D4342", "2025-06-02", "28", "", "")],
+        "1970-01-01", "CL801", "for quadrant LL (the-limit): counted D4341 on 2024-09-03",
     ),
     (
         "arch",
@@ -226,20 +229,71 @@ def x12(lines, birth, payer=PAYER, member=MEMBER, plan="GRP0001") -> str:
     return "~\n".join(envelope) + "~\n"
 
 
+CSV_HEADER = (
+    "claim_id,payer_id,subscriber_id,subscriber_birth_date,date_of_service,line_number,code,"
+    "charge,tooth,surfaces,oral_cavity,line_date_of_service\n"
+)
+
+
+def csv_claim(lines, birth) -> str:
+    """The claim of :func:`x12` as a CSV file (one row per line)."""
+    return CSV_HEADER + "".join(
+        f"FREQ1,{PAYER},{MEMBER},{birth},{lines[0][1]},{i},{code},100,{tooth},{surf},{area},{day}\n"
+        for i, (code, day, tooth, surf, area) in enumerate(lines, 1)
+    )
+
+
+def xml_batch(lines, history, birth) -> str:
+    """The claim of :func:`x12` as an XML batch, the history inline (with its areas)."""
+
+    def el(tag, value):
+        return f"<{tag}>{value}</{tag}>" if value else ""
+
+    procs = "".join(
+        "<procedure>" + el("member_id", MEMBER) + el("code", code) + el("date", day)
+        + el("tooth", tooth) + el("surfaces", surf) + el("status", "paid") + el("area", area)
+        + "</procedure>"
+        for code, day, tooth, surf, area in history
+    )  # fmt: skip
+    body = "".join(
+        "<line>" + el("line_number", i) + el("code", code) + el("charge", 100)
+        + el("tooth", tooth) + el("surfaces", surf)
+        + (f"<oral_cavity><area>{area}</area></oral_cavity>" if area else "")
+        + el("date_of_service", day) + "</line>"
+        for i, (code, day, tooth, surf, area) in enumerate(lines, 1)
+    )  # fmt: skip
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<batch version="1">'
+        + (f"<history>{procs}</history>" if procs else "")
+        + "<claims><claim>" + el("claim_id", "FREQ1") + el("payer_id", PAYER)
+        + f"<subscriber>{el('member_id', MEMBER)}{el('birth_date', birth)}</subscriber>"
+        + el("date_of_service", lines[0][1]) + f"<lines>{body}</lines></claim></claims></batch>\n"
+    )  # fmt: skip
+
+
 def _run(tmp_path, fmt, rule, history, lines, birth):
     profile = _profile(tmp_path, rule)
     if fmt == "json":
         path = _json_batch(tmp_path, lines, history, birth)
         config = Config(today=TODAY, profiles=[profile])
+    elif fmt == "xml":  # inline history, as JSON
+        path = str(tmp_path / "claim.xml")
+        (tmp_path / "claim.xml").write_text(xml_batch(lines, history, birth))
+        config = Config(today=TODAY, profiles=[profile])
+    elif fmt == "csv":  # history imported from a CSV into the SQLite store, as 837D
+        path = str(tmp_path / "claim.csv")
+        (tmp_path / "claim.csv").write_text(csv_claim(lines, birth))
+        config = Config(today=TODAY, profiles=[profile], history=_history_db(tmp_path, history))
     else:
         path = str(tmp_path / "claim.837")
         (tmp_path / "claim.837").write_text(x12(lines, birth))
         config = Config(today=TODAY, profiles=[profile], history=_history_db(tmp_path, history))
     report = Engine(config).lint_paths([path])
+    assert report.summary.claims_linted == 1, [f.message for f in report.findings]
     return [f for f in report.findings if f.code in ("CL801", "CL802")]
 
 
-@pytest.mark.parametrize("fmt", ["json", "837"])
+@pytest.mark.parametrize("fmt", ["json", "837", "csv", "xml"])
 @pytest.mark.parametrize("case", SHAPES, ids=[c[0] for c in SHAPES])
 def test_shape_fails_and_passes(tmp_path, case, fmt):
     _name, rule, history, fail_lines, pass_lines, birth, code, text = case
@@ -261,7 +315,7 @@ def _dirs(tmp_path):
     _mk(tmp_path)
 
 
-@pytest.mark.parametrize("fmt", ["json", "837"])
+@pytest.mark.parametrize("fmt", ["json", "837", "csv", "xml"])
 def test_lines_on_the_same_claim_count(tmp_path, fmt):
     rule = {"codes": ["D1110", "D4910"], "per": "mouth", "count": 2, "period": "calendar-year"}
     lines = [
@@ -442,3 +496,53 @@ def test_estimate_treats_a_line_over_the_limit_as_not_covered(tmp_path):
     # without the history the cleaning is covered: allowed $90, plan pays 100 %
     est = estimate_claim(claim, gold, history=InMemoryHistory())
     assert est.lines[0].not_covered is None and est.lines[0].plan_pays == Decimal("90.00")
+
+
+# -- CL403/CL404: the payable-again date is the one CL801 uses (payable_again) ---------------
+
+
+def _restorative(tmp_path, rule, history, lines):
+    profile = _profile(tmp_path, rule)
+    path = _json_batch(tmp_path, lines, history, "1980-01-01")
+    report = Engine(Config(today=TODAY, profiles=[profile])).lint_paths([path])
+    return [f for f in report.findings if f.code in ("CL403", "CL404")]
+
+
+@pytest.mark.parametrize(
+    ("rule", "history", "line", "code", "text"),
+    [
+        (  # two per 12 months: payable when the OLDER of the two leaves the window
+            {"families": ["direct"], "per": "tooth", "count": 2, "months": 12},
+            [("D2391", "2025-01-10", "30", "O", ""), ("D2392", "2025-04-01", "30", "MO", "")],
+            ("D2391", "2025-06-02", "30", "O", ""),
+            "CL403",
+            "or wait until 2026-01-10.",
+        ),
+        (  # lifetime: never again (was "wait until 0002-07-01")
+            {"families": ["direct"], "per": "tooth", "count": 1, "period": "lifetime"},
+            [("D2391", "2019-05-01", "30", "O", "")],
+            ("D2391", "2025-06-02", "30", "O", ""),
+            "CL403",
+            "the plan does not pay it again (lifetime limit).",
+        ),
+        (
+            {"families": ["indirect"], "per": "tooth", "count": 1, "period": "lifetime"},
+            [("D2740", "2012-03-01", "3", "", "")],
+            ("D2740", "2025-06-02", "3", "", ""),
+            "CL404",
+            "Not payable again under this plan (lifetime limit); otherwise send a narrative",
+        ),
+        (  # a benefit year (July here): the first day of the next one
+            {"families": ["direct"], "per": "tooth", "count": 1, "period": "benefit-year"},
+            [("D2391", "2025-08-01", "30", "O", "")],
+            ("D2391", "2026-02-02", "30", "O", ""),
+            "CL403",
+            "or wait until 2026-07-01.",
+        ),
+    ],
+    ids=["count-per-rolling-window", "lifetime-filling", "lifetime-crown", "benefit-year"],
+)  # fmt: skip
+def test_restorative_payable_again_date(tmp_path, rule, history, line, code, text):
+    (found,) = _restorative(tmp_path / "fail", rule, history, [line])
+    assert found.code == code and text in found.message, found.message
+    assert "0002-" not in found.message and "0001-" not in found.message

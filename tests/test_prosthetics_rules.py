@@ -310,8 +310,21 @@ def test_cl307_names_a_bad_prior_date_and_skips_a_bad_placement_the_reader_repor
         ("replacement", [{"months": 60}], "at least one code or family"),
         ("replacement", [{"families": ["dentures"], "months": 60}], ""),
         ("min_intervals", [{"first": ["D1110"], "then": ["D4341"], "days": 0}], ""),
+        # CDT-shaped but not current codes: refused with the key path, as in ``frequency``
+        ("replacement", [{"codes": ["D6010", "D6998"], "months": 60}],
+         "codes[1]: unknown code 'D6998'"),
+        ("replacement", [{"codes": ["D6205-D6255"], "months": 60}],
+         "codes[0]: unknown code 'D6255'"),
+        ("bundles", [{"codes": ["D0140", "D0125"], "kept": ["D0140"]}],
+         "codes[1]: unknown code 'D0125'"),
+        ("bundles", [{"codes": ["D0140", "D0120"], "kept": ["D9940"]}],
+         "kept[0]: unknown code 'D9940'"),  # retired in CDT 2019
+        ("min_intervals", [{"first": ["D1111"], "then": ["D4341"], "days": 30}],
+         "first[0]: unknown code 'D1111'"),
+        ("min_intervals", [{"first": ["D1110"], "then": ["D4341", "D4344"], "days": 30}],
+         "then[1]: unknown code 'D4344'"),
     ],
-)
+)  # fmt: skip
 def test_bad_new_profile_keys_are_refused_with_their_key_path(key, value, message):
     with pytest.raises(ProfileError) as err:
         parse_profile({"name": "p", key: value}, source="p.yaml")

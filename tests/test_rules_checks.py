@@ -137,9 +137,9 @@ def test_cl202(tooth: str, fires: bool) -> None:
 
 
 def test_cl211_supernumerary_is_info() -> None:
-    f = one(tooth_checks.SupernumeraryTooth, claim(line(1, "D7140", "KS")))
+    f = one(tooth_checks.SupernumeraryTooth, claim(line(1, "D2940", "KS")))
     assert f.severity is Severity.INFO and "KS" in f.message and "tooth K" in f.message
-    assert run(tooth_checks.SupernumeraryTooth, claim(line(1, "D7140", "K"))) == []
+    assert run(tooth_checks.SupernumeraryTooth, claim(line(1, "D2940", "K"))) == []
 
 
 # -- CL205 – CL209 ------------------------------------------------------------------------

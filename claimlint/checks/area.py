@@ -1,5 +1,6 @@
 """Area of the oral cavity: codes reported per quadrant or arch carry one,
-codes reported per tooth carry a tooth, and neither carries the other (CL701–CL706, CL708).
+codes reported per tooth carry a tooth, and neither carries the other (CL701–CL708; CL707
+only when the payer profile asks for one area per line).
 
 What a code is reported against comes from the CDT table (``CdtCode.area`` and ``arch``); the
 area codes and the teeth in each area from :mod:`claimlint.dental.area`. A line whose area the
@@ -12,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from claimlint.checks._lines import entry_ref
-from claimlint.checks.base import Check, Context, line_list
+from claimlint.checks.base import Check, Context, ProfileCheck, line_list
 from claimlint.core import catalogue
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine
@@ -389,6 +390,69 @@ class QuadrantBilledTwice(Check):
                         field=where.field or "oral_cavity",
                     )
                 before.append(line)
+
+
+class OneAreaPerLine(ProfileCheck):
+    """
+    What it checks:
+        When the payer profile sets ``one_area_per_line = true``: a line reported per
+        quadrant or per arch carries one area of the oral cavity (837D SV304 can hold up to
+        five), and its quantity (SV306) equals the number of areas, 1. Off unless the profile
+        sets it: X12 allows several areas on a line.
+
+    Why it matters:
+        Most payers price and limit scaling, periodontal surgery and alveoloplasty per
+        quadrant, one quadrant per line. Two quadrants on one line, or a quantity of 2 on one
+        quadrant, is denied or paid as one quadrant.
+
+    Bad example:
+        ``{"code": "D4341", "oral_cavity": ["10", "20"]}`` or
+        ``{"code": "D4341", "oral_cavity": ["10"], "quantity": 2}``
+
+    Good example:
+        Two lines: ``D4341`` area 10 and ``D4341`` area 20, each quantity 1.
+
+    References:
+        * X12 837 Health Care Claim: Dental, implementation guide 005010X224A2: SV304 (oral
+          cavity designation, up to five codes) and SV306 (procedure count)
+        * ADA Dental Claim Form item 25 (area of the oral cavity): one area per line
+    """
+
+    code = "CL707"
+    name = "one-area-per-line"
+    summary = "More than one area on a line, or a quantity other than its areas (payer option)"
+    severity = Severity.WARNING
+    scope = Scope.LINE
+    tags = ("area", "payer")
+    applies_to = AREA_CODES["quadrant"] | AREA_CODES["arch"]
+
+    def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        profile = ctx.profile()
+        if profile is None or not profile.one_area_per_line or not line.oral_cavity:
+            return
+        info = lookup(line.code)
+        areas = line_areas(line)
+        if info is None or info.area not in ("quadrant", "arch") or not areas:
+            return
+        unit = "quadrant" if info.area == "quadrant" else "arch"
+        if len(areas) > 1:
+            yield self.on_line(
+                ctx,
+                line,
+                f"{line.code} on line {line.line_number} has {len(areas)} areas "
+                f"({_shown(areas)}); {profile.label} wants one {unit} per line: report each "
+                f"{unit} on its own line with quantity 1.",
+                field="oral_cavity",
+            )
+        elif line.quantity != 1:
+            yield self.on_line(
+                ctx,
+                line,
+                f"{line.code} on line {line.line_number} is for one {unit} ({_shown(areas)}) "
+                f"but its quantity is {line.quantity}; {profile.label} wants the quantity equal "
+                f"to the number of {unit}s on the line: 1.",
+                field="quantity",
+            )
 
 
 class LegacyAreaCode(Check):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from claimlint.checks._lines import entry_ref
@@ -40,7 +41,9 @@ class UnknownProcedureCode(Check):
     Why it matters:
         A mistyped or retired code (``D2155`` for ``D2150``/``D2160``, ``D9940`` after the
         occlusal guard codes were split) is denied as an invalid procedure, and none of the
-        tooth, surface and area rules can check the line.
+        tooth, surface and area rules can check the line. A code retired in CDT YEAR stays
+        valid for services dated before January 1 of YEAR (a late claim for an older visit):
+        no finding then.
 
     Bad example:
         ``{"code": "D2155", "tooth": "30", "surfaces": "MO"}``
@@ -71,6 +74,9 @@ class UnknownProcedureCode(Check):
             return
         year = retired_in(code)
         if year is not None:
+            day = ctx.claim.service_date(line) if ctx.claim is not None else None
+            if day is not None and day < dt.date(year, 1, 1):
+                return  # valid on its date of service: the CDT edition in force then had it
             message = (
                 f"Procedure code {code} on line {line.line_number} was retired in CDT {year}; "
                 "report the code that replaced it before submitting."

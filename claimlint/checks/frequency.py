@@ -20,7 +20,7 @@ from claimlint.dental.teeth import TEETH
 from claimlint.payer import history as hist
 from claimlint.payer import profiles as prof
 from claimlint.payer.estimate import prior_from_line
-from claimlint.payer.profiles import FrequencyHit, add_months
+from claimlint.payer.profiles import FrequencyHit
 
 
 def hits_for(line: ServiceLine, ctx: Context) -> list[FrequencyHit]:
@@ -46,12 +46,24 @@ def hits_for(line: ServiceLine, ctx: Context) -> list[FrequencyHit]:
 INDIRECT_CODES: frozenset[str] = benefits.FAMILIES["indirect"] | benefits.FAMILIES["bridge"]
 
 
-def eligible_from(hit: FrequencyHit, profile: prof.Profile) -> dt.date:
-    """The first date the plan pays again."""
-    if hit.rule.months is not None:
-        return add_months(hit.prior.date, hit.rule.months)
-    month = 1 if hit.rule.period == "calendar-year" else profile.benefit_year_start_month
-    return dt.date(hit.window_start.year + 1, month, 1)
+def eligible_from(hit: FrequencyHit) -> dt.date | None:
+    """The first date the plan pays again (None: never, a lifetime limit); computed once, by
+    :func:`claimlint.payer.profiles.payable_again` (as for CL801 and the estimate)."""
+    return hit.payable_from
+
+
+def _or_wait(hit: FrequencyHit) -> str:
+    day = eligible_from(hit)
+    if day is None:
+        return "; the plan does not pay it again (lifetime limit)"
+    return f" or wait until {day}"
+
+
+def _eligible_again(hit: FrequencyHit) -> str:
+    day = eligible_from(hit)
+    if day is None:
+        return "Not payable again under this plan (lifetime limit)"
+    return f"Eligible again from {day}"
 
 
 class RestorationFrequency(Check):
@@ -106,7 +118,7 @@ class RestorationFrequency(Check):
                 f"Tooth {line.tooth}{surf} was restored on {hit.prior.date} ({hit.prior.code}); "
                 f"{line.code} on {ctx.claim.service_date(line)} is inside the {hit.window()} of "
                 f"{profile.label} and will likely be denied. Add a replacement narrative (reason "
-                f"and prior date) or wait until {eligible_from(hit, profile)}.",
+                f"and prior date){_or_wait(hit)}.",
                 field="tooth",
                 evidence={"rule": hit.rule.id, "prior_claim": hit.prior.claim_id},
             )
@@ -155,8 +167,8 @@ class CrownFrequency(ProfileCheck):
                 ctx,
                 line,
                 f"Crown replacement on tooth {line.tooth}: prior {hit.prior.code} placed "
-                f"{hit.prior.date}, inside the {hit.window()} of {profile.label}. Eligible "
-                f"again from {eligible_from(hit, profile)}; otherwise send a narrative (why it "
+                f"{hit.prior.date}, inside the {hit.window()} of {profile.label}. "
+                f"{_eligible_again(hit)}; otherwise send a narrative (why it "
                 "failed) with a current radiograph.",
                 field="prior_placement_date" if line.prior_placement_date else "tooth",
                 evidence={"rule": hit.rule.id},

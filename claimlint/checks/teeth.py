@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from claimlint.checks._lines import entry_ref
 from claimlint.checks.base import Check, Context
+from claimlint.checks.tooth_type import extraction_without_narrative
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import ServiceLine
 from claimlint.dental.cdt import TOOTH_REQUIRED_CODES, lookup
@@ -125,7 +126,9 @@ class InvalidToothNumber(Check):
 class SupernumeraryTooth(Check):
     """
     What it checks:
-        Flags lines on a supernumerary (extra) tooth: Universal 51–82 or AS–TS.
+        Flags lines on a supernumerary (extra) tooth: Universal 51–82 or AS–TS. An
+        extraction of a supernumerary tooth without a narrative is CL925's finding instead
+        (one finding per line, not both).
 
     Why it matters:
         Supernumerary numbering is valid on the ADA form and in X12, but some payers and
@@ -133,7 +136,7 @@ class SupernumeraryTooth(Check):
         avoids a rejected line.
 
     Bad example:
-        ``{"code": "D7140", "tooth": "51"}`` sent to a payer that does not accept
+        ``{"code": "D2140", "tooth": "51", "surfaces": "O"}`` sent to a payer that does not accept
         supernumerary numbers, with no narrative.
 
     Good example:
@@ -161,6 +164,8 @@ class SupernumeraryTooth(Check):
         return ()
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
+        if extraction_without_narrative(line, ctx.claim):
+            return  # CL925 reports it (it also asks to confirm the payer accepts the number)
         for entry in line.teeth:
             info = TEETH.get(entry.tooth) if entry.tooth else None
             if info is None or not info.supernumerary:

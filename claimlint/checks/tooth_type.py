@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from claimlint.checks._lines import entry_ref
 from claimlint.checks.base import Check, Context
 from claimlint.core.findings import Finding, Scope, Severity
-from claimlint.core.model import ServiceLine, ToothEntry
+from claimlint.core.model import Claim, ServiceLine, ToothEntry
 from claimlint.dental.area import QUADRANT_SERIES, series_code_for
 from claimlint.dental.cdt import CODES, CdtCode, codes_in_family, codes_where, lookup
 from claimlint.dental.teeth import TEETH, ToothInfo
@@ -470,12 +470,23 @@ class SealantToothType(Check):
 _EXTRACTIONS = codes_in_family("extraction")
 
 
+def extraction_without_narrative(line: ServiceLine, claim: Claim | None) -> bool:
+    """An extraction with no note on the line nor on the claim: on a supernumerary tooth that
+    is CL925's finding, and CL211 says nothing more about that tooth (one finding, not two)."""
+    return (
+        line.code in _EXTRACTIONS
+        and not (line.note and line.note.strip())
+        and not (claim is not None and any(n.text and n.text.strip() for n in claim.notes))
+    )
+
+
 class SupernumeraryExtraction(Check):
     """
     What it checks:
         An extraction of a supernumerary tooth (Universal 51–82, AS–TS) has a narrative: a
-        note on the line or on the claim. CL211 reports every supernumerary tooth; this rule
-        adds what an extraction needs.
+        note on the line or on the claim. This is the one finding for such a line: CL211
+        (a line on a supernumerary tooth) stays silent on it, since this message also asks to
+        confirm that the payer accepts supernumerary numbering.
 
     Why it matters:
         Payers that accept supernumerary numbers often review the extraction of an extra tooth
@@ -508,12 +519,7 @@ class SupernumeraryExtraction(Check):
         return self._findings(line, ctx)
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
-        claim = ctx.claim
-        if (
-            line.code not in _EXTRACTIONS
-            or (line.note and line.note.strip())
-            or (claim is not None and any(n.text and n.text.strip() for n in claim.notes))
-        ):
+        if not extraction_without_narrative(line, ctx.claim):
             return
         for entry, info in _typed_teeth(line):
             if not info.supernumerary:

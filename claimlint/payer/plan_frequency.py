@@ -34,7 +34,7 @@ from claimlint.payer.profiles import (
     RESTORATIVE_CODES,
     FrequencyRule,
     Profile,
-    add_months,
+    payable_again,
     window_start,
 )
 
@@ -192,7 +192,7 @@ def _judge(
                 line.code,
                 _scope_name(rule.per, key),
                 tuple(inside),
-                _payable_from(profile, rule, inside, day),
+                payable_again(profile, rule, [c.date for c in inside], day),
             )
         if rule.min_days_between:
             near = [c for c in here if (day - c.date).days < rule.min_days_between]
@@ -239,18 +239,6 @@ def _counted(
         )
     out.sort(key=lambda c: (c.date, c.line_number or 0))
     return out
-
-
-def _payable_from(
-    profile: Profile, rule: FrequencyRule, inside: list[Counted], day: dt.date
-) -> dt.date | None:
-    """The first day the plan pays again: when enough counted services leave the window."""
-    if rule.months is not None:
-        return add_months(inside[-rule.limit].date, rule.months)
-    if rule.period == "lifetime":
-        return None
-    start = profile.benefit_year_start(day, rule.period or "benefit-year")
-    return add_months(start, 12)
 
 
 def age_refusals(profile: Profile, code: str, age: int | None) -> list[FrequencyRule]:

@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import math
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -217,6 +217,8 @@ class Profile:
     fee_schedule: Mapping[str, Decimal] = field(default_factory=dict)
     office_fees: Mapping[str, Decimal] = field(default_factory=dict)
     max_restorations_per_visit: int = DEFAULT_MAX_RESTORATIONS_PER_VISIT
+    #: CL707: one area of the oral cavity per line, and the quantity equal to it (off unless set)
+    one_area_per_line: bool = False
 
     @property
     def label(self) -> str:
@@ -761,6 +763,7 @@ def parse_profile(data: Any, *, source: str, prefix: str = "") -> Profile:
         max_restorations_per_visit=data.get(
             "max_restorations_per_visit", DEFAULT_MAX_RESTORATIONS_PER_VISIT
         ),
+        one_area_per_line=bool(data.get("one_area_per_line", False)),
     )
 
 
@@ -770,8 +773,12 @@ def parse_prosthetic_keys(
     """The ``replacement``, ``bundles`` and ``min_intervals`` keys of a validated profile
     document, as :class:`Profile` keyword arguments (CL933, CL941, CL942)."""
 
-    def group(name: str, specs: Iterable[str], families: Iterable[str] = ()) -> CodeGroup:
+    def group(
+        name: str, specs: Iterable[str], families: Iterable[str] = (), key: str = ""
+    ) -> CodeGroup:
         items = list(specs)
+        for j, spec in enumerate(items):  # a typo or a retired code is an error, as frequency's
+            _check_known(spec, source, f"{key}[{j}]")
         for family in families:
             known = REPLACEMENT_FAMILIES.get(family)
             if known is not None:
@@ -786,7 +793,7 @@ def parse_prosthetic_keys(
         if not item.get("codes") and not item.get("families"):
             raise ProfileError(source, key, "name at least one code or family")
         rule_id = item.get("id") or f"replacement[{i}]"
-        codes = group(rule_id, item.get("codes", []), item.get("families", []))
+        codes = group(rule_id, item.get("codes", []), item.get("families", []), key=f"{key}.codes")
         replacement.append(ReplacementRule(rule_id, codes, item["months"]))
 
     bundles: list[BundleRule] = []
@@ -794,7 +801,8 @@ def parse_prosthetic_keys(
         key = key_path(["bundles", i], prefix)
         rule_id = item.get("id") or f"bundles[{i}]"
         kept = item["kept"] if isinstance(item["kept"], list) else [item["kept"]]
-        codes = group(rule_id, item["codes"])
+        codes = group(rule_id, item["codes"], key=f"{key}.codes")
+        kept_codes = group(f"{rule_id} kept", kept, key=f"{key}.kept")
         outside = [k for k in kept if k not in item["codes"] and k not in codes]
         if outside:
             raise ProfileError(
@@ -806,7 +814,7 @@ def parse_prosthetic_keys(
             BundleRule(
                 rule_id,
                 codes,
-                group(f"{rule_id} kept", kept),
+                kept_codes,
                 item.get("same", "day"),
                 item.get("severity"),
                 item.get("note", ""),
@@ -815,12 +823,13 @@ def parse_prosthetic_keys(
 
     intervals: list[IntervalRule] = []
     for i, item in enumerate(data.get("min_intervals", [])):
+        key = key_path(["min_intervals", i], prefix)
         rule_id = item.get("id") or f"min_intervals[{i}]"
         intervals.append(
             IntervalRule(
                 rule_id,
-                group(f"{rule_id} first", item["first"]),
-                group(f"{rule_id} then", item["then"]),
+                group(f"{rule_id} first", item["first"], key=f"{key}.first"),
+                group(f"{rule_id} then", item["then"], key=f"{key}.then"),
                 item["days"],
                 bool(item.get("either_order", False)),
             )
@@ -881,6 +890,22 @@ def window_start(profile: Profile, rule: FrequencyRule, day: dt.date) -> dt.date
     return profile.benefit_year_start(day, rule.period or "benefit-year")
 
 
+def payable_again(
+    profile: Profile, rule: FrequencyRule, counted: Sequence[dt.date], day: dt.date
+) -> dt.date | None:
+    """The first day the plan pays again for a service on ``day`` that ``rule`` refuses, given
+    the dates (oldest first) of the services counted inside its window; None: never again
+    (lifetime limit). Rolling months: when enough counted services leave the window (the
+    ``count``-th most recent one, plus ``months``); a calendar or benefit year: the first
+    day of the next one. The one place for this date (CL403, CL404, CL801, the estimate)."""
+    if rule.months is not None:
+        oldest_that_counts = counted[-rule.limit] if len(counted) >= rule.limit else counted[0]
+        return add_months(oldest_that_counts, rule.months)
+    if rule.period == "lifetime":
+        return None
+    return add_months(profile.benefit_year_start(day, rule.period or "benefit-year"), 12)
+
+
 @dataclass(frozen=True, slots=True)
 class FrequencyHit:
     """A frequency rule that a service would break, with the prior service that breaks it."""
@@ -890,6 +915,7 @@ class FrequencyHit:
     surfaces: tuple[str, ...]  # the overlapping surfaces (per-surface rules)
     window_start: dt.date
     count: int
+    payable_from: dt.date | None = None  # None: never again (lifetime limit)
 
     def where(self) -> str:
         """``30-O`` / ``30`` (tooth and overlapping surfaces), as billing staff write it."""
@@ -952,8 +978,11 @@ def frequency_hits(
                 overlap = ()
             relevant.append((prior, overlap))
         if len(relevant) >= rule.limit:
+            relevant.sort(key=lambda item: item[0].date)
             prior, overlap = relevant[-1]
-            hits.append(FrequencyHit(rule, prior, overlap, since, len(relevant)))
+            dates = [item[0].date for item in relevant]
+            again = payable_again(profile, rule, dates, day)
+            hits.append(FrequencyHit(rule, prior, overlap, since, len(relevant), again))
     return hits
 
 

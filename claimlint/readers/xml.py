@@ -41,6 +41,7 @@ from claimlint.core.model import (
     _lenient_date,
     split_surfaces,
 )
+from claimlint.dental import oral_area
 from claimlint.readers._values import parse_amount
 from claimlint.readers.areas import fix_areas
 from claimlint.readers.base import BatchMeta, ReadItem, ReadOptions, Source, Unparsable
@@ -603,6 +604,7 @@ class _XmlReader:
                     status=values.get("status") or "paid",
                     payer_id=values.get("payer_id"),
                     claim_id=values.get("claim_id"),
+                    area=oral_area.normalise_area(values.get("area") or ""),
                 )
             )
         if records:
@@ -824,4 +826,6 @@ def _salvage_action(elem: Any, target: Any, err: Any, no_code: set[int]) -> tupl
     return rel, "it was read as missing"
 
 
-_PROC_FIELDS = {"member_id", "code", "date", "tooth", "surfaces", "status", "payer_id", "claim_id"}
+_PROC_FIELDS = {
+    "member_id", "code", "date", "tooth", "surfaces", "status", "payer_id", "claim_id", "area"
+}  # fmt: skip
