@@ -317,6 +317,163 @@ def _github(out: TextIO, options: FormatOptions) -> LineWriter:
     return LineWriter(out, options, github.render)
 
 
+class _Spool:
+    """Text written to a temporary file in spans that are read back by file name at the end
+    (JUnit's test cases, which follow their suite's totals)."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.fh = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.end = 0
+        self.spans: dict[str, list[list[int]]] = {}
+
+    def write(self, key: str, text: str) -> None:
+        data = text.encode("utf-8", "surrogatepass")
+        spans = self.spans.setdefault(key, [])
+        if spans and spans[-1][1] == self.end:  # contiguous: one span per file, as a rule
+            spans[-1][1] += len(data)
+        else:
+            spans.append([self.end, self.end + len(data)])
+        self.fh.write(data)
+        self.end += len(data)
+
+    def copy(self, key: str, out: TextIO) -> None:
+        import codecs
+
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+        for start, stop in self.spans.get(key, []):
+            self.fh.seek(start)
+            left = stop - start
+            while left:
+                chunk = self.fh.read(min(left, 1 << 20))
+                left -= len(chunk)
+                out.write(decoder.decode(chunk))
+        out.write(decoder.decode(b"", final=True))
+        self.fh.seek(self.end)
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+class JunitWriter:
+    """JUnit XML (formatters/junit.py) with a bounded memory: each suite's opening tag carries
+    its file's totals and the root's the run's, so the test cases are spooled to temporary
+    files as findings arrive (failures in one, the info findings' ``<system-out>`` text in the
+    other) and the document is written at the end, one file's suite at a time, from counts and
+    the spools. Each case is serialized by ElementTree as ``render`` serializes it, indented at
+    its depth, so the bytes are the same."""
+
+    def __init__(self, out: TextIO, options: FormatOptions) -> None:
+        from claimlint.core.spill import SpilledCounter
+        from claimlint.report.formatters import junit
+
+        self.out = out
+        self.options = options
+        self.junit = junit
+        self.failing: dict[str, int] = {}
+        self.info: dict[str, int] = {}
+        self.files: dict[str, None] = {}
+        self.used = SpilledCounter()  # (file, case name) -> cases named so before
+        self.cases = _Spool()
+        self.infos = _Spool()
+
+    def begin(self) -> None:
+        pass
+
+    def finding(self, f: Finding) -> None:
+        import xml.etree.ElementTree as ET
+
+        junit = self.junit
+        file = f.location.file
+        self.files.setdefault(file, None)
+        if f.severity is Severity.INFO:
+            n = self.info.get(file, 0)
+            self.info[file] = n + 1
+            block = f"{junit.case_name(f)}\n{junit._details(f, self.options)}"
+            self.infos.write(file, ("\n\n" if n else "") + _escape_text(junit._clean(block)))
+            return
+        self.failing[file] = self.failing.get(file, 0) + 1
+        name = junit.case_name(f)
+        used = self.used.next((file, name)) + 1
+        if used > 1:  # same rule, same place, twice: keep names unique
+            name += f" #{used}"
+        case = ET.Element("testcase", classname=junit._clean(file), name=junit._clean(name))
+        failure = ET.SubElement(case, "failure", message=junit._clean(f.message), type=f.code)
+        failure.text = junit._clean(junit._details(f, self.options))
+        ET.indent(case, level=2)
+        self.cases.write(file, "\n    " + ET.tostring(case, encoding="unicode"))
+
+    def end(self, report: Report) -> None:
+        junit = self.junit
+        files = list(dict.fromkeys([*report.files, *self.files]))
+        try:
+            if not files:
+                junit.render(Report(), self.out, self.options)
+                return
+            total = failed = 0
+            for file in files:
+                failing = self.failing.get(file, 0)
+                total += failing + (1 if self.info.get(file) or not failing else 0)
+                failed += failing
+            out = self.out
+            out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+            attrs = {"name": "claimlint", "tests": str(total), "failures": str(failed)}
+            out.write(_open_tag("testsuites", {**attrs, "errors": "0"}))
+            for file in files:
+                out.write("\n  ")
+                self._suite(file)
+            out.write("\n</testsuites>\n")
+        finally:
+            self.used.close()
+            self.cases.close()
+            self.infos.close()
+
+    def _suite(self, file: str) -> None:
+        clean = self.junit._clean
+        out = self.out
+        failing, info = self.failing.get(file, 0), self.info.get(file, 0)
+        passing = 1 if info or not failing else 0
+        attrs = {
+            "name": clean(file),
+            "tests": str(failing + passing),
+            "failures": str(failing),
+            "errors": "0",
+            "skipped": "0",
+        }
+        out.write(_open_tag("testsuite", attrs))
+        self.cases.copy(file, out)
+        if passing:
+            name = "no findings" if not info else "no errors or warnings" if not failing else None
+            name = name or "info findings"
+            tag = {"classname": clean(file), "name": name}
+            if not info:
+                out.write("\n    " + _open_tag("testcase", tag, empty=True))
+            else:
+                out.write("\n    " + _open_tag("testcase", tag) + "\n      <system-out>")
+                self.infos.copy(file, out)
+                out.write("</system-out>\n    </testcase>")
+        out.write("\n  </testsuite>")
+
+
+def _open_tag(tag: str, attrs: dict[str, str], *, empty: bool = False) -> str:
+    """The start tag ElementTree writes for ``tag`` with ``attrs`` (``<tag ... />`` when
+    ``empty``)."""
+    import xml.etree.ElementTree as ET
+
+    element = ET.Element(tag, attrs)
+    if empty:
+        return ET.tostring(element, encoding="unicode")
+    ET.SubElement(element, "x")
+    text = ET.tostring(element, encoding="unicode")
+    return text[: text.index(">") + 1]  # ElementTree escapes ">" in attribute values
+
+
+def _escape_text(text: str) -> str:
+    """Character data escaped as ElementTree escapes it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _report_version() -> Any:
     from claimlint.core.findings import REPORT_VERSION
 
@@ -332,6 +489,7 @@ STREAMING: dict[str, Callable[[TextIO, FormatOptions], Any]] = {
     "github": _github,
     "gitlab": GitlabWriter,
     "sarif": SarifWriter,
+    "junit": JunitWriter,
 }
 
 
