@@ -228,3 +228,44 @@ def test_junit_writer_matches_the_formatter_with_interleaved_files() -> None:
     expected = io.StringIO()
     get_formatter("junit")(empty, expected, options)
     assert _streamed(empty, "junit", options, []) == expected.getvalue()
+
+
+def _tail_lines(text: str, n: int) -> list[str]:
+    return text.rstrip("\n").split("\n")[-n:]
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_text_and_html_hold_a_bounded_number_and_say_so(
+    mixed: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CLAIMLINT_HELD_FINDINGS bounds what text and html hold: at the run's own number of
+    findings the output is the whole report's, byte for byte; below it the output lists the
+    first findings, says how many more were not shown, and keeps the run's totals."""
+    monkeypatch.chdir(mixed)
+    config = str(mixed / "claimlint.toml")
+    files = ["a.837", "b.jsonl", "c.json"]
+    whole = _whole(files, config, fmt)
+    findings = _whole(files, config, "jsonl").count("\n")
+    assert findings > 50
+    monkeypatch.setenv("CLAIMLINT_HELD_FINDINGS", str(findings))
+    code, at_bound = _cli([*files, "--config", config, "--format", fmt])
+    assert code == 1 and at_bound == whole
+    assert "not shown" not in whole
+    monkeypatch.setenv("CLAIMLINT_HELD_FINDINGS", "7")
+    code, bounded = _cli([*files, "--config", config, "--format", fmt, "--statistics"])
+    assert code == 1 and bounded != whole
+    more = f"{findings - 7:,} more findings not shown"
+    assert more in bounded and "use --format jsonl" in bounded.replace("<code>", "")
+    if fmt == "text":
+        # the summary line, the estimate and the statistics count every finding, not the 7
+        assert _tail_lines(bounded, 2) == _tail_lines(whole, 2)
+        assert "Estimated:" in bounded.split("\n")[-2]
+        assert bounded.count("    line ") + bounded.count("    claim ") <= 7
+        monkeypatch.delenv("CLAIMLINT_HELD_FINDINGS")
+        code, stats = _cli([*files, "--config", config, "--format", fmt, "--statistics"])
+        assert "not shown" not in stats
+        assert bounded.split("Findings per rule:")[1] == stats.split("Findings per rule:")[1]
+    else:
+        meta = next(line for line in whole.split("\n") if 'class="meta"' in line)
+        assert meta in bounded  # the run's totals at the top stay the whole run's
+        assert bounded.index("not-shown") < bounded.index('id="verdict"')

@@ -474,6 +474,118 @@ def _escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+#: findings ``text`` and ``html`` hold in a streamed run before they summarise
+HELD_FINDINGS = 10_000
+#: the environment variable that changes it (docs/memory.md)
+HELD_ENV = "CLAIMLINT_HELD_FINDINGS"
+
+
+def held_limit() -> int:
+    """``CLAIMLINT_HELD_FINDINGS`` when it is a whole number ≥ 0, else :data:`HELD_FINDINGS`."""
+    import os
+
+    text = os.environ.get(HELD_ENV, "").strip()
+    return int(text) if text.isdigit() else HELD_FINDINGS
+
+
+class HeldWriter:
+    """``text`` and ``html``, which sort and group the whole report: the first
+    :func:`held_limit` findings are held, the rest only counted. Up to the limit the output is
+    the format's own ``render`` of the whole report, byte for byte; past it the output lists
+    the findings held and says how many more were not shown (``… N more findings not shown;
+    use --format jsonl for all``)."""
+
+    def __init__(self, out: TextIO, options: FormatOptions, fmt: str) -> None:
+        self.out = out
+        self.options = options
+        self.fmt = fmt
+        self.limit = held_limit()
+        self.held: list[Finding] = []
+        self.not_shown = 0
+
+    def begin(self) -> None:
+        pass
+
+    def finding(self, f: Finding) -> None:
+        if len(self.held) < self.limit:
+            self.held.append(f)
+        else:
+            self.not_shown += 1
+        self.counted(f)
+
+    def counted(self, f: Finding) -> None:
+        """Every finding, held or not (what a format's summary needs of all of them)."""
+
+    def end(self, report: Report) -> None:
+        before = report.findings
+        report.findings = self.held
+        try:
+            self.render(report)
+        finally:
+            report.findings = before
+
+    def render(self, report: Report) -> None:
+        raise NotImplementedError
+
+
+class TextWriter(HeldWriter):
+    """The text report; past the limit its statistics, summary line and estimate still count
+    every finding (kept as counts: by rule, the batch's money, and which claims had an error
+    or a warning, in a compact index)."""
+
+    def __init__(self, out: TextIO, options: FormatOptions) -> None:
+        super().__init__(out, options, "text")
+        from claimlint.core.spill import FirstSeen
+        from claimlint.report.formatters import text
+
+        self.text = text
+        self.rules: Counter[tuple[str, str]] = Counter()
+        self.money = text.Money()
+        self.failing_claims = FirstSeen()
+        self.claims_failing = 0
+
+    def counted(self, f: Finding) -> None:
+        self.rules[(f.code, f.name)] += 1
+        claim = f.location.claim_id
+        if claim is None:
+            return
+        self.money.add_finding(f)
+        if f.severity is not Severity.INFO:
+            if self.failing_claims.first((f.location.file, claim), (1,)) is None:
+                self.claims_failing += 1
+
+    def render(self, report: Report) -> None:
+        text = self.text
+        try:
+            if not self.not_shown:
+                text.render(report, self.out, self.options)
+                return
+            text.listing(report.findings, self.out, self.options)
+            n = self.not_shown
+            self.out.write(
+                f"… {n:,} more finding{'' if n == 1 else 's'} not shown (the first "
+                f"{len(report.findings):,} are listed); use --format jsonl for all.\n\n"
+            )
+            if self.options.statistics:
+                text.statistics(self.rules, self.out)
+            text.summary(report, self.claims_failing, self.money, self.out)
+        finally:
+            self.failing_claims.close()
+
+
+class HtmlWriter(HeldWriter):
+    """The HTML report; past the limit the page says at its top that it was built from the
+    findings held."""
+
+    def __init__(self, out: TextIO, options: FormatOptions) -> None:
+        super().__init__(out, options, "html")
+
+    def render(self, report: Report) -> None:
+        from claimlint.report.formatters import html
+
+        html.render(report, self.out, self.options, not_shown=self.not_shown)
+
+
 def _report_version() -> Any:
     from claimlint.core.findings import REPORT_VERSION
 
@@ -490,6 +602,8 @@ STREAMING: dict[str, Callable[[TextIO, FormatOptions], Any]] = {
     "gitlab": GitlabWriter,
     "sarif": SarifWriter,
     "junit": JunitWriter,
+    "text": TextWriter,
+    "html": HtmlWriter,
 }
 
 
