@@ -17,8 +17,9 @@ A lookup is a ``bisect`` in a bucket of a few hundred entries, an insertion one 
 
 A digest collision costs nothing wrong: the record's text is compared with the key (every
 record whose entry has the same 40 bits is read), so a key whose bits match another key's is
-recorded as new beside it and never reported as a duplicate of the other. It costs one extra read of the temporary file,
-with a probability of about n/2^40 per lookup (one read in 300,000 lookups at 3 million keys).
+recorded as new beside it and never reported as a duplicate of the other. It costs one extra
+read of the temporary file, with a probability of about n/2^40 per lookup (one read in
+300,000 lookups at 3 million keys).
 Without that comparison a false CL412 (a claim line reported as a duplicate of an unrelated
 one) would happen with probability about n²/2^65 per run for full 64-bit digests (10^-7 at 3
 million keys); the comparison makes it zero for the price of keeping the texts on disk.
@@ -73,8 +74,8 @@ class DigestIndex:
         fh.seek(place << 3)
         line = fh.readline()
         fh.seek(self._end)
-        key, _, value = line.rstrip(b"\n").rstrip(b" ").decode("utf-8", "surrogatepass").partition(
-            "\t"
+        key, _, value = (
+            line.rstrip(b"\n").rstrip(b" ").decode("utf-8", "surrogatepass").partition("\t")
         )
         return key, value
 

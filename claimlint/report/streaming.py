@@ -550,9 +550,9 @@ class TextWriter(HeldWriter):
         if claim is None:
             return
         self.money.add_finding(f)
-        if f.severity is not Severity.INFO:
-            if self.failing_claims.first((f.location.file, claim), (1,)) is None:
-                self.claims_failing += 1
+        failing = f.severity is not Severity.INFO
+        if failing and self.failing_claims.first((f.location.file, claim), (1,)) is None:
+            self.claims_failing += 1
 
     def render(self, report: Report) -> None:
         text = self.text
