@@ -6,9 +6,12 @@ Each variant records ``--keys`` CL412-shaped keys (member, code, tooth, surfaces
 their first place (file, claim, line), 2 % of them repeated, in a child process, and reports
 seconds and the child's peak RSS:
 
-* ``dict``: today's in-memory dict, never spilled (what the first 50,000 keys use);
-* ``sqlite-text``: the spill claimlint uses (claimlint.core.spill.FirstSeen: the first 50,000
-  keys in a dict, then a temporary SQLite table keyed by the key's text);
+* ``dict``: an in-memory dict, never spilled (what the first 10,000 keys use);
+* ``compact``: what claimlint uses since issue 15 (claimlint.core.spill.FirstSeen: the first
+  10,000 keys in a dict, then a DigestIndex: 8-byte entries in sorted ``array('Q')`` buckets,
+  the key texts and values in a temporary file, read back only for a repeat);
+* ``sqlite-text``: the spill claimlint used before (the first 50,000 keys in a dict, then a
+  temporary SQLite table keyed by the key's text; a copy of that code is kept here);
 * ``sqlite-digest``: a spill keyed by a 64-bit blake2b digest (``INTEGER PRIMARY KEY``, the
   text kept beside it to detect a collision): tried for issue 15, slower and larger, not kept;
 * ``digest-set``: compact keys in memory: a Python set of 64-bit digests, with the first
@@ -27,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-VARIANTS = ("dict", "sqlite-text", "sqlite-digest", "digest-set")
+VARIANTS = ("dict", "compact", "sqlite-text", "sqlite-digest", "digest-set")
 
 
 def keys(n: int) -> Any:
@@ -56,6 +59,51 @@ def digest(text: str) -> int:
     )
 
 
+def _text(key: tuple[Any, ...]) -> str:
+    return "\x1f".join("" if part is None else str(part) for part in key)
+
+
+def _value(text: str) -> Any:
+    import ast
+
+    return tuple(ast.literal_eval(text))
+
+
+class SqliteTextSpill:
+    """The spill claimlint used before issue 15's compact index (claimlint.core.spill.FirstSeen
+    until 2026-12-03): the first 50,000 keys in a dict, then a text-keyed SQLite table."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self._mem: dict[Any, Any] = {}
+        self._db: Any = None
+
+    def first(self, key: Any, value: Any) -> Any:
+        if self._db is None:
+            earlier = self._mem.get(key)
+            if earlier is not None:
+                return earlier
+            self._mem[key] = value
+            if len(self._mem) > self.limit:
+                from claimlint.core.spill import _temporary_db
+
+                db = _temporary_db()
+                db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+                db.executemany(
+                    "INSERT INTO seen VALUES (?, ?)",
+                    ((_text(k), repr(v)) for k, v in self._mem.items()),
+                )
+                self._mem = {}
+                self._db = db
+            return None
+        text = _text(key)
+        cur = self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (text, repr(value)))
+        if cur.rowcount:
+            return None
+        row = self._db.execute("SELECT value FROM seen WHERE key = ?", (text,)).fetchone()
+        return _value(row[0])
+
+
 class DigestSpill:
     """The spill keyed by a digest (tried, not kept); a collision goes to an exact table."""
 
@@ -67,8 +115,6 @@ class DigestSpill:
         self.db.execute("CREATE TABLE clash (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
 
     def first(self, key: Any, value: Any) -> Any:
-        from claimlint.core.spill import _text, _value
-
         text = _text(key)
         h = digest(text)
         db = self.db
@@ -95,8 +141,6 @@ class DigestSet:
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the index
 
     def first(self, key: Any, value: Any) -> Any:
-        from claimlint.core.spill import _text, _value
-
         h = digest(_text(key))
         at = self.seen.get(h)
         if at is None:
@@ -113,8 +157,10 @@ def child(variant: str, n: int) -> None:
     index: Any
     if variant == "dict":
         index = FirstSeen(limit=10**12)
-    elif variant == "sqlite-text":
+    elif variant == "compact":
         index = FirstSeen()
+    elif variant == "sqlite-text":
+        index = SqliteTextSpill()
     elif variant == "sqlite-digest":
         index = DigestSpill()
     else:
@@ -130,6 +176,7 @@ def child(variant: str, n: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keys", type=int, default=1_000_000)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -138,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| Variant | Keys | Seconds | µs per key | Peak RSS MB | Duplicates |")
     print("|---|---:|---:|---:|---:|---:|")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for variant in VARIANTS:
+    for variant in args.variants.split(","):
         cmd = [sys.executable, __file__, "--keys", str(args.keys), "--child", variant]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
         assert proc.stdout is not None

@@ -187,6 +187,9 @@ def test_a_signal_while_reports_are_written_commits_none_and_leaves_no_temp(tmp_
     (out / "keep.json").write_text("yesterday's report\n")
     marker = tmp_path / "writing"
     args = ["check", str(BAD), "-q", "-o", f"json={out}/keep.json", "-o", f"sarif={out}/r.sarif"]
+    # a baseline to write holds the whole report: the reports are rendered at the end
+    # (write_outputs), which is the path this test is about (a streamed run has its own)
+    args += ["--write-baseline", str(tmp_path / "baseline.json")]
     child = subprocess.Popen(
         [sys.executable, "-c", SLOW_WRITER, str(marker), *args],
         stdout=subprocess.DEVNULL,

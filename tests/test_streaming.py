@@ -80,7 +80,7 @@ def test_streamed_output_is_byte_identical(mixed: Path, fmt: str, monkeypatch) -
     assert streamed == whole
 
 
-@pytest.mark.parametrize("fmt", ["json", "sarif", "gitlab", "concise", "csv"])
+@pytest.mark.parametrize("fmt", ["json", "sarif", "gitlab", "concise", "csv", "junit"])
 def test_streamed_empty_run_is_byte_identical(tmp_path: Path, fmt: str, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     generate.generate("jsonl", 50, tmp_path / "clean.jsonl", seed=1, defect_pct=0.0)
@@ -181,3 +181,91 @@ def test_gitlab_writer_lines_match_the_formatter() -> None:
     writer.end(report)
     assert out.getvalue() == whole.getvalue()
     assert report.findings
+
+
+def _streamed(report: Report, fmt: str, options: FormatOptions, order: list[Finding]) -> str:
+    out = io.StringIO()
+    writer = writer_for(fmt, out, options)
+    writer.begin()
+    for f in order:
+        writer.finding(f)
+    held = report.findings
+    report.findings = []  # the writer sees the final report without its findings
+    try:
+        writer.end(report)
+    finally:
+        report.findings = held
+    return out.getvalue()
+
+
+def test_junit_writer_matches_the_formatter_with_interleaved_files() -> None:
+    """Findings of two files interleaved (as batch rules deliver them), a case name used
+    twice, info next to failures, an info-only file, a file without findings, characters XML
+    must escape: the spooled suites are the formatter's bytes."""
+    from ci_sample import _f
+
+    from claimlint.core.findings import Location, Severity
+
+    err, info = Severity.ERROR, Severity.INFO
+    findings = [
+        _f("CL301", "surface-count", err, "a < b & c > d", Location("a.json", "P1", 1), "1"),
+        _f("CL601", "estimate", info, "plan pays <$10>", Location("b.json", "P2", 1), "2"),
+        _f("CL301", "surface-count", err, "again", Location("a.json", "P1", 1), "3"),
+        _f("CL301", "surface-count", err, "b's error", Location("b.json", "P3", 2), "4"),
+        _f("CL601", "estimate", info, "a's info", Location("a.json", "P1", 2), "5"),
+        _f("CL601", "estimate", info, "c only info\x01", Location("c.json", "P4", 1), "6"),
+        _f("CL301", "surface-count", err, "a again, later", Location("a.json", "P9", 3), "7"),
+        _f("CL601", "estimate", info, "a's second info", Location("a.json", "P9", 3), "8"),
+    ]
+    report = Report(findings=list(findings))
+    report.files = ["a.json", "b.json", "c.json", "d.json"]
+    options = FormatOptions(rules={}, tool_version="9.9")
+    whole = io.StringIO()
+    get_formatter("junit")(report, whole, options)
+    assert _streamed(report, "junit", options, findings) == whole.getvalue()
+    assert 'name="claim P1, line 1: CL301 surface-count (line 1, col 1) #2"' in whole.getvalue()
+    empty = Report()
+    expected = io.StringIO()
+    get_formatter("junit")(empty, expected, options)
+    assert _streamed(empty, "junit", options, []) == expected.getvalue()
+
+
+def _tail_lines(text: str, n: int) -> list[str]:
+    return text.rstrip("\n").split("\n")[-n:]
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_text_and_html_hold_a_bounded_number_and_say_so(
+    mixed: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CLAIMLINT_HELD_FINDINGS bounds what text and html hold: at the run's own number of
+    findings the output is the whole report's, byte for byte; below it the output lists the
+    first findings, says how many more were not shown, and keeps the run's totals."""
+    monkeypatch.chdir(mixed)
+    config = str(mixed / "claimlint.toml")
+    files = ["a.837", "b.jsonl", "c.json"]
+    whole = _whole(files, config, fmt)
+    findings = _whole(files, config, "jsonl").count("\n")
+    assert findings > 50
+    monkeypatch.setenv("CLAIMLINT_HELD_FINDINGS", str(findings))
+    code, at_bound = _cli([*files, "--config", config, "--format", fmt])
+    assert code == 1 and at_bound == whole
+    assert "not shown" not in whole
+    monkeypatch.setenv("CLAIMLINT_HELD_FINDINGS", "7")
+    code, bounded = _cli([*files, "--config", config, "--format", fmt, "--statistics"])
+    assert code == 1 and bounded != whole
+    more = f"{findings - 7:,} more findings not shown"
+    assert more in bounded and "use --format jsonl" in bounded.replace("<code>", "")
+    if fmt == "text":
+        # the summary line, the estimate and the statistics count every finding, not the 7
+        assert _tail_lines(bounded, 2) == _tail_lines(whole, 2)
+        assert "Estimated:" in bounded.split("\n")[-2]
+        assert bounded.count("    line ") + bounded.count("    claim ") <= 7
+        monkeypatch.delenv("CLAIMLINT_HELD_FINDINGS")
+        code, stats = _cli([*files, "--config", config, "--format", fmt, "--statistics"])
+        assert "not shown" not in stats
+        assert bounded.split("Findings per rule:")[1] == stats.split("Findings per rule:")[1]
+    else:
+        meta = next(line for line in whole.split("\n") if 'class="meta"' in line)
+        assert meta in bounded  # the run's totals at the top stay the whole run's
+        assert bounded.index("not-shown") < bounded.index('id="verdict"')

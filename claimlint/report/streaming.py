@@ -317,6 +317,275 @@ def _github(out: TextIO, options: FormatOptions) -> LineWriter:
     return LineWriter(out, options, github.render)
 
 
+class _Spool:
+    """Text written to a temporary file in spans that are read back by file name at the end
+    (JUnit's test cases, which follow their suite's totals)."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.fh = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.end = 0
+        self.spans: dict[str, list[list[int]]] = {}
+
+    def write(self, key: str, text: str) -> None:
+        data = text.encode("utf-8", "surrogatepass")
+        spans = self.spans.setdefault(key, [])
+        if spans and spans[-1][1] == self.end:  # contiguous: one span per file, as a rule
+            spans[-1][1] += len(data)
+        else:
+            spans.append([self.end, self.end + len(data)])
+        self.fh.write(data)
+        self.end += len(data)
+
+    def copy(self, key: str, out: TextIO) -> None:
+        import codecs
+
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+        for start, stop in self.spans.get(key, []):
+            self.fh.seek(start)
+            left = stop - start
+            while left:
+                chunk = self.fh.read(min(left, 1 << 20))
+                left -= len(chunk)
+                out.write(decoder.decode(chunk))
+        out.write(decoder.decode(b"", final=True))
+        self.fh.seek(self.end)
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+class JunitWriter:
+    """JUnit XML (formatters/junit.py) with a bounded memory: each suite's opening tag carries
+    its file's totals and the root's the run's, so the test cases are spooled to temporary
+    files as findings arrive (failures in one, the info findings' ``<system-out>`` text in the
+    other) and the document is written at the end, one file's suite at a time, from counts and
+    the spools. Each case is serialized by ElementTree as ``render`` serializes it, indented at
+    its depth, so the bytes are the same."""
+
+    def __init__(self, out: TextIO, options: FormatOptions) -> None:
+        from claimlint.core.spill import SpilledCounter
+        from claimlint.report.formatters import junit
+
+        self.out = out
+        self.options = options
+        self.junit = junit
+        self.failing: dict[str, int] = {}
+        self.info: dict[str, int] = {}
+        self.files: dict[str, None] = {}
+        self.used = SpilledCounter()  # (file, case name) -> cases named so before
+        self.cases = _Spool()
+        self.infos = _Spool()
+
+    def begin(self) -> None:
+        pass
+
+    def finding(self, f: Finding) -> None:
+        import xml.etree.ElementTree as ET
+
+        junit = self.junit
+        file = f.location.file
+        self.files.setdefault(file, None)
+        if f.severity is Severity.INFO:
+            n = self.info.get(file, 0)
+            self.info[file] = n + 1
+            block = f"{junit.case_name(f)}\n{junit._details(f, self.options)}"
+            self.infos.write(file, ("\n\n" if n else "") + _escape_text(junit._clean(block)))
+            return
+        self.failing[file] = self.failing.get(file, 0) + 1
+        name = junit.case_name(f)
+        used = self.used.next((file, name)) + 1
+        if used > 1:  # same rule, same place, twice: keep names unique
+            name += f" #{used}"
+        case = ET.Element("testcase", classname=junit._clean(file), name=junit._clean(name))
+        failure = ET.SubElement(case, "failure", message=junit._clean(f.message), type=f.code)
+        failure.text = junit._clean(junit._details(f, self.options))
+        ET.indent(case, level=2)
+        self.cases.write(file, "\n    " + ET.tostring(case, encoding="unicode"))
+
+    def end(self, report: Report) -> None:
+        junit = self.junit
+        files = list(dict.fromkeys([*report.files, *self.files]))
+        try:
+            if not files:
+                junit.render(Report(), self.out, self.options)
+                return
+            total = failed = 0
+            for file in files:
+                failing = self.failing.get(file, 0)
+                total += failing + (1 if self.info.get(file) or not failing else 0)
+                failed += failing
+            out = self.out
+            out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+            attrs = {"name": "claimlint", "tests": str(total), "failures": str(failed)}
+            out.write(_open_tag("testsuites", {**attrs, "errors": "0"}))
+            for file in files:
+                out.write("\n  ")
+                self._suite(file)
+            out.write("\n</testsuites>\n")
+        finally:
+            self.used.close()
+            self.cases.close()
+            self.infos.close()
+
+    def _suite(self, file: str) -> None:
+        clean = self.junit._clean
+        out = self.out
+        failing, info = self.failing.get(file, 0), self.info.get(file, 0)
+        passing = 1 if info or not failing else 0
+        attrs = {
+            "name": clean(file),
+            "tests": str(failing + passing),
+            "failures": str(failing),
+            "errors": "0",
+            "skipped": "0",
+        }
+        out.write(_open_tag("testsuite", attrs))
+        self.cases.copy(file, out)
+        if passing:
+            name = "no findings" if not info else "no errors or warnings" if not failing else None
+            name = name or "info findings"
+            tag = {"classname": clean(file), "name": name}
+            if not info:
+                out.write("\n    " + _open_tag("testcase", tag, empty=True))
+            else:
+                out.write("\n    " + _open_tag("testcase", tag) + "\n      <system-out>")
+                self.infos.copy(file, out)
+                out.write("</system-out>\n    </testcase>")
+        out.write("\n  </testsuite>")
+
+
+def _open_tag(tag: str, attrs: dict[str, str], *, empty: bool = False) -> str:
+    """The start tag ElementTree writes for ``tag`` with ``attrs`` (``<tag ... />`` when
+    ``empty``)."""
+    import xml.etree.ElementTree as ET
+
+    element = ET.Element(tag, attrs)
+    if empty:
+        return ET.tostring(element, encoding="unicode")
+    ET.SubElement(element, "x")
+    text = ET.tostring(element, encoding="unicode")
+    return text[: text.index(">") + 1]  # ElementTree escapes ">" in attribute values
+
+
+def _escape_text(text: str) -> str:
+    """Character data escaped as ElementTree escapes it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+#: findings ``text`` and ``html`` hold in a streamed run before they summarise
+HELD_FINDINGS = 10_000
+#: the environment variable that changes it (docs/memory.md)
+HELD_ENV = "CLAIMLINT_HELD_FINDINGS"
+
+
+def held_limit() -> int:
+    """``CLAIMLINT_HELD_FINDINGS`` when it is a whole number ≥ 0, else :data:`HELD_FINDINGS`."""
+    import os
+
+    text = os.environ.get(HELD_ENV, "").strip()
+    return int(text) if text.isdigit() else HELD_FINDINGS
+
+
+class HeldWriter:
+    """``text`` and ``html``, which sort and group the whole report: the first
+    :func:`held_limit` findings are held, the rest only counted. Up to the limit the output is
+    the format's own ``render`` of the whole report, byte for byte; past it the output lists
+    the findings held and says how many more were not shown (``… N more findings not shown;
+    use --format jsonl for all``)."""
+
+    def __init__(self, out: TextIO, options: FormatOptions, fmt: str) -> None:
+        self.out = out
+        self.options = options
+        self.fmt = fmt
+        self.limit = held_limit()
+        self.held: list[Finding] = []
+        self.not_shown = 0
+
+    def begin(self) -> None:
+        pass
+
+    def finding(self, f: Finding) -> None:
+        if len(self.held) < self.limit:
+            self.held.append(f)
+        else:
+            self.not_shown += 1
+        self.counted(f)
+
+    def counted(self, f: Finding) -> None:
+        """Every finding, held or not (what a format's summary needs of all of them)."""
+
+    def end(self, report: Report) -> None:
+        before = report.findings
+        report.findings = self.held
+        try:
+            self.render(report)
+        finally:
+            report.findings = before
+
+    def render(self, report: Report) -> None:
+        raise NotImplementedError
+
+
+class TextWriter(HeldWriter):
+    """The text report; past the limit its statistics, summary line and estimate still count
+    every finding (kept as counts: by rule, the batch's money, and which claims had an error
+    or a warning, in a compact index)."""
+
+    def __init__(self, out: TextIO, options: FormatOptions) -> None:
+        super().__init__(out, options, "text")
+        from claimlint.core.spill import FirstSeen
+        from claimlint.report.formatters import text
+
+        self.text = text
+        self.rules: Counter[tuple[str, str]] = Counter()
+        self.money = text.Money()
+        self.failing_claims = FirstSeen()
+        self.claims_failing = 0
+
+    def counted(self, f: Finding) -> None:
+        self.rules[(f.code, f.name)] += 1
+        claim = f.location.claim_id
+        if claim is None:
+            return
+        self.money.add_finding(f)
+        failing = f.severity is not Severity.INFO
+        if failing and self.failing_claims.first((f.location.file, claim), (1,)) is None:
+            self.claims_failing += 1
+
+    def render(self, report: Report) -> None:
+        text = self.text
+        try:
+            if not self.not_shown:
+                text.render(report, self.out, self.options)
+                return
+            text.listing(report.findings, self.out, self.options)
+            n = self.not_shown
+            self.out.write(
+                f"… {n:,} more finding{'' if n == 1 else 's'} not shown (the first "
+                f"{len(report.findings):,} are listed); use --format jsonl for all.\n\n"
+            )
+            if self.options.statistics:
+                text.statistics(self.rules, self.out)
+            text.summary(report, self.claims_failing, self.money, self.out)
+        finally:
+            self.failing_claims.close()
+
+
+class HtmlWriter(HeldWriter):
+    """The HTML report; past the limit the page says at its top that it was built from the
+    findings held."""
+
+    def __init__(self, out: TextIO, options: FormatOptions) -> None:
+        super().__init__(out, options, "html")
+
+    def render(self, report: Report) -> None:
+        from claimlint.report.formatters import html
+
+        html.render(report, self.out, self.options, not_shown=self.not_shown)
+
+
 def _report_version() -> Any:
     from claimlint.core.findings import REPORT_VERSION
 
@@ -332,6 +601,9 @@ STREAMING: dict[str, Callable[[TextIO, FormatOptions], Any]] = {
     "github": _github,
     "gitlab": GitlabWriter,
     "sarif": SarifWriter,
+    "junit": JunitWriter,
+    "text": TextWriter,
+    "html": HtmlWriter,
 }
 
 

@@ -377,6 +377,11 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(report: Report, out: TextIO, options: FormatOptions) -> None:
+def render(report: Report, out: TextIO, options: FormatOptions, *, not_shown: int = 0) -> None:
+    """The page; ``not_shown``: findings of the run left out of ``report.findings`` (a streamed
+    run holds a bounded number, claimlint.report.streaming), said at the top of the page."""
     template = environment().get_template("report.html.j2")
-    out.write(template.render(**build(report, options)))
+    view = build(report, options)
+    view["not_shown"] = not_shown
+    view["shown"] = len(report.findings)
+    out.write(template.render(**view))

@@ -142,8 +142,20 @@ def _line_key(f: Finding) -> tuple[int, int]:
 
 
 def render(report: Report, out: TextIO, options: FormatOptions) -> None:
+    claims_with_findings, batch = listing(report.findings, out, options)
+    if options.statistics and report.findings:
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for f in report.findings:
+            counts[(f.code, f.name)] += 1
+        statistics(counts, out)
+    summary(report, claims_with_findings, batch, out)
+
+
+def listing(findings: list[Finding], out: TextIO, options: FormatOptions) -> tuple[int, Money]:
+    """The findings grouped by file and claim; (claims with errors or warnings, the batch's
+    money) of those findings."""
     by_file: dict[str, dict[str | None, list[Finding]]] = defaultdict(lambda: defaultdict(list))
-    for f in report.findings:
+    for f in findings:
         by_file[f.location.file][f.location.claim_id].append(f)
     threshold = options.severity.rank
     batch = Money()
@@ -151,16 +163,18 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
     for file, claims in by_file.items():
         file_level = [f for f in claims.pop(None, []) if f.severity.rank >= threshold]
         shown: list[tuple[str | None, list[Finding], Money]] = []
-        for claim_id, findings in claims.items():
-            if any(f.severity is not Severity.INFO for f in findings):
+        for claim_id, claim_findings in claims.items():
+            if any(f.severity is not Severity.INFO for f in claim_findings):
                 claims_with_findings += 1
             money = Money()
-            for f in findings:
+            for f in claim_findings:
                 money.add_finding(f)
             batch.add(money)
-            listed = [f for f in findings if f.code != ESTIMATE and f.severity.rank >= threshold]
+            listed = [
+                f for f in claim_findings if f.code != ESTIMATE and f.severity.rank >= threshold
+            ]
             if listed or (money.lines and threshold <= Severity.INFO.rank):
-                shown.append((claim_id, findings, money))
+                shown.append((claim_id, claim_findings, money))
         if not file_level and not shown:
             continue
         out.write(f"{file}\n")
@@ -169,22 +183,27 @@ def render(report: Report, out: TextIO, options: FormatOptions) -> None:
             for f in sorted(file_level, key=_line_key):
                 out.write(_finding_line(f, options) + "\n")
         # claims with errors first, then with warnings, then the rest (file order within)
-        for claim_id, findings, money in sorted(shown, key=lambda item: _worst(item[1])):
-            out.write(f"  claim {claim_id}  ({_counts(findings)})\n")
-            for f in sorted(findings, key=_line_key):
+        for claim_id, claim_findings, money in sorted(shown, key=lambda item: _worst(item[1])):
+            out.write(f"  claim {claim_id}  ({_counts(claim_findings)})\n")
+            for f in sorted(claim_findings, key=_line_key):
                 if f.code != ESTIMATE and f.severity.rank >= threshold:
                     out.write(_finding_line(f, options) + "\n")
             if money.lines:
                 out.write(f"    {'money':<8} {money.text()}\n")
         out.write("\n")
-    if options.statistics and report.findings:
-        counts: dict[tuple[str, str], int] = defaultdict(int)
-        for f in report.findings:
-            counts[(f.code, f.name)] += 1
-        out.write("Findings per rule:\n")
-        for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            out.write(f"  {n:>6}  {code}  {name}\n")
-        out.write("\n")
+    return claims_with_findings, batch
+
+
+def statistics(counts: dict[tuple[str, str], int], out: TextIO) -> None:
+    """``--statistics``: findings per rule, most frequent first."""
+    out.write("Findings per rule:\n")
+    for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.write(f"  {n:>6}  {code}  {name}\n")
+    out.write("\n")
+
+
+def summary(report: Report, claims_with_findings: int, batch: Money, out: TextIO) -> None:
+    """The summary line (and the batch's estimate)."""
     s = report.summary
     sev = s.by_severity
     clean = max(s.claims_linted - claims_with_findings, 0)
