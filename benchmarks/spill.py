@@ -7,11 +7,15 @@ their first place (file, claim, line), 2 % of them repeated, in a child process,
 seconds and the child's peak RSS:
 
 * ``dict``: an in-memory dict, never spilled (what the first 10,000 keys use);
-* ``compact``: what claimlint uses since issue 15 (claimlint.core.spill.FirstSeen: the first
-  10,000 keys in a dict, then a DigestIndex: 8-byte entries in sorted ``array('Q')`` buckets,
-  the key texts and values in a temporary file, read back only for a repeat);
-* ``sqlite-text``: the spill claimlint used before (the first 50,000 keys in a dict, then a
-  temporary SQLite table keyed by the key's text; a copy of that code is kept here);
+* ``compact``: tried for issue 15, not kept: the first 10,000 keys in a dict, then a
+  DigestIndex: 8-byte entries (40 bits of a blake2b digest, 36 bits of place) in sorted
+  ``array('Q')`` buckets, the key texts and values in a temporary file, read back and compared
+  only when the bits match, so that a collision is never taken for a repeat;
+* ``sqlite-text``: the spill claimlint used until issue 15 (the first 50,000 keys in a dict,
+  then a temporary SQLite table keyed by the key's text);
+* ``sqlite-text-10k``: the same with a 10,000-key dict before the spill: what
+  claimlint.core.spill.FirstSeen does since issue 15 (flat past the dict, as small as the
+  compact index at 1M keys);
 * ``sqlite-digest``: a spill keyed by a 64-bit blake2b digest (``INTEGER PRIMARY KEY``, the
   text kept beside it to detect a collision): tried for issue 15, slower and larger, not kept;
 * ``digest-set``: compact keys in memory: a Python set of 64-bit digests, with the first
@@ -22,15 +26,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from array import array
+from bisect import bisect_left, insort
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
-VARIANTS = ("dict", "compact", "sqlite-text", "sqlite-digest", "digest-set")
+VARIANTS = ("dict", "compact", "sqlite-text", "sqlite-text-10k", "sqlite-digest", "digest-set")
 
 
 def keys(n: int) -> Any:
@@ -67,6 +75,116 @@ def _value(text: str) -> Any:
     import ast
 
     return tuple(ast.literal_eval(text))
+
+
+_BUCKET_BITS = 12
+_FRAGMENT_BITS = 28
+_PLACE_BITS = 36  # where a record is, in units of 8 bytes: up to 512 GB of records
+_PLACE_MASK = (1 << _PLACE_BITS) - 1
+_FRAGMENT_MASK = (1 << _FRAGMENT_BITS) - 1
+
+
+class DigestIndex:
+    """Exact set of key texts (each with a value text) in about 9 bytes of memory per key;
+    see the module docstring. ``find(text)``: ``(place, value text)`` or None; ``add(text,
+    value)``: the new key's place (the caller makes sure it is new)."""
+
+    def __init__(self) -> None:
+        self._buckets: list[array[int] | None] = [None] * (1 << _BUCKET_BITS)
+        self._file: IO[bytes] | None = None
+        self._end = 0
+        self.count = 0
+
+    @staticmethod
+    def _digest(text: str) -> tuple[int, int]:
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        h = int.from_bytes(digest, "big")
+        return h >> (64 - _BUCKET_BITS), (h >> (64 - _BUCKET_BITS - _FRAGMENT_BITS)) & (
+            _FRAGMENT_MASK
+        )
+
+    def _record(self, place: int) -> tuple[str, str]:
+        fh = self._file
+        assert fh is not None
+        fh.seek(place << 3)
+        line = fh.readline()
+        fh.seek(self._end)
+        key, _, value = (
+            line.rstrip(b"\n").rstrip(b" ").decode("utf-8", "surrogatepass").partition("\t")
+        )
+        return key, value
+
+    def find(self, text: str) -> tuple[int, str] | None:
+        bucket_no, fragment = self._digest(text)
+        bucket = self._buckets[bucket_no]
+        if bucket is None:
+            return None
+        # every key with these 40 bits (nearly always none, or the key itself) is read back
+        # and compared: a collision is never taken for a repeat
+        i = bisect_left(bucket, fragment << _PLACE_BITS)
+        while i < len(bucket) and bucket[i] >> _PLACE_BITS == fragment:
+            place = bucket[i] & _PLACE_MASK
+            key, value = self._record(place)
+            if key == text:
+                return place, value
+            i += 1
+        return None
+
+    def add(self, text: str, value: str = "") -> int:
+        """Record ``text`` (new: the caller looked it up first) with ``value``."""
+        fh = self._file
+        if fh is None:
+            fh = self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        data = f"{text}\t{value}".encode("utf-8", "surrogatepass")
+        data += b" " * (-(len(data) + 1) % 8) + b"\n"
+        place = self._end >> 3
+        fh.write(data)
+        self._end += len(data)
+        self.count += 1
+        bucket_no, fragment = self._digest(text)
+        bucket = self._buckets[bucket_no]
+        if bucket is None:
+            bucket = self._buckets[bucket_no] = array("Q")
+        insort(bucket, (fragment << _PLACE_BITS) | place)
+        return place
+
+    def nbytes(self) -> int:
+        """Memory held by the entries (for benchmarks)."""
+        return sum(b.buffer_info()[1] * b.itemsize for b in self._buckets if b is not None)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class CompactFirstSeen:
+    """FirstSeen with the compact index past ``limit`` keys (tried for issue 15, not kept)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._mem: dict[Any, Any] = {}
+        self._index: DigestIndex | None = None
+
+    def first(self, key: Any, value: Any) -> Any:
+        index = self._index
+        if index is None:
+            earlier = self._mem.get(key)
+            if earlier is not None:
+                return earlier
+            self._mem[key] = value
+            if len(self._mem) > self.limit:
+                index = self._index = DigestIndex()
+                for k, v in self._mem.items():
+                    index.add(repr(k), repr(v))
+                self._mem = {}
+            return None
+        text = repr(key)
+        found = index.find(text)
+        if found is not None:
+            return _value(found[1])
+        index.add(text, repr(value))
+        return None
 
 
 class SqliteTextSpill:
@@ -158,9 +276,11 @@ def child(variant: str, n: int) -> None:
     if variant == "dict":
         index = FirstSeen(limit=10**12)
     elif variant == "compact":
-        index = FirstSeen()
+        index = CompactFirstSeen()
     elif variant == "sqlite-text":
         index = SqliteTextSpill()
+    elif variant == "sqlite-text-10k":
+        index = FirstSeen()
     elif variant == "sqlite-digest":
         index = DigestSpill()
     else:
