@@ -12,6 +12,7 @@ Three sources, each a small view of the claim computed once per claim (``Context
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from claimlint.checks.base import Context
@@ -85,3 +86,15 @@ def prior_text(prior: PriorProcedure) -> str:
     """``D7140 on 2024-03-02 (claim PCN9)`` — what a message says about a history record."""
     claim = f", claim {prior.claim_id}" if prior.claim_id else ""
     return f"{prior.code} on {prior.date}{claim}"
+
+
+def extracted_teeth(ctx: Context, line: ServiceLine) -> Iterator[tuple[str, PriorProcedure]]:
+    """Each tooth of ``line`` that history shows extracted before the line's date of service,
+    with that extraction (CL921, CL923)."""
+    claim = ctx.claim
+    assert claim is not None
+    day = claim.service_date(line)
+    for tooth in line_teeth(line):
+        prior = extracted_before(ctx, claim, tooth, day)
+        if prior is not None:
+            yield tooth, prior

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 
 from claimlint.checks._lines import by_tooth_and_date
 from claimlint.checks._tooth_status import (
-    extracted_before,
+    extracted_teeth,
     line_teeth,
     prior_text,
     teeth_on_claim,
@@ -73,19 +73,14 @@ class ToothAlreadyExtracted(Check):
         return self._findings(line, ctx)
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
-        claim = ctx.claim
-        assert claim is not None
-        day = claim.service_date(line)
-        for tooth in line_teeth(line):
-            prior = extracted_before(ctx, claim, tooth, day)
-            if prior is not None:
-                yield self.on_line(
-                    ctx,
-                    line,
-                    f"Tooth {tooth} was already extracted ({prior_text(prior)}); {line.code} "
-                    "on it will be denied. Check the tooth number.",
-                    field="tooth",
-                )
+        for tooth, prior in extracted_teeth(ctx, line):
+            yield self.on_line(
+                ctx,
+                line,
+                f"Tooth {tooth} was already extracted ({prior_text(prior)}); {line.code} "
+                "on it will be denied. Check the tooth number.",
+                field="tooth",
+            )
 
 
 class ServiceOnMissingTooth(Check):
@@ -176,19 +171,14 @@ class ServiceAfterExtraction(Check):
         return self._findings(line, ctx)
 
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
-        claim = ctx.claim
-        assert claim is not None
-        day = claim.service_date(line)
-        for tooth in line_teeth(line):
-            prior = extracted_before(ctx, claim, tooth, day)
-            if prior is not None:
-                yield self.on_line(
-                    ctx,
-                    line,
-                    f"{line.code} on tooth {tooth} after its extraction ({prior_text(prior)}): "
-                    "check the tooth number.",
-                    field="tooth",
-                )
+        for tooth, prior in extracted_teeth(ctx, line):
+            yield self.on_line(
+                ctx,
+                line,
+                f"{line.code} on tooth {tooth} after its extraction ({prior_text(prior)}): "
+                "check the tooth number.",
+                field="tooth",
+            )
 
 
 class ExtractedAndRestored(Check):
