@@ -55,7 +55,7 @@ def eligible_from(hit: FrequencyHit, profile: prof.Profile) -> dt.date:
 
 
 class RestorationFrequency(Check):
-    """
+    doc = """
     What it checks:
         Direct restorations (fillings, protective restorations, pins, build-ups) on a tooth
         or surface the patient's history shows restored inside the profile's frequency
@@ -113,7 +113,7 @@ class RestorationFrequency(Check):
 
 
 class CrownFrequency(ProfileCheck):
-    """
+    doc = """
     What it checks:
         Crowns, inlays, onlays and bridge units on a tooth with a prior crown/indirect
         restoration inside the profile's window (e.g. one per 60 or 84 months per tooth),
@@ -203,7 +203,7 @@ def _where(code: str, tooth: str | None, surfaces: tuple[str, ...]) -> str:
 
 
 class DuplicateProcedure(Check):
-    """
+    doc = """
     What it checks:
         The same procedure (member, code, tooth, surfaces, date of service) already in the
         patient's history, or billed twice in the batch (on one claim or on two claims).
