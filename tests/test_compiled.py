@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import pickle
 from collections.abc import Iterable
 from typing import Any
 
@@ -170,6 +171,21 @@ def test_every_builtin_rule_keeps_its_documentation_as_data() -> None:
     for check in builtin_checks():
         sections = check.doc_sections()
         assert [s for s in DOC_SECTIONS if s not in sections] == [], check.code
+
+
+def test_frozen_tables_and_cuts_pickle_round_trip() -> None:
+    """``--jobs`` pickles the reader's cut points (Cut, Resume, Delimiters) to its workers; a
+    compiled frozen dataclass unpickles only through its ``__reduce__``."""
+    from claimlint.dental.cdt import lookup
+    from claimlint.dental.teeth import TEETH
+    from claimlint.readers.x12.cuts import Cut, Resume
+    from claimlint.x12.tokenizer import Delimiters
+
+    delimiters = Delimiters(element="*", component=":", repetition="^", segment="~")
+    cut = Cut(offset=10, line=2, segment=3, resume=Resume(delimiters, 0, (("isa13", "1"),)))
+    for value in (delimiters, cut, lookup("D2940"), TEETH["3"]):
+        copy = pickle.loads(pickle.dumps(value))
+        assert copy == value and copy is not value
 
 
 @compiled_only
