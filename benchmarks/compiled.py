@@ -84,7 +84,9 @@ def main() -> int:
             for fmt, path in files.items():
                 for build, python in builds.items():
                     out = Path(tmp) / f"{build}-{fmt}.json"
-                    times.setdefault((fmt, build), []).append(_run(python, path, out))
+                    seconds = _run(python, path, out)
+                    times.setdefault((fmt, build), []).append(seconds)
+                    print(f"{build} {fmt}: {seconds:.2f} s", file=sys.stderr, flush=True)
                     digest = hashlib.sha256(out.read_bytes()).hexdigest()
                     digests.setdefault(fmt, set()).add(digest)
     print(f"{args.claims:,} claims, median of {args.reps}, `check --format json` (wall seconds)\n")
