@@ -53,7 +53,7 @@ def _teeth_quadrant(line: ServiceLine) -> OralArea | None:
 
 
 class QuadrantAreaRequired(Check):
-    """
+    doc = """
     What it checks:
         A line whose CDT code is reported per quadrant (scaling and root planing D4341/D4342,
         gingivectomy, flap and osseous surgery, alveoloplasty …) carries a quadrant as its area
@@ -120,7 +120,7 @@ class QuadrantAreaRequired(Check):
 
 
 class ArchAreaMismatch(Check):
-    """
+    doc = """
     What it checks:
         A line whose CDT code is reported per arch (complete and partial dentures, denture
         relines and repairs …) carries an arch as its area of the oral cavity, and for codes
@@ -183,7 +183,7 @@ class ArchAreaMismatch(Check):
 
 
 class AreaUnitMismatch(Check):
-    """
+    doc = """
     What it checks:
         Codes reported per tooth and codes reported for the whole mouth do not carry the other
         unit: a whole-mouth code (exams, full-mouth images, cleanings, fluoride, full-mouth
@@ -257,7 +257,7 @@ class AreaUnitMismatch(Check):
 
 
 class ToothOutsideArea(Check):
-    """
+    doc = """
     What it checks:
         On a line reported per quadrant or per arch that also lists teeth, every tooth lies in
         the line's quadrant or arch (Universal numbering: 10 holds 1–8 and A–E, 20 holds 9–16
@@ -321,7 +321,7 @@ class ToothOutsideArea(Check):
 
 
 class QuadrantBilledTwice(Check):
-    """
+    doc = """
     What it checks:
         One quadrant is billed at most once per date for a per-quadrant series whose codes
         differ by the number of teeth involved: scaling and root planing (D4341 four or more
@@ -393,7 +393,7 @@ class QuadrantBilledTwice(Check):
 
 
 class OneAreaPerLine(ProfileCheck):
-    """
+    doc = """
     What it checks:
         When the payer profile sets ``one_area_per_line = true``: a line reported per
         quadrant or per arch carries one area of the oral cavity (837D SV304 can hold up to
@@ -456,7 +456,7 @@ class OneAreaPerLine(ProfileCheck):
 
 
 class LegacyAreaCode(Check):
-    """
+    doc = """
     What it checks:
         Reported by the readers: an area of the oral cavity written as a historical letter
         code (UR, UL, LL, LR, UA, LA, FM) is converted to its two-digit code (10, 20, 30, 40,

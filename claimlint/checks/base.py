@@ -1,7 +1,10 @@
 """The Check base class and the context every check receives.
 
-A check is a small class: metadata on the class, a docstring in the fixed shape (see
-``DOC_SECTIONS``), and ``check(item, ctx)`` for its scope:
+A check is a small class: metadata on the class, its documentation in the fixed shape (see
+``DOC_SECTIONS``) as the ``doc`` class attribute, and ``check(item, ctx)`` for its scope.
+Documentation is data, not a docstring, because the compiled build (mypyc, docs/development.md)
+drops docstrings; :meth:`Check.documentation` falls back to the docstring for a check without
+``doc`` (plugins). ``check(item, ctx)`` per scope:
 
 * ``Scope.LINE``  – called once per service line: ``check(line, ctx)``; ``ctx.claim`` is set.
 * ``Scope.CLAIM`` – called once per claim: ``check(claim, ctx)``.
@@ -36,6 +39,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
+
+from mypy_extensions import mypyc_attr
 
 from claimlint.core.ack import Ack999, Status277
 from claimlint.core.catalogue import Rule, new_finding
@@ -119,6 +124,8 @@ class Context:
             return value
 
 
+# compiled (CLAIMLINT_MYPYC=1), Check stays subclassable by plugins written in plain Python
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Check:
     code: ClassVar[str]
     name: ClassVar[str]
@@ -151,10 +158,14 @@ class Check:
     #: default for the rule's scope (``ack_999_for``, ``status_277_for``)
     ack_999: ClassVar[Ack999 | None] = None
     status_277: ClassVar[Status277 | None] = None
+    #: the rule's documentation in the fixed shape (``DOC_SECTIONS``): what the docs site's
+    #: rule page, ``claimlint rule CODE`` and SARIF show. Read it with
+    #: :meth:`documentation`; a class without it is documented by its docstring
+    doc: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        rule = cls.__dict__.get("catalogued")
+        rule = vars(cls).get("catalogued")
         if rule is not None:
             cls.code, cls.name, cls.summary, cls.severity = (
                 rule.code,
@@ -264,9 +275,18 @@ class Check:
     # -- documentation ---------------------------------------------------------------------
 
     @classmethod
+    def documentation(cls) -> str:
+        """The rule's documentation: its own ``doc`` attribute, else its docstring (a plugin
+        check, or a rule written before ``doc``; a compiled class has no docstring)."""
+        doc: str | None = vars(cls).get("doc")
+        if doc is None:
+            doc = getattr(cls, "__doc__", None)
+        return doc or ""
+
+    @classmethod
     def doc_sections(cls) -> dict[str, str]:
-        """The docstring split into its fixed sections (missing ones absent)."""
-        return dict(parse_doc(cls.__doc__ or ""))
+        """The documentation split into its fixed sections (missing ones absent)."""
+        return dict(parse_doc(cls.documentation()))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -317,6 +337,7 @@ def iter_line_teeth(line: ServiceLine) -> Iterator[tuple[int, Any]]:
     return iter(enumerate(line.teeth))
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ProfileCheck(Check):
     """Base of rules that judge a claim against its payer profile: without a profile there is
     nothing to find (the engine skips them; direct callers get the same answer here).

@@ -63,7 +63,7 @@ _SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Sever
 
 
 class SameDayBundle(ProfileCheck):
-    """
+    doc = """
     What it checks:
         Code combinations the payer profile lists under ``bundles`` (off unless listed): a
         line whose code is one of a bundle's ``codes`` but not its ``kept`` codes, on the
@@ -141,7 +141,7 @@ class SameDayBundle(ProfileCheck):
 
 
 class MinimumInterval(ProfileCheck):
-    """
+    doc = """
     What it checks:
         Services the payer profile spaces apart under ``min_intervals`` (off unless listed):
         a ``then`` service fewer than ``days`` days after a ``first`` service (on this claim

@@ -40,7 +40,7 @@ def _money(value: Decimal) -> str:
 
 
 class ClaimTotalMismatch(Check):
-    """
+    doc = """
     What it checks:
         The claim total (CLM02) is present, greater than zero, and equals the sum of the line
         charges (SV302).
@@ -123,7 +123,7 @@ class ClaimTotalMismatch(Check):
 
 
 class NegativeCharge(Check):
-    """
+    doc = """
     What it checks:
         No service line has a negative charge (SV302 < 0).
 
@@ -167,7 +167,7 @@ class NegativeCharge(Check):
 
 
 class FrequencyCode(Check):
-    """
+    doc = """
     What it checks:
         The claim frequency code (CLM05-3) is 1 (original), 7 (replacement) or 8 (void), and a
         replacement or void carries the payer's original claim number (REF*F8).
@@ -222,7 +222,7 @@ class FrequencyCode(Check):
 
 
 class NpiCheckDigit(Check):
-    """
+    doc = """
     What it checks:
         The billing (2010AA) and rendering (2310B) provider NPIs are 10 digits whose last
         digit is the Luhn check digit computed with the 80840 prefix.
@@ -279,7 +279,7 @@ class NpiCheckDigit(Check):
 
 
 class BillingAddress(Check):
-    """
+    doc = """
     What it checks:
         The billing provider's address is a street address (not a P.O. box) with a 9-digit
         ZIP code (ZIP+4).
@@ -336,7 +336,7 @@ class BillingAddress(Check):
 
 
 class CdtProcedureCode(Check):
-    """
+    doc = """
     What it checks:
         Each service line's procedure code is a CDT code, ``D`` followed by four digits, and
         (for X12 input) SV301-1 qualifies it as ``AD``.
@@ -391,7 +391,7 @@ class CdtProcedureCode(Check):
 
 
 class ClaimNoteLimits(Check):
-    """
+    doc = """
     What it checks:
         Claim notes fit what an 837D claim can carry. The 2300 claim note (NTE) repeats up to
         five times and each NTE02 holds at most 80 characters (NTE_MAX_CHARS, NTE_MAX_COUNT;
@@ -489,7 +489,7 @@ class ClaimNoteLimits(Check):
 
 
 class AttachmentControlNumber(Check):
-    """
+    doc = """
     What it checks:
         An attachment (PWK) sent electronically, by mail or by fax carries a control number
         (PWK06) of 2–80 characters; one marked "available on request" (PWK02 AA) carries none.

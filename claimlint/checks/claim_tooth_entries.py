@@ -14,7 +14,7 @@ UNIVERSAL_QUALIFIER = "JP"
 
 
 class ToothQualifier(Check):
-    """
+    doc = """
     What it checks:
         The tooth numbering qualifier (X12 TOO01) is JP, the ADA Universal/National system.
         Input without a qualifier (JSON, CSV) is not judged here.
@@ -68,7 +68,7 @@ class ToothQualifier(Check):
 
 
 class SeveralTeethNeedCountOne(Check):
-    """
+    doc = """
     What it checks:
         A service line that lists several teeth (repeated TOO) has a procedure count (SV306)
         of 1.
@@ -114,7 +114,7 @@ class SeveralTeethNeedCountOne(Check):
 
 
 class ToothNumberingSystem(Check):
-    """
+    doc = """
     What it checks:
         Tooth numbers are read in a declared numbering system. A value given in ISO 3950
         (declared by the batch, the ``--tooth-numbering iso`` option or X12 TOO01 ``JO``) must

@@ -31,7 +31,7 @@ from claimlint.dental.teeth import TEETH
 
 
 class UnknownProcedureCode(Check):
-    """
+    doc = """
     What it checks:
         A procedure code shaped like a CDT code (``D`` and four digits) that is not a current
         CDT code number. claimlint's code table lists every code of the CDT edition it follows
@@ -90,7 +90,7 @@ class UnknownProcedureCode(Check):
 
 
 class SurfaceCountMismatch(Check):
-    """
+    doc = """
     What it checks:
         For surface-counted codes (amalgam D2140–D2161, composites D2330–D2335 and
         D2391–D2394, inlays and onlays D2510–D2664), the number of distinct surfaces listed
@@ -172,7 +172,7 @@ class SurfaceCountMismatch(Check):
 
 
 class CompositeRegionMismatch(Check):
-    """
+    doc = """
     What it checks:
         Composite codes are used on the right kind of tooth: D2330–D2335 and D2390 on
         anterior teeth (incisors, canines; primary C–H and M–R), D2391–D2394 on posterior
@@ -243,7 +243,7 @@ def _article(word: str) -> str:
 
 
 class IncisalAngleCheck(Check):
-    """
+    doc = """
     What it checks:
         Heuristics for the incisal-angle rule of anterior composites: D2335 billed with fewer
         than four surfaces and no incisal surface (I) is probably miscoded; D2331 or D2332
@@ -328,7 +328,7 @@ class IncisalAngleCheck(Check):
 
 
 class OneSurfaceOnlay(Check):
-    """
+    doc = """
     What it checks:
         Onlay codes (D2542–D2544, D2642–D2644, D2662–D2664) are not billed with a single
         surface: onlays cover a cusp, so every onlay series starts at two surfaces.

@@ -15,7 +15,7 @@ _REPORTED = "reported by the reader"
 
 
 class DateOfService(Check):
-    """
+    doc = """
     What it checks:
         Every service line of a claim has a date of service, on the line or on the claim (a
         line date overrides the claim date), that is a real calendar date (YYYY-MM-DD or

@@ -45,7 +45,7 @@ def has_narrative(claim: Claim, tooth: str | None) -> bool:
 
 
 class ReplacementWithoutNarrative(Check):
-    """
+    doc = """
     What it checks:
         Restorations and crowns inside the plan's frequency window (CL403/CL404) on a claim
         with no narrative: no claim note naming the tooth or a clinical reason, and no
@@ -101,7 +101,7 @@ class ReplacementWithoutNarrative(Check):
 
 
 class CrownRadiograph(Check):
-    """
+    doc = """
     What it checks:
         Crowns, onlays and bridge retainers on a claim with no radiograph/support attachment
         (PWK report type RB or OZ), or with one dated more than 12 months before the date of
@@ -163,7 +163,7 @@ def _auditable(code: str) -> bool:
 
 
 class ChartNoteIncomplete(Check):
-    """
+    doc = """
     What it checks:
         That a restorative line's chart note states the tooth, the surfaces (for surface
         codes), the material and the clinical reason. "filling on #19" states only the tooth.
@@ -225,7 +225,7 @@ def _join(items: list[str]) -> str:
 
 
 class ChartNoteContradicts(Check):
-    """
+    doc = """
     What it checks:
         Whether the chart note names a different tooth, different surfaces or a different
         material than the claim line (e.g. the note says amalgam, the code is a composite).
@@ -323,7 +323,7 @@ SUPPORT_RULES: dict[str, tuple[Callable[[NoteFacts], bool], str]] = {
 
 
 class ChartNoteDoesNotSupportCode(Check):
-    """
+    doc = """
     What it checks:
         Code-specific evidence in the chart note: D2391 notes that suggest a sealant or an
         enamel-only lesion (no dentin involvement); D2335 notes without incisal-angle
@@ -375,7 +375,7 @@ class ChartNoteDoesNotSupportCode(Check):
 
 
 class ClonedNotesOrVolume(Check):
-    """
+    doc = """
     What it checks:
         Identical chart notes (teeth and surfaces aside) on three or more teeth of one claim,
         and more restorations on one visit than the profile's ``max_restorations_per_visit``

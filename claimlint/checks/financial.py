@@ -20,7 +20,7 @@ def _amount(value: Decimal | None) -> str | None:
 
 
 class EstimatePerLine(ProfileCheck):
-    """
+    doc = """
     What it checks:
         Nothing is wrong: it reports the estimate for each line from the
         profile's fee schedule, alternate benefits, deductible, coinsurance, annual maximum
@@ -96,7 +96,7 @@ class EstimatePerLine(ProfileCheck):
 
 
 class InNetworkBalanceBilling(ProfileCheck):
-    """
+    doc = """
     What it checks:
         Downgraded lines (alternate benefit) for an in-network practice whose profile does
         not allow balance billing: the patient may be asked for at most the allowed amount
@@ -162,7 +162,7 @@ class InNetworkBalanceBilling(ProfileCheck):
 
 
 class AlternateBenefitFeeMissing(Check):
-    """
+    doc = """
     What it checks:
         Alternate benefits that apply to a line whose paid-as code (e.g. D2150, D2791) has no
         amount in the profile's fee schedule.

@@ -67,7 +67,7 @@ def _eligible_again(hit: FrequencyHit) -> str:
 
 
 class RestorationFrequency(Check):
-    """
+    doc = """
     What it checks:
         Direct restorations (fillings, protective restorations, pins, build-ups) on a tooth
         or surface the patient's history shows restored inside the profile's frequency
@@ -125,7 +125,7 @@ class RestorationFrequency(Check):
 
 
 class CrownFrequency(ProfileCheck):
-    """
+    doc = """
     What it checks:
         Crowns, inlays, onlays and bridge units on a tooth with a prior crown/indirect
         restoration inside the profile's window (e.g. one per 60 or 84 months per tooth),
@@ -215,7 +215,7 @@ def _where(code: str, tooth: str | None, surfaces: tuple[str, ...]) -> str:
 
 
 class DuplicateProcedure(Check):
-    """
+    doc = """
     What it checks:
         The same procedure (member, code, tooth, surfaces, date of service) already in the
         patient's history, or billed twice in the batch (on one claim or on two claims).

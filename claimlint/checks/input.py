@@ -8,7 +8,7 @@ from claimlint.core.findings import Scope
 
 
 class UnknownColumn(Check):
-    """
+    doc = """
     What it checks:
         That every column of a CSV export is one claimlint understands under the column
         mapping in use (the default header names, a built-in mapping or your own TOML

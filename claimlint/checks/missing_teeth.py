@@ -36,7 +36,7 @@ def _history_claim(ctx: Context) -> bool:
 
 
 class ToothAlreadyExtracted(Check):
-    """
+    doc = """
     What it checks:
         An extraction (D7111, D7140, D7210–D7250) of a tooth the patient's history already
         shows extracted on an earlier date.
@@ -84,7 +84,7 @@ class ToothAlreadyExtracted(Check):
 
 
 class ServiceOnMissingTooth(Check):
-    """
+    doc = """
     What it checks:
         A tooth-specific service that needs the natural tooth (sealant, restoration, crown,
         endodontics, extraction) on a tooth that the same claim reports missing (837D DN2
@@ -135,7 +135,7 @@ class ServiceOnMissingTooth(Check):
 
 
 class ServiceAfterExtraction(Check):
-    """
+    doc = """
     What it checks:
         A service that needs the natural tooth (sealant, restoration, crown, endodontics) on
         a tooth that the patient's history shows extracted before the date of service.
@@ -182,7 +182,7 @@ class ServiceAfterExtraction(Check):
 
 
 class ExtractedAndRestored(Check):
-    """
+    doc = """
     What it checks:
         An extraction and a restoration, crown or endodontic procedure on the same tooth and
         date of service on one claim (D3470, intentional reimplantation, includes the

@@ -27,7 +27,7 @@ def _tooth(line: ServiceLine) -> str:
 
 
 class AlternateBenefitDowngrade(ProfileCheck):
-    """
+    doc = """
     What it checks:
         Whether the plan's alternate-benefit (least costly alternative) table maps the billed
         code to a cheaper one for this tooth: posterior composites paid at the amalgam
@@ -140,7 +140,7 @@ class AlternateBenefitDowngrade(ProfileCheck):
 
 
 class WaitingPeriod(ProfileCheck):
-    """
+    doc = """
     What it checks:
         Whether the date of service falls inside the profile's waiting period for the code's
         service class (months counted from the coverage start; e.g. 6 months for basic, 12 for
@@ -203,7 +203,7 @@ class WaitingPeriod(ProfileCheck):
 
 
 class AgeLimit(ProfileCheck):
-    """
+    doc = """
     What it checks:
         Whether the patient's age on the date of service is inside the profile's age limits
         for the code (e.g. a children's Medicaid plan covering restorations up to age 20).
@@ -250,7 +250,7 @@ class AgeLimit(ProfileCheck):
 
 
 class CompositeRegionLimit(ProfileCheck):
-    """
+    doc = """
     What it checks:
         Whether the plan covers tooth-coloured (composite) fillings in the tooth's region at
         all: a profile with ``composite_regions = ["anterior"]`` covers composites only on
@@ -300,7 +300,7 @@ class CompositeRegionLimit(ProfileCheck):
 
 
 class AmalgamNotCovered(ProfileCheck):
-    """
+    doc = """
     What it checks:
         Amalgam codes (D2140-D2161) under a profile with ``amalgam_covered = false``.
 
@@ -345,7 +345,7 @@ class AmalgamNotCovered(ProfileCheck):
 
 
 class OutsideCoverage(ProfileCheck):
-    """
+    doc = """
     What it checks:
         That every date of service on the claim is inside the coverage period, inclusive:
         the member's own (``benefits.coverage_start``/``coverage_end`` on the claim, else the
@@ -414,7 +414,7 @@ class OutsideCoverage(ProfileCheck):
 
 
 class PayerWithoutProfile(Check):
-    """
+    doc = """
     What it checks:
         Claims whose payer (and plan) no configured profile covers, when profiles are in use.
         Reported once per payer per run, not per claim.

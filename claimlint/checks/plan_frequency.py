@@ -23,7 +23,7 @@ from claimlint.payer.estimate import patient_age
 
 
 class PlanFrequency(ProfileCheck):
-    """
+    doc = """
     What it checks:
         Exams, cleanings, radiographs, fluoride, sealants, scaling and root planing and every
         other non-restorative code against the payer profile's frequency limits: a group of
@@ -94,7 +94,7 @@ class PlanFrequency(ProfileCheck):
 
 
 class PlanAgeLimit(ProfileCheck):
-    """
+    doc = """
     What it checks:
         The patient's age on the date of service against the age range of the profile's
         frequency rule for the code (``min_age``/``max_age``: fluoride to age 18, sealants

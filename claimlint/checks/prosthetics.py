@@ -46,7 +46,7 @@ def _pontics_by_date(claim: Claim) -> dict[dt.date | None, dict[str, ServiceLine
 
 
 class ProsthesisPlacement(Check):
-    """
+    doc = """
     What it checks:
         Crowns, inlays, onlays and bridge units (pontics and retainers) say whether they are
         an initial placement or a replacement (837D SV305 ``I``/``R``; ``placement`` in
@@ -131,7 +131,7 @@ class ProsthesisPlacement(Check):
 
 
 class CrownNextToPontic(Check):
-    """
+    doc = """
     What it checks:
         A single-tooth crown (D2710–D2799) on a tooth next to a pontic billed on the same
         claim and date.
@@ -186,7 +186,7 @@ class CrownNextToPontic(Check):
 
 
 class PonticNotMissing(Check):
-    """
+    doc = """
     What it checks:
         Every pontic (D6205–D6254) stands on a tooth the claim reports missing (837D DN2
         status ``M``, or ``E`` to be extracted; ``missing_teeth`` in JSON, CSV and XML), that
@@ -243,7 +243,7 @@ class PonticNotMissing(Check):
 
 
 class PonticWithoutRetainer(Check):
-    """
+    doc = """
     What it checks:
         Each run of adjacent pontics has a retainer or abutment (a D65xx–D67xx retainer, a
         crown, or an implant unit) on this claim on at least one of the teeth just outside
@@ -302,7 +302,7 @@ class PonticWithoutRetainer(Check):
 
 
 class RetainerOnMissingTooth(Check):
-    """
+    doc = """
     What it checks:
         A bridge retainer (D6545–D6634, D6710–D6794) on a tooth that the claim reports missing
         (DN2 ``M``), that this claim extracts on or before that date, or that the patient's
@@ -368,7 +368,7 @@ def _replacement_rules(line: ServiceLine, ctx: Context) -> list[ReplacementRule]
 
 
 class ReplacementWindow(ProfileCheck):
-    """
+    doc = """
     What it checks:
         A crown, bridge unit or denture that the plan's profile gives a replacement window
         (``replacement`` in the payer profile: codes or families and months) replaces one

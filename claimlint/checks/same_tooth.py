@@ -45,7 +45,7 @@ def _lines(tls: list[ToothLine], limit: int = LISTED_LINES) -> str:
 
 
 class PinRetention(Check):
-    """
+    doc = """
     What it checks:
         Pin retention (D2951, an add-on billed per tooth) is billed only together with a
         restoration on the same tooth and date of service, once per tooth (quantity 1, one
@@ -140,7 +140,7 @@ class PinRetention(Check):
 
 
 class ProtectiveRestorationBundled(Check):
-    """
+    doc = """
     What it checks:
         A protective (interim) restoration, D2940, is not billed on the same tooth and date
         as a definitive restoration (filling, inlay, onlay, crown or bridge retainer).
@@ -208,7 +208,7 @@ def _surface_lines(group: list[ToothLine]) -> list[ToothLine]:
 
 
 class SurfaceBilledTwice(Check):
-    """
+    doc = """
     What it checks:
         On one claim, no surface of a tooth is billed on two lines for the same date of
         service (e.g. D2392 MO and D2391 O on tooth 30: the occlusal surface appears twice).
@@ -292,7 +292,7 @@ class SurfaceBilledTwice(Check):
 
 
 class ContiguousRestorations(Check):
-    """
+    doc = """
     What it checks:
         On a posterior tooth (premolar or molar), two direct restorations billed for the same
         date whose surfaces touch — they share a surface, or a surface of one meets a surface

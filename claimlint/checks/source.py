@@ -8,7 +8,7 @@ from claimlint.core.findings import Scope
 
 
 class UnreadableFile(Check):
-    """
+    doc = """
     What it checks:
         That an input file can be opened, decoded and parsed at all (JSON syntax, X12 envelope,
         CSV dialect, XML well-formedness).
@@ -44,7 +44,7 @@ class UnreadableFile(Check):
 
 
 class SchemaViolation(Check):
-    """
+    doc = """
     What it checks:
         That each claim record matches the input contract (schemas/claim-batch.schema.json for
         JSON, the XSD for XML, the column mapping for CSV): required fields present, values of

@@ -20,7 +20,7 @@ def _on_tooth(tooth: str | None) -> str:
 
 
 class InvalidSurfaceCode(Check):
-    """
+    doc = """
     What it checks:
         Every surface letter is one of the seven claim surfaces: M (mesial), O (occlusal),
         I (incisal), D (distal), B (buccal), F (facial), L (lingual). Practice-system letters
@@ -86,7 +86,7 @@ class InvalidSurfaceCode(Check):
 
 
 class DuplicateSurface(Check):
-    """
+    doc = """
     What it checks:
         No surface letter is listed twice for one tooth on one line.
 
@@ -137,7 +137,7 @@ class DuplicateSurface(Check):
 
 
 class SurfaceRegionMismatch(Check):
-    """
+    doc = """
     What it checks:
         Each surface exists on the tooth it is reported for: O (occlusal) and B (buccal) only
         on posterior teeth (premolars and molars), I (incisal) and F (facial) only on anterior
@@ -207,7 +207,7 @@ def _region_fix(region: str) -> str:
 
 
 class SurfacesOnToothOnlyCode(Check):
-    """
+    doc = """
     What it checks:
         Lines whose code is reported by tooth only — crowns, bridge pontics and retainers, the
         direct composite crown D2390, pin retention D2951, core buildups, extractions — carry
@@ -267,7 +267,7 @@ class SurfacesOnToothOnlyCode(Check):
 
 
 class TooManySurfaces(Check):
-    """
+    doc = """
     What it checks:
         At most five surface letters are listed for one tooth on one line.
 

@@ -14,7 +14,7 @@ from claimlint.dental.teeth import SUPERNUMERARY, TEETH
 
 
 class ToothNumberRequired(Check):
-    """
+    doc = """
     What it checks:
         A line whose CDT code is performed on a single tooth (fillings, inlays, onlays, crowns,
         bridge units, pins, buildups, sealants, extractions) names the tooth.
@@ -69,7 +69,7 @@ class ToothNumberRequired(Check):
 
 
 class InvalidToothNumber(Check):
-    """
+    doc = """
     What it checks:
         Each tooth on a line is a valid ADA Universal designation: permanent 1–32, primary
         A–T, supernumerary 51–82 or AS–TS, written without leading zeros.
@@ -124,7 +124,7 @@ class InvalidToothNumber(Check):
 
 
 class SupernumeraryTooth(Check):
-    """
+    doc = """
     What it checks:
         Flags lines on a supernumerary (extra) tooth: Universal 51–82 or AS–TS. An
         extraction of a supernumerary tooth without a narrative is CL925's finding instead

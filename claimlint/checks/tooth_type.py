@@ -72,7 +72,7 @@ _COUNTED = frozenset(code for code, row in QUADRANT_SERIES.items() if row.count_
 
 
 class SrpToothCount(Check):
-    """
+    doc = """
     What it checks:
         When teeth are listed on a scaling and root planing line, their number fits the code:
         D4341 is for four or more teeth in the quadrant, D4342 for one to three. Lines
@@ -150,7 +150,7 @@ _ENDO_PRIMARY_USUAL = codes_where(
 
 
 class EndodonticToothClass(Check):
-    """
+    doc = """
     What it checks:
         Endodontic codes made for one tooth type are on a permanent tooth of that type: root
         canal D3310, retreatment D3346 and apicoectomy D3410 on front teeth (Universal 6–11,
@@ -212,7 +212,7 @@ class EndodonticToothClass(Check):
 
 
 class PermanentEndodonticOnPrimaryTooth(Check):
-    """
+    doc = """
     What it checks:
         Endodontic codes that are for permanent teeth (root canals D3310–D3330, retreatment
         D3346–D3348, apexification, apicoectomy) are not reported on a primary tooth (A–T,
@@ -273,7 +273,7 @@ class PermanentEndodonticOnPrimaryTooth(Check):
 
 
 class PulpalCodeToothMismatch(Check):
-    """
+    doc = """
     What it checks:
         Pulpal codes made for one dentition are on a tooth of it: pulpal therapy D3230 on a
         primary front tooth and D3240 on a primary back tooth; partial pulpotomy for
@@ -335,7 +335,7 @@ def codes_family_kin(code: CdtCode) -> list[str]:
 
 
 class PulpotomyOnPermanentTooth(Check):
-    """
+    doc = """
     What it checks:
         A therapeutic pulpotomy (D3220), a code mostly used on primary teeth, is reported on a
         permanent tooth. Reported as information.
@@ -405,7 +405,7 @@ _SEALANT_CODES = codes_where(
 
 
 class SealantToothType(Check):
-    """
+    doc = """
     What it checks:
         Sealants (D1351) are on permanent premolars or molars, and preventive resin
         restorations (D1352) on permanent teeth.
@@ -481,7 +481,7 @@ def extraction_without_narrative(line: ServiceLine, claim: Claim | None) -> bool
 
 
 class SupernumeraryExtraction(Check):
-    """
+    doc = """
     What it checks:
         An extraction of a supernumerary tooth (Universal 51–82, AS–TS) has a narrative: a
         note on the line or on the claim. This is the one finding for such a line: CL211

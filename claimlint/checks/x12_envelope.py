@@ -20,7 +20,7 @@ class _X12Source(Check):
 
 
 class IsaMalformed(_X12Source):
-    """
+    doc = """
     What it checks:
         The ISA interchange header is exactly 106 characters (its terminator included) with
         the element separator at position 4, the repetition separator in ISA11, the component
@@ -50,7 +50,7 @@ class IsaMalformed(_X12Source):
 
 
 class ControlNumberMismatch(_X12Source):
-    """
+    doc = """
     What it checks:
         Each envelope's trailer repeats its header's control number: ISA13 = IEA02,
         GS06 = GE02, ST02 = SE02.
@@ -75,7 +75,7 @@ class ControlNumberMismatch(_X12Source):
 
 
 class SegmentCountMismatch(_X12Source):
-    """
+    doc = """
     What it checks:
         SE01 equals the number of segments from ST to SE inclusive; GE01 equals the number of
         transaction sets in the group; IEA01 equals the number of functional groups.
@@ -100,7 +100,7 @@ class SegmentCountMismatch(_X12Source):
 
 
 class NotDentalClaim(_X12Source):
-    """
+    doc = """
     What it checks:
         The transaction set is an 837 dental claim, version 005010X224A2 (GS08 and ST03).
         Addendum 3 (005010X224A3) is read with a warning; anything else (an 837P
@@ -126,7 +126,7 @@ class NotDentalClaim(_X12Source):
 
 
 class HierarchyError(_X12Source):
-    """
+    doc = """
     What it checks:
         The HL tree: ids are unique in the transaction set, each parent id (HL02) exists,
         levels nest 20 (billing provider) → 22 (subscriber) → 23 (patient), HL04 says whether
@@ -153,7 +153,7 @@ class HierarchyError(_X12Source):
 
 
 class RequiredSegmentMissing(_X12Source):
-    """
+    doc = """
     What it checks:
         Segments and elements the 837D requires are present: the submitter (1000A NM1*41) and
         receiver (1000B NM1*40) loops, the billing provider's NPI (2010AA NM108 XX with
@@ -180,7 +180,7 @@ class RequiredSegmentMissing(_X12Source):
 
 
 class InvalidElementValue(_X12Source):
-    """
+    doc = """
     What it checks:
         Coded elements hold a value from their code list: CLM05-2 is ``B``; SV304 oral cavity
         codes are 00–09, 10, 20, 30, 40, L or R; SBR01 is P, S, T, A–H or U; SV305 is I or R;
@@ -205,7 +205,7 @@ class InvalidElementValue(_X12Source):
 
 
 class SegmentOutOfOrder(_X12Source):
-    """
+    doc = """
     What it checks:
         Segments appear in their loop's order: in a 2400 line LX, SV3, TOO…, DTP…, REF…; in
         the 2300 claim CLM, DTP, DN2, PWK, REF, NTE, HI before the provider and other-payer
@@ -230,7 +230,7 @@ class SegmentOutOfOrder(_X12Source):
 
 
 class SecondaryWithoutOtherPayer(_X12Source):
-    """
+    doc = """
     What it checks:
         A claim whose subscriber SBR01 says another payer is responsible first (S, T, A–H)
         carries the other-subscriber loop 2320 (SBR) with its 2330 other-payer names.
@@ -256,7 +256,7 @@ class SecondaryWithoutOtherPayer(_X12Source):
 
 
 class TooManyElements(_X12Source):
-    """
+    doc = """
     What it checks:
         A segment has no more data elements than its definition allows (e.g. TOO has 3, SV3
         11, CLM 20, NM1 12).
@@ -280,7 +280,7 @@ class TooManyElements(_X12Source):
 
 
 class EnvelopeNotClosed(_X12Source):
-    """
+    doc = """
     What it checks:
         Every ST is closed by SE, every GS by GE and every ISA by IEA, and the file does not
         end in the middle of a segment (truncated transfer).
@@ -304,7 +304,7 @@ class EnvelopeNotClosed(_X12Source):
 
 
 class InvalidCharacters(_X12Source):
-    """
+    doc = """
     What it checks:
         Segments consist of X12 characters: a valid segment id (2–3 upper-case letters or
         digits) and no control or non-ASCII bytes except the declared delimiters.

@@ -34,9 +34,9 @@ tooth region (amalgam 3 → D2160; composite 2 on an anterior tooth → D2331).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from claimlint.dental.teeth import ToothClass
 
@@ -141,6 +141,11 @@ class CdtCode:
         if self.usual_dentition != "any" and dentition != self.usual_dentition:
             return False
         return self.usual_tooth_classes is None or tooth_class in self.usual_tooth_classes
+
+    def __reduce__(self) -> tuple[type[CdtCode], tuple[Any, ...]]:
+        # pickled through the constructor (--jobs sends it to workers): a mypyc-compiled frozen
+        # dataclass cannot be unpickled field by field (setup.py, CLAIMLINT_MYPYC=1)
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
 
 
 DEFINITIVE_KINDS = frozenset({"direct", "inlay", "onlay", "crown", "retainer"})

@@ -12,8 +12,8 @@ and :func:`iso_to_universal` rejects values that cannot exist in ISO 3950 (§2.4
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, fields
+from typing import Any, Literal
 
 Arch = Literal["maxillary", "mandibular"]
 Quadrant = Literal["UR", "UL", "LL", "LR"]
@@ -46,6 +46,11 @@ class ToothInfo:
     @property
     def is_posterior(self) -> bool:
         return self.region == "posterior"
+
+    def __reduce__(self) -> tuple[type[ToothInfo], tuple[Any, ...]]:
+        # pickled through the constructor (--jobs sends it to workers): a mypyc-compiled frozen
+        # dataclass cannot be unpickled field by field (setup.py, CLAIMLINT_MYPYC=1)
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
 
 
 # Quadrant order in Universal numbering and the ISO quadrant digits (permanent, primary).

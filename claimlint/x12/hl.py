@@ -60,4 +60,6 @@ class HlIndex:
         self.other[hid] = (level, broken)
 
     def __len__(self) -> int:
-        return sum(1 for c in self.codes if c) + len(self.other)
+        # len - count(0), not a generator over the bytearray: faster, and mypyc 2.4 cannot
+        # compile a comprehension over a bytearray
+        return len(self.codes) - self.codes.count(0) + len(self.other)

@@ -21,7 +21,7 @@ order, between batches; the reader turns them into located findings.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, BinaryIO, NamedTuple
 
 CHUNK_SIZE = 1 << 20
@@ -41,6 +41,11 @@ class Delimiters:
         if self.repetition:
             chars.append(self.repetition)
         return all(c.isprintable() and c.isascii() for c in chars)
+
+    def __reduce__(self) -> tuple[type[Delimiters], tuple[Any, ...]]:
+        # pickled through the constructor (--jobs sends it to workers): a mypyc-compiled frozen
+        # dataclass cannot be unpickled field by field (setup.py, CLAIMLINT_MYPYC=1)
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
 
 
 class Chunk:

@@ -1,9 +1,10 @@
 """MkDocs hook: one page per rule and the rules index, generated at build time.
 
 The pages come from the rule metadata (code, name, summary, severity, scope) and the rule's
-docstring sections, through the same registry ``claimlint rule`` reads, so they cannot drift
-from the code and nothing generated is committed. Plugin rules installed in the environment
-that builds the docs get pages too.
+documentation sections (``Check.doc_sections``: its ``doc`` attribute, else its docstring),
+through the same registry ``claimlint rule`` reads, so they cannot drift from the code and
+nothing generated is committed. Plugin rules installed in the environment that builds the docs
+get pages too.
 
 ``mkdocs.yml`` lists this file under ``hooks:``. To see a page without building the site:
 ``python docs/hooks/rule_pages.py CL301``.

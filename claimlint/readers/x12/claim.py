@@ -13,9 +13,9 @@ from claimlint.core.catalogue import (
     UNREADABLE_FILE,
 )
 from claimlint.readers.base import Unparsable
+from claimlint.readers.x12.parties import PartyHandlers
 from claimlint.readers.x12.state import (
     ClaimBuilder,
-    ReaderBase,
     new_attachment,
     new_claim,
     new_missing,
@@ -29,7 +29,7 @@ from claimlint.x12 import codes
 from claimlint.x12.positions import LazyRefs, materialize
 
 
-class ClaimHandlers(ReaderBase):
+class ClaimHandlers(PartyHandlers):
     def h_clm(self, e: list[str]) -> None:
         self._flush_claim()
         seg = self.seg()

@@ -20,7 +20,7 @@ followed by an envelope segment id, ``bytes.count`` does the rest):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,11 @@ class Resume:
     column: int
     envelope: tuple[tuple[str, Any], ...]
 
+    def __reduce__(self) -> tuple[type[Resume], tuple[Any, ...]]:
+        # pickled through the constructor (--jobs sends it to workers): a mypyc-compiled frozen
+        # dataclass cannot be unpickled field by field (setup.py, CLAIMLINT_MYPYC=1)
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
+
 
 @dataclass(frozen=True, slots=True)
 class Cut:
@@ -66,6 +71,11 @@ class Cut:
     line: int
     segment: int
     resume: Resume
+
+    def __reduce__(self) -> tuple[type[Cut], tuple[Any, ...]]:
+        # pickled through the constructor (--jobs sends it to workers): a mypyc-compiled frozen
+        # dataclass cannot be unpickled field by field (setup.py, CLAIMLINT_MYPYC=1)
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
 
 
 def _pattern(d: Delimiters) -> re.Pattern[bytes]:

@@ -13,12 +13,13 @@ from claimlint.dental.area import normalise_area
 from claimlint.dental.teeth import iso_to_universal
 from claimlint.readers._values import MAX_QUANTITY
 from claimlint.readers.areas import legacy_area_message
-from claimlint.readers.x12.state import LineBuilder, ReaderBase, new_line, new_tooth, parse_amount
+from claimlint.readers.x12.claim import ClaimHandlers
+from claimlint.readers.x12.state import LineBuilder, new_line, new_tooth, parse_amount
 from claimlint.x12 import codes
 from claimlint.x12.positions import LazyRefs, materialize
 
 
-class LineHandlers(ReaderBase):
+class LineHandlers(ClaimHandlers):
     # -- service lines -----------------------------------------------------------------------------
 
     def h_lx(self, e: list[str]) -> None:

@@ -12,12 +12,13 @@ from claimlint.core.catalogue import (
     REQUIRED_SEGMENT_MISSING,
     SEGMENT_OUT_OF_ORDER,
 )
-from claimlint.readers.x12.state import ReaderBase, parse_dtp_date
+from claimlint.readers.x12.envelope import EnvelopeHandlers
+from claimlint.readers.x12.state import parse_dtp_date
 from claimlint.x12 import codes
 from claimlint.x12.positions import materialize
 
 
-class PartyHandlers(ReaderBase):
+class PartyHandlers(EnvelopeHandlers):
     def _hl_problem(self, hid: str, detail: str, element: int) -> None:
         self._defer(
             hid,

@@ -37,10 +37,7 @@ from claimlint.core.model import (
     SourceRef,
 )
 from claimlint.readers.base import ReadItem, ReadOptions, Source
-from claimlint.readers.x12.claim import ClaimHandlers
-from claimlint.readers.x12.envelope import EnvelopeHandlers
 from claimlint.readers.x12.lines import LineHandlers
-from claimlint.readers.x12.parties import PartyHandlers
 from claimlint.readers.x12.state import new_ref, valid_segment_id
 from claimlint.x12 import codes
 from claimlint.x12.tokenizer import CHUNK_SIZE, Batch, Delimiters, Problem, tokenize
@@ -83,7 +80,7 @@ def read_x12(source: Source, options: ReadOptions) -> Iterator[ReadItem]:
         yield from reader.run(fh, resume=start, final=source.end is None)
 
 
-class _X12Reader(EnvelopeHandlers, PartyHandlers, ClaimHandlers, LineHandlers):
+class _X12Reader(LineHandlers):
     """The 837D reader: every loop's handlers, dispatched through one table by segment id."""
 
     def __init__(self, file: str, chunk_size: int = CHUNK_SIZE) -> None:

@@ -2,8 +2,9 @@
 ``ReaderBase``, the reader's state and location helpers that every loop's handlers share.
 
 The handlers themselves live one module per loop (``envelope``, ``parties``, ``claim``,
-``lines``) as mixins of ``ReaderBase``; ``reader._X12Reader`` combines them around its handler
-table.
+``lines``), each class extending the one before (``ReaderBase`` ← ``EnvelopeHandlers`` ←
+``PartyHandlers`` ← ``ClaimHandlers`` ← ``LineHandlers``) — one chain, not mixins, because
+mypyc compiles single inheritance only; ``reader._X12Reader`` builds its handler table on top.
 """
 
 from __future__ import annotations
