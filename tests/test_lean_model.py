@@ -168,3 +168,36 @@ def test_json_lines_and_teeth_keep_coordinates_until_asked() -> None:
     assert line.ref.pointer == "/claims/0/lines/0"
     assert line.teeth[0].ref.pointer == "/claims/0/lines/0/teeth/0"
     assert line.where("code").pointer == "/claims/0/lines/0/code"
+
+
+def test_cl412_records_every_line_without_building_its_position() -> None:
+    """CL412 collects every tooth entry of every claim; the code's position is built only for a
+    line it reports (and when what it collected is pickled for --jobs or Spark)."""
+    from claimlint.checks.base import Context
+    from claimlint.checks.frequency import CodePosition, DuplicateProcedure
+
+    items = list(read_x12(Source(name="a.837", data=X12.encode()), ReadOptions()))
+    claim = next(i for i in items if isinstance(i, Claim))
+    line = claim.lines[0]
+    rule = DuplicateProcedure()
+    ctx = Context(file="a.837")
+    claim_id, entries = rule.collect(claim, ctx)
+    assert claim_id == "C1" and len(entries) == 1
+    assert line.refs._items["code"].__class__ is tuple  # type: ignore[attr-defined]
+    position = entries[0][2]
+    assert isinstance(position, CodePosition)
+    # pickled, the position is the SourceRef the finding would carry
+    sent = pickle.loads(pickle.dumps(entries))[0][2]
+    assert sent == line.where("code") and isinstance(sent, SourceRef)
+    assert (sent.segment_id, sent.field) == ("SV3", "SV301-2")
+    # the same claim twice in one batch: the second is reported at its code's position
+    assert rule.check((claim_id, entries), ctx) == []
+    (finding,) = rule.check(rule.collect(claim, ctx), ctx)
+    where, at = line.where("code"), finding.location
+    assert (at.line, at.field, at.segment_index, at.column) == (
+        1,
+        "SV301-2",
+        where.segment_index,
+        where.column,
+    )
+    assert at.physical_line == where.line

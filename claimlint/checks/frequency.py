@@ -189,12 +189,34 @@ def _surface_key(surfaces: tuple[str, ...]) -> str:
         return key
 
 
+class CodePosition:
+    """Where a line's procedure code is, built only when CL412 reports the line.
+
+    Every tooth entry of every claim is recorded, and under 3 % of them are ever reported:
+    keeping the line and asking it for ``where("code")`` on demand saves building a SourceRef
+    per line (the 837D reader's positions are lazy). Pickled (``--jobs``, Spark) it becomes the
+    SourceRef itself, so that no reader state crosses a process boundary.
+    """
+
+    line: ServiceLine
+
+    def __init__(self, line: ServiceLine) -> None:
+        self.line = line
+
+    def ref(self) -> SourceRef:
+        return self.line.where("code")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SourceRef, self.ref().values())
+
+
 # CL412's duplicate key: (member, code, tooth key, surface key, date of service), and what
-# it collects per tooth entry: (key, line number, the code's SourceRef values, tooth,
-# surfaces, the finding against history or None)
+# it collects per tooth entry: (key, line number, where the code is, tooth, surfaces, the
+# finding against history or None). "Where" is a CodePosition in the process that read the
+# claim and a SourceRef once pickled.
 _DuplicateKey = tuple[str, str, str | None, str, dt.date]
 _DuplicateEntry = tuple[
-    _DuplicateKey, int, tuple[Any, ...], str | None, tuple[str, ...], Finding | None
+    _DuplicateKey, int, CodePosition | SourceRef, str | None, tuple[str, ...], Finding | None
 ]
 
 _NO_TOOTH = (ToothEntry(),)  # a line without teeth is recorded once, with no tooth
@@ -274,8 +296,7 @@ class DuplicateProcedure(Check):
                     (
                         key,
                         line.line_number,
-                        # plain values: this crosses a process boundary per claim with --jobs
-                        line.where("code").values(),
+                        CodePosition(line),
                         tooth,
                         surfaces,
                         self._in_history(ctx, line, history, key, tooth, surfaces),
@@ -362,7 +383,7 @@ class DuplicateProcedure(Check):
         else:
             also = f"this claim line {first_line}"
         key, line_number, position, tooth, surfaces, _ = group[0]
-        where = SourceRef(*position)
+        where = position.ref() if isinstance(position, CodePosition) else position
         if len(group) == 1:
             text = f"is billed twice in this batch (also {also})"
         else:
