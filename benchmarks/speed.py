@@ -34,7 +34,8 @@ What it measures, all in one run:
    temporary file and hashed in chunks: pure and compiled must be byte-identical; ``today``
    may differ legitimately (rules were added since), which is reported, not failed. The run's
    ``claims_read`` is checked against the size;
-2. throughput: ``check FILE --format json --exit-zero --jobs 1``, and ``--jobs 2`` for pure and
+2. throughput: ``check FILE --format json --exit-zero --jobs 1`` (``--timed-format jsonl`` for
+   the streamed findings-only format), and ``--jobs 2`` for pure and
    compiled on the 837D file of ``--jobs-claims`` claims, round-robin (one repetition of every
    command, then the next, so a noisy neighbour hits all alike), ``--reps`` times; best and
    median wall seconds, claims/s and the ratio of medians against ``today`` and ``pure``;
@@ -377,7 +378,8 @@ def render(
         f"{_load(load[0])} before and {_load(load[1])} after ({_duration(took)}). "
         f"{sizes} claims (3 % defective), 837D and JSONL; median and best of {args.reps} "
         "round-robin runs; wall time of the whole process, interpreter start included, stdout "
-        "to /dev/null; `check FILE --format json --exit-zero --jobs 1` unless said otherwise."
+        "to /dev/null; `check FILE --format "
+        f"{args.timed_format} --exit-zero --jobs 1` unless said otherwise."
     )
     add("")
     for v in found:
@@ -587,6 +589,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs-claims", type=int, default=None, help="837D size for --jobs (default 100k)"
     )
+    parser.add_argument(
+        "--timed-format",
+        choices=["json", "jsonl"],
+        default="json",
+        help="output format of the timed runs (the identity check is always json)",
+    )
     parser.add_argument("--pyx12-max", type=int, default=100_000, help="largest pyx12 size")
     parser.add_argument("--no-pyx12", action="store_true")
     parser.add_argument("--no-identity", action="store_true", help="skip the JSON comparison")
@@ -630,10 +638,10 @@ def main(argv: list[str] | None = None) -> int:
             for kind in ("837D", "JSONL"):
                 path = files[(kind, n)]
                 for v in found:
-                    argv = lint(v, path, "json", "--exit-zero", "--jobs", "1")
+                    argv = lint(v, path, args.timed_format, "--exit-zero", "--jobs", "1")
                     throughput.append(Command(v.name, kind, n, argv, v.env))
                     if kind == "837D" and n == args.jobs_claims and v.name != "today":
-                        argv = lint(v, path, "json", "--exit-zero", "--jobs", "2")
+                        argv = lint(v, path, args.timed_format, "--exit-zero", "--jobs", "2")
                         throughput.append(Command(v.name, kind, n, argv, v.env, jobs=2))
                 floor = [PY, str(HERE / "raw_floor.py"), str(path)]
                 throughput.append(Command("raw floor", kind, n, floor, _env(None)))
