@@ -437,18 +437,18 @@ def render(
                         if r and (r.failed or r.claims_read != n)
                     }
                 )
-                pure, comp, today = got["pure"], got["compiled"], got["today"]
-                if comp is None:
+                r_pure, r_comp, r_today = got["pure"], got["compiled"], got["today"]
+                if r_comp is None:
                     same = "compiled not run"
-                elif pure and comp.digest and comp.digest == pure.digest:
+                elif r_pure and r_comp.digest and r_comp.digest == r_pure.digest:
                     same = "identical"
                 else:
                     same = "**DIFFERENT**"
                     identical = False
-                if today is None or pure is None or not today.digest or not pure.digest:
+                if not (r_today and r_pure and r_today.digest and r_pure.digest):
                     old = "not compared"
                 else:
-                    old = "identical" if today.digest == pure.digest else "differs"
+                    old = "identical" if r_today.digest == r_pure.digest else "differs"
                 add(
                     f"| {kind} | {n:,} | {'all ' + f'{n:,}' if not read else '; '.join(read)} "
                     f"| {same} | {old} |"
