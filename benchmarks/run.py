@@ -21,7 +21,10 @@ Measured commands:
 * the 1M-claim files with ``--jobs 1``, for peak memory.
 
 The runner prints a Markdown table and each target as met or not met, and writes the table to
-``benchmarks/results.md`` (``--out``). Targets are never asserted: machines are noisy.
+``benchmarks/results.md`` (``--out``) between ``<!-- run -->`` and ``<!-- /run -->`` only: the
+other sections of that file (PostgreSQL, memory, Spark, issue 16 …) are left as they are; a
+file without the markers gets the section at its start. Targets are never asserted: machines
+are noisy.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = sys.executable
+sys.path.insert(0, str(HERE))  # sections.py, also under PYTHONSAFEPATH=1
+
+from sections import replace_section  # noqa: E402
 
 
 @dataclass
@@ -388,9 +394,8 @@ def main(argv: list[str] | None = None) -> int:
             measure(c)
     text, _targets = render(cmds, args, caps, notes)
     print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(f"(written to {args.out})", file=sys.stderr)
+    replace_section(args.out, "run", text, at_start=True)
+    print(f"(written to {args.out}, between <!-- run --> and <!-- /run -->)", file=sys.stderr)
     return 0
 
 

@@ -32,7 +32,88 @@ def test_benchmark_smoke_prints_the_table(tmp_path):
     assert "| raw floor 837D | c1k.837 | 1,000 |" in proc.stdout
     assert "| Target | Measured | Result |" in proc.stdout
     assert "failed" not in proc.stdout
-    assert out.read_text() in proc.stdout + "\n"
+    text = out.read_text()
+    assert text.startswith("<!-- run -->\n") and text.endswith("<!-- /run -->\n")
+    assert text.removeprefix("<!-- run -->\n").removesuffix("<!-- /run -->\n") in proc.stdout
+
+
+def test_benchmark_runner_replaces_only_its_section(tmp_path):
+    """run.py and speed.py each rewrite their own marked section of results.md, nothing else."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from sections import replace_section
+    finally:
+        sys.path.pop(0)
+    out = tmp_path / "results.md"
+    out.write_text("# Results\n\n## PostgreSQL\n\nkept\n")
+    replace_section(out, "run", "| old table |", at_start=True)
+    replace_section(out, "speed", "old speed")
+    replace_section(out, "run", "| new table |\n", at_start=True)
+    replace_section(out, "speed", "new speed")
+    assert out.read_text() == (
+        "<!-- run -->\n| new table |\n<!-- /run -->\n\n# Results\n\n## PostgreSQL\n\nkept\n\n"
+        "<!-- speed -->\nnew speed\n<!-- /speed -->\n"
+    )
+    # the real file has both sections, and everything after run.py's table survives it
+    text = (ROOT / "benchmarks" / "results.md").read_text()
+    head, _, rest = text.partition("<!-- /run -->")
+    assert head.startswith("<!-- run -->") and "## History on PostgreSQL" in rest
+    assert rest.count("<!-- speed -->") == 1 and rest.count("<!-- /speed -->") == 1
+
+
+def test_speed_refuses_a_pure_build_as_compiled(tmp_path):
+    """speed.py --compiled must import compiled modules (.so); a pure one is refused, exit 2."""
+    fake = tmp_path / "python"
+    fake.write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT}" exec "{sys.executable}" "$@"\n')
+    fake.chmod(0o755)
+    out = tmp_path / "results.md"
+    args = ["--baseline", str(ROOT), "--compiled", str(fake), "--claims", "50"]
+    args += ["--out", str(out), "--data", str(tmp_path / "data")]
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "speed.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "not a compiled build" in proc.stderr
+    assert "claimlint/x12/tokenizer.py" in proc.stderr
+    assert not out.exists()
+
+
+def test_speed_smoke_measures_every_variant(tmp_path):
+    """speed.py at a tiny size, no compiled build: today (here: this checkout), pure, the raw
+    floor, JSON reports compared, start-up and --jobs rows, its section written (never timing)."""
+    out = tmp_path / "results.md"
+    out.write_text("# Results\n\nkept\n")
+    args = ["--baseline", str(ROOT), "--compiled", str(tmp_path / "missing" / "python")]
+    args += ["--claims", "60", "--reps", "1", "--startup-reps", "1", "--no-pyx12"]
+    args += ["--out", str(out), "--data", str(tmp_path / "data")]
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "speed.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for row in (
+        "| today | 837D | 60 |",
+        "| pure | JSONL | 60 |",
+        "| raw floor | 837D | 60 |",
+        # the same checkout on both sides: the reports are identical, every claim read
+        "| 837D | 60 | all 60 | compiled not run | identical |",
+        "| JSONL | 60 | all 60 | compiled not run | identical |",
+        "| pure ≥ 1.5× today, JSONL, 60 |",
+        "| compiled ≥ 3.0× today, 837D, 60 | – | not measured |",
+    ):
+        assert row in proc.stdout, row
+    assert "compiled not measured:" in proc.stdout and "does not exist" in proc.stdout
+    assert "| pure | " in proc.stdout.partition("`--jobs 2` against")[2]
+    assert "| start-up + 20 claims ≤ 0.25 s, pure |" in proc.stdout
+    assert "failed" not in proc.stdout
+    text = out.read_text()
+    assert text.startswith("# Results\n\nkept\n\n<!-- speed -->\n")
+    assert text.endswith("<!-- /speed -->\n")
 
 
 def test_generator_is_deterministic_and_balanced(tmp_path):
