@@ -12,6 +12,7 @@ import importlib
 import os
 import pickle
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,8 @@ from claimlint.readers.base import Source
 from claimlint.running.engine import Engine
 from claimlint.running.parallel import run_sources
 from claimlint.running.registry import Registry, load_registry
+
+ROOT = Path(__file__).resolve().parent.parent
 
 COMPILED = os.environ.get("CLAIMLINT_TEST_COMPILED") == "1"
 compiled_only = pytest.mark.skipif(
@@ -186,6 +189,68 @@ def test_frozen_tables_and_cuts_pickle_round_trip() -> None:
     for value in (delimiters, cut, lookup("D2940"), TEETH["3"]):
         copy = pickle.loads(pickle.dumps(value))
         assert copy == value and copy is not value
+
+
+def _compiled_module_names() -> list[str]:
+    import glob
+
+    from claimlint import __file__ as package
+
+    root = os.path.dirname(os.path.dirname(package))
+    names = []
+    for pattern in ("x12/*", "readers/x12/*", "running/lint", "dental/*", "checks/*"):
+        for path in sorted(glob.glob(os.path.join(root, "claimlint", pattern + ".py"))):
+            name = os.path.relpath(path, root)[:-3].replace(os.sep, ".")
+            if not name.endswith("__init__"):
+                names.append(name)
+    return names
+
+
+def _holds_code(value: Any) -> bool:
+    """Values pickle cannot send in any build: functions, classes, type variables."""
+    import types
+    from typing import TypeVar
+
+    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type, TypeVar)):
+        return True
+    if callable(value) and type(value).__module__ != "builtins":
+        return not hasattr(value, "__reduce__") or "lambda" in type(value).__name__
+    if isinstance(value, dict):
+        return any(_holds_code(v) for v in value.values())
+    if isinstance(value, (tuple, list, frozenset, set)):
+        return any(_holds_code(v) for v in value)
+    return False
+
+
+def test_every_table_of_the_compiled_modules_pickles() -> None:
+    """``--jobs`` and Spark send payer profiles (with the dental tables' code groups), claims
+    and findings to other processes: every module-level value of a compiled module that is
+    data pickles and comes back equal (a compiled class needs ``__reduce__`` for that)."""
+    from claimlint.payer.profiles import load_profiles
+
+    failures = []
+    for name in _compiled_module_names():
+        module = importlib.import_module(name)
+        for attr, value in vars(module).items():
+            if attr.startswith("__") or isinstance(value, type(os)) or _holds_code(value):
+                continue
+            try:
+                copy = pickle.loads(pickle.dumps(value))
+            except Exception as exc:  # every failure is listed
+                failures.append(f"{name}.{attr}: {exc!r}")
+                continue
+            if copy != value and repr(copy) != repr(value):
+                failures.append(f"{name}.{attr}: not equal after pickling")
+    assert failures == []
+    from claimlint.dental.prosthetics import SINGLE_CROWN
+
+    group = pickle.loads(pickle.dumps(SINGLE_CROWN))
+    assert (group.name, group.codes()) == (SINGLE_CROWN.name, SINGLE_CROWN.codes())
+    assert "D2740" in group and "D2140" not in group
+    profiles = load_profiles([ROOT / "fixtures" / "profiles"])
+    copy = pickle.loads(pickle.dumps(profiles))
+    assert sorted(copy.profiles) == sorted(profiles.profiles) and profiles.profiles
+    assert copy.payers == profiles.payers
 
 
 @compiled_only

@@ -8,8 +8,8 @@ quadrant ``10`` holds 1–8 and A–E (and their supernumerary 51–58, AS–ES)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, fields
+from typing import Any, Literal
 
 from claimlint.dental.teeth import TEETH, Arch, Quadrant
 
@@ -27,6 +27,11 @@ class OralArea:
     arch: Arch | None = None
     quadrant: Quadrant | None = None
     teeth: frozenset[str] = frozenset()
+
+    def __reduce__(self) -> tuple[type[OralArea], tuple[Any, ...]]:
+        # through the constructor: a mypyc-compiled frozen dataclass cannot be unpickled field
+        # by field (dental/teeth.py ToothInfo does the same)
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
 
 
 def _teeth(arch: Arch | None = None, quadrant: Quadrant | None = None) -> frozenset[str]:
@@ -124,6 +129,9 @@ class QuadrantSeries:
     min_teeth: int
     max_teeth: int | None
     count_listed: bool
+
+    def __reduce__(self) -> tuple[type[QuadrantSeries], tuple[Any, ...]]:
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
 
 
 QUADRANT_SERIES: dict[str, QuadrantSeries] = {

@@ -10,6 +10,7 @@ the names are our own (CDT descriptors are ADA-copyrighted).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from claimlint.dental.teeth import PRIMARY_LETTERS
 
@@ -33,6 +34,11 @@ class CodeGroup:
         self.ranges = _ranges(*items)
         self.exclude = frozenset(exclude)
         self._cache: dict[str, bool] = {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # payer profiles carry code groups to --jobs workers; a mypyc-compiled class pickles
+        # only through __reduce__ (setup.py, CLAIMLINT_MYPYC=1)
+        return (_code_group, (self.name, self.ranges, self.exclude))
 
     def __contains__(self, code: object) -> bool:
         if not isinstance(code, str):
@@ -60,6 +66,15 @@ class CodeGroup:
 
     def __repr__(self) -> str:
         return f"CodeGroup({self.name!r})"
+
+
+def _code_group(
+    name: str, ranges: tuple[tuple[int, int], ...], exclude: frozenset[str]
+) -> CodeGroup:
+    """A CodeGroup rebuilt from its parts (unpickling)."""
+    group = CodeGroup(name, exclude=exclude)
+    group.ranges = ranges
+    return group
 
 
 #: single-tooth crowns (CL308: a crown next to a pontic is likely a retainer)

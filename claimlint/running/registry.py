@@ -31,6 +31,12 @@ class Registry:
     #: check code -> the entry-point name of the plugin it came from ("builtin" for ours)
     origins: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # a tuple whatever the caller passed: the compiled engine (running/lint.py, mypyc)
+        # checks the declared type when it reads ``checks``
+        if type(self.checks) is not tuple:
+            object.__setattr__(self, "checks", tuple(self.checks))
+
     def plugin_names(self) -> list[str]:
         return sorted(set(self.origins.values()))
 
