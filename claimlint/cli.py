@@ -136,6 +136,20 @@ def _deliver_again(signum: int) -> None:
         _thread.interrupt_main(signal.Signals(signum))
 
 
+def _interrupt_behind(exc: BaseException) -> Interrupted | None:
+    """The Interrupted that ``exc`` was raised from or while handling, if any: Python 3.11
+    wraps an exception raised in ``__set_name__`` (a dataclass field of a module imported
+    mid-run) in a RuntimeError, which would otherwise end the run with a traceback."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, Interrupted):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 @contextmanager
 def _signal_handlers() -> Iterator[None]:
     """SIGINT and SIGTERM raise :class:`Interrupted` in this process (restored afterwards, so
@@ -242,6 +256,12 @@ class _Main(click.Group):
                 exit_interrupted(exc.signum)
             except KeyboardInterrupt:
                 exit_interrupted(signal.SIGINT)
+            except Exception as exc:
+                interrupt = _interrupt_behind(exc)
+                if interrupt is None:
+                    raise
+                interrupt.seen = True
+                exit_interrupted(interrupt.signum)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

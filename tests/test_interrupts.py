@@ -286,3 +286,22 @@ def test_an_interrupt_while_python_compiles_a_module_is_not_lost():
             signal.setitimer(signal.ITIMER_VIRTUAL, 0)
             signal.signal(signal.SIGVTALRM, old)
     assert calls[0] is False  # the signal was handled inside compile(), not after it
+
+
+def test_an_interrupt_wrapped_in_another_error_exits_130(monkeypatch):
+    """Python 3.11 wraps an exception raised in ``__set_name__`` in a RuntimeError: a signal
+    handled while a module imported mid-run creates a dataclass ended the run with that
+    traceback and exit 1."""
+
+    class Field:
+        def __set_name__(self, owner, name):
+            cli._on_signal(signal.SIGINT, None)  # the signal is handled here
+
+    def load_registry():
+        class Imported:  # what a module imported mid-run does
+            field = Field()
+
+    monkeypatch.setattr(cli, "load_registry", load_registry)
+    result = CliRunner().invoke(main, ["check", str(BAD)])
+    assert result.exit_code == 130
+    assert result.output == "claimlint: interrupted\n"
