@@ -16,6 +16,7 @@ internal error. Besides those:
 
 from __future__ import annotations
 
+import _thread
 import datetime as dt
 import errno
 import functools
@@ -72,24 +73,81 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 class Interrupted(BaseException):
     """SIGINT or SIGTERM arrived. A BaseException, so that no ``except Exception`` (a reader's
     or a check's error handling) swallows it; ``finally`` blocks still run: workers are killed
-    and temporary report files removed on the way out."""
+    and temporary report files removed on the way out.
+
+    The exception only carries the interrupt to ``_Main.main``; C code that clears errors can
+    drop it on the way. CPython's compiler does: when a module imported mid-run is compiled
+    from source, the constant folding (``10 ** 30``) runs a pending signal handler and then
+    clears any exception but KeyboardInterrupt, so the run went on as if no signal had come.
+    One that dies before ``_Main.main`` has seen it therefore has the same signal delivered
+    again (``__del__``, ``_redeliver``): the handler raises it anew within milliseconds, once
+    the code that dropped it has returned."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+        self.seen = False  # reached _Main.main, which ends the run for it
+
+    def __del__(self) -> None:
+        if not self.seen:
+            _redeliver(self.signum)
 
 
-_MAIN_PID: list[int] = []
+@dataclass
+class _InterruptState:
+    pid: int | None = None  # the process whose handlers are in place (None: none are)
+    signum: int | None = None  # the signal the run is ending for
+    dropped: bool = False  # its Interrupted died unseen: the signal is being delivered again
+
+
+_INTERRUPT = _InterruptState()
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
-    if not _MAIN_PID or os.getpid() != _MAIN_PID[0]:
+    state = _INTERRUPT
+    if state.pid is None or os.getpid() != state.pid:
         # a worker forked before it set its own handlers: leave without a traceback
         os._exit(128 + signum)
-    if len(_MAIN_PID) > 1:  # a second signal while cleaning up: leave now
+    if state.signum is None:
+        state.signum = signum
+    elif state.dropped:  # the same interrupt again, its first Interrupted was dropped
+        state.dropped = False
+        signum = state.signum
+    else:  # a second signal while cleaning up: leave now
         os._exit(128 + signum)
-    _MAIN_PID.append(signum)
     raise Interrupted(signum)
+
+
+def _redeliver(signum: int) -> None:
+    """An Interrupted was dropped before it ended the run: the handler runs again, as if the
+    signal had just arrived (only while claimlint's handlers are in place). Not from here: a
+    handler run inside ``__del__`` (or inside the C code that dropped it, which still holds
+    the GIL) would only be dropped again. A short-lived thread delivers it once this thread
+    lets go of the GIL, which the interpreter makes it do within its switch interval."""
+    state = _INTERRUPT
+    if state.pid is not None and state.pid == os.getpid() and state.signum is not None:
+        state.dropped = True
+        _thread.start_new_thread(_deliver_again, (state.signum,))
+
+
+def _deliver_again(signum: int) -> None:
+    state = _INTERRUPT
+    if state.dropped and state.pid == os.getpid():
+        _thread.interrupt_main(signal.Signals(signum))
+
+
+def _interrupt_behind(exc: BaseException) -> Interrupted | None:
+    """The Interrupted that ``exc`` was raised from or while handling, if any: Python 3.11
+    wraps an exception raised in ``__set_name__`` (a dataclass field of a module imported
+    mid-run) in a RuntimeError, which would otherwise end the run with a traceback."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, Interrupted):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 @contextmanager
@@ -101,13 +159,14 @@ def _signal_handlers() -> Iterator[None]:
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
-    _MAIN_PID[:] = [os.getpid()]
+    _INTERRUPT.pid, _INTERRUPT.signum, _INTERRUPT.dropped = os.getpid(), None, False
     try:
         yield
     finally:
+        # no redelivery from here on (a late one would find the caller's handler)
+        _INTERRUPT.pid, _INTERRUPT.signum, _INTERRUPT.dropped = None, None, False
         for sig, handler in old.items():
             signal.signal(sig, handler)
-        _MAIN_PID.clear()
 
 
 class _ClosedStream(io.TextIOBase):
@@ -193,9 +252,16 @@ class _Main(click.Group):
             try:
                 return super().main(*args, **kwargs)
             except Interrupted as exc:
+                exc.seen = True
                 exit_interrupted(exc.signum)
             except KeyboardInterrupt:
                 exit_interrupted(signal.SIGINT)
+            except Exception as exc:
+                interrupt = _interrupt_behind(exc)
+                if interrupt is None:
+                    raise
+                interrupt.seen = True
+                exit_interrupted(interrupt.signum)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
