@@ -71,6 +71,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))  # sections.py, also under PYTHONSAFEPATH=1
 
+from run import label_count  # noqa: E402  (run.py's file names: both share benchmarks/data)
 from sections import replace_section  # noqa: E402
 
 PY = sys.executable
@@ -194,14 +195,6 @@ def variants(args: argparse.Namespace, cwd: Path, notes: list[str]) -> list[Vari
 
 
 # -- data ----------------------------------------------------------------------------------
-
-
-def label_count(n: int) -> str:
-    if n >= 1_000_000 and n % 1_000_000 == 0:
-        return f"{n // 1_000_000}M"
-    if n >= 1000 and n % 1000 == 0:
-        return f"{n // 1000}k"
-    return str(n)
 
 
 def data_file(folder: Path, fmt: str, claims: int) -> Path:
