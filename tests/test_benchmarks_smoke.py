@@ -174,3 +174,19 @@ def test_memory_benchmark_smoke_measures_every_combination(tmp_path):
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert float(cells[5]) > 10  # a peak RSS in MB was read from the child
         assert cells[-1] == "1"  # 3 % defective claims: findings, exit code 1
+
+
+def test_speed_variants_cache_bytecode_in_a_private_prefix(tmp_path, monkeypatch):
+    """Start-up is timed with .pyc files, as an installed package has them: the variants'
+    environment drops PYTHONDONTWRITEBYTECODE and caches in the run's own prefix."""
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import speed
+
+    monkeypatch.setattr(speed, "PYCACHE", tmp_path / "pycache")
+    env = speed._env(ROOT)
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["PYTHONPYCACHEPREFIX"] == str(tmp_path / "pycache")
+    assert env["PYTHONPATH"] == str(ROOT)
+    subprocess.run([sys.executable, "-c", "import claimlint.cli"], env=env, check=True)
+    assert any((tmp_path / "pycache").rglob("cli*.pyc"))
