@@ -50,3 +50,20 @@ def test_spilled_counter_counts_like_a_counter():
 
 def test_defaults_keep_a_small_dict_before_the_spill():
     assert spill.DEFAULT_LIMIT <= 10_000 < spill.LISTS_LIMIT
+
+
+def test_spilled_keys_keep_none_and_separators_apart():
+    """Beyond the dict, keys that print alike (None against "None", a part holding the
+    separator) stay distinct keys, as they are in the dict."""
+    day = dt.date(2025, 6, 2)
+    keys = [
+        ("M1", "D2392", None, "MO", day),
+        ("M1", "D2392", "None", "MO", day),
+        ("M1\x1fD2392", None, "MO", day),
+        ("M1", "D2392\x1fNone", "MO", day),
+    ]
+    for limit in (100, 0):
+        seen = FirstSeen(limit=limit)
+        assert [seen.first(k, ("f", str(i), i)) for i, k in enumerate(keys)] == [None] * 4
+        assert [seen.first(k, ("g", "x", 9)) for k in keys] == [("f", str(i), i) for i in range(4)]
+        seen.close()

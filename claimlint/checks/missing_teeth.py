@@ -211,7 +211,7 @@ class ExtractedAndRestored(Check):
     tags = ("codes", "same-tooth", "missing-teeth")
 
     def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
-        if len(claim.lines) < 2 or not any(ln.code in pros.EXTRACTION for ln in claim.lines):
+        if len(claim.lines) < 2 or EXTRACTION_CODES.isdisjoint([ln.code for ln in claim.lines]):
             return ()
         return self._findings(claim, ctx)
 

@@ -28,10 +28,12 @@ from claimlint.payer.profiles import ReplacementRule, add_months
 
 PLACEMENT_CODES: frozenset[str] = frozenset().union(*(g.codes() for g in pros.PLACEMENT_GROUPS))
 PONTIC_CODES: frozenset[str] = pros.PONTIC.codes()
+#: claim-level scans ask these sets (a C lookup) rather than the groups' __contains__
+RETAINER_CODES: frozenset[str] = pros.RETAINER.codes()
 
 
 def _has_pontic(claim: Claim) -> bool:
-    return any(line.code in pros.PONTIC and line.teeth for line in claim.lines)
+    return any(line.code in PONTIC_CODES and line.teeth for line in claim.lines)
 
 
 def _pontics_by_date(claim: Claim) -> dict[dt.date | None, dict[str, ServiceLine]]:
@@ -332,7 +334,7 @@ class RetainerOnMissingTooth(Check):
     tags = ("codes", "prosthetics", "history")
 
     def check(self, claim: Claim, ctx: Context) -> Iterable[Finding]:
-        if not any(line.code in pros.RETAINER and line.teeth for line in claim.lines):
+        if not any(line.code in RETAINER_CODES and line.teeth for line in claim.lines):
             return ()
         return self._findings(claim, ctx)
 

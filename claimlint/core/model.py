@@ -361,8 +361,23 @@ def _lenient_date(value: Any) -> Any:
     return value
 
 
+#: parse_date's answers: a batch has few distinct dates (bounded like CodeGroup's cache)
+_DATES: dict[str, dt.date | None] = {}
+
+
 def parse_date(text: str) -> dt.date | None:
     """Parse ``YYYY-MM-DD`` or ``CCYYMMDD``; ``None`` when it is not a real calendar date."""
+    try:
+        return _DATES[text]
+    except KeyError:
+        pass
+    day = _parse_date(text)
+    if len(_DATES) < 4096:
+        _DATES[text] = day
+    return day
+
+
+def _parse_date(text: str) -> dt.date | None:
     try:
         if len(text) == 8 and text.isdigit():
             return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))

@@ -34,7 +34,8 @@ LISTS_LIMIT = 50_000
 
 
 def _text(key: tuple[Any, ...]) -> str:
-    return "\x1f".join("" if part is None else str(part) for part in key)
+    # repr, not a join of str(part): one C call, and None stays apart from "None"
+    return repr(key)
 
 
 class FirstSeen:
