@@ -20,6 +20,7 @@ import _thread
 import datetime as dt
 import errno
 import functools
+import importlib
 import io
 import os
 import signal
@@ -150,6 +151,27 @@ def _interrupt_behind(exc: BaseException) -> Interrupted | None:
     return None
 
 
+#: C extensions whose module initialisation crashes the process (SIGSEGV, no message) when a
+#: signal handler raises while it runs (orjson in about 1 run in 2 with Ctrl-C mid-import):
+#: imported at start with SIGINT and SIGTERM held back, so that no later, lazy import runs them
+FRAGILE_IMPORTS = ("orjson", "sqlite3")
+
+
+def import_with_signals_held(names: tuple[str, ...] = FRAGILE_IMPORTS) -> None:
+    """Import ``names`` with SIGINT and SIGTERM blocked; one that arrives meanwhile is
+    delivered (and handled) as soon as the imports are done."""
+    try:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    except (AttributeError, OSError):  # a platform without pthread_sigmask
+        held = None
+    try:
+        for name in names:
+            importlib.import_module(name)
+    finally:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 @contextmanager
 def _signal_handlers() -> Iterator[None]:
     """SIGINT and SIGTERM raise :class:`Interrupted` in this process (restored afterwards, so
@@ -250,6 +272,7 @@ class _Main(click.Group):
         _guard_standard_streams()
         with _signal_handlers():
             try:
+                import_with_signals_held()
                 return super().main(*args, **kwargs)
             except Interrupted as exc:
                 exc.seen = True

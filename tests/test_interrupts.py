@@ -305,3 +305,31 @@ def test_an_interrupt_wrapped_in_another_error_exits_130(monkeypatch):
     result = CliRunner().invoke(main, ["check", str(BAD)])
     assert result.exit_code == 130
     assert result.output == "claimlint: interrupted\n"
+
+
+def test_a_signal_during_a_held_import_is_handled_once_the_import_is_done(tmp_path, monkeypatch):
+    """orjson's module initialisation segfaults when a signal handler raises inside it, so the
+    fragile C extensions are imported with SIGINT/SIGTERM held: here a module that signals
+    itself mid-import still finishes, and the interrupt is raised right after."""
+    (tmp_path / "signals_itself.py").write_text(
+        "import os, signal\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "import time\n"
+        "time.sleep(0.05)\n"
+        "FINISHED = True\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with cli._signal_handlers(), pytest.raises(cli.Interrupted) as caught:
+        cli.import_with_signals_held(("signals_itself",))
+    caught.value.seen = True
+    assert sys.modules["signals_itself"].FINISHED is True
+    assert caught.value.signum == signal.SIGINT
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == set()  # nothing left blocked
+
+
+def test_every_run_imports_the_fragile_extensions_with_signals_held(monkeypatch):
+    held: list[tuple[str, ...]] = []
+    monkeypatch.setattr(cli, "import_with_signals_held", lambda: held.append(cli.FRAGILE_IMPORTS))
+    result = CliRunner().invoke(main, ["check", str(BAD)])
+    assert result.exit_code == 1, result.output
+    assert held == [("orjson", "sqlite3")]
