@@ -13,14 +13,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from claimlint.core.config import Config
-from claimlint.core.findings import Finding, Location, Report, Severity
-
 if TYPE_CHECKING:
+    from claimlint.core.config import Config
+    from claimlint.core.findings import Finding, Location, Report, Severity
     from claimlint.core.model import Claim
     from claimlint.running.stream import Verdict
 
 __version__ = "0.1.0"
+
+#: the public names imported on first use (PEP 562): ``import claimlint`` stays light, so that
+#: ``claimlint.__main__`` is running, and can answer Ctrl-C, within milliseconds of start-up
+_LAZY = {
+    "Config": "claimlint.core.config",
+    "Finding": "claimlint.core.findings",
+    "Location": "claimlint.core.findings",
+    "Report": "claimlint.core.findings",
+    "Severity": "claimlint.core.findings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'claimlint' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def lint_paths(paths: Iterable[str], config: Config | None = None) -> Report:

@@ -333,3 +333,48 @@ def test_every_run_imports_the_fragile_extensions_with_signals_held(monkeypatch)
     result = CliRunner().invoke(main, ["check", str(BAD)])
     assert result.exit_code == 1, result.output
     assert held == [("orjson", "sqlite3")]
+
+
+CTRL_C_WHILE_IMPORTING = """
+import builtins, os, signal, sys
+import claimlint.__main__ as entry
+real_import = builtins.__import__
+def importing(name, *args, **kwargs):
+    if name == "claimlint.cli":
+        os.kill(os.getpid(), signal.SIGINT)  # Python's own handler: KeyboardInterrupt
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = importing
+sys.argv = ["claimlint", "check", "nothing.json"]
+entry.run()
+"""
+
+
+def test_ctrl_c_while_the_command_line_is_imported_is_one_line_not_a_traceback(tmp_path):
+    """The first few hundred milliseconds, before claimlint's handlers are in place."""
+    proc = subprocess.run(
+        [sys.executable, "-c", CTRL_C_WHILE_IMPORTING],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert proc.returncode == 130
+    assert proc.stderr == "claimlint: interrupted\n"
+
+
+def test_the_console_script_starts_where_ctrl_c_is_answered():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["scripts"]["claimlint"] == "claimlint.__main__:run"
+
+
+def test_import_claimlint_is_light():
+    """The public names still import, on first use; the package itself pulls in none of them."""
+    code = (
+        "import sys, claimlint; heavy = sorted(m for m in sys.modules if m.startswith("
+        "'claimlint.')); from claimlint import Config, Finding, Severity, lint_paths; "
+        "print(heavy, Config.__name__, Finding.__name__, Severity.ERROR.value)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[] Config Finding error"
