@@ -27,6 +27,11 @@ class ToothLine:
         return self.entry.tooth or ""
 
 
+def code_where(line: ServiceLine) -> str:
+    """``D2740 on tooth 3``, or the code alone for a line without a tooth (never "tooth None")."""
+    return f"{line.code} on tooth {line.tooth}" if line.tooth else line.code
+
+
 def entry_ref(entry: ToothEntry, field: str) -> SourceRef | None:
     """The source position of one tooth entry's tooth or surfaces, when the reader gave one."""
     if field == "surfaces" and entry.surfaces_ref is not None:

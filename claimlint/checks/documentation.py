@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
+from claimlint.checks._lines import code_where
 from claimlint.checks.base import Check, Context
 from claimlint.checks.frequency import hits_for
 from claimlint.core.findings import Finding, Scope, Severity
@@ -142,7 +143,7 @@ class CrownRadiograph(Check):
             yield self.on_line(
                 ctx,
                 line,
-                f"{line.code} on tooth {line.tooth} needs a pre-operative periapical radiograph "
+                f"{code_where(line)} needs a pre-operative periapical radiograph "
                 "taken within 12 months: attach it (PWK report type RB) with its control number.",
                 field="code",
             )
@@ -152,7 +153,7 @@ class CrownRadiograph(Check):
             yield self.on_line(
                 ctx,
                 line,
-                f"The newest radiograph attached for {line.code} on tooth {line.tooth} is from "
+                f"The newest radiograph attached for {code_where(line)} is from "
                 f"{max(dated)}, more than 12 months before {day}; attach a current one.",
                 field="code",
             )
@@ -368,7 +369,7 @@ class ChartNoteDoesNotSupportCode(Check):
             yield self.on_line(
                 ctx,
                 line,
-                f"Note does not support {line.code} on tooth {line.tooth}: {reason}. Correct the "
+                f"Note does not support {code_where(line)}: {reason}. Correct the "
                 "code or complete the note.",
                 field="note",
             )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from claimlint.checks._lines import code_where
 from claimlint.checks.base import Check, Context, ProfileCheck
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine
@@ -208,7 +209,7 @@ class AlternateBenefitFeeMissing(Check):
         yield self.on_line(
             ctx,
             line,
-            f"{line.code} on tooth {line.tooth} will be paid as {down.target}, but "
+            f"{code_where(line)} will be paid as {down.target}, but "
             f"{down.target} is not in the fee schedule of {profile.label}: it is an impact "
             f"code - add its allowed amount (and negotiate it) so the estimate is reliable.",
             field="code",

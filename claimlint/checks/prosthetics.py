@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
+from claimlint.checks._lines import code_where
 from claimlint.checks._tooth_status import (
     extracted_before,
     line_teeth,
@@ -95,7 +96,7 @@ class ProsthesisPlacement(Check):
     def _findings(self, line: ServiceLine, ctx: Context) -> Iterator[Finding]:
         if line.placement == "I" or line.code not in PLACEMENT_CODES:
             return
-        where = f"{line.code} on tooth {line.tooth}" if line.tooth else line.code
+        where = code_where(line)
         if line.placement is None:
             n = line.line_number
             if ctx.reader_reported(INVALID_ELEMENT_VALUE.code, n) or ctx.reader_reported(
