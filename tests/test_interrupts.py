@@ -332,7 +332,7 @@ def test_every_run_imports_the_fragile_extensions_with_signals_held(monkeypatch)
     monkeypatch.setattr(cli, "import_with_signals_held", lambda: held.append(cli.FRAGILE_IMPORTS))
     result = CliRunner().invoke(main, ["check", str(BAD)])
     assert result.exit_code == 1, result.output
-    assert held == [("orjson", "sqlite3")]
+    assert held == [("orjson",)]
 
 
 CTRL_C_WHILE_IMPORTING = """
