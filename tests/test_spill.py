@@ -67,3 +67,33 @@ def test_spilled_keys_keep_none_and_separators_apart():
         assert [seen.first(k, ("f", str(i), i)) for i, k in enumerate(keys)] == [None] * 4
         assert [seen.first(k, ("g", "x", 9)) for k in keys] == [("f", str(i), i) for i in range(4)]
         seen.close()
+
+
+def test_spilled_keys_of_every_shape_stay_distinct():
+    """The short text of a key is one text per key: dates against their ISO text, datetimes,
+    ints, parts holding the marks themselves, and the repr fallback's own first character."""
+    day = dt.date(2025, 6, 2)
+    keys = [
+        ("a", day),
+        ("a", "2025-06-02"),
+        ("a", "\x1d2025-06-02"),
+        ("a", dt.datetime(2025, 6, 2)),
+        ("a", None),
+        ("a", "\x1e"),
+        ("a", ""),
+        ("a", 1),
+        ("a", "1"),
+        ("\x1c('a', 1)",),
+        ("a\x1f", ""),
+        ("a", "\x1f"),
+    ]
+    texts = {spill._text(k) for k in keys}
+    assert len(texts) == len(keys)
+    seen = FirstSeen(limit=0)
+    assert [seen.first(k, (str(i), i, None)) for i, k in enumerate(keys)] == [None] * len(keys)
+    assert [seen.first(k, ("x", 0, None)) for k in keys] == [
+        (str(i), i, None) for i in range(len(keys))
+    ]
+    assert spill._value(spill._blob(("f", 1, None))) == ("f", 1, None)
+    assert spill._value(spill._blob(("f", day))) == ("f", day)  # beyond marshal: pickled
+    seen.close()

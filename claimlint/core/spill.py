@@ -24,6 +24,8 @@ Measured against the alternatives (benchmarks/spill.py, figures in benchmarks/re
 
 from __future__ import annotations
 
+import datetime as dt
+import marshal
 import pickle
 import sqlite3
 from typing import Any
@@ -35,8 +37,35 @@ LISTS_LIMIT = 50_000
 
 
 def _text(key: tuple[Any, ...]) -> str:
-    # repr, not a join of str(part): one C call, and None stays apart from "None"
-    return repr(key)
+    """The key as the table's text: short (the b-tree's size is what a spilled insert costs)
+    and one text per key. Parts joined by US (0x1f); None as a lone RS (0x1e); a date as GS
+    (0x1d) and its ISO form. A key with another type, or a part holding one of the FS–US
+    control characters (0x1c–0x1f), is FS followed by its ``repr`` instead: the counts of the
+    three marks tell the two apart, so no two keys share a text (None is not "None", a part
+    holding a separator is not two parts)."""
+    parts: list[str] = []
+    nones = dates = 0
+    for part in key:
+        cls = part.__class__
+        if cls is str:
+            parts.append(part)
+        elif part is None:
+            parts.append("\x1e")
+            nones += 1
+        elif cls is dt.date:
+            parts.append("\x1d" + part.isoformat())
+            dates += 1
+        else:
+            return "\x1c" + repr(key)
+    text = "\x1f".join(parts)
+    if (
+        text.count("\x1f") == len(parts) - 1
+        and text.count("\x1e") == nones
+        and text.count("\x1d") == dates
+        and "\x1c" not in text
+    ):
+        return text
+    return "\x1c" + repr(key)
 
 
 class FirstSeen:
@@ -189,10 +218,15 @@ def _temporary_db() -> sqlite3.Connection:
 
 
 def _blob(value: tuple[Any, ...]) -> bytes:
-    # pickle, not repr + ast.literal_eval: a value is read back on every spilled duplicate,
-    # and literal_eval costs ~70 µs; the file is private to this process and deleted on close
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    # marshal (about as short as the repr, read back in C; a value is read on every spilled
+    # duplicate and ast.literal_eval cost ~70 µs), pickle for what marshal cannot hold. The
+    # file is private to this process and deleted on close.
+    try:
+        return b"m" + marshal.dumps(value)
+    except ValueError:
+        return b"p" + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _value(blob: bytes) -> tuple[Any, ...]:
-    return tuple(pickle.loads(blob))
+    data = blob[1:]
+    return tuple(marshal.loads(data) if blob[:1] == b"m" else pickle.loads(data))
