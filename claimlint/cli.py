@@ -656,7 +656,7 @@ def _check_whole(
 ) -> Report:
     """``check`` holding the whole report (text, html, the acknowledgments, a baseline)."""
     from claimlint.running import progress
-    from claimlint.running.parallel import run_sources
+    from claimlint.running.api import run_sources
 
     with progress.track(
         paths,
@@ -686,7 +686,7 @@ def _check_streamed(
     run goes and flushed after each file."""
     from claimlint.report.output import streamed_outputs
     from claimlint.running import progress
-    from claimlint.running.parallel import run_sources
+    from claimlint.running.api import run_sources
     from claimlint.running.streaming import StreamBroken, StreamedReport
 
     try:
