@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
 from claimlint.checks.base import Check, Context, ProfileCheck, line_list
-from claimlint.core.ack import Status277
+from claimlint.core.ackcodes import Status277
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine, SourceRef, ToothEntry
 from claimlint.core.spill import FirstSeen
