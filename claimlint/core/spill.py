@@ -24,8 +24,10 @@ Measured against the alternatives (benchmarks/spill.py, figures in benchmarks/re
 
 from __future__ import annotations
 
-import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
 
 #: keys held in memory before spilling (~4 MB)
 DEFAULT_LIMIT = 10_000
@@ -179,6 +181,8 @@ class SpilledLists:
 
 def _temporary_db() -> sqlite3.Connection:
     """A private temporary SQLite database on disk, tuned for a scratch index."""
+    import sqlite3  # here: most runs never spill (start-up)
+
     db = sqlite3.connect("")
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
