@@ -600,7 +600,7 @@ def check(
         where = f"{config.source}: " if config.source and bad[0] not in given else ""
         fail(f"{where}unknown rule selector {bad[0]!r} (see 'claimlint rules')")
     from claimlint.payer.history import HistoryError
-    from claimlint.payer.profiles import ProfileError
+    from claimlint.payer.profile_basics import ProfileError  # not profiles: none may be loaded
 
     options = FormatOptions(
         show_values=config.show_values,
