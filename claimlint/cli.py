@@ -624,7 +624,7 @@ def check(
         where = f"{config.source}: " if config.source and bad[0] not in given else ""
         fail(f"{where}unknown rule selector {bad[0]!r} (see 'claimlint rules')")
     from claimlint.payer.history import HistoryError
-    from claimlint.payer.profiles import ProfileError
+    from claimlint.payer.profile_basics import ProfileError  # not profiles: none may be loaded
 
     options = FormatOptions(
         show_values=config.show_values,
@@ -680,7 +680,7 @@ def _check_whole(
 ) -> Report:
     """``check`` holding the whole report (text, html, the acknowledgments, a baseline)."""
     from claimlint.running import progress
-    from claimlint.running.parallel import run_sources
+    from claimlint.running.api import run_sources
 
     with progress.track(
         paths,
@@ -710,7 +710,7 @@ def _check_streamed(
     run goes and flushed after each file."""
     from claimlint.report.output import streamed_outputs
     from claimlint.running import progress
-    from claimlint.running.parallel import run_sources
+    from claimlint.running.api import run_sources
     from claimlint.running.streaming import StreamBroken, StreamedReport
 
     try:

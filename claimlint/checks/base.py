@@ -42,7 +42,7 @@ from typing import Any, ClassVar, TypeVar
 
 from mypy_extensions import mypyc_attr
 
-from claimlint.core.ack import Ack999, Status277
+from claimlint.core.ackcodes import Ack999, Status277
 from claimlint.core.catalogue import Rule, new_finding
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine, SourceRef
@@ -153,7 +153,7 @@ class Check:
     #: a rule readers report (``claimlint.core.catalogue``): the class documents it and takes
     #: its code, name, summary and severity from the catalogue entry
     catalogued: ClassVar[Rule | None] = None
-    #: how the rule's findings show in the acknowledgments (claimlint.core.ack): the 999
+    #: how the rule's findings show in the acknowledgments (claimlint.core.ackcodes): the 999
     #: segment/element error codes and the 277CA status of a claim it rejects. None: the
     #: default for the rule's scope (``ack_999_for``, ``status_277_for``)
     ack_999: ClassVar[Ack999 | None] = None

@@ -11,13 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from claimlint.checks._tooth_status import prior_text
 from claimlint.checks.base import Context, ProfileCheck
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, PriorProcedure, ServiceLine
 from claimlint.payer import history as hist
-from claimlint.payer.profiles import BundleRule, IntervalRule, Profile
+
+if TYPE_CHECKING:  # a run without profiles does not import claimlint.payer.profiles
+    from claimlint.payer.profiles import BundleRule, IntervalRule, Profile
 
 
 @dataclass(frozen=True, slots=True)

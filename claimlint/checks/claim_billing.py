@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from claimlint.checks.base import Check, Context
-from claimlint.core.ack import Status277
+from claimlint.core.ackcodes import Status277
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine
 from claimlint.dental.cdt import CODES

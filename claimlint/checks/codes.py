@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from claimlint.checks._lines import entry_ref
 from claimlint.checks.base import Check, Context
-from claimlint.core.ack import Status277
+from claimlint.core.ackcodes import Status277
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import ServiceLine
 from claimlint.dental import surfaces as sf

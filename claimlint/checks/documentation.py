@@ -18,12 +18,11 @@ from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine
 from claimlint.dental import benefits
 from claimlint.dental.notes import REASON_WORDS, NoteFacts, normalise, read_note, states
-from claimlint.payer import profiles as prof
-from claimlint.payer.profiles import add_months
+from claimlint.payer.profile_basics import DEFAULT_MAX_RESTORATIONS_PER_VISIT, add_months
 
 #: PWK report types that carry images or supporting documentation (DOMAIN §5.6)
 RADIOGRAPH_TYPES = frozenset({"RB", "OZ"})
-DEFAULT_MAX_RESTORATIONS = prof.DEFAULT_MAX_RESTORATIONS_PER_VISIT
+DEFAULT_MAX_RESTORATIONS = DEFAULT_MAX_RESTORATIONS_PER_VISIT
 CLONE_MIN_TEETH = 3
 #: codes the chart-note audit reads (restorations and pin retention)
 AUDITABLE_CODES: frozenset[str] = benefits.FAMILIES["restoration"] | benefits.FAMILIES["pin"]

@@ -11,7 +11,6 @@ from claimlint.checks._lines import code_where
 from claimlint.checks.base import Check, Context, ProfileCheck
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine
-from claimlint.payer.estimate import claim_estimate
 from claimlint.payer.money import fmt
 
 
@@ -62,6 +61,8 @@ class EstimatePerLine(ProfileCheck):
         if profile is None:
             return
         ctx.claim = claim
+        from claimlint.payer.estimate import claim_estimate  # with a profile only
+
         est = claim_estimate(ctx, claim)  # the claim's one estimate (CL405, CL602 share it)
         if est is None:
             return
@@ -140,6 +141,8 @@ class InNetworkBalanceBilling(ProfileCheck):
         if profile is None or not profile.in_network or profile.balance_billing_allowed:
             return
         ctx.claim = claim
+        from claimlint.payer.estimate import claim_estimate  # with a profile only
+
         est = claim_estimate(ctx, claim)
         if est is None:
             return

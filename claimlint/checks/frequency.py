@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from claimlint.checks.base import Check, Context, ProfileCheck, line_list
-from claimlint.core.ack import Status277
+from claimlint.core.ackcodes import Status277
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine, SourceRef, ToothEntry
 from claimlint.core.spill import FirstSeen
 from claimlint.dental import benefits
 from claimlint.dental.teeth import TEETH
 from claimlint.payer import history as hist
-from claimlint.payer import profiles as prof
-from claimlint.payer.estimate import prior_from_line
-from claimlint.payer.profiles import FrequencyHit
+
+if TYPE_CHECKING:  # a run without profiles does not import claimlint.payer.profiles
+    from claimlint.payer.profiles import FrequencyHit
 
 
 def hits_for(line: ServiceLine, ctx: Context) -> list[FrequencyHit]:
@@ -29,6 +29,9 @@ def hits_for(line: ServiceLine, ctx: Context) -> list[FrequencyHit]:
     profile = ctx.profile()
     if profile is None or claim is None:
         return []
+    from claimlint.payer import profiles as prof
+    from claimlint.payer.estimate import prior_from_line
+
     extra = [p for p in (prior_from_line(claim, line),) if p is not None]
     return prof.frequency_hits(
         profile,

@@ -13,12 +13,6 @@ from claimlint.checks.base import Check, Context, ProfileCheck
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, ServiceLine, SourceRef
 from claimlint.dental import benefits
-from claimlint.payer.estimate import (
-    composite_region_excluded,
-    line_estimate,
-    patient_age,
-)
-from claimlint.payer.member import for_context as benefits_for
 from claimlint.payer.money import fmt
 
 
@@ -84,6 +78,8 @@ class AlternateBenefitDowngrade(ProfileCheck):
                 field="code",
             )
             return
+        from claimlint.payer.estimate import line_estimate  # with a profile only
+
         est = line_estimate(ctx, line)  # the claim's one estimate, shared with CL601/CL602
         if est is None or est.allowed is None or est.basis is None:
             yield self.on_line(
@@ -178,6 +174,8 @@ class WaitingPeriod(ProfileCheck):
         claim = ctx.claim
         if profile is None or claim is None:
             return
+        from claimlint.payer.member import for_context as benefits_for  # with a profile only
+
         benefits = benefits_for(ctx, claim)
         if benefits is None:
             return
@@ -237,6 +235,8 @@ class AgeLimit(ProfileCheck):
             return
         limit = profile.age_limit(line.code)
         day = claim.service_date(line)
+        from claimlint.payer.estimate import patient_age  # with a profile only
+
         age = patient_age(claim, day) if limit is not None and day is not None else None
         if limit is None or age is None or limit.allows(age):
             return
@@ -285,6 +285,8 @@ class CompositeRegionLimit(ProfileCheck):
         profile = ctx.profile()
         if profile is None:
             return
+        from claimlint.payer.estimate import composite_region_excluded  # with a profile only
+
         region = composite_region_excluded(profile, line.code, line.tooth)
         if region is None or profile.downgrade(line.code, line.tooth, line.surfaces):
             return
@@ -379,6 +381,8 @@ class OutsideCoverage(ProfileCheck):
         profile = ctx.profile(claim)
         if profile is None:
             return
+        from claimlint.payer.member import for_context as benefits_for  # with a profile only
+
         benefits = benefits_for(ctx, claim)
         if benefits is None or not benefits.has_coverage:
             return

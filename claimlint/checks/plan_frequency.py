@@ -18,8 +18,6 @@ from claimlint.checks.base import Context, ProfileCheck
 from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import ServiceLine
 from claimlint.payer import history as hist
-from claimlint.payer import plan_frequency
-from claimlint.payer.estimate import patient_age
 
 
 class PlanFrequency(ProfileCheck):
@@ -67,6 +65,8 @@ class PlanFrequency(ProfileCheck):
         claim = ctx.claim
         if profile is None or claim is None or not profile.frequency_rules(line.code):
             return
+        from claimlint.payer import plan_frequency  # with a profile only
+
         for hit in plan_frequency.plan_hits(profile, hist.for_context(ctx), claim, line):
             shared = hit.shared_with
             group = ", ".join(sorted(hit.rule.codes))
@@ -128,6 +128,9 @@ class PlanAgeLimit(ProfileCheck):
         if profile is None or claim is None or not profile.frequency_rules(line.code):
             return
         day = claim.service_date(line)
+        from claimlint.payer import plan_frequency  # with a profile only
+        from claimlint.payer.estimate import patient_age
+
         age = patient_age(claim, day) if day is not None else None
         for rule in plan_frequency.age_refusals(profile, line.code, age):
             yield self.on_line(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from claimlint.checks._lines import code_where
 from claimlint.checks._tooth_status import (
@@ -25,7 +26,10 @@ from claimlint.core.findings import Finding, Scope, Severity
 from claimlint.core.model import Claim, PriorProcedure, ServiceLine
 from claimlint.dental import prosthetics as pros
 from claimlint.payer import history as hist
-from claimlint.payer.profiles import ReplacementRule, add_months
+from claimlint.payer.profile_basics import add_months
+
+if TYPE_CHECKING:  # a run without profiles does not import claimlint.payer.profiles
+    from claimlint.payer.profiles import ReplacementRule
 
 PLACEMENT_CODES: frozenset[str] = frozenset().union(*(g.codes() for g in pros.PLACEMENT_GROUPS))
 PONTIC_CODES: frozenset[str] = pros.PONTIC.codes()

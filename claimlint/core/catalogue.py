@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from claimlint.core.ack import Ack999, Status277
+from claimlint.core.ackcodes import Ack999, Status277
 from claimlint.core.findings import Finding, Location, Severity, printable
 from claimlint.core.model import SourceRef
 
@@ -28,7 +28,7 @@ class Rule:
     name: str
     summary: str
     severity: Severity = Severity.ERROR
-    #: how its findings show in a 999 and a 277CA (``claimlint.core.ack``; None: the default
+    #: how its findings show in a 999 and a 277CA (``claimlint.core.ackcodes``; None: the default
     #: for its scope)
     ack_999: Ack999 | None = None
     status_277: Status277 | None = None

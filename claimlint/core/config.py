@@ -11,7 +11,6 @@ import datetime as dt
 import errno
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -304,6 +303,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(f"{path}: line {line}: not UTF-8 text; save it as UTF-8") from None
+    import tomllib  # here: a run without a configuration file does not import the parser
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

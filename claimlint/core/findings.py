@@ -9,10 +9,12 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
-from claimlint.core.ack import AckInterchange
 from claimlint.core.model import SourceRef
+
+if TYPE_CHECKING:
+    from claimlint.core.ack import AckInterchange
 
 REPORT_VERSION = "1.0"
 

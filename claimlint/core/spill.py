@@ -27,8 +27,10 @@ from __future__ import annotations
 import datetime as dt
 import marshal
 import pickle
-import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
 
 #: keys held in memory before spilling (~4 MB)
 DEFAULT_LIMIT = 10_000
@@ -210,6 +212,8 @@ class SpilledLists:
 
 def _temporary_db() -> sqlite3.Connection:
     """A private temporary SQLite database on disk, tuned for a scratch index."""
+    import sqlite3  # here: most runs never spill (start-up)
+
     db = sqlite3.connect("")
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")

@@ -33,26 +33,16 @@ from typing import Any
 from claimlint.dental import benefits
 from claimlint.dental.prosthetics import REPLACEMENT_FAMILIES, CodeGroup
 from claimlint.payer.money import percent, to_money
+from claimlint.payer.profile_basics import (
+    DEFAULT_MAX_RESTORATIONS_PER_VISIT as DEFAULT_MAX_RESTORATIONS_PER_VISIT,
+)
+from claimlint.payer.profile_basics import ProfileError as ProfileError
+from claimlint.payer.profile_basics import ProfilePathError as ProfilePathError
+from claimlint.payer.profile_basics import add_months as add_months
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "payer-profile.schema.json"
 SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 DEFAULT_DEDUCTIBLE_CLASSES = ("basic", "major")
-DEFAULT_MAX_RESTORATIONS_PER_VISIT = 20
-
-
-class ProfileError(Exception):
-    """A profile that cannot be used; ``str()`` names the file and key path."""
-
-    def __init__(self, file: str, key: str | None, message: str) -> None:
-        self.file = file
-        self.key = key
-        self.detail = message
-        super().__init__(f"{file}: {key}: {message}" if key else f"{file}: {message}")
-
-
-class ProfilePathError(ProfileError):
-    """A profile path that does not exist or cannot be looked up (a file name too long): the
-    fault of whoever gave the path (the command line, or a configuration file's 'profiles')."""
 
 
 # -- the parsed profile ----------------------------------------------------------------------
@@ -862,23 +852,6 @@ def _money(value: Any) -> Decimal | None:
 
 
 # -- frequency evaluation (shared by CL403/CL404/CL501 and the estimate) ---------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` shifted by whole months (end of month clamps: 2025-03-31 - 1 month = 02-28)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    if year < dt.MINYEAR:
-        return dt.date.min
-    if year > dt.MAXYEAR:
-        return dt.date.max
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def window_start(profile: Profile, rule: FrequencyRule, day: dt.date) -> dt.date:

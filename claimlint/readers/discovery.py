@@ -25,7 +25,6 @@ engine's job (:class:`WalkError`).
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import stat
@@ -329,6 +328,8 @@ def _csv_lookups(csv_mapping: str | None) -> tuple[dict[str, str], ...] | None:
 
 
 def _csv_reason(head: bytes, csv_mapping: str | None) -> str | None:
+    import csv
+
     from claimlint.readers.mappings import REQUIRED
 
     text = head.decode("utf-8", errors="replace")

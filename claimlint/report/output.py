@@ -21,7 +21,6 @@ import os
 import signal
 import stat
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -102,6 +101,8 @@ def _mode_for_new_file() -> int:
 def _temp_for(path: Path, staged: list[tuple[str, Path]]) -> TextIO:
     """A temporary file next to ``path``, registered in ``staged`` before anything can
     interrupt (so that the caller's cleanup always knows about it)."""
+    import tempfile  # here: a run that writes only to stdout does not import it (start-up)
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with signals_deferred():
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

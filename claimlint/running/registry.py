@@ -13,10 +13,10 @@ import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.metadata import entry_points
 from typing import Any
 
 from claimlint.checks.base import DOC_SECTIONS, Check
+from claimlint.running.entrypoints import entry_points
 
 GROUP = "claimlint.checks"
 
@@ -76,7 +76,7 @@ def validate_check(check: type[Check], origin: str) -> None:
 
 @lru_cache(maxsize=1)
 def load_registry() -> Registry:
-    eps = sorted(entry_points(group=GROUP), key=lambda ep: (ep.name != "builtin", ep.name))
+    eps = sorted(entry_points(GROUP), key=lambda ep: (ep.name != "builtin", ep.name))
     sources: list[tuple[str, object]] = []
     if not any(ep.value.split(":")[0] == "claimlint.checks" for ep in eps):
         # running from a source checkout that is not installed: built-ins still load

@@ -28,7 +28,6 @@ Open Dental's published column names (sources in the comment above each).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -493,6 +492,8 @@ def load_mapping(spec: str | None) -> Mapping:
             f"CSV mapping {spec!r} is neither a built-in mapping "
             f"({', '.join(builtin_names())}) nor a TOML file"
         )
+    import tomllib  # here: only a mapping file needs the parser
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
