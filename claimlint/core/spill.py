@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import marshal
-import pickle
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -228,9 +227,15 @@ def _blob(value: tuple[Any, ...]) -> bytes:
     try:
         return b"m" + marshal.dumps(value)
     except ValueError:
+        import pickle  # here: start-up (a small run never spills)
+
         return b"p" + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _value(blob: bytes) -> tuple[Any, ...]:
     data = blob[1:]
-    return tuple(marshal.loads(data) if blob[:1] == b"m" else pickle.loads(data))
+    if blob[:1] == b"m":
+        return tuple(marshal.loads(data))
+    import pickle
+
+    return tuple(pickle.loads(data))
